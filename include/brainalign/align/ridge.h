@@ -1,0 +1,56 @@
+// Ridge regression for many targets and many penalties at once.
+//
+// A design matrix is decomposed once (eigendecomposition of its smaller Gram matrix, primal
+// or dual by shape); every target, penalty and repetition then reuses that decomposition.
+// Inputs are centred with the training means and the intercept is not penalised, as
+// scikit-learn's Ridge / RidgeCV with fit_intercept=True.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "brainalign/matrix.h"
+
+namespace brainalign {
+
+// The spectral form of a centred training design X_c (n x p):
+//   X_c = U diag(sqrt(lambda)) V^T, keeping the components with lambda above rounding noise.
+// Test predictions for a centred target y_c at penalty alpha are
+//   test_factor * diag(1 / (lambda + alpha)) * U^T y_c  (+ the training mean of y).
+struct RidgeSpectrum {
+  ColMatrix basis;        // n x r: U, orthonormal, orthogonal to the constant vector
+  Vector eigenvalues;     // r: lambda_j = s_j^2, descending
+  ColMatrix test_factor;  // m x r: X_test_c V diag(s); empty without a test design
+  // True when U spans every direction the centred training data can take (rank n - 1):
+  // leave-one-out then needs no 1/alpha term for the null space.
+  bool spans_centred_space = false;
+
+  Eigen::Index n_train() const { return basis.rows(); }
+  Eigen::Index rank() const { return basis.cols(); }
+};
+
+// Decomposes the training rows `train_rows` of `X` (centred with their own column means);
+// the test rows, if any, are centred with the same means. Row indices refer to X.
+RidgeSpectrum decompose_ridge(const Matrix& X, std::span<const int> train_rows,
+                              std::span<const int> test_rows = {});
+
+// Convenience: decomposes a whole training design (no test rows).
+RidgeSpectrum decompose_ridge(const Matrix& X_train);
+
+// Shrinkage factors 1 / (lambda_j + alpha).
+Vector ridge_shrinkage(const RidgeSpectrum& spectrum, double alpha);
+
+// Penalty selection by efficient leave-one-out (scikit-learn RidgeCV semantics): for each
+// target (column of Y_centred, centred with its training mean), the index of the first
+// penalty in `alphas` order that minimises the mean squared leave-one-out error.
+struct LooSelection {
+  std::vector<int> best;  // per target: index into alphas
+  ColMatrix mse;          // alphas x targets: mean squared LOO error (filled if requested)
+};
+LooSelection select_penalty_loo(const RidgeSpectrum& spectrum, const ColMatrix& Y_centred,
+                                std::span<const double> alphas, bool keep_mse = false);
+
+// Leave-one-out residuals of one target at one penalty (for tests and diagnostics).
+Vector loo_residuals(const RidgeSpectrum& spectrum, const Vector& y_centred, double alpha);
+
+}  // namespace brainalign

@@ -1,0 +1,191 @@
+#include "brainalign/align/ridge.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "brainalign/error.h"
+
+namespace brainalign {
+namespace {
+
+ColMatrix gather_rows(const Matrix& X, std::span<const int> rows) {
+  ColMatrix out(static_cast<Eigen::Index>(rows.size()), X.cols());
+  for (Eigen::Index i = 0; i < out.rows(); ++i) out.row(i) = X.row(rows[static_cast<size_t>(i)]);
+  return out;
+}
+
+// Eigenpairs of a symmetric matrix, descending, keeping those above rounding noise.
+void dominant_eigenpairs(const ColMatrix& gram, Eigen::Index other_dim, Vector& values,
+                         ColMatrix& vectors) {
+  Eigen::SelfAdjointEigenSolver<ColMatrix> solver(gram);
+  if (solver.info() != Eigen::Success) throw std::runtime_error("ridge: eigendecomposition failed");
+  const Vector& ascending = solver.eigenvalues();
+  const Eigen::Index n = ascending.size();
+  const double largest = n > 0 ? ascending(n - 1) : 0.0;
+  const double tolerance = largest * static_cast<double>(std::max(n, other_dim)) *
+                           std::numeric_limits<double>::epsilon();
+  Eigen::Index kept = 0;
+  while (kept < n && ascending(n - 1 - kept) > tolerance && largest > 0) ++kept;
+  values.resize(kept);
+  vectors.resize(gram.rows(), kept);
+  for (Eigen::Index j = 0; j < kept; ++j) {
+    values(j) = ascending(n - 1 - j);
+    vectors.col(j) = solver.eigenvectors().col(n - 1 - j);
+  }
+}
+
+}  // namespace
+
+RidgeSpectrum decompose_ridge(const Matrix& X, std::span<const int> train_rows,
+                              std::span<const int> test_rows) {
+  if (train_rows.size() < 2) throw InputError("ridge: at least two training rows are needed");
+  ColMatrix train = gather_rows(X, train_rows);
+  const Eigen::RowVectorXd means = train.colwise().mean();
+  train.rowwise() -= means;
+  ColMatrix test = gather_rows(X, test_rows);
+  if (test.rows() > 0) test.rowwise() -= means;
+
+  const Eigen::Index n = train.rows();
+  const Eigen::Index p = train.cols();
+  RidgeSpectrum s;
+  if (p < n) {
+    // Primal: eigenvectors V of X^T X; U = X V / s.
+    ColMatrix gram = ColMatrix::Zero(p, p);
+    gram.selfadjointView<Eigen::Lower>().rankUpdate(train.transpose());
+    gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
+    ColMatrix V;
+    dominant_eigenpairs(gram, n, s.eigenvalues, V);
+    const Vector root = s.eigenvalues.cwiseSqrt();
+    s.basis = train * V;
+    s.basis = s.basis * root.cwiseInverse().asDiagonal();
+    if (test.rows() > 0) s.test_factor = (test * V) * root.asDiagonal();
+  } else {
+    // Dual: eigenvectors U of X X^T; the test factor is X_test X^T U.
+    ColMatrix gram = ColMatrix::Zero(n, n);
+    gram.selfadjointView<Eigen::Lower>().rankUpdate(train);
+    gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
+    dominant_eigenpairs(gram, p, s.eigenvalues, s.basis);
+    if (test.rows() > 0) s.test_factor = (test * train.transpose()) * s.basis;
+  }
+  if (test.rows() == 0) s.test_factor.resize(0, s.eigenvalues.size());
+  s.spans_centred_space = s.rank() == n - 1;
+  return s;
+}
+
+RidgeSpectrum decompose_ridge(const Matrix& X_train) {
+  std::vector<int> rows(static_cast<size_t>(X_train.rows()));
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int>(i);
+  return decompose_ridge(X_train, rows);
+}
+
+Vector ridge_shrinkage(const RidgeSpectrum& spectrum, double alpha) {
+  return (spectrum.eigenvalues.array() + alpha).inverse().matrix();
+}
+
+namespace {
+
+// What one penalty contributes to the LOO computation; penalties whose weights are
+// identical to the last bit give identical errors and are computed once.
+struct LooWeights {
+  Vector weights;           // d_j = 1/(lambda_j+alpha) if the basis spans, else lambda/(l+a)
+  Vector diagonal;          // denominator of the LOO residual, per training row
+};
+
+LooWeights loo_weights(const RidgeSpectrum& s, double alpha, const ColMatrix& squared_basis) {
+  LooWeights w;
+  const auto lambda = s.eigenvalues.array();
+  const double n = static_cast<double>(s.n_train());
+  if (s.spans_centred_space) {
+    w.weights = (lambda + alpha).inverse().matrix();
+    w.diagonal = squared_basis * w.weights;
+  } else {
+    w.weights = (lambda / (lambda + alpha)).matrix();
+    w.diagonal = (1.0 - 1.0 / n) - (squared_basis * w.weights).array();
+  }
+  return w;
+}
+
+bool same_bits(const Vector& a, const Vector& b) {
+  return a.size() == b.size() &&
+         std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * sizeof(double)) == 0;
+}
+
+}  // namespace
+
+LooSelection select_penalty_loo(const RidgeSpectrum& s, const ColMatrix& Y_centred,
+                                std::span<const double> alphas, bool keep_mse) {
+  const Eigen::Index n = s.n_train();
+  const Eigen::Index T = Y_centred.cols();
+  const Eigen::Index A = static_cast<Eigen::Index>(alphas.size());
+  if (Y_centred.rows() != n) throw InputError("ridge: targets and design differ in rows");
+  ColMatrix Y = Y_centred;
+  Y.rowwise() -= Y.colwise().mean();  // exact centring, as RidgeCV re-centres its input
+  const ColMatrix Z = s.basis.transpose() * Y;
+  const ColMatrix squared_basis = s.basis.cwiseAbs2();
+  const double largest = s.rank() > 0 ? s.eigenvalues(0) : 0.0;
+
+  LooSelection out;
+  out.best.assign(static_cast<size_t>(T), 0);
+  Eigen::RowVectorXd best_mse = Eigen::RowVectorXd::Constant(T, std::numeric_limits<double>::infinity());
+  if (keep_mse) out.mse.resize(A, T);
+
+  // Distinct penalties already computed: their weights and errors.
+  std::vector<LooWeights> computed;
+  std::vector<Eigen::RowVectorXd> computed_mse;
+  int top_plateau = -1;  // penalties so large that lambda + alpha == alpha for every lambda
+
+  ColMatrix residual(n, T);
+  for (Eigen::Index a = 0; a < A; ++a) {
+    const double alpha = alphas[static_cast<size_t>(a)];
+    if (!(alpha > 0) || !std::isfinite(alpha)) throw InputError("ridge: penalties must be positive and finite");
+    int index = -1;
+    const bool on_top = largest + alpha == alpha;
+    LooWeights w;
+    if (on_top && top_plateau >= 0) {
+      index = top_plateau;  // mathematically identical errors: the mean predictor's
+    } else {
+      w = loo_weights(s, alpha, squared_basis);
+      for (size_t k = 0; k < computed.size() && index < 0; ++k)
+        if (same_bits(computed[k].weights, w.weights)) index = static_cast<int>(k);
+    }
+    if (index < 0) {
+      if (s.spans_centred_space) {
+        residual.noalias() = s.basis * (w.weights.asDiagonal() * Z);
+      } else {
+        residual = Y;
+        residual.noalias() -= s.basis * (w.weights.asDiagonal() * Z);
+      }
+      const Vector inverse_diagonal = w.diagonal.cwiseInverse();
+      Eigen::RowVectorXd mse =
+          (inverse_diagonal.asDiagonal() * residual).cwiseAbs2().colwise().sum() /
+          static_cast<double>(n);
+      computed.push_back(std::move(w));
+      computed_mse.push_back(std::move(mse));
+      index = static_cast<int>(computed.size()) - 1;
+      if (on_top) top_plateau = index;
+    }
+    const Eigen::RowVectorXd& mse = computed_mse[static_cast<size_t>(index)];
+    for (Eigen::Index t = 0; t < T; ++t) {
+      if (mse(t) < best_mse(t)) {
+        best_mse(t) = mse(t);
+        out.best[static_cast<size_t>(t)] = static_cast<int>(a);
+      }
+    }
+    if (keep_mse) out.mse.row(a) = mse;
+  }
+  return out;
+}
+
+Vector loo_residuals(const RidgeSpectrum& s, const Vector& y_centred, double alpha) {
+  const Vector y = y_centred.array() - y_centred.mean();
+  const ColMatrix squared_basis = s.basis.cwiseAbs2();
+  const LooWeights w = loo_weights(s, alpha, squared_basis);
+  const Vector z = s.basis.transpose() * y;
+  Vector r = s.spans_centred_space ? Vector(s.basis * w.weights.cwiseProduct(z))
+                                   : Vector(y - s.basis * w.weights.cwiseProduct(z));
+  return r.cwiseQuotient(w.diagonal);
+}
+
+}  // namespace brainalign
