@@ -1,0 +1,31 @@
+"""scipy.stats / numpy values of the statistics brainalign implements, for each input case."""
+import numpy as np
+from scipy import stats
+
+from oracle_io import read_input, write_output
+
+request = read_input()
+cases = []
+for case in request["cases"]:
+    a = np.array(case["a"], dtype=float)
+    b = np.array(case["b"], dtype=float)
+    r, p = stats.pearsonr(a, b)
+    rho, _ = stats.spearmanr(a, b)
+    cases.append({
+        "pearson": r,
+        "p_value": p,
+        "spearman": rho,
+        "rank_a": stats.rankdata(a),
+        "rank_b": stats.rankdata(b),
+        "median": np.median(a),
+        "mean": np.mean(a),
+        "population_std": np.std(a),
+        "sample_std": np.std(a, ddof=1),
+    })
+nan_medians = [np.nanmedian(np.array(v, dtype=float)) for v in request["nan_median"]]
+# pearsonr's own p-value for a given (r, n): the beta distribution it uses internally.
+p_values = []
+for r, n in request["p_values"]:
+    dist = stats.beta(n / 2 - 1, n / 2 - 1, loc=-1, scale=2)
+    p_values.append(2 * dist.sf(abs(r)))
+write_output({"cases": cases, "nan_median": nan_medians, "p_values": p_values})
