@@ -1,0 +1,249 @@
+#include "brainalign/align/nested_ridge.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "brainalign/align/ridge.h"
+#include "brainalign/error.h"
+#include "brainalign/threads.h"
+
+namespace brainalign {
+namespace {
+
+// Targets are processed in blocks of this many columns; the block size is fixed so that the
+// numbers never depend on the thread count.
+constexpr Eigen::Index kTargetBlock = 256;
+
+double clipped_r2_centred(const double* observed_centred, double observed_norm2,
+                          const double* predicted, Eigen::Index n) {
+  double mean = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) mean += predicted[i];
+  mean /= static_cast<double>(n);
+  double sxx = 0.0, sxy = 0.0;
+  bool constant = true;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double d = predicted[i] - mean;
+    constant = constant && predicted[i] == predicted[0];
+    sxx += d * d;
+    sxy += d * observed_centred[i];
+  }
+  if (constant || sxx == 0.0 || observed_norm2 == 0.0) return 0.0;
+  const double r = sxy / std::sqrt(sxx * observed_norm2);
+  return r > 0.0 ? r * r : 0.0;
+}
+
+struct Candidate {
+  double alpha;
+  int layer;
+};
+
+// One outer fold's decompositions: inner[g][l] fits on train minus inner fold g and
+// predicts inner fold g; outer[l] fits on all training stimuli and predicts the test fold.
+struct OuterFoldDesign {
+  std::vector<int> train;                   // stimulus rows
+  std::vector<int> test;                    // stimulus rows
+  std::vector<std::vector<int>> inner_fit;  // per inner fold: rows of `train` used to fit
+  std::vector<std::vector<int>> inner_held; // per inner fold: positions in `train` held out
+  std::vector<std::vector<RidgeSpectrum>> inner;  // [g][l]
+  std::vector<RidgeSpectrum> outer;               // [l]
+};
+
+}  // namespace
+
+Vector clipped_r2_columns(const ColMatrix& observed, const ColMatrix& predicted) {
+  Vector out(observed.cols());
+  const Eigen::Index n = observed.rows();
+  for (Eigen::Index t = 0; t < observed.cols(); ++t) {
+    const Vector y = observed.col(t).array() - observed.col(t).mean();
+    out(t) = clipped_r2_centred(y.data(), y.squaredNorm(), predicted.col(t).data(), n);
+  }
+  return out;
+}
+
+NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
+                                          const ColMatrix& targets,
+                                          std::span<const int> fold_of_stimulus,
+                                          const NestedRidgeOptions& options) {
+  const Eigen::Index S = targets.rows();
+  const Eigen::Index T = targets.cols();
+  const int L = static_cast<int>(layers.size());
+  if (L == 0) throw InputError("nested ridge: no layers");
+  if (static_cast<Eigen::Index>(fold_of_stimulus.size()) != S)
+    throw InputError("nested ridge: the fold assignment does not cover every stimulus");
+  for (const Matrix& X : layers)
+    if (X.rows() != S) throw InputError("nested ridge: a layer and the targets differ in stimuli");
+  if (options.alphas.empty()) throw InputError("nested ridge: no penalties");
+  const int K = *std::max_element(fold_of_stimulus.begin(), fold_of_stimulus.end()) + 1;
+  if (K < 3) throw InputError("nested ridge: at least three folds are needed");
+
+  use_single_threaded_blas();
+  const int threads = resolve_threads(options.threads);
+
+  NestedRidgeResult result;
+  result.predictions = ColMatrix::Zero(S, T);
+  result.chosen_layer = Eigen::MatrixXi::Zero(K, T);
+  result.chosen_alpha = ColMatrix::Zero(K, T);
+  result.inner_score = ColMatrix::Zero(K, T);
+
+  const double lowest0 = *std::min_element(options.alphas.begin(), options.alphas.end());
+  const double highest0 = *std::max_element(options.alphas.begin(), options.alphas.end());
+
+  for (int f = 0; f < K; ++f) {
+    OuterFoldDesign d;
+    std::vector<int> position(static_cast<size_t>(S), -1);
+    for (Eigen::Index s = 0; s < S; ++s) {
+      if (fold_of_stimulus[static_cast<size_t>(s)] == f) {
+        d.test.push_back(static_cast<int>(s));
+      } else {
+        position[static_cast<size_t>(s)] = static_cast<int>(d.train.size());
+        d.train.push_back(static_cast<int>(s));
+      }
+    }
+    for (int g = 0; g < K; ++g) {
+      if (g == f) continue;
+      std::vector<int> fit, held;
+      for (int s : d.train) (fold_of_stimulus[static_cast<size_t>(s)] == g ? held : fit).push_back(s);
+      for (int& s : held) s = position[static_cast<size_t>(s)];
+      d.inner_fit.push_back(std::move(fit));
+      d.inner_held.push_back(std::move(held));
+    }
+    const int G = static_cast<int>(d.inner_fit.size());
+    d.inner.assign(static_cast<size_t>(G), std::vector<RidgeSpectrum>(static_cast<size_t>(L)));
+    d.outer.resize(static_cast<size_t>(L));
+
+    // Decompose every design once: G inner fits and one outer fit per layer.
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int job = 0; job < (G + 1) * L; ++job) {
+      const int g = job / L, l = job % L;
+      const Matrix& X = layers[static_cast<size_t>(l)];
+      if (g < G) {
+        std::vector<int> held_rows;
+        for (int p : d.inner_held[static_cast<size_t>(g)]) held_rows.push_back(d.train[static_cast<size_t>(p)]);
+        d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)] =
+            decompose_ridge(X, d.inner_fit[static_cast<size_t>(g)], held_rows);
+      } else {
+        d.outer[static_cast<size_t>(l)] = decompose_ridge(X, d.train, d.test);
+      }
+    }
+
+    const Eigen::Index n_train = static_cast<Eigen::Index>(d.train.size());
+    const Eigen::Index blocks = (T + kTargetBlock - 1) / kTargetBlock;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (Eigen::Index b = 0; b < blocks; ++b) {
+      const Eigen::Index t0 = b * kTargetBlock;
+      const Eigen::Index B = std::min(kTargetBlock, T - t0);
+
+      // Training targets, centred, for scoring the inner predictions.
+      ColMatrix y_train(n_train, B);
+      for (Eigen::Index i = 0; i < n_train; ++i)
+        y_train.row(i) = targets.block(d.train[static_cast<size_t>(i)], t0, 1, B);
+      ColMatrix y_train_centred = y_train.rowwise() - y_train.colwise().mean();
+      const Eigen::RowVectorXd y_norm2 = y_train_centred.colwise().squaredNorm();
+
+      // Per inner fold: the fit targets' means and their projections on every layer's basis.
+      std::vector<Eigen::RowVectorXd> fit_mean(static_cast<size_t>(G));
+      std::vector<std::vector<ColMatrix>> projected(static_cast<size_t>(G),
+                                                    std::vector<ColMatrix>(static_cast<size_t>(L)));
+      for (int g = 0; g < G; ++g) {
+        const auto& fit = d.inner_fit[static_cast<size_t>(g)];
+        ColMatrix y_fit(static_cast<Eigen::Index>(fit.size()), B);
+        for (size_t i = 0; i < fit.size(); ++i) y_fit.row(static_cast<Eigen::Index>(i)) = targets.block(fit[i], t0, 1, B);
+        fit_mean[static_cast<size_t>(g)] = y_fit.colwise().mean();
+        y_fit.rowwise() -= fit_mean[static_cast<size_t>(g)];
+        for (int l = 0; l < L; ++l)
+          projected[static_cast<size_t>(g)][static_cast<size_t>(l)].noalias() =
+              d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)].basis.transpose() * y_fit;
+      }
+
+      // Inner predictions of every target at (alpha, layer), concatenated over inner folds.
+      ColMatrix inner_pred(n_train, B);
+      auto predict_all = [&](double alpha, int l) {
+        for (int g = 0; g < G; ++g) {
+          const RidgeSpectrum& s = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
+          ColMatrix P = s.test_factor * (ridge_shrinkage(s, alpha).asDiagonal() *
+                                         projected[static_cast<size_t>(g)][static_cast<size_t>(l)]);
+          P.rowwise() += fit_mean[static_cast<size_t>(g)];
+          const auto& held = d.inner_held[static_cast<size_t>(g)];
+          for (size_t i = 0; i < held.size(); ++i) inner_pred.row(held[i]) = P.row(static_cast<Eigen::Index>(i));
+        }
+      };
+      auto predict_one = [&](double alpha, int l, Eigen::Index t, Vector& out) {
+        for (int g = 0; g < G; ++g) {
+          const RidgeSpectrum& s = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
+          const Vector z = ridge_shrinkage(s, alpha).cwiseProduct(
+              projected[static_cast<size_t>(g)][static_cast<size_t>(l)].col(t));
+          const Vector p = s.test_factor * z;
+          const auto& held = d.inner_held[static_cast<size_t>(g)];
+          for (size_t i = 0; i < held.size(); ++i)
+            out(held[i]) = p(static_cast<Eigen::Index>(i)) + fit_mean[static_cast<size_t>(g)](t);
+        }
+      };
+
+      const int n_grid = static_cast<int>(options.alphas.size());
+      ColMatrix grid_score(n_grid * L, B);  // candidate order: alphas outer, layers inner
+      for (int a = 0; a < n_grid; ++a) {
+        for (int l = 0; l < L; ++l) {
+          predict_all(options.alphas[static_cast<size_t>(a)], l);
+          for (Eigen::Index t = 0; t < B; ++t)
+            grid_score(a * L + l, t) = clipped_r2_centred(y_train_centred.col(t).data(), y_norm2(t),
+                                                          inner_pred.col(t).data(), n_train);
+        }
+      }
+
+      Vector scratch(n_train);
+      for (Eigen::Index t = 0; t < B; ++t) {
+        std::vector<Candidate> candidates;
+        std::vector<double> scores;
+        for (int a = 0; a < n_grid; ++a)
+          for (int l = 0; l < L; ++l) {
+            candidates.push_back({options.alphas[static_cast<size_t>(a)], l});
+            scores.push_back(grid_score(a * L + l, t));
+          }
+        double lowest = lowest0, highest = highest0;
+        size_t best = 0;
+        auto retake_best = [&] {
+          best = 0;
+          for (size_t c = 1; c < scores.size(); ++c)
+            if (scores[c] > scores[best]) best = c;
+        };
+        retake_best();
+        while (true) {
+          const Candidate& c = candidates[best];
+          double next;
+          if (c.alpha == lowest && lowest / 2 >= options.smallest_alpha) {
+            next = lowest = lowest / 2;
+          } else if (c.alpha == highest && highest * 2 <= options.largest_alpha) {
+            next = highest = highest * 2;
+          } else {
+            break;
+          }
+          const int layer = c.layer;
+          predict_one(next, layer, t, scratch);
+          candidates.push_back({next, layer});
+          scores.push_back(clipped_r2_centred(y_train_centred.col(t).data(), y_norm2(t),
+                                              scratch.data(), n_train));
+          retake_best();
+        }
+
+        // Refit the winner on all training stimuli and predict the held-out fold.
+        const Candidate& win = candidates[best];
+        const RidgeSpectrum& s = d.outer[static_cast<size_t>(win.layer)];
+        const double mean = y_train.col(t).mean();
+        const Vector z = s.basis.transpose() * (y_train.col(t).array() - mean).matrix();
+        const Vector p = s.test_factor * ridge_shrinkage(s, win.alpha).cwiseProduct(z);
+        for (size_t i = 0; i < d.test.size(); ++i)
+          result.predictions(d.test[i], t0 + t) = p(static_cast<Eigen::Index>(i)) + mean;
+        result.chosen_layer(f, t0 + t) = win.layer;
+        result.chosen_alpha(f, t0 + t) = win.alpha;
+        result.inner_score(f, t0 + t) = scores[best];
+      }
+    }
+    if (options.progress) options.progress(f + 1, K);
+  }
+
+  result.score = clipped_r2_columns(targets, result.predictions);
+  return result;
+}
+
+}  // namespace brainalign

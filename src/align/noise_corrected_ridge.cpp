@@ -1,0 +1,260 @@
+#include "brainalign/align/noise_corrected_ridge.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include "brainalign/align/legacy_random.h"
+#include "brainalign/align/ridge.h"
+#include "brainalign/align/statistics.h"
+#include "brainalign/error.h"
+#include "brainalign/threads.h"
+
+namespace brainalign {
+namespace {
+
+constexpr Eigen::Index kTargetBlock = 512;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Pearson r of two vectors; NaN when either is constant (as np.corrcoef).
+double correlation(const double* a, const double* b, Eigen::Index n) {
+  double ma = 0.0, mb = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= static_cast<double>(n);
+  mb /= static_cast<double>(n);
+  double saa = 0.0, sbb = 0.0, sab = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+    sab += (a[i] - ma) * (b[i] - mb);
+  }
+  if (saa == 0.0 || sbb == 0.0) return kNaN;
+  return sab / std::sqrt(saa * sbb);
+}
+
+bool is_constant(const double* a, Eigen::Index n) {
+  for (Eigen::Index i = 1; i < n; ++i)
+    if (a[i] != a[0]) return false;
+  return true;
+}
+
+double spearman_brown(double r, double floor) {
+  if (std::isnan(r)) return floor;  // np.nanmax([NaN, floor])
+  return std::max(3.0 * r / (1.0 + 2.0 * r), floor);
+}
+
+double median_of_three(std::array<double, 3> v) {
+  return nan_median(std::span<const double>(v.data(), v.size()));
+}
+
+}  // namespace
+
+std::vector<double> NoiseCorrectedOptions::default_alphas() {
+  std::vector<double> alphas;
+  for (int x = 49; x >= -50; --x) alphas.push_back(std::pow(10.0, x));
+  return alphas;
+}
+
+std::vector<NoiseCorrectedLayer> noise_corrected_regression(
+    const std::vector<Matrix>& layers, const std::vector<ColMatrix>& repetitions,
+    const std::vector<std::vector<int>>& train, const std::vector<std::vector<int>>& test,
+    const NoiseCorrectedOptions& options) {
+  const int L = static_cast<int>(layers.size());
+  const int R = static_cast<int>(repetitions.size());
+  const int splits = static_cast<int>(train.size());
+  if (L == 0) throw InputError("noise-corrected regression: no layers");
+  if (R == 0) throw InputError("noise-corrected regression: no responses");
+  if (static_cast<int>(test.size()) != splits) throw InputError("noise-corrected regression: train and test splits differ in number");
+  if (options.correct && R < 2) throw InputError("noise correction needs at least two repetitions");
+  const Eigen::Index S = repetitions[0].rows();
+  const Eigen::Index T = repetitions[0].cols();
+  for (const auto& rep : repetitions)
+    if (rep.rows() != S || rep.cols() != T) throw InputError("noise-corrected regression: repetitions differ in shape");
+  for (const auto& X : layers)
+    if (X.rows() != S) throw InputError("noise-corrected regression: a layer and the responses differ in stimuli");
+
+  use_single_threaded_blas();
+  const int threads = resolve_threads(options.threads);
+
+  ColMatrix mean_response = repetitions[0];
+  for (int r = 1; r < R; ++r) mean_response += repetitions[static_cast<size_t>(r)];
+  mean_response /= static_cast<double>(R);
+
+  // Pairs of repetitions for the reliabilities, in the published order.
+  std::vector<std::pair<int, int>> pairs;
+  if (R == 3) {
+    pairs = {{0, 1}, {1, 2}, {0, 2}};
+  } else {
+    for (int a = 0; a < R; ++a)
+      for (int b = a + 1; b < R; ++b) pairs.emplace_back(a, b);
+  }
+  const int n_models = options.correct ? 1 + R : 1;
+
+  std::vector<NoiseCorrectedLayer> out(static_cast<size_t>(L));
+  for (auto& layer : out) {
+    layer.r2.resize(splits, T);
+    layer.corrected.resize(splits, T);
+    layer.alpha.resize(splits, T);
+    layer.rv = ColMatrix::Constant(splits, T, kNaN);
+    layer.rv_hat = ColMatrix::Constant(splits, T, kNaN);
+    layer.alpha_at_edge.resize(splits, T);
+  }
+
+  const auto& alphas = options.alphas;
+  const int units = L * splits;
+  int done = 0;
+  for (int unit = 0; unit < units; ++unit) {
+    const int l = unit / splits, k = unit % splits;
+    const auto& tr = train[static_cast<size_t>(k)];
+    const auto& te = test[static_cast<size_t>(k)];
+    const RidgeSpectrum s = decompose_ridge(layers[static_cast<size_t>(l)], tr, te);
+    const Eigen::Index n = static_cast<Eigen::Index>(tr.size());
+    const Eigen::Index m = static_cast<Eigen::Index>(te.size());
+    NoiseCorrectedLayer& res = out[static_cast<size_t>(l)];
+    const Eigen::Index blocks = (T + kTargetBlock - 1) / kTargetBlock;
+
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (Eigen::Index b = 0; b < blocks; ++b) {
+      const Eigen::Index t0 = b * kTargetBlock;
+      const Eigen::Index B = std::min(kTargetBlock, T - t0);
+      // Columns: the repetition mean, then each repetition (when correcting).
+      ColMatrix y_train(n, B * n_models), y_test(m, B * n_models);
+      for (int model = 0; model < n_models; ++model) {
+        const ColMatrix& source = model == 0 ? mean_response : repetitions[static_cast<size_t>(model - 1)];
+        for (Eigen::Index i = 0; i < n; ++i)
+          y_train.block(i, model * B, 1, B) = source.block(tr[static_cast<size_t>(i)], t0, 1, B);
+        for (Eigen::Index i = 0; i < m; ++i)
+          y_test.block(i, model * B, 1, B) = source.block(te[static_cast<size_t>(i)], t0, 1, B);
+      }
+      // Centre with the training means (the test stimuli with the same means).
+      const Eigen::RowVectorXd train_mean = y_train.colwise().mean();
+      y_train.rowwise() -= train_mean;
+      y_test.rowwise() -= train_mean;
+
+      const LooSelection sel = select_penalty_loo(s, y_train, alphas);
+      // Predictions at each column's penalty; the fitted intercept is the (tiny) mean of the
+      // centred training target, as scikit-learn's on centred inputs.
+      // A penalty so large that lambda + alpha == alpha for every lambda leaves the mean
+      // predictor: its prediction is the constant intercept (r = 0, reliabilities undefined).
+      const double largest = s.rank() > 0 ? s.eigenvalues(0) : 0.0;
+      ColMatrix z = s.basis.transpose() * y_train;
+      for (Eigen::Index c = 0; c < z.cols(); ++c) {
+        const double alpha = alphas[static_cast<size_t>(sel.best[static_cast<size_t>(c)])];
+        if (largest + alpha == alpha) {
+          z.col(c).setZero();
+        } else {
+          z.col(c).array() /= s.eigenvalues.array() + alpha;
+        }
+      }
+      ColMatrix prediction = s.test_factor * z;
+      prediction.rowwise() += y_train.colwise().mean();
+
+      for (Eigen::Index t = 0; t < B; ++t) {
+        const double* p = prediction.col(t).data();
+        double r = 0.0;
+        if (!is_constant(p, m)) {
+          r = correlation(p, y_test.col(t).data(), m);
+          if (!(r > 0.0)) r = 0.0;
+        }
+        const double r2 = r * r;
+        const int a = sel.best[static_cast<size_t>(t)];
+        res.r2(k, t0 + t) = r2;
+        res.alpha(k, t0 + t) = alphas[static_cast<size_t>(a)];
+        res.alpha_at_edge(k, t0 + t) = a == 0 ? 1 : (a == static_cast<int>(alphas.size()) - 1 ? 2 : 0);
+        if (!options.correct) {
+          res.corrected(k, t0 + t) = r2;
+          continue;
+        }
+        std::array<double, 3> rvs{kNaN, kNaN, kNaN}, rv_hats{kNaN, kNaN, kNaN};
+        std::vector<double> rv_list, rv_hat_list;
+        for (const auto& [ra, rb] : pairs) {
+          // Reliability of the voxel: raw repetitions on the training stimuli.
+          const double rv = correlation(y_train.col((1 + ra) * B + t).data(), y_train.col((1 + rb) * B + t).data(), n);
+          const double rh = correlation(prediction.col((1 + ra) * B + t).data(), prediction.col((1 + rb) * B + t).data(), m);
+          rv_list.push_back(rv);
+          rv_hat_list.push_back(rh);
+        }
+        double rv_med, rv_hat_med;
+        if (pairs.size() == 3) {
+          std::copy(rv_list.begin(), rv_list.end(), rvs.begin());
+          std::copy(rv_hat_list.begin(), rv_hat_list.end(), rv_hats.begin());
+          rv_med = median_of_three(rvs);
+          rv_hat_med = median_of_three(rv_hats);
+        } else {
+          rv_med = nan_median(rv_list);
+          rv_hat_med = nan_median(rv_hat_list);
+        }
+        const double rv = spearman_brown(rv_med, options.reliability_floor);
+        const double rv_hat = spearman_brown(rv_hat_med, options.prediction_reliability_floor);
+        res.rv(k, t0 + t) = rv;
+        res.rv_hat(k, t0 + t) = rv_hat;
+        res.corrected(k, t0 + t) = r2 / (rv * rv_hat);
+      }
+    }
+    ++done;
+    if (options.progress) options.progress(done, units);
+  }
+  return out;
+}
+
+ColMatrix median_over_splits(const std::vector<NoiseCorrectedLayer>& layers) {
+  const Eigen::Index L = static_cast<Eigen::Index>(layers.size());
+  const Eigen::Index T = L > 0 ? layers[0].corrected.cols() : 0;
+  ColMatrix out(L, T);
+  std::vector<double> column;
+  for (Eigen::Index l = 0; l < L; ++l) {
+    const ColMatrix& c = layers[static_cast<size_t>(l)].corrected;
+    for (Eigen::Index t = 0; t < T; ++t) {
+      column.assign(c.col(t).data(), c.col(t).data() + c.rows());
+      out(l, t) = std::min(median(column), 1.0);
+    }
+  }
+  return out;
+}
+
+LayerSelection select_layer_held_out(const std::vector<NoiseCorrectedLayer>& layers,
+                                     int iterations) {
+  const int L = static_cast<int>(layers.size());
+  if (L == 0) throw InputError("layer selection: no layers");
+  const Eigen::Index splits = layers[0].corrected.rows();
+  const Eigen::Index T = layers[0].corrected.cols();
+  LayerSelection out;
+  out.value.resize(iterations, T);
+  out.best_layer.resize(iterations, T);
+  std::vector<double> selection(static_cast<size_t>(L) * static_cast<size_t>(T));
+  std::vector<double> readout(selection.size());
+  std::vector<int> mask(static_cast<size_t>(splits));
+  std::vector<double> half_a, half_b;
+  for (int it = 0; it < iterations; ++it) {
+    LegacyRandom rng(static_cast<std::uint32_t>(it));
+    for (int l = 0; l < L; ++l) {
+      const ColMatrix& c = layers[static_cast<size_t>(l)].corrected;
+      for (Eigen::Index t = 0; t < T; ++t) {
+        for (size_t i = 0; i < mask.size(); ++i) mask[i] = static_cast<int>(i % 2);
+        rng.shuffle(mask);
+        half_a.clear();
+        half_b.clear();
+        for (Eigen::Index k = 0; k < splits; ++k) (mask[static_cast<size_t>(k)] == 1 ? half_a : half_b).push_back(c(k, t));
+        const size_t at = static_cast<size_t>(l) * static_cast<size_t>(T) + static_cast<size_t>(t);
+        selection[at] = std::min(median(half_a), 1.0);
+        readout[at] = std::min(median(half_b), 1.0);
+      }
+    }
+    for (Eigen::Index t = 0; t < T; ++t) {
+      int best = 0;
+      for (int l = 1; l < L; ++l)
+        if (selection[static_cast<size_t>(l) * static_cast<size_t>(T) + static_cast<size_t>(t)] >
+            selection[static_cast<size_t>(best) * static_cast<size_t>(T) + static_cast<size_t>(t)])
+          best = l;
+      out.best_layer(it, t) = best;
+      out.value(it, t) = readout[static_cast<size_t>(best) * static_cast<size_t>(T) + static_cast<size_t>(t)];
+    }
+  }
+  return out;
+}
+
+}  // namespace brainalign
