@@ -1,2 +1,41 @@
+// brainalign: how brain-like are audio representations? A thin shell over the library.
 #include <iostream>
-int main() { std::cout << "brainalign\n"; return 0; }
+#include <map>
+
+#include "brainalign/error.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"brainalign: score audio-model representations against brain data"};
+  app.set_version_flag("--version", BRAINALIGN_VERSION);
+  app.require_subcommand(1);
+  std::map<CLI::App*, brainalign::cli::Action> actions;
+  auto add = [&](const char* name, const char* about, brainalign::cli::Action (*make)(CLI::App&)) {
+    CLI::App* sub = app.add_subcommand(name, about);
+    actions[sub] = make(*sub);
+  };
+  add("score", "Score a feature set against a brain dataset under a published protocol",
+      brainalign::cli::add_score);
+  add("ceiling", "RSA noise ceiling of a dataset", brainalign::cli::add_ceiling);
+  add("synth", "Write a synthetic dataset and feature set with planted ground truth",
+      brainalign::cli::add_synth);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    for (auto* sub : app.get_subcommands()) actions.at(sub)();
+  } catch (const brainalign::InputError& e) {
+    std::cerr << "brainalign: " << e.what() << "\n";
+    return 2;
+  } catch (const brainalign::IoError& e) {
+    std::cerr << "brainalign: " << e.what() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "brainalign: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <Eigen/Dense>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -59,6 +60,25 @@ inline bool close_relative(double actual, double expected, double tolerance,
                            double floor = 1e-300) {
   if (std::isnan(expected) || std::isnan(actual)) return std::isnan(expected) && std::isnan(actual);
   return std::abs(actual - expected) <= tolerance * std::max(std::abs(expected), floor);
+}
+
+}  // namespace brainalign::testing
+
+namespace brainalign::testing {
+
+inline nlohmann::json matrix_json(
+    const Eigen::Ref<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>&
+        m) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    nlohmann::json row = nlohmann::json::array();
+    for (Eigen::Index j = 0; j < m.cols(); ++j) {
+      const double v = m(i, j);
+      row.push_back(std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 }  // namespace brainalign::testing

@@ -1,0 +1,21 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "commands.h"
+
+namespace brainalign::cli {
+
+void show_progress(const std::string& stage, int done, int total) {
+  static const bool terminal = isatty(fileno(stderr)) != 0;
+  const int width = 30;
+  const int filled = total > 0 ? done * width / total : width;
+  std::string bar(static_cast<size_t>(filled), '#');
+  bar.resize(static_cast<size_t>(width), '.');
+  std::fprintf(stderr, "%s%-16s [%s] %d/%d%s", terminal ? "\r" : "", stage.c_str(), bar.c_str(), done,
+               total, (!terminal || done == total) ? "\n" : "");
+  std::fflush(stderr);
+}
+
+}  // namespace brainalign::cli

@@ -1,0 +1,61 @@
+// Brain responses to a set of stimuli: voxels of listeners (with repetitions), or the
+// components of NH2015. Layouts read: the six NH2015 components (`components.mat`), the
+// 2023 data release (NH2015 and B2021 voxels), and a generic layout for any dataset:
+//   responses.npy  stimuli x targets (x repetitions)
+//   voxels.csv     voxel_id,subject[,roi]   one row per target, in column order
+//   stimuli.txt    one stimulus name a line, in row order
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "brainalign/matrix.h"
+
+namespace brainalign {
+
+struct Target {
+  std::string id;       // voxel id, or component name
+  std::string subject;  // empty for components
+  std::string roi;      // roi_label_general (Primary, Anterior, Lateral, Posterior) or empty
+};
+
+struct BrainDataset {
+  std::string name;
+  std::string source;                    // where it was read from, for messages
+  std::vector<std::string> stimuli;      // row order
+  std::vector<ColMatrix> repetitions;    // each stimuli x targets
+  std::vector<Target> targets;
+  bool components = false;               // targets are NH2015 components (no subjects)
+
+  Eigen::Index n_stimuli() const { return static_cast<Eigen::Index>(stimuli.size()); }
+  Eigen::Index n_targets() const { return static_cast<Eigen::Index>(targets.size()); }
+  // Mean over repetitions (NaN where any repetition is NaN).
+  ColMatrix mean_response() const;
+  // Subjects in order of first appearance.
+  std::vector<std::string> subjects() const;
+  // Targets whose every response is finite.
+  std::vector<int> finite_targets() const;
+  // The same dataset restricted to the listed targets (column order kept).
+  BrainDataset subset(const std::vector<int>& target_indices) const;
+  // The targets of one ROI; InputError if none carries it.
+  BrainDataset select_roi(const std::string& roi) const;
+  // The first `n` stimuli (B2021's analyses use its first 165 of 192 sounds).
+  BrainDataset first_stimuli(Eigen::Index n) const;
+};
+
+// Loads a dataset from a path (a components.mat, a release folder such as
+// .../neural/NH2015, or a generic folder) or a registered name: nh2015comp, nh2015, b2021.
+BrainDataset load_dataset(const std::string& path_or_name);
+
+// Folder holding the public data (natsound165/, neural/): $BRAINALIGN_DATA, else the
+// per-user cache ($XDG_CACHE_HOME/brainalign, ~/.cache/brainalign).
+std::filesystem::path data_root();
+
+BrainDataset load_nh2015_components(const std::filesystem::path& components_mat);
+BrainDataset load_release2023(const std::filesystem::path& folder);
+BrainDataset load_generic_dataset(const std::filesystem::path& folder);
+void save_generic_dataset(const std::filesystem::path& folder, const BrainDataset& dataset);
+
+}  // namespace brainalign

@@ -1,0 +1,339 @@
+#include "brainalign/data/brain_dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "brainalign/error.h"
+#include "brainalign/features/feature_set.h"
+#include "brainalign/io/atomic_file.h"
+#include "brainalign/io/csv.h"
+#include "brainalign/io/mat.h"
+#include "brainalign/io/npy.h"
+
+namespace brainalign {
+namespace fs = std::filesystem;
+namespace {
+
+std::string format_number(double v) {
+  if (v == std::floor(v) && std::abs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  return std::to_string(v);
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::vector<std::string> read_lines(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path.string() + ": cannot be read");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+// Responses (stimuli x targets x repetitions, C order) into one matrix per repetition.
+std::vector<ColMatrix> split_repetitions(const io::NpyArray& array, const std::string& where) {
+  const auto& shape = array.shape();
+  if (shape.size() != 2 && shape.size() != 3)
+    throw InputError(where + ": expected responses of shape (stimuli, targets) or (stimuli, targets, repetitions)");
+  const auto S = static_cast<Eigen::Index>(shape[0]);
+  const auto V = static_cast<Eigen::Index>(shape[1]);
+  const auto R = shape.size() == 3 ? static_cast<Eigen::Index>(shape[2]) : 1;
+  if (S == 0 || V == 0 || R == 0) throw InputError(where + ": empty responses");
+  const std::vector<double> values = array.to_doubles();
+  std::vector<ColMatrix> reps(static_cast<size_t>(R), ColMatrix(S, V));
+  for (Eigen::Index s = 0; s < S; ++s)
+    for (Eigen::Index v = 0; v < V; ++v)
+      for (Eigen::Index r = 0; r < R; ++r)
+        reps[static_cast<size_t>(r)](s, v) = values[static_cast<size_t>((s * V + v) * R + r)];
+  return reps;
+}
+
+void check_unique_stimuli(const BrainDataset& d) {
+  std::set<std::string> seen;
+  for (const auto& s : d.stimuli)
+    if (!seen.insert(s).second) throw InputError(d.source + ": stimulus '" + s + "' appears twice");
+}
+
+// ROI labels and subjects from a CSV converted from the release's df_roi_meta.pkl.
+void apply_roi_table(BrainDataset& d, const fs::path& csv_path, bool by_position) {
+  const io::CsvTable table = io::read_csv(csv_path);
+  const size_t roi_col = table.column("roi_label_general");
+  std::optional<size_t> id_col, subj_col;
+  for (size_t c = 0; c < table.header.size(); ++c) {
+    if (table.header[c] == "voxel_id") id_col = c;
+    if (table.header[c] == "subj_idx") subj_col = c;
+  }
+  auto clean = [](const std::string& v) {
+    return (v == "nan" || v == "NaN" || v == "None") ? std::string() : v;
+  };
+  if (by_position) {
+    if (table.rows.size() != d.targets.size())
+      throw InputError(csv_path.string() + ": " + std::to_string(table.rows.size()) + " rows for " +
+                       std::to_string(d.targets.size()) + " voxels");
+    for (size_t i = 0; i < table.rows.size(); ++i) {
+      d.targets[i].roi = clean(table.rows[i][roi_col]);
+      if (subj_col) d.targets[i].subject = format_number(io::parse_double(table.rows[i][*subj_col], csv_path.string() + ", subj_idx"));
+    }
+    return;
+  }
+  if (!id_col) throw InputError(csv_path.string() + ": no column 'voxel_id'");
+  std::unordered_map<std::string, std::string> roi_of;
+  for (const auto& row : table.rows)
+    roi_of[format_number(io::parse_double(row[*id_col], csv_path.string() + ", voxel_id"))] = clean(row[roi_col]);
+  for (auto& t : d.targets)
+    if (auto it = roi_of.find(t.id); it != roi_of.end()) t.roi = it->second;
+}
+
+}  // namespace
+
+ColMatrix BrainDataset::mean_response() const {
+  ColMatrix mean = repetitions.at(0);
+  for (size_t r = 1; r < repetitions.size(); ++r) mean += repetitions[r];
+  return mean / static_cast<double>(repetitions.size());
+}
+
+std::vector<std::string> BrainDataset::subjects() const {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& t : targets)
+    if (seen.insert(t.subject).second) out.push_back(t.subject);
+  return out;
+}
+
+std::vector<int> BrainDataset::finite_targets() const {
+  std::vector<int> keep;
+  for (Eigen::Index v = 0; v < n_targets(); ++v) {
+    bool finite = true;
+    for (const auto& rep : repetitions) finite = finite && rep.col(v).allFinite();
+    if (finite) keep.push_back(static_cast<int>(v));
+  }
+  return keep;
+}
+
+BrainDataset BrainDataset::subset(const std::vector<int>& target_indices) const {
+  BrainDataset out;
+  out.name = name;
+  out.source = source;
+  out.stimuli = stimuli;
+  out.components = components;
+  for (const auto& rep : repetitions) {
+    ColMatrix m(rep.rows(), static_cast<Eigen::Index>(target_indices.size()));
+    for (size_t i = 0; i < target_indices.size(); ++i) m.col(static_cast<Eigen::Index>(i)) = rep.col(target_indices[i]);
+    out.repetitions.push_back(std::move(m));
+  }
+  for (int i : target_indices) out.targets.push_back(targets[static_cast<size_t>(i)]);
+  return out;
+}
+
+BrainDataset BrainDataset::select_roi(const std::string& roi) const {
+  std::vector<int> keep;
+  std::set<std::string> known;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (!targets[i].roi.empty()) known.insert(targets[i].roi);
+    if (lower(targets[i].roi) == lower(roi)) keep.push_back(static_cast<int>(i));
+  }
+  if (keep.empty()) {
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw InputError(source + ": no voxel has ROI '" + roi + "'" +
+                     (list.empty() ? " (the dataset carries no ROI labels)" : " (known: " + list + ")"));
+  }
+  BrainDataset out = subset(keep);
+  out.name = name + ":" + roi;
+  return out;
+}
+
+BrainDataset BrainDataset::first_stimuli(Eigen::Index n) const {
+  BrainDataset out = *this;
+  if (n >= n_stimuli()) return out;
+  out.stimuli.resize(static_cast<size_t>(n));
+  for (auto& rep : out.repetitions) rep = rep.topRows(n).eval();
+  return out;
+}
+
+fs::path data_root() {
+  if (const char* env = std::getenv("BRAINALIGN_DATA"); env && *env) return fs::path(env);
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "brainalign";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "brainalign";
+  return fs::path(".brainalign");
+}
+
+BrainDataset load_nh2015_components(const fs::path& path) {
+  if (!fs::exists(path)) throw InputError(path.string() + ": components file not found");
+  io::MatFile mat(path);
+  BrainDataset d;
+  d.name = "nh2015comp";
+  d.source = path.string();
+  d.components = true;
+  const auto R = mat.read_numeric("R");
+  if (R.shape.size() != 2) throw InputError(path.string() + ", field 'R': expected a 2-D matrix");
+  const auto S = static_cast<Eigen::Index>(R.shape[0]);
+  const auto C = static_cast<Eigen::Index>(R.shape[1]);
+  for (const auto& s : mat.read_strings("stim_names")) d.stimuli.push_back(stimulus_name(s));
+  if (static_cast<Eigen::Index>(d.stimuli.size()) != S)
+    throw InputError(path.string() + ", field 'stim_names': " + std::to_string(d.stimuli.size()) +
+                     " names for " + std::to_string(S) + " rows of R");
+  const auto names = mat.read_strings("component_names");
+  if (static_cast<Eigen::Index>(names.size()) != C)
+    throw InputError(path.string() + ", field 'component_names': " + std::to_string(names.size()) +
+                     " names for " + std::to_string(C) + " columns of R");
+  d.repetitions.push_back(Eigen::Map<const Matrix>(R.values.data(), S, C));
+  for (const auto& n : names) d.targets.push_back({n, "", ""});
+  check_unique_stimuli(d);
+  return d;
+}
+
+BrainDataset load_release2023(const fs::path& folder) {
+  const fs::path responses = folder / "voxel_features_array.npy";
+  const fs::path meta = folder / "voxel_features_meta.npy";
+  BrainDataset d;
+  d.source = folder.string();
+  d.name = folder.filename().string();
+  d.repetitions = split_repetitions(io::read_npy(responses), responses.string());
+  const auto S = d.repetitions[0].rows();
+  const auto V = d.repetitions[0].cols();
+  const io::NpyArray meta_array = io::read_npy(meta);
+  const bool b2021 = fs::exists(folder / "stim_info_v4.mat");
+  std::vector<int> keep;
+  if (meta_array.is_structured()) {
+    const auto ids = meta_array.field_doubles("voxel_id");
+    const auto subj = meta_array.field_doubles("subj_idx");
+    const auto reps = meta_array.field_doubles("n_reps");
+    if (static_cast<Eigen::Index>(ids.size()) != V)
+      throw InputError(meta.string() + ": " + std::to_string(ids.size()) + " records for " + std::to_string(V) + " voxels");
+    for (Eigen::Index v = 0; v < V; ++v) {
+      d.targets.push_back({format_number(ids[static_cast<size_t>(v)]), format_number(subj[static_cast<size_t>(v)]), ""});
+      // NH2015 analyses keep the voxels measured in all three scans.
+      if (reps[static_cast<size_t>(v)] == static_cast<double>(d.repetitions.size())) keep.push_back(static_cast<int>(v));
+    }
+  } else {
+    const auto ids = meta_array.to_doubles();
+    if (static_cast<Eigen::Index>(ids.size()) != V)
+      throw InputError(meta.string() + ": " + std::to_string(ids.size()) + " voxel ids for " + std::to_string(V) + " voxels");
+    for (Eigen::Index v = 0; v < V; ++v) {
+      d.targets.push_back({format_number(ids[static_cast<size_t>(v)]), "", ""});
+      keep.push_back(static_cast<int>(v));
+    }
+  }
+  if (b2021) {
+    io::MatFile mat(folder / "stim_info_v4.mat");
+    for (const auto& s : mat.read_struct_field_strings("stim_info", "stim_names")) d.stimuli.push_back(stimulus_name(s));
+  } else {
+    const auto stim = io::read_npy(folder / "neural_stim_meta.npy");
+    const auto files = stim.is_structured() ? stim.field_strings(stim.fields().front().name) : stim.to_strings();
+    for (const auto& s : files) d.stimuli.push_back(stimulus_name(s));
+  }
+  if (static_cast<Eigen::Index>(d.stimuli.size()) != S)
+    throw InputError(folder.string() + ": " + std::to_string(d.stimuli.size()) + " stimulus names for " +
+                     std::to_string(S) + " rows of " + responses.filename().string());
+  const fs::path roi_csv = folder / "df_roi_meta.csv";
+  if (fs::exists(roi_csv)) apply_roi_table(d, roi_csv, b2021);
+  if (b2021) {
+    for (auto& t : d.targets)
+      if (t.subject.empty())
+        throw InputError(folder.string() + ": B2021 voxels need their subjects from df_roi_meta.csv "
+                         "(convert df_roi_meta.pkl with scripts/convert_pandas_pickle.py)");
+  }
+  check_unique_stimuli(d);
+  if (keep.size() != d.targets.size()) d = d.subset(keep);
+  // B2021's analyses use the NH2015 sounds: its first 165.
+  if (b2021) d = d.first_stimuli(165);
+  return d;
+}
+
+BrainDataset load_generic_dataset(const fs::path& folder) {
+  const fs::path responses = folder / "responses.npy";
+  const fs::path voxels = folder / "voxels.csv";
+  const fs::path stimuli = folder / "stimuli.txt";
+  for (const auto& p : {responses, voxels, stimuli})
+    if (!fs::exists(p)) throw InputError(folder.string() + ": missing " + p.filename().string() +
+                                         " (generic layout: responses.npy, voxels.csv, stimuli.txt)");
+  BrainDataset d;
+  d.source = folder.string();
+  d.name = folder.filename().string();
+  d.repetitions = split_repetitions(io::read_npy(responses), responses.string());
+  for (const auto& s : read_lines(stimuli)) d.stimuli.push_back(stimulus_name(s));
+  if (static_cast<Eigen::Index>(d.stimuli.size()) != d.repetitions[0].rows())
+    throw InputError(stimuli.string() + ": " + std::to_string(d.stimuli.size()) + " names for " +
+                     std::to_string(d.repetitions[0].rows()) + " rows of responses.npy");
+  const io::CsvTable table = io::read_csv(voxels);
+  const size_t id = table.column("voxel_id");
+  const size_t subject = table.column("subject");
+  std::optional<size_t> roi;
+  for (size_t c = 0; c < table.header.size(); ++c)
+    if (table.header[c] == "roi") roi = c;
+  for (const auto& row : table.rows) d.targets.push_back({row[id], row[subject], roi ? row[*roi] : ""});
+  if (d.n_targets() != d.repetitions[0].cols())
+    throw InputError(voxels.string() + ": " + std::to_string(d.targets.size()) + " rows for " +
+                     std::to_string(d.repetitions[0].cols()) + " columns of responses.npy");
+  check_unique_stimuli(d);
+  return d;
+}
+
+void save_generic_dataset(const fs::path& folder, const BrainDataset& d) {
+  fs::create_directories(folder);
+  const auto S = static_cast<size_t>(d.n_stimuli());
+  const auto V = static_cast<size_t>(d.n_targets());
+  const auto R = d.repetitions.size();
+  std::vector<double> values(S * V * R);
+  for (size_t s = 0; s < S; ++s)
+    for (size_t v = 0; v < V; ++v)
+      for (size_t r = 0; r < R; ++r)
+        values[(s * V + v) * R + r] = d.repetitions[r](static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(v));
+  io::write_npy(folder / "responses.npy", values.data(), {S, V, R});
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : d.targets) rows.push_back({t.id, t.subject, t.roi});
+  io::write_csv(folder / "voxels.csv", {"voxel_id", "subject", "roi"}, rows);
+  std::string names;
+  for (const auto& s : d.stimuli) names += s + "\n";
+  io::write_file_atomically(folder / "stimuli.txt", names);
+}
+
+BrainDataset load_dataset(const std::string& path_or_name) {
+  const std::string key = lower(path_or_name);
+  const fs::path root = data_root();
+  fs::path path(path_or_name);
+  if (!fs::exists(path)) {
+    if (key == "nh2015comp") {
+      path = root / "natsound165" / "components.mat";
+      if (!fs::exists(path)) path = root / "neural" / "NH2015comp" / "components.mat";
+    } else if (key == "nh2015") {
+      path = root / "neural" / "NH2015";
+    } else if (key == "b2021") {
+      path = root / "neural" / "B2021";
+    } else {
+      throw InputError("dataset '" + path_or_name + "': no such file or folder, and not a known name "
+                       "(nh2015comp, nh2015, b2021)");
+    }
+    if (!fs::exists(path))
+      throw InputError("dataset '" + path_or_name + "': not found at " + path.string() +
+                       " (set BRAINALIGN_DATA to the folder holding natsound165/ and neural/)");
+  }
+  BrainDataset d;
+  if (fs::is_regular_file(path) && path.extension() == ".mat") {
+    d = load_nh2015_components(path);
+  } else if (fs::is_directory(path) && fs::exists(path / "voxel_features_array.npy")) {
+    d = load_release2023(path);
+  } else if (fs::is_directory(path) && fs::exists(path / "components.mat")) {
+    d = load_nh2015_components(path / "components.mat");
+  } else if (fs::is_directory(path)) {
+    d = load_generic_dataset(path);
+  } else {
+    throw InputError(path.string() + ": not a dataset (expected components.mat, a 2023 release folder or a generic folder)");
+  }
+  if (d.name.empty()) d.name = path_or_name;
+  if (!fs::exists(fs::path(path_or_name))) d.name = key;
+  return d;
+}
+
+}  // namespace brainalign
