@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   };
   add("score", "Score a feature set against a brain dataset under a published protocol",
       brainalign::cli::add_score);
+  add("demo", "Score the real NH2015 components (the quick-start job)", brainalign::cli::add_demo);
   add("ceiling", "RSA noise ceiling of a dataset", brainalign::cli::add_ceiling);
   add("synth", "Write a synthetic dataset and feature set with planted ground truth",
       brainalign::cli::add_synth);

@@ -19,8 +19,12 @@ std::string errno_text() { return std::strerror(errno); }
 // Unique within the process (counter) and across processes (pid).
 std::filesystem::path make_temporary_name(const std::filesystem::path& target) {
   static std::atomic<unsigned long> counter{0};
-  std::string name = "." + target.filename().string() + ".tmp." + std::to_string(::getpid()) +
-                     "." + std::to_string(counter.fetch_add(1));
+  std::string name(1, '.');
+  name.append(target.filename().string())
+      .append(".tmp.")
+      .append(std::to_string(::getpid()))
+      .append(".")
+      .append(std::to_string(counter.fetch_add(1)));
   return target.parent_path() / name;
 }
 
@@ -73,8 +77,7 @@ void AtomicFile::commit() {
   committed_ = true;
 }
 
-void write_file_atomically(const std::filesystem::path& path,
-                           std::span<const std::uint8_t> bytes) {
+void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
   AtomicFile file(path);
   const auto& temporary = file.temporary_path();
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);

@@ -171,16 +171,15 @@ double decode_number(const std::uint8_t* p, const ScalarType& type) {
     }
     case 'f':
       if (type.itemsize == 2) return half_to_double(static_cast<std::uint16_t>(bits));
-      if (type.itemsize == 4) return static_cast<double>(std::bit_cast<float>(
-                                  static_cast<std::uint32_t>(bits)));
+      if (type.itemsize == 4)
+        return static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(bits)));
       return std::bit_cast<double>(bits);
     default:
       return 0;
   }
 }
 
-std::string decode_string(const std::uint8_t* p, const ScalarType& type,
-                          const std::string& where) {
+std::string decode_string(const std::uint8_t* p, const ScalarType& type, const std::string& where) {
   std::string text;
   if (type.kind == 'S') {
     std::size_t length = type.itemsize;
@@ -193,9 +192,8 @@ std::string decode_string(const std::uint8_t* p, const ScalarType& type,
   for (std::size_t i = 0; i < length; ++i) {
     const auto code = static_cast<std::uint32_t>(load_bits(p + 4 * i, 4, type.big_endian));
     if (!detail::is_scalar_value(code)) {
-      throw InputError(where + ": invalid unicode code point " + std::to_string(code) +
-                       " in a '" + (type.big_endian ? std::string(">") : std::string("<")) +
-                       "U' string");
+      throw InputError(where + ": invalid unicode code point " + std::to_string(code) + " in a '" +
+                       (type.big_endian ? std::string(">") : std::string("<")) + "U' string");
     }
     detail::append_utf8(text, code);
   }
@@ -204,8 +202,8 @@ std::string decode_string(const std::uint8_t* p, const ScalarType& type,
 
 // Calls visit(storage_index) for each element in C order.
 template <class Visit>
-void visit_in_c_order(const std::vector<std::size_t>& shape, bool fortran_order,
-                      std::size_t count, Visit&& visit) {
+void visit_in_c_order(const std::vector<std::size_t>& shape, bool fortran_order, std::size_t count,
+                      Visit&& visit) {
   if (!fortran_order || shape.size() < 2) {
     for (std::size_t i = 0; i < count; ++i) visit(i);
     return;
@@ -290,8 +288,7 @@ std::size_t structured_itemsize(const PyValue& list, const std::string& where,
     field.name = name;
     field.offset = offset;
     field.itemsize = field_dtype_itemsize(dtype, where + ", field '" + name + "'");
-    field.descr = dtype.kind == PyValue::Kind::kString ? dtype.text
-                                                       : detail::to_python_text(dtype);
+    field.descr = dtype.kind == PyValue::Kind::kString ? dtype.text : detail::to_python_text(dtype);
     if (entry.items.size() == 3) {
       field.subshape = parse_shape(entry.items[2], where, "the shape of field '" + name + "'");
     }
@@ -302,8 +299,8 @@ std::size_t structured_itemsize(const PyValue& list, const std::string& where,
     }
     offset += *bytes;
     // numpy writes alignment padding as unnamed void fields.
-    const bool padding = name.empty() && !field.descr.empty() &&
-                         field.descr.find('V') != std::string::npos;
+    const bool padding =
+        name.empty() && !field.descr.empty() && field.descr.find('V') != std::string::npos;
     if (fields != nullptr && !padding) fields->push_back(std::move(field));
   }
   return offset;
@@ -314,8 +311,7 @@ Header parse_header_text(std::string_view text, const std::string& source) {
   try {
     dict = detail::parse_python_literal(text);
   } catch (const std::invalid_argument& error) {
-    throw InputError(source + ": the .npy header is not a valid Python literal: " +
-                     error.what());
+    throw InputError(source + ": the .npy header is not a valid Python literal: " + error.what());
   }
   const std::string expected_keys = "expected a dict with keys 'descr', 'fortran_order', 'shape'";
   if (dict.kind != PyValue::Kind::kDict || dict.fields.size() != 3) {
@@ -399,8 +395,8 @@ std::size_t data_size(const Header& header, std::size_t available, const std::st
                      ": its size in bytes overflows");
   }
   if (*bytes > available) {
-    throw InputError(source + ": truncated .npy data: shape " + shape_text(header.shape) +
-                     " of '" + header.descr + "' needs " + std::to_string(*bytes) +
+    throw InputError(source + ": truncated .npy data: shape " + shape_text(header.shape) + " of '" +
+                     header.descr + "' needs " + std::to_string(*bytes) +
                      " bytes but the file holds " + std::to_string(available));
   }
   return *bytes;
@@ -414,8 +410,8 @@ NpyArray make_array(Header header, std::vector<std::uint8_t> data, const std::st
 // Header text padded with spaces and a newline so that the data starts aligned.
 std::vector<std::uint8_t> encode_header(const std::string& descr,
                                         const std::vector<std::size_t>& shape) {
-  std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " +
-                     shape_text(shape) + ", }";
+  std::string dict =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
   std::size_t preamble = kMagicSize + 2 + 2;
   int major = 1;
   const auto padded_size = [&](std::size_t pre) {
@@ -442,8 +438,9 @@ std::vector<std::uint8_t> encode_header(const std::string& descr,
 
 std::size_t checked_count(const std::vector<std::size_t>& shape) {
   const auto count = element_count(shape);
-  if (!count) throw InputError("cannot encode .npy array of shape " + shape_text(shape) +
-                               ": its size overflows");
+  if (!count)
+    throw InputError("cannot encode .npy array of shape " + shape_text(shape) +
+                     ": its size overflows");
   return *count;
 }
 
@@ -567,14 +564,13 @@ std::vector<std::string> NpyArray::field_strings(const std::string& name) const 
 }
 
 NpyArray parse_npy(std::span<const std::uint8_t> bytes, const std::string& source) {
-  const Layout layout = parse_preamble(bytes.first(std::min(bytes.size(), kMaxPreambleSize)),
-                                       bytes.size(), source);
+  const Layout layout =
+      parse_preamble(bytes.first(std::min(bytes.size(), kMaxPreambleSize)), bytes.size(), source);
   Header header = parse_header_text(
       header_string(bytes.subspan(layout.header_offset, layout.header_size)), source);
   const std::size_t size = data_size(header, bytes.size() - layout.data_offset(), source);
   const auto data = bytes.subspan(layout.data_offset(), size);
-  return make_array(std::move(header), std::vector<std::uint8_t>(data.begin(), data.end()),
-                    source);
+  return make_array(std::move(header), std::vector<std::uint8_t>(data.begin(), data.end()), source);
 }
 
 NpyArray read_npy(const std::filesystem::path& path) {
@@ -636,8 +632,8 @@ std::vector<std::uint8_t> encode_npy_strings(const std::vector<std::string>& val
     try {
       decoded.push_back(detail::decode_utf8(values[i]));
     } catch (const std::invalid_argument& error) {
-      throw InputError("cannot encode string " + std::to_string(i) + " as .npy unicode: " +
-                       error.what());
+      throw InputError("cannot encode string " + std::to_string(i) +
+                       " as .npy unicode: " + error.what());
     }
     longest = std::max(longest, decoded.back().size());
   }

@@ -22,8 +22,7 @@ class Parser {
  private:
   [[noreturn]] void fail(const std::string& expected) const {
     std::string context(text_.substr(pos_, 20));
-    throw std::invalid_argument("expected " + expected + " at character " +
-                                std::to_string(pos_) +
+    throw std::invalid_argument("expected " + expected + " at character " + std::to_string(pos_) +
                                 (pos_ < text_.size() ? " (near '" + context + "')" : " (at end)"));
   }
 
@@ -42,8 +41,8 @@ class Parser {
   bool consume_word(std::string_view word) {
     if (text_.substr(pos_, word.size()) != word) return false;
     const std::size_t end = pos_ + word.size();
-    if (end < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[end])) ||
-                               text_[end] == '_')) {
+    if (end < text_.size() &&
+        (std::isalnum(static_cast<unsigned char>(text_[end])) || text_[end] == '_')) {
       return false;
     }
     pos_ = end;
@@ -135,17 +134,39 @@ class Parser {
       if (pos_ >= text_.size()) fail("an escape sequence");
       const char e = text_[pos_++];
       switch (e) {
-        case '\\': value.text += '\\'; break;
-        case '\'': value.text += '\''; break;
-        case '"': value.text += '"'; break;
-        case 'n': value.text += '\n'; break;
-        case 'r': value.text += '\r'; break;
-        case 't': value.text += '\t'; break;
-        case '0': value.text += '\0'; break;
-        case 'x': append_utf8(value.text, parse_hex(2)); break;
-        case 'u': append_utf8(value.text, parse_hex(4)); break;
-        case 'U': append_utf8(value.text, parse_hex(8)); break;
-        default: --pos_; fail("a known escape sequence");
+        case '\\':
+          value.text += '\\';
+          break;
+        case '\'':
+          value.text += '\'';
+          break;
+        case '"':
+          value.text += '"';
+          break;
+        case 'n':
+          value.text += '\n';
+          break;
+        case 'r':
+          value.text += '\r';
+          break;
+        case 't':
+          value.text += '\t';
+          break;
+        case '0':
+          value.text += '\0';
+          break;
+        case 'x':
+          append_utf8(value.text, parse_hex(2));
+          break;
+        case 'u':
+          append_utf8(value.text, parse_hex(4));
+          break;
+        case 'U':
+          append_utf8(value.text, parse_hex(8));
+          break;
+        default:
+          --pos_;
+          fail("a known escape sequence");
       }
     }
     return value;
@@ -221,11 +242,16 @@ PyValue parse_python_literal(std::string_view text) { return Parser(text).parse_
 
 std::string to_python_text(const PyValue& value) {
   switch (value.kind) {
-    case PyValue::Kind::kNone: return "None";
-    case PyValue::Kind::kBool: return value.boolean ? "True" : "False";
-    case PyValue::Kind::kInt:
-      return (value.negative ? "-" : "") + std::to_string(value.magnitude);
-    case PyValue::Kind::kString: return quote(value.text);
+    case PyValue::Kind::kNone:
+      return "None";
+    case PyValue::Kind::kBool:
+      return value.boolean ? "True" : "False";
+    case PyValue::Kind::kInt: {
+      std::string text(value.negative ? "-" : "");
+      return text.append(std::to_string(value.magnitude));
+    }
+    case PyValue::Kind::kString:
+      return quote(value.text);
     case PyValue::Kind::kTuple:
     case PyValue::Kind::kList: {
       const bool tuple = value.kind == PyValue::Kind::kTuple;

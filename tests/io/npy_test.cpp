@@ -1,6 +1,5 @@
 #include "brainalign/io/npy.h"
 
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,10 +14,10 @@
 namespace brainalign::io {
 namespace {
 
+using testing::contains;
 using testing::run_python;
 using testing::ScratchDir;
 using testing::write_bytes;
-using ::testing::HasSubstr;
 
 // Runs `action`, which must throw E, and returns the message.
 template <class E, class F>
@@ -53,7 +52,8 @@ std::vector<double> iota_over(std::size_t count, double divisor) {
 
 TEST(Npy, ReadsFloat64MatrixInCOrder) {
   ScratchDir dir;
-  ASSERT_TRUE(run_python(dir.path(), "np.save('a.npy', np.arange(12, dtype='<f8').reshape(3, 4) / 8)"));
+  ASSERT_TRUE(
+      run_python(dir.path(), "np.save('a.npy', np.arange(12, dtype='<f8').reshape(3, 4) / 8)"));
   const NpyArray array = read_npy(dir / "a.npy");
   EXPECT_EQ(array.shape(), (std::vector<std::size_t>{3, 4}));
   EXPECT_EQ(array.descr(), "<f8");
@@ -104,8 +104,8 @@ for bo in '<>':
   EXPECT_EQ(read_npy(dir / "bool.npy").to_doubles(), (std::vector<double>{1, 0, 1}));
   const std::vector<double> signed_values = {-128, -5, 0, 7, 100, 127};
   const std::vector<double> unsigned_values = {0, 7, 100, 255};
-  const std::vector<double> float_values = {-1.5, 0.25, 1000.0, 65504.0, std::ldexp(1.0, -14),
-                                            std::ldexp(1.0, -24)};
+  const std::vector<double> float_values = {
+      -1.5, 0.25, 1000.0, 65504.0, std::ldexp(1.0, -14), std::ldexp(1.0, -24)};
   for (const std::string order : {"<", ">"}) {
     for (const std::string n : {"1", "2", "4", "8"}) {
       SCOPED_TRACE(order + n);
@@ -114,19 +114,18 @@ for bo in '<>':
       if (n != "1") {
         const NpyArray floats = read_npy(dir / ("f" + n + order + ".npy"));
         EXPECT_EQ(floats.to_doubles(), float_values);
-        if (n != "2" || order == ">") {
-          EXPECT_EQ(floats.descr(), order + "f" + n);
-        }
+        EXPECT_EQ(floats.descr(), order + "f" + n);
       }
     }
-    EXPECT_EQ(read_npy(dir / ("i8ext" + order + ".npy")).to_doubles(),
-              (std::vector<double>{static_cast<double>(std::numeric_limits<std::int64_t>::min()),
-                                   static_cast<double>(std::numeric_limits<std::int64_t>::max()),
-                                   -1}));
+    EXPECT_EQ(
+        read_npy(dir / ("i8ext" + order + ".npy")).to_doubles(),
+        (std::vector<double>{static_cast<double>(std::numeric_limits<std::int64_t>::min()),
+                             static_cast<double>(std::numeric_limits<std::int64_t>::max()), -1}));
     EXPECT_EQ(read_npy(dir / ("i4ext" + order + ".npy")).to_doubles(),
               (std::vector<double>{-2147483648.0, 2147483647.0, -1}));
-    EXPECT_EQ(read_npy(dir / ("u8ext" + order + ".npy")).to_doubles(),
-              (std::vector<double>{static_cast<double>(std::numeric_limits<std::uint64_t>::max())}));
+    EXPECT_EQ(
+        read_npy(dir / ("u8ext" + order + ".npy")).to_doubles(),
+        (std::vector<double>{static_cast<double>(std::numeric_limits<std::uint64_t>::max())}));
     for (const std::string name : {"special", "special16"}) {
       const auto special = read_npy(dir / (name + order + ".npy")).to_doubles();
       ASSERT_EQ(special.size(), 4u);
@@ -166,7 +165,10 @@ np.save('ube.npy', np.array(words, dtype='>U12'))
 np.save('s.npy', np.array([b'stim5_alarm_clock', b'x', b'']))
 np.save('u2d.npy', np.asfortranarray(np.array([['a', 'bb', 'ccc'], ['dddd', 'e', 'f']])))
 )"));
-  const std::vector<std::string> words = {"alpha", "\xce\xb2" "eta", "\xf0\x9f\x98\x80 smile", ""};
+  const std::vector<std::string> words = {"alpha",
+                                          "\xce\xb2"
+                                          "eta",
+                                          "\xf0\x9f\x98\x80 smile", ""};
   const NpyArray unicode = read_npy(dir / "u.npy");
   EXPECT_EQ(unicode.descr(), "<U7");
   EXPECT_EQ(unicode.to_strings(), words);
@@ -176,14 +178,11 @@ np.save('u2d.npy', np.asfortranarray(np.array([['a', 'bb', 'ccc'], ['dddd', 'e',
   const NpyArray grid = read_npy(dir / "u2d.npy");
   EXPECT_TRUE(grid.fortran_order());
   EXPECT_EQ(grid.to_strings(), (std::vector<std::string>{"a", "bb", "ccc", "dddd", "e", "f"}));
-  EXPECT_THAT(error_message<InputError>([&] { (void)unicode.to_doubles(); }),
-              HasSubstr((dir / "u.npy").string()));
-  EXPECT_THAT(error_message<InputError>([&] { (void)read_npy(dir / "s.npy").to_doubles(); }),
-              HasSubstr("not numeric"));
-  EXPECT_THAT(error_message<InputError>([&] {
-                (void)read_npy(dir / "f.npy");
-              }),
-              ::testing::HasSubstr(""));
+  EXPECT_TRUE(contains(error_message<InputError>([&] { (void)unicode.to_doubles(); }),
+                       (dir / "u.npy").string()));
+  EXPECT_TRUE(
+      contains(error_message<InputError>([&] { (void)read_npy(dir / "s.npy").to_doubles(); }),
+               "not numeric"));
 }
 
 TEST(Npy, ReadsVoxelMetaStructuredArray) {
@@ -202,8 +201,8 @@ np.save('voxel_features_meta.npy', meta)
   EXPECT_EQ(meta.fields()[3].name, "hemi");
   EXPECT_EQ(meta.fields()[3].descr, "|S2");
   EXPECT_EQ(meta.fields()[3].offset, 24u);
-  EXPECT_EQ(meta.fields()[5].offset, 42u);
-  EXPECT_EQ(meta.itemsize(), 50u);
+  EXPECT_EQ(meta.fields()[5].offset, 34u);
+  EXPECT_EQ(meta.itemsize(), 42u);
   EXPECT_EQ(meta.descr(),
             "[('n_reps', '<i8'), ('voxel_id', '<i8'), ('subj_idx', '<i8'), ('hemi', '|S2'), "
             "('x_ras', '<f8'), ('y_ras', '<f8')]");
@@ -214,13 +213,13 @@ np.save('voxel_features_meta.npy', meta)
   EXPECT_EQ(meta.field_doubles("x_ras"), (std::vector<double>{-40.5, 41.0, 0.125}));
   EXPECT_EQ(meta.field_doubles("y_ras"), (std::vector<double>{12.25, -3.5, 7.0}));
   const std::string missing = error_message<InputError>([&] { (void)meta.field_doubles("z_ras"); });
-  EXPECT_THAT(missing, HasSubstr("voxel_features_meta.npy"));
-  EXPECT_THAT(missing, HasSubstr("'z_ras'"));
-  EXPECT_THAT(missing, HasSubstr("'y_ras'"));
-  EXPECT_THAT(error_message<InputError>([&] { (void)meta.field_doubles("hemi"); }),
-              HasSubstr("field 'hemi'"));
-  EXPECT_THAT(error_message<InputError>([&] { (void)meta.to_doubles(); }),
-              HasSubstr("voxel_features_meta.npy"));
+  EXPECT_TRUE(contains(missing, "voxel_features_meta.npy"));
+  EXPECT_TRUE(contains(missing, "'z_ras'"));
+  EXPECT_TRUE(contains(missing, "'y_ras'"));
+  EXPECT_TRUE(contains(error_message<InputError>([&] { (void)meta.field_doubles("hemi"); }),
+                       "field 'hemi'"));
+  EXPECT_TRUE(contains(error_message<InputError>([&] { (void)meta.to_doubles(); }),
+                       "voxel_features_meta.npy"));
 }
 
 TEST(Npy, ReadsStimulusMetaWithMixedEndianFields) {
@@ -271,10 +270,10 @@ np.save('nested.npy', np.array([(1, (0.5, 1.5), (1, 2, 3), -7)], dtype=nested))
   EXPECT_EQ(nested.field_doubles("tail"), std::vector<double>{-7});
   const std::string nested_error =
       error_message<InputError>([&] { (void)nested.field_doubles("pos"); });
-  EXPECT_THAT(nested_error, HasSubstr("nested.npy"));
-  EXPECT_THAT(nested_error, HasSubstr("structured"));
-  EXPECT_THAT(error_message<InputError>([&] { (void)nested.field_doubles("w"); }),
-              HasSubstr("sub-array shape (3,)"));
+  EXPECT_TRUE(contains(nested_error, "nested.npy"));
+  EXPECT_TRUE(contains(nested_error, "structured"));
+  EXPECT_TRUE(contains(error_message<InputError>([&] { (void)nested.field_doubles("w"); }),
+                       "sub-array shape (3,)"));
 }
 
 TEST(Npy, ReadsFormatVersions2And3) {
@@ -326,19 +325,20 @@ TEST(Npy, ParsesHeaderLiteralVariants) {
                   "'shape': (2,)}")
                 .field_doubles("it's"),
             (std::vector<double>{1, 2}));
-  EXPECT_THAT(error_message<InputError>(
-                  [&] { parse("{'descr': '<i4', 'fortran_order': False, 'shape': (2,"); }),
-              HasSubstr("variant.npy"));
-  EXPECT_THAT(error_message<InputError>([&] {
-                parse("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), 'x': 1}");
-              }),
-              HasSubstr("keys"));
-  EXPECT_THAT(error_message<InputError>(
-                  [&] { parse("{'descr': '<i4', 'fortran_order': 0, 'shape': (2,)}"); }),
-              HasSubstr("fortran_order"));
-  EXPECT_THAT(error_message<InputError>(
-                  [&] { parse("{'descr': '<i4', 'fortran_order': False, 'shape': (-2,)}"); }),
-              HasSubstr("non-negative"));
+  EXPECT_TRUE(contains(error_message<InputError>(
+                           [&] { parse("{'descr': '<i4', 'fortran_order': False, 'shape': (2,"); }),
+                       "variant.npy"));
+  EXPECT_TRUE(contains(error_message<InputError>([&] {
+                         parse("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), 'x': 1}");
+                       }),
+                       "keys"));
+  EXPECT_TRUE(contains(error_message<InputError>(
+                           [&] { parse("{'descr': '<i4', 'fortran_order': 0, 'shape': (2,)}"); }),
+                       "fortran_order"));
+  EXPECT_TRUE(contains(error_message<InputError>([&] {
+                         parse("{'descr': '<i4', 'fortran_order': False, 'shape': (-2,)}");
+                       }),
+                       "non-negative"));
 }
 
 TEST(Npy, RejectsMalformedFilesNamingThem) {
@@ -355,25 +355,27 @@ np.save('dates.npy', np.array(['2020-01-01'], dtype='datetime64[ns]'))
   const auto expect_input_error = [&](const std::string& name, const std::string& expected) {
     SCOPED_TRACE(name);
     const auto path = dir / name;
-    const std::string message = error_message<InputError>([&] { (void)read_npy(path).to_doubles(); });
-    EXPECT_THAT(message, HasSubstr(path.string()));
-    EXPECT_THAT(message, HasSubstr(expected));
+    const std::string message =
+        error_message<InputError>([&] { (void)read_npy(path).to_doubles(); });
+    EXPECT_TRUE(contains(message, path.string()));
+    EXPECT_TRUE(contains(message, expected));
   };
   write_bytes(dir / "magic.npy", "PK\x03\x04 not numpy at all");
   write_bytes(dir / "tiny.npy", "\x93NUM");
   write_bytes(dir / "version.npy", std::string("\x93NUMPY\x04\x00\x10\x00", 10) + "{}");
-  write_bytes(dir / "absurd.npy",
-              npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': "
-                        "(4611686018427387904, 4611686018427387904)}", ""));
-  write_bytes(dir / "huge.npy",
-              npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,)}",
-                        "12345678"));
-  write_bytes(dir / "bigint.npy",
-              npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': "
-                        "(123456789012345678901234567890,)}", ""));
+  write_bytes(dir / "absurd.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': "
+                                            "(4611686018427387904, 4611686018427387904)}",
+                                            ""));
+  write_bytes(
+      dir / "huge.npy",
+      npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,)}", "12345678"));
+  write_bytes(dir / "bigint.npy", npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': "
+                                            "(123456789012345678901234567890,)}",
+                                            ""));
   write_bytes(dir / "hugeitem.npy",
               npy_bytes("{'descr': '|S99999999999999999999', 'fortran_order': False, 'shape': "
-                        "(2,)}", ""));
+                        "(2,)}",
+                        ""));
   write_bytes(dir / "unknown.npy",
               npy_bytes("{'descr': '<q8', 'fortran_order': False, 'shape': (1,)}", "12345678"));
   expect_input_error("truncated.npy", "truncated");
@@ -389,8 +391,8 @@ np.save('dates.npy', np.array(['2020-01-01'], dtype='datetime64[ns]'))
   expect_input_error("bigint.npy", "2**64");
   expect_input_error("hugeitem.npy", "absurd");
   expect_input_error("unknown.npy", "unsupported dtype '<q8'");
-  EXPECT_THAT(error_message<IoError>([&] { (void)read_npy(dir / "missing.npy"); }),
-              HasSubstr((dir / "missing.npy").string()));
+  EXPECT_TRUE(contains(error_message<IoError>([&] { (void)read_npy(dir / "missing.npy"); }),
+                       (dir / "missing.npy").string()));
   EXPECT_EQ(read_npy(dir / "good.npy").size(), 100u);
 }
 
@@ -421,7 +423,6 @@ assert f.dtype == np.dtype('<f4') and (f == np.array([0.1, -2.5, 7.0], dtype='<f
 i = np.load('i.npy')
 assert i.dtype == np.dtype('<i8') and i.tolist() == [[-2**63, -1], [0, 2**63 - 1]], i
 s = np.load('s.npy')
-assert s.dtype == np.dtype('<U2') and s.tolist() == ['stim5_alarm_clock'[:0] + 'stim5_alarm_clock', '\u03b2\U0001F600', ''] or True
 assert s.tolist() == ['stim5_alarm_clock', '\u03b2\U0001F600', ''], s
 assert s.dtype == np.dtype('<U17'), s.dtype
 assert np.load('s2.npy').tolist() == ['a', 'bc']

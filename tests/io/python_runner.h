@@ -19,8 +19,8 @@ class ScratchDir {
   ScratchDir() {
     std::random_device device;
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    const std::string name = std::string(info != nullptr ? info->name() : "scratch") + "_" +
-                             std::to_string(device());
+    const std::string name =
+        std::string(info != nullptr ? info->name() : "scratch") + "_" + std::to_string(device());
     path_ = std::filesystem::path(::testing::TempDir()) / ("brainalign_io_" + name);
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
@@ -48,8 +48,8 @@ inline ::testing::AssertionResult run_python(const std::filesystem::path& folder
     std::ofstream out(script);
     out << "import numpy as np\n" << code << "\n";
   }
-  const std::string command = "cd '" + folder.string() + "' && '" BRAINALIGN_PYTHON "' '" +
-                              script.string() + "' 2>&1";
+  const std::string command =
+      "cd '" + folder.string() + "' && '" BRAINALIGN_PYTHON "' '" + script.string() + "' 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return ::testing::AssertionFailure() << "cannot start " << command;
   std::string output;
@@ -60,8 +60,9 @@ inline ::testing::AssertionResult run_python(const std::filesystem::path& folder
   const int status = ::pclose(pipe);
   std::filesystem::remove(script);
   if (status != 0) {
-    return ::testing::AssertionFailure() << "Python snippet failed (status " << status
-                                         << "):\n" << code << "\n--- output ---\n" << output;
+    return ::testing::AssertionFailure() << "Python snippet failed (status " << status << "):\n"
+                                         << code << "\n--- output ---\n"
+                                         << output;
   }
   return ::testing::AssertionSuccess();
 }
@@ -70,6 +71,12 @@ inline ::testing::AssertionResult run_python(const std::filesystem::path& folder
 inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Whether `text` contains `part`, showing the text when it does not.
+inline ::testing::AssertionResult contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << text << "' does not contain '" << part << "'";
 }
 
 }  // namespace brainalign::io::testing

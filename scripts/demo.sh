@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets up (installs what is missing, builds), then runs the demo: the real NH2015
+# components scored with the 2025 protocol. The data is read from $BRAINALIGN_DATA, a folder
+# holding natsound165/ (components.mat, folds_5x33.csv, wav/); a checkout next to a shared/
+# data folder uses ../shared/data.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup.sh"
+if [ -z "${BRAINALIGN_DATA:-}" ] && [ -d "$root/../shared/data/natsound165" ]; then
+  export BRAINALIGN_DATA="$root/../shared/data"
+fi
+exec "$root/build/brainalign" demo --out "${1:-$root/build/demo}"
