@@ -148,11 +148,12 @@ FeatureSet load_feature_set(const fs::path& path) {
 void save_feature_set(const fs::path& path, const FeatureSet& features) {
   std::vector<std::pair<std::string, io::NpyMember>> members;
   for (const auto& layer : features.layers) {
-    members.emplace_back(layer.name, io::NpyMember::from_doubles(
-        std::vector<double>(layer.values.data(), layer.values.data() + layer.values.size()),
-        {static_cast<std::size_t>(layer.values.rows()), static_cast<std::size_t>(layer.values.cols())}));
+    members.emplace_back(layer.name,
+                         io::NpyMember{std::vector<double>(layer.values.data(), layer.values.data() + layer.values.size()),
+                                       {static_cast<std::size_t>(layer.values.rows()),
+                                        static_cast<std::size_t>(layer.values.cols())}});
   }
-  if (!features.stimuli.empty()) members.emplace_back(kStimuliMember, io::NpyMember::from_strings(features.stimuli));
+  if (!features.stimuli.empty()) members.emplace_back(kStimuliMember, io::npy_vector(features.stimuli));
   io::write_npz(path, members);
 }
 

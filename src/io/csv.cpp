@@ -1,125 +1,221 @@
 #include "brainalign/io/csv.h"
 
-#include <cerrno>
-#include <cstdlib>
+#include <charconv>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include "brainalign/error.h"
 #include "brainalign/io/atomic_file.h"
 
 namespace brainalign::io {
+namespace {
 
-std::size_t CsvTable::column(const std::string& name) const {
-  for (std::size_t i = 0; i < header.size(); ++i)
-    if (header[i] == name) return i;
-  std::string have;
-  for (const auto& h : header) have += (have.empty() ? "" : ", ") + h;
-  throw InputError(source + ": no column '" + name + "' (columns: " + have + ")");
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+struct Record {
+  std::vector<std::string> fields;
+  std::size_t line = 0;
+  bool blank = false;  // an empty line: one empty, unquoted field
+};
+
+class CsvParser {
+ public:
+  CsvParser(std::string_view text, const std::string& source) : text_(text), source_(source) {
+    if (text_.starts_with(kByteOrderMark)) text_.remove_prefix(kByteOrderMark.size());
+  }
+
+  std::vector<Record> parse() {
+    std::vector<Record> records;
+    while (pos_ < text_.size()) records.push_back(parse_record());
+    while (!records.empty() && records.back().blank) records.pop_back();
+    return records;
+  }
+
+ private:
+  [[noreturn]] void fail(std::size_t line, const std::string& problem) const {
+    throw InputError(source_ + ", line " + std::to_string(line) + ": " + problem);
+  }
+
+  bool at_line_end() const {
+    return pos_ >= text_.size() || text_[pos_] == '\n' || text_[pos_] == '\r';
+  }
+
+  void consume_line_end() {
+    if (pos_ < text_.size() && text_[pos_] == '\r') ++pos_;
+    if (pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
+    ++line_;
+  }
+
+  std::string parse_quoted() {
+    const std::size_t start_line = line_;
+    std::string field;
+    ++pos_;
+    while (true) {
+      if (pos_ >= text_.size()) fail(start_line, "a quoted field is never closed");
+      const char c = text_[pos_++];
+      if (c == '"') {
+        if (pos_ < text_.size() && text_[pos_] == '"') {
+          field += '"';
+          ++pos_;
+          continue;
+        }
+        break;
+      }
+      if (c == '\n') ++line_;
+      field += c;
+    }
+    if (!at_line_end() && text_[pos_] != ',') {
+      fail(line_, "unexpected text after a closing quote; expected ',' or the end of the line");
+    }
+    return field;
+  }
+
+  Record parse_record() {
+    Record record;
+    record.line = line_;
+    bool quoted_any = false;
+    while (true) {
+      if (pos_ < text_.size() && text_[pos_] == '"') {
+        quoted_any = true;
+        record.fields.push_back(parse_quoted());
+      } else {
+        const std::size_t start = pos_;
+        while (!at_line_end() && text_[pos_] != ',') ++pos_;
+        record.fields.emplace_back(text_.substr(start, pos_ - start));
+      }
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      break;
+    }
+    record.blank = !quoted_any && record.fields.size() == 1 && record.fields[0].empty();
+    consume_line_end();
+    return record;
+  }
+
+  std::string_view text_;
+  const std::string& source_;
+  std::size_t pos_ = 0;
+  std::size_t line_ = 1;
+};
+
+bool needs_quotes(const std::string& field) {
+  return field.find_first_of(",\"\r\n") != std::string::npos ||
+         (!field.empty() && (field.front() == ' ' || field.back() == ' '));
 }
 
-CsvTable parse_csv(const std::string& text, const std::string& source, bool has_header) {
+void append_row(std::string& out, const std::vector<std::string>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    const std::string& field = fields[i];
+    // A lone empty field would be a blank line, which readers skip.
+    if (needs_quotes(field) || (fields.size() == 1 && field.empty())) {
+      out += '"';
+      for (char c : field) {
+        if (c == '"') out += '"';
+        out += c;
+      }
+      out += '"';
+    } else {
+      out += field;
+    }
+  }
+  out += '\n';
+}
+
+std::string trim_blanks(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+std::size_t CsvTable::column(const std::string& name) const {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return i;
+  }
+  std::string known;
+  for (const std::string& column_name : header) {
+    known += (known.empty() ? "'" : ", '") + column_name + "'";
+  }
+  throw InputError(source + ": no column '" + name + "'; the columns are " +
+                   (known.empty() ? std::string("unnamed (no header)") : known));
+}
+
+CsvTable parse_csv(std::string_view text, const std::string& source, bool has_header) {
+  std::vector<Record> records = CsvParser(text, source).parse();
   CsvTable table;
   table.source = source;
-  std::size_t i = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::size_t> record_lines;
-  std::size_t line = 1;
-  while (i < text.size()) {
-    std::vector<std::string> record;
-    std::string field;
-    const std::size_t start_line = line;
-    bool end_of_record = false;
-    while (!end_of_record) {
-      if (i < text.size() && text[i] == '"') {
-        ++i;
-        while (true) {
-          if (i >= text.size()) throw InputError(source + ", line " + std::to_string(start_line) + ": unterminated quoted field");
-          if (text[i] == '"') {
-            if (i + 1 < text.size() && text[i + 1] == '"') {
-              field += '"';
-              i += 2;
-              continue;
-            }
-            ++i;
-            break;
-          }
-          if (text[i] == '\n') ++line;
-          field += text[i++];
-        }
-      }
-      while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') field += text[i++];
-      record.push_back(std::move(field));
-      field.clear();
-      if (i >= text.size()) {
-        end_of_record = true;
-      } else if (text[i] == ',') {
-        ++i;
-      } else {
-        if (text[i] == '\r') ++i;
-        if (i < text.size() && text[i] == '\n') ++i;
-        ++line;
-        end_of_record = true;
-      }
-    }
-    if (record.size() == 1 && record[0].empty()) continue;  // blank line
-    records.push_back(std::move(record));
-    record_lines.push_back(start_line);
+  if (records.empty()) {
+    if (has_header) throw InputError(source + ": empty; expected a header line");
+    return table;
   }
-  std::size_t first = 0;
+  std::size_t first_row = 0;
   if (has_header) {
-    if (records.empty()) throw InputError(source + ": empty file (expected a header line)");
-    table.header = records[0];
-    first = 1;
+    table.header = std::move(records.front().fields);
+    first_row = 1;
   }
-  const std::size_t width = has_header ? table.header.size() : (records.empty() ? 0 : records[0].size());
-  for (std::size_t r = first; r < records.size(); ++r) {
-    if (records[r].size() != width)
-      throw InputError(source + ", line " + std::to_string(record_lines[r]) + ": " + std::to_string(records[r].size()) +
-                       " fields, expected " + std::to_string(width));
-    table.rows.push_back(std::move(records[r]));
+  const std::size_t width = has_header ? table.header.size() : records.front().fields.size();
+  table.rows.reserve(records.size() - first_row);
+  for (std::size_t i = first_row; i < records.size(); ++i) {
+    Record& record = records[i];
+    if (record.fields.size() != width) {
+      throw InputError(source + ", line " + std::to_string(record.line) + ": " +
+                       std::to_string(record.fields.size()) + " fields; expected " +
+                       std::to_string(width) +
+                       (has_header ? " as in the header" : " as in line 1"));
+    }
+    table.rows.push_back(std::move(record.fields));
   }
   return table;
 }
 
 CsvTable read_csv(const std::filesystem::path& path, bool has_header) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string() + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_csv(text.str(), path.string(), has_header);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw IoError("cannot open " + path.string());
+  std::ostringstream content;
+  content << file.rdbuf();
+  if (file.bad()) throw IoError("cannot read " + path.string());
+  return parse_csv(content.str(), path.string(), has_header);
 }
-
-namespace {
-std::string quote(const std::string& field) {
-  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
-  std::string out = "\"";
-  for (char c : field) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-std::string line(const std::vector<std::string>& fields) {
-  std::string out;
-  for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + quote(fields[i]);
-  return out + "\n";
-}
-}  // namespace
 
 void write_csv(const std::filesystem::path& path, const std::vector<std::string>& header,
                const std::vector<std::vector<std::string>>& rows) {
-  std::string text = line(header);
-  for (const auto& r : rows) text += line(r);
-  write_file_atomically(path, text);
+  std::string out;
+  if (!header.empty()) append_row(out, header);
+  const std::size_t width = !header.empty() ? header.size() : (rows.empty() ? 0 : rows[0].size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].size() != width) {
+      throw InputError("cannot write " + path.string() + ": row " + std::to_string(i + 1) +
+                       " has " + std::to_string(rows[i].size()) + " fields; expected " +
+                       std::to_string(width));
+    }
+    append_row(out, rows[i]);
+  }
+  write_file_atomically(path, std::string_view(out));
+}
+
+void write_csv(const std::filesystem::path& path, const CsvTable& table) {
+  write_csv(path, table.header, table.rows);
 }
 
 double parse_double(const std::string& text, const std::string& context) {
-  const char* begin = text.c_str();
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(begin, &end);
-  while (end && (*end == ' ' || *end == '\t')) ++end;
-  if (text.empty() || end == begin || *end != '\0' || errno == ERANGE)
-    throw InputError(context + ": expected a number, got '" + text + "'");
-  return v;
+  const std::string trimmed = trim_blanks(text);
+  const char* first = trimmed.data();
+  const char* last = trimmed.data() + trimmed.size();
+  // from_chars does not accept a leading '+', which other tools write.
+  if (first != last && *first == '+' && last - first > 1 && first[1] != '-') ++first;
+  double value = 0;
+  const auto [end, error] = std::from_chars(first, last, value);
+  if (trimmed.empty() || error != std::errc() || end != last) {
+    throw InputError(context + ": expected a number, got '" + text + "'" +
+                     (error == std::errc::result_out_of_range ? " (out of range)" : ""));
+  }
+  return value;
 }
 
 }  // namespace brainalign::io

@@ -2,100 +2,219 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
+#include <limits>
+#include <utility>
+
 #include "brainalign/error.h"
 
 namespace brainalign::io {
 namespace {
 
-// Closes an HDF5 handle when it leaves scope.
-struct Handle {
-  hid_t id;
-  herr_t (*close)(hid_t);
+// Owns an HDF5 identifier and closes it with the matching function.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle(hid_t id, Closer close) : id_(id), close_(close) {}
   ~Handle() {
-    if (id >= 0) close(id);
+    if (id_ >= 0) close_(id_);
   }
+  Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, -1)), close_(other.close_) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  Closer close_;
 };
 
-hid_t open_file(const std::filesystem::path& path) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
-  if (!std::filesystem::exists(path)) throw InputError(path.string() + ": file not found");
-  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) throw InputError(path.string() + ": not a readable HDF5 file");
-  return f;
+// HDF5 prints its error stack to stderr by default; errors are reported as exceptions instead.
+void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+Handle open_file(const std::filesystem::path& path) {
+  silence_hdf5_errors();
+  std::error_code status;
+  if (!std::filesystem::is_regular_file(path, status)) {
+    throw IoError("cannot read " + path.string() + ": not an existing file");
+  }
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    throw InputError(path.string() + ": not an HDF5 file");
+  }
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.valid()) throw InputError(path.string() + ": cannot open the HDF5 file");
+  return file;
 }
 
-herr_t collect(hid_t group, const char* name, const H5L_info_t*, void* out) {
-  H5O_info_t info;
-  if (H5Oget_info_by_name2(group, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) >= 0 && info.type == H5O_TYPE_DATASET)
-    static_cast<std::vector<std::string>*>(out)->push_back(name);
+herr_t collect_dataset(hid_t group, const char* name, const H5L_info_t* info, void* data) {
+  if (info->type != H5L_TYPE_HARD) return 0;
+  Handle object(H5Oopen(group, name, H5P_DEFAULT), H5Oclose);
+  if (object.valid() && H5Iget_type(object.get()) == H5I_DATASET) {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  }
   return 0;
+}
+
+std::vector<std::string> root_datasets(hid_t file, const std::string& source) {
+  std::vector<std::string> names;
+  if (H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_dataset, &names) < 0) {
+    throw InputError(source + ": cannot list the datasets of the HDF5 file");
+  }
+  return names;
+}
+
+// A dataset with its type, dataspace, element count and C-order shape.
+struct Dataset {
+  Handle dataset;
+  Handle type;
+  Handle space;
+  std::vector<std::size_t> shape;
+  std::size_t count = 1;
+};
+
+Dataset open_dataset(hid_t file, const std::string& name, const std::string& where,
+                     const std::string& source) {
+  if (name.empty() || H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) {
+    std::string known;
+    for (const auto& dataset : root_datasets(file, source)) {
+      known += (known.empty() ? "'" : ", '") + dataset + "'";
+    }
+    throw InputError(where + ": no such dataset; the file has " +
+                     (known.empty() ? std::string("no datasets") : "datasets " + known));
+  }
+  Handle dataset(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) throw InputError(where + ": not a dataset");
+  Handle type(H5Dget_type(dataset.get()), H5Tclose);
+  Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  if (!type.valid() || !space.valid()) throw InputError(where + ": cannot read the dataset type");
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) throw InputError(where + ": cannot read the dataset shape");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  Dataset result{std::move(dataset), std::move(type), std::move(space), {}, 1};
+  if (H5Sget_simple_extent_type(result.space.get()) == H5S_NULL) result.count = 0;
+  for (hsize_t extent : dims) {
+    if (extent != 0 && result.count > std::numeric_limits<std::size_t>::max() / 16 / extent) {
+      throw InputError(where + ": absurd dataset shape");
+    }
+    result.shape.push_back(static_cast<std::size_t>(extent));
+    result.count *= static_cast<std::size_t>(extent);
+  }
+  return result;
+}
+
+std::string type_class_name(H5T_class_t type_class) {
+  switch (type_class) {
+    case H5T_INTEGER:
+      return "integer";
+    case H5T_FLOAT:
+      return "float";
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_VLEN:
+      return "variable-length sequence";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_REFERENCE:
+      return "reference";
+    default:
+      return "unsupported";
+  }
+}
+
+std::string dataset_location(const std::filesystem::path& path, const std::string& name) {
+  return path.string() + ", dataset '" + name + "'";
+}
+
+// Removes the padding of a fixed-length string element.
+std::string trim_fixed(const char* bytes, std::size_t size, H5T_str_t padding) {
+  std::size_t length = size;
+  if (padding == H5T_STR_NULLTERM) {
+    length = static_cast<std::size_t>(std::find(bytes, bytes + size, '\0') - bytes);
+  } else {
+    const char pad = padding == H5T_STR_SPACEPAD ? ' ' : '\0';
+    while (length > 0 && bytes[length - 1] == pad) --length;
+  }
+  return std::string(bytes, length);
 }
 
 }  // namespace
 
 std::vector<std::string> hdf5_dataset_names(const std::filesystem::path& path) {
-  Handle file{open_file(path), H5Fclose};
-  std::vector<std::string> names;
-  H5Literate(file.id, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names);
-  return names;
+  const Handle file = open_file(path);
+  return root_datasets(file.get(), path.string());
 }
 
-NumericArray read_hdf5_numeric(const std::filesystem::path& path, const std::string& name) {
-  Handle file{open_file(path), H5Fclose};
-  const std::string where = path.string() + ", dataset '" + name + "'";
-  Handle set{H5Dopen2(file.id, name.c_str(), H5P_DEFAULT), H5Dclose};
-  if (set.id < 0) throw InputError(where + ": not found");
-  Handle type{H5Dget_type(set.id), H5Tclose};
-  const H5T_class_t cls = H5Tget_class(type.id);
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT) throw InputError(where + ": expected numbers");
-  Handle space{H5Dget_space(set.id), H5Sclose};
-  const int rank = H5Sget_simple_extent_ndims(space.id);
-  if (rank < 0 || rank > 8) throw InputError(where + ": unsupported rank");
-  std::vector<hsize_t> dims(static_cast<size_t>(rank));
-  H5Sget_simple_extent_dims(space.id, dims.data(), nullptr);
-  NumericArray out;
-  std::size_t n = 1;
-  for (hsize_t d : dims) {
-    out.shape.push_back(static_cast<std::size_t>(d));
-    if (d != 0 && n > (std::size_t{1} << 34) / d) throw InputError(where + ": absurd size");
-    n *= static_cast<std::size_t>(d);
+Hdf5Array read_hdf5_numeric(const std::filesystem::path& path, const std::string& name) {
+  const Handle file = open_file(path);
+  const std::string where = dataset_location(path, name);
+  const Dataset dataset = open_dataset(file.get(), name, where, path.string());
+  const H5T_class_t type_class = H5Tget_class(dataset.type.get());
+  if (type_class != H5T_INTEGER && type_class != H5T_FLOAT) {
+    throw InputError(where + ": holds " + type_class_name(type_class) +
+                     " values; expected integer or float values");
   }
-  out.values.resize(n);
-  if (n > 0 && H5Dread(set.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()) < 0)
-    throw InputError(where + ": cannot be read");
-  return out;
+  Hdf5Array array{dataset.shape, std::vector<double>(dataset.count)};
+  if (dataset.count > 0 && H5Dread(dataset.dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                   H5P_DEFAULT, array.values.data()) < 0) {
+    throw InputError(where + ": cannot read the values as doubles");
+  }
+  return array;
 }
 
-std::vector<std::string> read_hdf5_strings(const std::filesystem::path& path, const std::string& name) {
-  Handle file{open_file(path), H5Fclose};
-  const std::string where = path.string() + ", dataset '" + name + "'";
-  Handle set{H5Dopen2(file.id, name.c_str(), H5P_DEFAULT), H5Dclose};
-  if (set.id < 0) throw InputError(where + ": not found");
-  Handle type{H5Dget_type(set.id), H5Tclose};
-  if (H5Tget_class(type.id) != H5T_STRING) throw InputError(where + ": expected strings");
-  Handle space{H5Dget_space(set.id), H5Sclose};
-  const hssize_t count = H5Sget_simple_extent_npoints(space.id);
-  if (count < 0 || count > (1 << 26)) throw InputError(where + ": unsupported size");
-  std::vector<std::string> out;
-  if (H5Tis_variable_str(type.id) > 0) {
-    Handle mem{H5Tcopy(H5T_C_S1), H5Tclose};
-    H5Tset_size(mem.id, H5T_VARIABLE);
-    H5Tset_cset(mem.id, H5Tget_cset(type.id));
-    std::vector<char*> raw(static_cast<size_t>(count), nullptr);
-    if (H5Dread(set.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) throw InputError(where + ": cannot be read");
-    for (char* s : raw) out.emplace_back(s ? s : "");
-    H5Dvlen_reclaim(mem.id, space.id, H5P_DEFAULT, raw.data());
-  } else {
-    const size_t size = H5Tget_size(type.id);
-    std::vector<char> raw(size * static_cast<size_t>(count));
-    if (H5Dread(set.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) throw InputError(where + ": cannot be read");
-    for (hssize_t i = 0; i < count; ++i) {
-      std::string s(raw.data() + static_cast<size_t>(i) * size, size);
-      s.resize(s.find('\0') == std::string::npos ? s.size() : s.find('\0'));
-      out.push_back(s);
+std::vector<std::string> read_hdf5_strings(const std::filesystem::path& path,
+                                           const std::string& name) {
+  const Handle file = open_file(path);
+  const std::string where = dataset_location(path, name);
+  const Dataset dataset = open_dataset(file.get(), name, where, path.string());
+  const H5T_class_t type_class = H5Tget_class(dataset.type.get());
+  if (type_class != H5T_STRING) {
+    throw InputError(where + ": holds " + type_class_name(type_class) +
+                     " values; expected strings");
+  }
+  std::vector<std::string> values;
+  values.reserve(dataset.count);
+  if (dataset.count == 0) return values;
+
+  if (H5Tis_variable_str(dataset.type.get()) > 0) {
+    Handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(memory_type.get(), H5T_VARIABLE);
+    H5Tset_cset(memory_type.get(), H5Tget_cset(dataset.type.get()));
+    std::vector<char*> pointers(dataset.count, nullptr);
+    if (H5Dread(dataset.dataset.get(), memory_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                pointers.data()) < 0) {
+      throw InputError(where + ": cannot read the variable-length strings");
     }
+    for (const char* pointer : pointers) values.emplace_back(pointer != nullptr ? pointer : "");
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(memory_type.get(), dataset.space.get(), H5P_DEFAULT, pointers.data());
+#else
+    H5Dvlen_reclaim(memory_type.get(), dataset.space.get(), H5P_DEFAULT, pointers.data());
+#endif
+    return values;
   }
-  return out;
+
+  const std::size_t size = H5Tget_size(dataset.type.get());
+  if (size == 0 || dataset.count > std::numeric_limits<std::size_t>::max() / size) {
+    throw InputError(where + ": absurd string size");
+  }
+  const H5T_str_t padding = H5Tget_strpad(dataset.type.get());
+  std::vector<char> buffer(dataset.count * size);
+  if (H5Dread(dataset.dataset.get(), dataset.type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+              buffer.data()) < 0) {
+    throw InputError(where + ": cannot read the fixed-length strings");
+  }
+  for (std::size_t i = 0; i < dataset.count; ++i) {
+    values.push_back(trim_fixed(buffer.data() + i * size, size, padding));
+  }
+  return values;
 }
 
 }  // namespace brainalign::io

@@ -2,168 +2,443 @@
 
 #include <matio.h>
 
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <memory>
+#include <utility>
 
+#include "array_order.h"
 #include "brainalign/error.h"
+#include "unicode.h"
 
 namespace brainalign::io {
 namespace {
 
-struct VarDeleter {
-  void operator()(matvar_t* v) const { Mat_VarFree(v); }
+struct VariableFree {
+  void operator()(matvar_t* variable) const { Mat_VarFree(variable); }
 };
-using VarPtr = std::unique_ptr<matvar_t, VarDeleter>;
+using Variable = std::unique_ptr<matvar_t, VariableFree>;
 
-std::vector<std::size_t> dims_of(const matvar_t* v) {
-  std::vector<std::size_t> dims;
-  for (int i = 0; i < v->rank; ++i) dims.push_back(v->dims[i]);
-  return dims;
-}
+// libmatio prints its errors to stderr; keep the last one for our own messages instead.
+thread_local std::string last_matio_message;
 
-std::size_t count_of(const matvar_t* v) {
-  std::size_t n = 1;
-  for (int i = 0; i < v->rank; ++i) n *= v->dims[i];
-  return n;
-}
-
-double element(const matvar_t* v, std::size_t i) {
-  const auto* p = static_cast<const char*>(v->data);
-  switch (v->data_type) {
-    case MAT_T_DOUBLE: return reinterpret_cast<const double*>(p)[i];
-    case MAT_T_SINGLE: return reinterpret_cast<const float*>(p)[i];
-    case MAT_T_INT8: return reinterpret_cast<const std::int8_t*>(p)[i];
-    case MAT_T_UINT8: return reinterpret_cast<const std::uint8_t*>(p)[i];
-    case MAT_T_INT16: return reinterpret_cast<const std::int16_t*>(p)[i];
-    case MAT_T_UINT16: return reinterpret_cast<const std::uint16_t*>(p)[i];
-    case MAT_T_INT32: return reinterpret_cast<const std::int32_t*>(p)[i];
-    case MAT_T_UINT32: return reinterpret_cast<const std::uint32_t*>(p)[i];
-    case MAT_T_INT64: return static_cast<double>(reinterpret_cast<const std::int64_t*>(p)[i]);
-    case MAT_T_UINT64: return static_cast<double>(reinterpret_cast<const std::uint64_t*>(p)[i]);
-    default: return 0.0;
+void capture_matio_log(int level, char* message) {
+  if ((level & (MATIO_LOG_LEVEL_ERROR | MATIO_LOG_LEVEL_CRITICAL)) != 0 && message != nullptr) {
+    last_matio_message = message;
   }
 }
 
-NumericArray numeric_of(const matvar_t* v, const std::string& where) {
-  if (v->class_type == MAT_C_CHAR || v->class_type == MAT_C_CELL || v->class_type == MAT_C_STRUCT ||
-      v->isComplex || v->data == nullptr)
-    throw InputError(where + ": expected a real numeric array");
-  NumericArray out;
-  out.shape = dims_of(v);
-  const std::size_t n = count_of(v);
-  out.values.resize(n);
-  // Column-major (MATLAB) to row-major for 2-D; higher ranks reverse all axes likewise.
-  std::vector<std::size_t> stride(out.shape.size(), 1);
-  for (std::size_t k = 1; k < out.shape.size(); ++k) stride[k] = stride[k - 1] * out.shape[k - 1];
-  std::vector<std::size_t> index(out.shape.size(), 0);
-  for (std::size_t c = 0; c < n; ++c) {
-    std::size_t src = 0;
-    for (std::size_t k = 0; k < index.size(); ++k) src += index[k] * stride[k];
-    out.values[c] = element(v, src);
-    for (std::size_t k = index.size(); k-- > 0;) {
-      if (++index[k] < out.shape[k]) break;
-      index[k] = 0;
+void install_matio_logger() {
+  static const bool installed = [] {
+    Mat_LogInitFunc("brainalign", capture_matio_log);
+    return true;
+  }();
+  (void)installed;
+}
+
+std::string class_name(matio_classes class_type) {
+  switch (class_type) {
+    case MAT_C_EMPTY:
+      return "empty array";
+    case MAT_C_CELL:
+      return "cell array";
+    case MAT_C_STRUCT:
+      return "struct";
+    case MAT_C_OBJECT:
+      return "object";
+    case MAT_C_CHAR:
+      return "char array";
+    case MAT_C_SPARSE:
+      return "sparse matrix";
+    case MAT_C_DOUBLE:
+      return "double array";
+    case MAT_C_SINGLE:
+      return "single array";
+    case MAT_C_INT8:
+      return "int8 array";
+    case MAT_C_UINT8:
+      return "uint8 array";
+    case MAT_C_INT16:
+      return "int16 array";
+    case MAT_C_UINT16:
+      return "uint16 array";
+    case MAT_C_INT32:
+      return "int32 array";
+    case MAT_C_UINT32:
+      return "uint32 array";
+    case MAT_C_INT64:
+      return "int64 array";
+    case MAT_C_UINT64:
+      return "uint64 array";
+    case MAT_C_FUNCTION:
+      return "function handle";
+    case MAT_C_OPAQUE:
+      return "opaque object";
+  }
+  return "unknown class";
+}
+
+std::vector<std::size_t> shape_of(const matvar_t* variable) {
+  if (variable->rank <= 0 || variable->dims == nullptr) return {};
+  return std::vector<std::size_t>(variable->dims, variable->dims + variable->rank);
+}
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string text;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) text += " x ";
+    text += std::to_string(shape[i]);
+  }
+  return text.empty() ? "scalar" : text;
+}
+
+std::size_t element_count(const std::vector<std::size_t>& shape, const std::string& where) {
+  std::size_t count = 1;
+  for (std::size_t extent : shape) {
+    if (extent != 0 && count > std::numeric_limits<std::size_t>::max() / 8 / extent) {
+      throw InputError(where + ": absurd array shape");
     }
+    count *= extent;
   }
-  return out;
+  return count;
 }
 
-std::string char_string(const matvar_t* v, std::size_t row, std::size_t rows, std::size_t cols) {
-  std::string s;
-  for (std::size_t c = 0; c < cols; ++c) {
-    const std::size_t i = c * rows + row;
-    if (v->data_type == MAT_T_UINT16 || v->data_type == MAT_T_UTF16) {
-      const auto ch = static_cast<const std::uint16_t*>(v->data)[i];
-      if (ch < 0x80) {
-        s += static_cast<char>(ch);
-      } else if (ch < 0x800) {
-        s += static_cast<char>(0xC0 | (ch >> 6));
-        s += static_cast<char>(0x80 | (ch & 0x3F));
-      } else {
-        s += static_cast<char>(0xE0 | (ch >> 12));
-        s += static_cast<char>(0x80 | ((ch >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (ch & 0x3F));
-      }
+template <class T>
+double element_as_double(const void* data, std::size_t index) {
+  T value;
+  std::memcpy(&value, static_cast<const std::uint8_t*>(data) + index * sizeof(T), sizeof(T));
+  return static_cast<double>(value);
+}
+
+// Element `index` (column-major storage) of a real numeric array.
+double numeric_element(const matvar_t* variable, std::size_t index) {
+  switch (variable->data_type) {
+    case MAT_T_DOUBLE:
+      return element_as_double<double>(variable->data, index);
+    case MAT_T_SINGLE:
+      return element_as_double<float>(variable->data, index);
+    case MAT_T_INT8:
+      return element_as_double<std::int8_t>(variable->data, index);
+    case MAT_T_UINT8:
+      return element_as_double<std::uint8_t>(variable->data, index);
+    case MAT_T_INT16:
+      return element_as_double<std::int16_t>(variable->data, index);
+    case MAT_T_UINT16:
+      return element_as_double<std::uint16_t>(variable->data, index);
+    case MAT_T_INT32:
+      return element_as_double<std::int32_t>(variable->data, index);
+    case MAT_T_UINT32:
+      return element_as_double<std::uint32_t>(variable->data, index);
+    case MAT_T_INT64:
+      return element_as_double<std::int64_t>(variable->data, index);
+    case MAT_T_UINT64:
+      return element_as_double<std::uint64_t>(variable->data, index);
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+bool is_numeric_storage(matio_types data_type) {
+  switch (data_type) {
+    case MAT_T_DOUBLE:
+    case MAT_T_SINGLE:
+    case MAT_T_INT8:
+    case MAT_T_UINT8:
+    case MAT_T_INT16:
+    case MAT_T_UINT16:
+    case MAT_T_INT32:
+    case MAT_T_UINT32:
+    case MAT_T_INT64:
+    case MAT_T_UINT64:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_numeric_class(matio_classes class_type) {
+  return class_type >= MAT_C_DOUBLE && class_type <= MAT_C_UINT64;
+}
+
+NumericArray to_numeric(const matvar_t* variable, const std::string& where) {
+  if (!is_numeric_class(variable->class_type)) {
+    throw InputError(where + ": is a " + class_name(variable->class_type) +
+                     "; expected a real numeric matrix");
+  }
+  if (variable->isComplex != 0) {
+    throw InputError(where + ": is complex; expected a real numeric matrix");
+  }
+  NumericArray array;
+  array.shape = shape_of(variable);
+  const std::size_t count = element_count(array.shape, where);
+  if (count == 0) return array;
+  if (variable->data == nullptr || Mat_SizeOf(variable->data_type) == 0 ||
+      variable->nbytes < count * Mat_SizeOf(variable->data_type)) {
+    throw InputError(where + ": its data could not be read");
+  }
+  if (!is_numeric_storage(variable->data_type)) {
+    throw InputError(where + ": unsupported numeric storage type");
+  }
+  array.values.reserve(count);
+  detail::visit_in_c_order(array.shape, true, count, [&](std::size_t index) {
+    array.values.push_back(numeric_element(variable, index));
+  });
+  return array;
+}
+
+// UTF-8 text of code units: UTF-16 units when `utf16` is true, code points otherwise.
+std::string encode_units(const std::vector<std::uint32_t>& units, bool utf16,
+                         const std::string& where) {
+  std::string text;
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    std::uint32_t code = units[i];
+    if (utf16 && code >= 0xD800 && code <= 0xDBFF && i + 1 < units.size() &&
+        units[i + 1] >= 0xDC00 && units[i + 1] <= 0xDFFF) {
+      code = 0x10000 + ((code - 0xD800) << 10) + (units[i + 1] - 0xDC00);
+      ++i;
+    }
+    if (!detail::is_scalar_value(code)) {
+      throw InputError(where + ": invalid character code " + std::to_string(code));
+    }
+    detail::append_utf8(text, code);
+  }
+  return text;
+}
+
+// The characters of a char array in storage order. 8-bit storage is UTF-8 where it decodes to
+// exactly `count` characters (scipy writes non-ASCII text so) and Latin-1 otherwise.
+std::vector<std::uint32_t> char_units(const matvar_t* variable, std::size_t count,
+                                      const std::string& where, bool* utf16) {
+  std::size_t unit_bytes = 0;
+  switch (variable->data_type) {
+    case MAT_T_UINT8:
+    case MAT_T_INT8:
+    case MAT_T_UTF8:
+      unit_bytes = 1;
+      break;
+    case MAT_T_UINT16:
+    case MAT_T_INT16:
+    case MAT_T_UTF16:
+      unit_bytes = 2;
+      break;
+    case MAT_T_UINT32:
+    case MAT_T_INT32:
+    case MAT_T_UTF32:
+      unit_bytes = 4;
+      break;
+    default:
+      throw InputError(where + ": unsupported character storage type");
+  }
+  *utf16 = unit_bytes == 2;
+  if (count == 0) return {};
+  if (variable->data == nullptr || variable->nbytes < count * unit_bytes) {
+    throw InputError(where + ": its characters could not be read");
+  }
+  const auto* bytes = static_cast<const std::uint8_t*>(variable->data);
+  if (unit_bytes == 1) {
+    try {
+      auto code_points = detail::decode_utf8(
+          std::string_view(reinterpret_cast<const char*>(bytes), variable->nbytes));
+      if (code_points.size() == count) return code_points;
+    } catch (const std::invalid_argument&) {
+      // Not UTF-8: fall through to Latin-1.
+    }
+    return std::vector<std::uint32_t>(bytes, bytes + count);
+  }
+  std::vector<std::uint32_t> units(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (unit_bytes == 2) {
+      std::uint16_t unit;
+      std::memcpy(&unit, bytes + 2 * i, 2);
+      units[i] = unit;
     } else {
-      s += static_cast<const char*>(v->data)[i];
+      std::memcpy(&units[i], bytes + 4 * i, 4);
     }
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-  return s;
+  return units;
 }
 
-std::vector<std::string> strings_of(const matvar_t* v, const std::string& where) {
-  std::vector<std::string> out;
-  if (v->class_type == MAT_C_CHAR) {
-    if (v->rank != 2 || v->data == nullptr) throw InputError(where + ": expected a char matrix");
-    for (std::size_t r = 0; r < v->dims[0]; ++r) out.push_back(char_string(v, r, v->dims[0], v->dims[1]));
-    return out;
+// The rows of a 2-D char array as UTF-8 strings, optionally without trailing blanks.
+std::vector<std::string> char_rows(const matvar_t* variable, const std::string& where,
+                                   bool trim_blanks) {
+  if (variable->class_type != MAT_C_CHAR) {
+    throw InputError(where + ": is a " + class_name(variable->class_type) +
+                     "; expected text (a char array)");
   }
-  if (v->class_type == MAT_C_CELL) {
-    const std::size_t n = count_of(v);
-    auto** cells = static_cast<matvar_t**>(v->data);
-    for (std::size_t i = 0; i < n; ++i) {
-      const matvar_t* cell = cells ? cells[i] : nullptr;
-      if (!cell || cell->class_type != MAT_C_CHAR)
-        throw InputError(where + ": cell " + std::to_string(i) + " is not a string");
-      if (cell->data == nullptr || count_of(cell) == 0) {
-        out.emplace_back();
-      } else {
-        out.push_back(char_string(cell, 0, cell->dims[0], count_of(cell) / cell->dims[0]));
-      }
+  const std::vector<std::size_t> shape = shape_of(variable);
+  if (shape.size() != 2) {
+    throw InputError(where + ": is a " + shape_text(shape) + " char array; expected 2-D");
+  }
+  const std::size_t rows = shape[0];
+  const std::size_t columns = shape[1];
+  const std::size_t count = element_count(shape, where);
+  bool utf16 = false;
+  const std::vector<std::uint32_t> characters = char_units(variable, count, where, &utf16);
+  std::vector<std::string> result;
+  result.reserve(rows);
+  for (std::size_t row = 0; row < rows; ++row) {
+    std::vector<std::uint32_t> units;
+    units.reserve(columns);
+    for (std::size_t column = 0; column < columns; ++column) {
+      units.push_back(characters[row + rows * column]);
     }
-    return out;
+    if (trim_blanks) {
+      while (!units.empty() && (units.back() == ' ' || units.back() == 0)) units.pop_back();
+    }
+    result.push_back(encode_units(units, utf16, where));
   }
-  throw InputError(where + ": expected a cell array of strings or a char matrix");
+  return result;
+}
+
+std::vector<std::string> to_strings(matvar_t* variable, const std::string& where) {
+  if (variable->class_type == MAT_C_CHAR) return char_rows(variable, where, true);
+  if (variable->class_type != MAT_C_CELL) {
+    throw InputError(where + ": is a " + class_name(variable->class_type) +
+                     "; expected a cell array of strings or a char matrix");
+  }
+  const std::size_t count = element_count(shape_of(variable), where);
+  if (count > static_cast<std::size_t>(INT_MAX)) throw InputError(where + ": too many cells");
+  std::vector<std::string> values;
+  values.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string cell_where = where + ", cell " + std::to_string(i + 1);
+    const matvar_t* cell = Mat_VarGetCell(variable, static_cast<int>(i));
+    if (cell == nullptr) throw InputError(cell_where + ": cannot be read");
+    const std::vector<std::size_t> shape = shape_of(cell);
+    const bool empty = element_count(shape, cell_where) == 0;
+    if (empty && (cell->class_type == MAT_C_CHAR || cell->class_type == MAT_C_EMPTY ||
+                  cell->class_type == MAT_C_DOUBLE)) {
+      values.emplace_back();
+      continue;
+    }
+    const std::vector<std::string> rows = char_rows(cell, cell_where, false);
+    if (rows.size() != 1) {
+      throw InputError(cell_where + ": is a " + shape_text(shape) +
+                       " char array; expected a single row of text");
+    }
+    values.push_back(rows.front());
+  }
+  return values;
 }
 
 }  // namespace
 
-MatFile::MatFile(const std::filesystem::path& path) : source_(path.string()) {
-  mat_ = Mat_Open(path.c_str(), MAT_ACC_RDONLY);
-  if (!mat_) throw InputError(source_ + ": not a readable MAT file");
+MatFile::MatFile(const std::filesystem::path& path) : path_(path) {
+  install_matio_logger();
+  std::error_code status;
+  if (!std::filesystem::is_regular_file(path_, status)) {
+    throw IoError("cannot read " + path_.string() + ": not an existing file");
+  }
+  last_matio_message.clear();
+  mat_ = Mat_Open(path_.c_str(), MAT_ACC_RDONLY);
+  if (mat_ == nullptr) {
+    throw InputError(path_.string() + ": not a MATLAB .mat file (v4, v5 or v7.3)" +
+                     (last_matio_message.empty() ? "" : ": " + last_matio_message));
+  }
 }
 
 MatFile::~MatFile() {
-  if (mat_) Mat_Close(static_cast<mat_t*>(mat_));
+  if (mat_ != nullptr) Mat_Close(mat_);
+}
+
+MatFile::MatFile(MatFile&& other) noexcept
+    : path_(std::move(other.path_)), mat_(std::exchange(other.mat_, nullptr)) {}
+
+MatFile& MatFile::operator=(MatFile&& other) noexcept {
+  std::swap(path_, other.path_);
+  std::swap(mat_, other.mat_);
+  return *this;
 }
 
 bool MatFile::has(const std::string& name) const {
-  VarPtr v(Mat_VarReadInfo(static_cast<mat_t*>(mat_), name.c_str()));
-  return v != nullptr;
+  const Variable info(Mat_VarReadInfo(mat_, name.c_str()));
+  return info != nullptr;
+}
+
+std::vector<std::string> MatFile::variable_names() const {
+  std::size_t count = 0;
+  char** names = Mat_GetDir(mat_, &count);
+  std::vector<std::string> result;
+  for (std::size_t i = 0; names != nullptr && i < count; ++i) {
+    if (names[i] != nullptr) result.emplace_back(names[i]);
+  }
+  return result;
 }
 
 namespace {
-VarPtr read_var(void* mat, const std::string& source, const std::string& name) {
-  VarPtr v(Mat_VarRead(static_cast<mat_t*>(mat), name.c_str()));
-  if (!v) throw InputError(source + ": no variable '" + name + "'");
-  return v;
+
+Variable read_variable(mat_t* mat, const MatFile& file, const std::string& name,
+                       const std::string& where) {
+  last_matio_message.clear();
+  Variable variable(name.empty() ? nullptr : Mat_VarRead(mat, name.c_str()));
+  if (variable) return variable;
+  if (!file.has(name)) {
+    std::string known;
+    for (const std::string& variable_name : file.variable_names()) {
+      known += (known.empty() ? "" : ", ") + variable_name;
+    }
+    throw InputError(where + ": no such variable; the file has " +
+                     (known.empty() ? std::string("none") : known));
+  }
+  throw InputError(where + ": cannot be read" +
+                   (last_matio_message.empty() ? "" : ": " + last_matio_message));
 }
-const matvar_t* field_of(const matvar_t* v, const std::string& source, const std::string& var, const std::string& field) {
-  if (v->class_type != MAT_C_STRUCT) throw InputError(source + ", variable '" + var + "': expected a struct");
-  const matvar_t* f = Mat_VarGetStructFieldByName(const_cast<matvar_t*>(v), field.c_str(), 0);
-  if (!f) throw InputError(source + ", variable '" + var + "': no field '" + field + "'");
-  return f;
+
+// Field `field` of the 1 x 1 struct `variable`; owned by `variable`.
+matvar_t* struct_field(matvar_t* variable, const std::string& field, const std::string& where) {
+  if (variable->class_type != MAT_C_STRUCT) {
+    throw InputError(where + ": is a " + class_name(variable->class_type) + "; expected a struct");
+  }
+  const std::vector<std::size_t> shape = shape_of(variable);
+  if (element_count(shape, where) != 1) {
+    throw InputError(where + ": is a " + shape_text(shape) + " struct array; expected 1 x 1");
+  }
+  matvar_t* value = Mat_VarGetStructFieldByName(variable, field.c_str(), 0);
+  if (value == nullptr) {
+    std::string known;
+    char* const* names = Mat_VarGetStructFieldnames(variable);
+    const unsigned count = Mat_VarGetNumberOfFields(variable);
+    for (unsigned i = 0; names != nullptr && i < count; ++i) {
+      known += (known.empty() ? "" : ", ") + std::string(names[i]);
+    }
+    throw InputError(where + ": has no field '" + field + "'; its fields are " +
+                     (known.empty() ? std::string("none") : known));
+  }
+  return value;
 }
+
+std::string variable_location(const std::filesystem::path& path, const std::string& name) {
+  return path.string() + ", variable '" + name + "'";
+}
+
 }  // namespace
 
 NumericArray MatFile::read_numeric(const std::string& name) const {
-  const VarPtr v = read_var(mat_, source_, name);
-  return numeric_of(v.get(), source_ + ", field '" + name + "'");
+  const std::string where = variable_location(path_, name);
+  const Variable variable = read_variable(mat_, *this, name, where);
+  return to_numeric(variable.get(), where);
 }
 
 std::vector<std::string> MatFile::read_strings(const std::string& name) const {
-  const VarPtr v = read_var(mat_, source_, name);
-  return strings_of(v.get(), source_ + ", field '" + name + "'");
+  const std::string where = variable_location(path_, name);
+  const Variable variable = read_variable(mat_, *this, name, where);
+  return to_strings(variable.get(), where);
 }
 
-std::vector<std::string> MatFile::read_struct_field_strings(const std::string& var, const std::string& field) const {
-  const VarPtr v = read_var(mat_, source_, var);
-  return strings_of(field_of(v.get(), source_, var, field), source_ + ", field '" + var + "." + field + "'");
+NumericArray MatFile::read_struct_field_numeric(const std::string& variable_name,
+                                                const std::string& field) const {
+  const std::string where = variable_location(path_, variable_name);
+  const Variable variable = read_variable(mat_, *this, variable_name, where);
+  return to_numeric(struct_field(variable.get(), field, where), where + ", field '" + field + "'");
 }
 
-NumericArray MatFile::read_struct_field_numeric(const std::string& var, const std::string& field) const {
-  const VarPtr v = read_var(mat_, source_, var);
-  return numeric_of(field_of(v.get(), source_, var, field), source_ + ", field '" + var + "." + field + "'");
+std::vector<std::string> MatFile::read_struct_field_strings(const std::string& variable_name,
+                                                            const std::string& field) const {
+  const std::string where = variable_location(path_, variable_name);
+  const Variable variable = read_variable(mat_, *this, variable_name, where);
+  return to_strings(struct_field(variable.get(), field, where), where + ", field '" + field + "'");
 }
 
 }  // namespace brainalign::io

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "array_order.h"
 #include "brainalign/error.h"
 #include "brainalign/io/atomic_file.h"
 #include "python_literal.h"
@@ -19,6 +20,7 @@ namespace brainalign::io {
 namespace {
 
 using detail::PyValue;
+using detail::visit_in_c_order;
 
 constexpr std::uint8_t kMagic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 constexpr std::size_t kMagicSize = sizeof(kMagic);
@@ -198,30 +200,6 @@ std::string decode_string(const std::uint8_t* p, const ScalarType& type, const s
     detail::append_utf8(text, code);
   }
   return text;
-}
-
-// Calls visit(storage_index) for each element in C order.
-template <class Visit>
-void visit_in_c_order(const std::vector<std::size_t>& shape, bool fortran_order, std::size_t count,
-                      Visit&& visit) {
-  if (!fortran_order || shape.size() < 2) {
-    for (std::size_t i = 0; i < count; ++i) visit(i);
-    return;
-  }
-  const std::size_t rank = shape.size();
-  std::vector<std::size_t> stride(rank, 1);
-  for (std::size_t k = 1; k < rank; ++k) stride[k] = stride[k - 1] * shape[k - 1];
-  std::vector<std::size_t> index(rank, 0);
-  std::size_t offset = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    visit(offset);
-    for (std::size_t k = rank; k-- > 0;) {
-      offset += stride[k];
-      if (++index[k] < shape[k]) break;
-      offset -= stride[k] * shape[k];
-      index[k] = 0;
-    }
-  }
 }
 
 // What the header dict says, checked.

@@ -2,79 +2,200 @@
 
 #include <zip.h>
 
+#include <limits>
 #include <memory>
+#include <set>
 
 #include "brainalign/error.h"
 #include "brainalign/io/atomic_file.h"
 
 namespace brainalign::io {
+namespace {
+
+constexpr std::string_view kSuffix = ".npy";
+// Deflate cannot expand data by more than about 1032:1; a larger claim is a corrupt header.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
+
+struct ArchiveCloser {
+  void operator()(zip_t* archive) const { zip_discard(archive); }
+};
+using Archive = std::unique_ptr<zip_t, ArchiveCloser>;
+
+struct FileCloser {
+  void operator()(zip_file_t* file) const { zip_fclose(file); }
+};
+using ArchiveFile = std::unique_ptr<zip_file_t, FileCloser>;
+
+std::string zip_error_text(int code) {
+  zip_error_t error;
+  zip_error_init_with_code(&error, code);
+  std::string text = zip_error_strerror(&error);
+  zip_error_fini(&error);
+  return text;
+}
+
+std::string archive_error_text(zip_t* archive) {
+  return zip_error_strerror(zip_get_error(archive));
+}
+
+std::vector<std::uint8_t> read_member(zip_t* archive, zip_uint64_t index,
+                                      const std::string& where) {
+  zip_stat_t stat;
+  zip_stat_init(&stat);
+  if (zip_stat_index(archive, index, 0, &stat) != 0) {
+    throw InputError(where +
+                     ": cannot read the member's zip entry: " + archive_error_text(archive));
+  }
+  if ((stat.valid & ZIP_STAT_SIZE) == 0 || (stat.valid & ZIP_STAT_COMP_SIZE) == 0) {
+    throw InputError(where + ": the zip entry does not record its size");
+  }
+  const bool plausible = stat.comp_method == ZIP_CM_STORE
+                             ? stat.size == stat.comp_size
+                             : stat.size / kMaxDeflateRatio <= stat.comp_size + 1;
+  if (!plausible || stat.size > std::numeric_limits<std::size_t>::max()) {
+    throw InputError(where + ": the zip entry claims " + std::to_string(stat.size) +
+                     " bytes from " + std::to_string(stat.comp_size) + " compressed bytes");
+  }
+  ArchiveFile file(zip_fopen_index(archive, index, 0));
+  if (!file) {
+    throw InputError(where + ": cannot open the member: " + archive_error_text(archive));
+  }
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(stat.size));
+  std::size_t filled = 0;
+  while (filled < bytes.size()) {
+    const zip_int64_t got = zip_fread(file.get(), bytes.data() + filled, bytes.size() - filled);
+    if (got < 0) {
+      throw InputError(where + ": cannot decompress the member: " +
+                       zip_error_strerror(zip_file_get_error(file.get())));
+    }
+    if (got == 0) break;
+    filled += static_cast<std::size_t>(got);
+  }
+  if (filled != bytes.size()) {
+    throw InputError(where + ": the member ends after " + std::to_string(filled) + " of " +
+                     std::to_string(bytes.size()) + " bytes");
+  }
+  return bytes;
+}
+
+template <class T>
+std::vector<std::uint8_t> encode_numbers(const std::vector<T>& values,
+                                         const std::vector<std::size_t>& shape) {
+  std::size_t count = 1;
+  for (std::size_t extent : shape) {
+    if (extent != 0 && count > std::numeric_limits<std::size_t>::max() / extent) {
+      throw InputError("npz member shape overflows");
+    }
+    count *= extent;
+  }
+  if (count != values.size()) {
+    throw InputError("npz member has " + std::to_string(values.size()) +
+                     " values but its shape holds " + std::to_string(count));
+  }
+  return encode_npy(values.data(), shape);
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_npy(const NpyMember& member) {
+  return std::visit(
+      [&](const auto& values) -> std::vector<std::uint8_t> {
+        using Values = std::decay_t<decltype(values)>;
+        if constexpr (std::is_same_v<Values, std::vector<std::string>>) {
+          return encode_npy_strings(values, member.shape);
+        } else {
+          return encode_numbers(values, member.shape);
+        }
+      },
+      member.values);
+}
 
 std::vector<std::pair<std::string, NpyArray>> read_npz(const std::filesystem::path& path) {
-  int error = 0;
-  zip_t* archive = zip_open(path.c_str(), ZIP_RDONLY, &error);
-  if (!archive) {
-    zip_error_t ze;
-    zip_error_init_with_code(&ze, error);
-    const std::string message = zip_error_strerror(&ze);
-    zip_error_fini(&ze);
-    throw InputError(path.string() + ": not a readable .npz archive (" + message + ")");
+  const std::string source = path.string();
+  std::error_code status;
+  if (!std::filesystem::is_regular_file(path, status)) {
+    throw IoError("cannot read " + source + ": not an existing file");
   }
-  std::unique_ptr<zip_t, decltype(&zip_discard)> guard(archive, zip_discard);
+  int error_code = 0;
+  Archive archive(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error_code));
+  if (!archive) {
+    throw InputError(source + ": not a readable .npz (zip) archive: " + zip_error_text(error_code));
+  }
+  const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
   std::vector<std::pair<std::string, NpyArray>> members;
-  const zip_int64_t n = zip_get_num_entries(archive, 0);
-  for (zip_int64_t i = 0; i < n; ++i) {
-    zip_stat_t st;
-    if (zip_stat_index(archive, static_cast<zip_uint64_t>(i), 0, &st) != 0)
-      throw InputError(path.string() + ": member " + std::to_string(i) + " cannot be read");
-    std::string name = st.name;
-    if (!name.empty() && name.back() == '/') continue;
-    if (!(st.valid & ZIP_STAT_SIZE)) throw InputError(path.string() + ", member '" + name + "': unknown size");
-    // A member's declared size is checked against the archive before anything is allocated.
-    if (st.size > (zip_uint64_t{1} << 40)) throw InputError(path.string() + ", member '" + name + "': absurd size");
-    zip_file_t* file = zip_fopen_index(archive, static_cast<zip_uint64_t>(i), 0);
-    if (!file) throw InputError(path.string() + ", member '" + name + "': cannot be opened (" + zip_strerror(archive) + ")");
-    std::vector<std::uint8_t> bytes(static_cast<size_t>(st.size));
-    const zip_int64_t got = zip_fread(file, bytes.data(), st.size);
-    zip_fclose(file);
-    if (got < 0 || static_cast<zip_uint64_t>(got) != st.size)
-      throw InputError(path.string() + ", member '" + name + "': truncated or corrupt");
-    const std::string source = path.string() + ", member '" + name + "'";
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
-    members.emplace_back(name, parse_npy(bytes, source));
+  for (zip_int64_t i = 0; i < count; ++i) {
+    const auto index = static_cast<zip_uint64_t>(i);
+    const char* raw_name = zip_get_name(archive.get(), index, ZIP_FL_ENC_GUESS);
+    if (raw_name == nullptr) {
+      throw InputError(source + ": cannot read the name of member " + std::to_string(i));
+    }
+    const std::string name = raw_name;
+    if (!name.empty() && name.back() == '/') continue;  // a folder entry holds no array
+    const std::string where = source + ", member '" + name + "'";
+    if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) {
+      throw InputError(where + ": expected only '<name>.npy' members in an .npz archive");
+    }
+    members.emplace_back(name.substr(0, name.size() - kSuffix.size()),
+                         parse_npy(read_member(archive.get(), index, where), where));
   }
   return members;
 }
 
-NpyMember NpyMember::from_doubles(const std::vector<double>& values, const std::vector<std::size_t>& shape) {
-  return {encode_npy(values.data(), shape)};
-}
-
-NpyMember NpyMember::from_strings(const std::vector<std::string>& values) {
-  return {encode_npy_strings(values)};
-}
-
 void write_npz(const std::filesystem::path& path,
                const std::vector<std::pair<std::string, NpyMember>>& members, bool compress) {
-  AtomicFile out(path);
-  int error = 0;
-  zip_t* archive = zip_open(out.temporary_path().c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (!archive) throw IoError(out.temporary_path().string() + ": cannot create archive");
+  const std::string target = path.string();
+  std::set<std::string> names;
+  std::vector<std::vector<std::uint8_t>> encoded;
+  encoded.reserve(members.size());
   for (const auto& [name, member] : members) {
-    zip_source_t* src = zip_source_buffer(archive, member.bytes.data(), member.bytes.size(), 0);
-    const zip_int64_t index = src ? zip_file_add(archive, (name + ".npy").c_str(), src, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8) : -1;
-    if (index < 0) {
-      if (src) zip_source_free(src);
-      zip_discard(archive);
-      throw IoError(path.string() + ": cannot add member '" + name + "'");
+    if (name.empty() || !names.insert(name).second) {
+      throw InputError("cannot write " + target + ": member name '" + name +
+                       "' is empty or repeated");
     }
-    zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
+    try {
+      encoded.push_back(encode_npy(member));
+    } catch (const InputError& error) {
+      throw InputError("cannot write " + target + ", member '" + name + "': " + error.what());
+    }
   }
-  if (zip_close(archive) != 0) {
-    const std::string message = zip_strerror(archive);
-    zip_discard(archive);
-    throw IoError(path.string() + ": writing failed (" + message + ")");
+
+  if (members.empty()) {
+    // libzip writes no file for an empty archive; np.savez() writes an end-of-directory record.
+    const std::string empty_zip = std::string("PK\x05\x06", 4) + std::string(18, '\0');
+    write_file_atomically(path, empty_zip);
+    return;
   }
-  out.commit();
+  AtomicFile file(path);
+  int error_code = 0;
+  Archive archive(zip_open(file.temporary_path().c_str(), ZIP_CREATE | ZIP_EXCL, &error_code));
+  if (!archive) {
+    throw IoError("cannot create " + file.temporary_path().string() + ": " +
+                  zip_error_text(error_code));
+  }
+  const auto fail = [&](const std::string& what) {
+    throw IoError("cannot write " + target + ": " + what + ": " +
+                  archive_error_text(archive.get()));
+  };
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const std::string entry = members[i].first + std::string(kSuffix);
+    zip_source_t* source =
+        zip_source_buffer(archive.get(), encoded[i].data(), encoded[i].size(), 0);
+    if (source == nullptr) fail("cannot buffer member '" + entry + "'");
+    const zip_int64_t index =
+        zip_file_add(archive.get(), entry.c_str(), source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
+    if (index < 0) {
+      zip_source_free(source);
+      fail("cannot add member '" + entry + "'");
+    }
+    const zip_int32_t method = compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE;
+    if (zip_set_file_compression(archive.get(), static_cast<zip_uint64_t>(index), method, 0) != 0) {
+      fail("cannot set the compression of member '" + entry + "'");
+    }
+  }
+  // zip_close reads the buffers, so `encoded` must outlive it.
+  if (zip_close(archive.get()) != 0) fail("cannot finish the archive");
+  archive.release();
+  file.commit();
 }
 
 }  // namespace brainalign::io
