@@ -1,5 +1,5 @@
 // Minimal reader for the golden .npy files of the front-end tests: little-endian float32 or
-// float64 arrays in C order.
+// float64 arrays; Fortran-ordered ones are returned in C order.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace brainalign::dsp::testing {
@@ -39,9 +40,7 @@ inline NpyArray load_npy(const std::string& path) {
   const bool is_float32 = header.find("'<f4'") != std::string::npos;
   const bool is_float64 = header.find("'<f8'") != std::string::npos;
   if (!is_float32 && !is_float64) throw std::runtime_error("unsupported dtype in " + path);
-  if (header.find("'fortran_order': False") == std::string::npos) {
-    throw std::runtime_error("not C order: " + path);
-  }
+  const bool fortran_order = header.find("'fortran_order': True") != std::string::npos;
   NpyArray array;
   const std::size_t open = header.find('(', header.find("'shape'"));
   const std::size_t close = header.find(')', open);
@@ -68,6 +67,22 @@ inline NpyArray load_npy(const std::string& path) {
             static_cast<std::streamsize>(count * 8));
   }
   if (!in) throw std::runtime_error("truncated npy: " + path);
+  if (fortran_order && array.shape.size() > 1) {
+    // Element (i0, i1, ...) sits at i0 + n0 * (i1 + n1 * (...)) in Fortran order.
+    std::vector<double> c_order(count);
+    const std::size_t rank = array.shape.size();
+    std::vector<std::size_t> index(rank, 0);
+    for (std::size_t c = 0; c < count; ++c) {
+      std::size_t f = 0;
+      for (std::size_t d = rank; d-- > 0;) f = f * array.shape[d] + index[d];
+      c_order[c] = array.values[f];
+      for (std::size_t d = rank; d-- > 0;) {
+        if (++index[d] < array.shape[d]) break;
+        index[d] = 0;
+      }
+    }
+    array.values = std::move(c_order);
+  }
   return array;
 }
 
