@@ -154,6 +154,8 @@ Matrix Cochleagram::compute(const std::vector<double>& waveform) const {
   std::vector<std::complex<double>> band, phase_input, phase_output;
   Matrix result(num_channels(), num_frames_);
   const double floor = 1e-16 * static_cast<double>(n) * static_cast<double>(n);
+  const auto taps = static_cast<Eigen::Index>(kernel_.size());
+  const Eigen::Map<const Eigen::VectorXd> kernel_map(kernel_.data(), taps);
   for (int c = 0; c < num_channels(); ++c) {
     const Band& b = bands_[static_cast<std::size_t>(c)];
     const int width = b.last_bin - b.first_bin + 1;
@@ -186,16 +188,15 @@ Matrix Cochleagram::compute(const std::vector<double>& waveform) const {
             std::max(std::norm(phase_output[static_cast<std::size_t>(m)]), floor);
       }
     }
-    for (double& value : envelope) value = std::sqrt(value) / n;
+    Eigen::Map<Eigen::ArrayXd> envelope_map(envelope.data(), n);
+    envelope_map = envelope_map.sqrt() / n;
 
     for (int frame = 0; frame < num_frames_; ++frame) {
-      const double* start = envelope.data() + static_cast<std::ptrdiff_t>(frame) * decimation_;
-      double sum = 0.0;
-      for (std::size_t m = 0; m < kernel_.size(); ++m) sum += kernel_[m] * start[m];
-      result(c, frame) =
-          std::pow(std::max(sum, 0.0) + params_.compression_offset, params_.compression_power);
+      result(c, frame) = kernel_map.dot(Eigen::Map<const Eigen::VectorXd>(
+          envelope.data() + static_cast<std::ptrdiff_t>(frame) * decimation_, taps));
     }
   }
+  result = (result.array().max(0.0) + params_.compression_offset).pow(params_.compression_power);
   return result;
 }
 
