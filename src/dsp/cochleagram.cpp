@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
-#include <map>
 #include <span>
 #include <string>
 
 #include "brainalign/dsp/fft.h"
 #include "brainalign/error.h"
+#include "vector_clones.h"
 
 namespace brainalign::dsp {
 
@@ -33,6 +33,53 @@ std::vector<double> symmetric_kaiser(int length, double beta) {
         denominator;
   }
   return window;
+}
+
+// sqrt(max(|z|^2, floor)) * scale; Eigen's packet square root vectorises where std::sqrt
+// (which may set errno) does not.
+void envelope_magnitude(const double* re, const double* im, double* envelope, std::size_t size,
+                        double floor, double scale) {
+  const auto n = static_cast<Eigen::Index>(size);
+  const Eigen::Map<const Eigen::ArrayXd> real(re, n), imaginary(im, n);
+  Eigen::Map<Eigen::ArrayXd>(envelope, n) =
+      (real.square() + imaginary.square()).max(floor).sqrt() * scale;
+}
+
+// One row of a band's transform input: value * twiddle, then twiddle *= root (per phase l).
+BRAINALIGN_VECTOR_CLONES
+void fill_row(double value_re, double value_im, double* __restrict twiddle_re,
+              double* __restrict twiddle_im, const double* __restrict root_re,
+              const double* __restrict root_im, double* __restrict out_re,
+              double* __restrict out_im, std::size_t phases) {
+  for (std::size_t l = 0; l < phases; ++l) {
+    const double tr = twiddle_re[l], ti = twiddle_im[l];
+    out_re[l] = value_re * tr - value_im * ti;
+    out_im[l] = value_re * ti + value_im * tr;
+    twiddle_re[l] = tr * root_re[l] - ti * root_im[l];
+    twiddle_im[l] = tr * root_im[l] + ti * root_re[l];
+  }
+}
+
+// Cross-correlation with the kernel at every `decimation`-th sample, no padding. Sixteen
+// partial sums keep several vector multiply-adds in flight.
+BRAINALIGN_VECTOR_CLONES
+void downsample(const double* __restrict signal, const double* __restrict kernel,
+                std::size_t taps, int decimation, int frames, double* __restrict out) {
+  constexpr std::size_t kLanes = 16;
+  for (int frame = 0; frame < frames; ++frame) {
+    const double* start = signal + static_cast<std::ptrdiff_t>(frame) * decimation;
+    double sums[kLanes] = {};
+    std::size_t m = 0;
+    for (; m + kLanes <= taps; m += kLanes) {
+      for (std::size_t lane = 0; lane < kLanes; ++lane) {
+        sums[lane] += kernel[m + lane] * start[m + lane];
+      }
+    }
+    double total = 0.0;
+    for (double sum : sums) total += sum;
+    for (; m < taps; ++m) total += kernel[m] * start[m];
+    out[frame] = total;
+  }
 }
 
 }  // namespace
@@ -83,16 +130,16 @@ Cochleagram::Cochleagram(const CochleagramParams& params) : params_(params) {
     return std::sqrt(std::max(0.0, 1.0 - value * value));
   };
 
-  filters_ = Matrix::Zero(num_channels, num_bins);
+  Matrix filters = Matrix::Zero(num_channels, num_bins);
   centre_frequencies_.assign(static_cast<std::size_t>(num_channels), 0.0);
   for (int i = 0; i < num_bandpass; ++i) {
-    for (int k = 0; k < num_bins; ++k) filters_(factor + i, k) = half_cosine(i, k);
+    for (int k = 0; k < num_bins; ++k) filters(factor + i, k) = half_cosine(i, k);
     centre_frequencies_[static_cast<std::size_t>(factor + i)] = erb_number_to_hz(centre(i));
   }
   for (int j = 0; j < factor; ++j) {
     const double low_cut = erb_number_to_hz(centre(j));
     for (int k = 0; k < num_bins && bin_hz[static_cast<std::size_t>(k)] < low_cut; ++k) {
-      filters_(j, k) = complement(j, k);
+      filters(j, k) = complement(j, k);
     }
     centre_frequencies_[static_cast<std::size_t>(j)] =
         erb_number_to_hz(erb_low - (factor - 1 - j) * step);
@@ -101,27 +148,55 @@ Cochleagram::Cochleagram(const CochleagramParams& params) : params_(params) {
     const double high_cut = erb_number_to_hz(centre(source));
     const int column = num_channels - 1 - j;
     for (int k = num_bins - 1; k >= 0 && bin_hz[static_cast<std::size_t>(k)] > high_cut; --k) {
-      filters_(column, k) = complement(source, k);
+      filters(column, k) = complement(source, k);
     }
     centre_frequencies_[static_cast<std::size_t>(num_channels - factor + j)] =
         erb_number_to_hz(erb_high + j * step);
   }
-  filters_ /= std::sqrt(static_cast<double>(factor));
+  filters /= std::sqrt(static_cast<double>(factor));
 
   // Each channel's envelope only needs the bins where its filter is non-zero (see compute()).
   std::vector<int> divisors;
   for (int d = 1; d <= n; ++d) {
     if (n % d == 0) divisors.push_back(d);
   }
+  std::vector<int> sizes;
   for (int c = 0; c < num_channels; ++c) {
     int first = 0;
-    while (first < num_bins && filters_(c, first) == 0.0) ++first;
+    while (first < num_bins && filters(c, first) == 0.0) ++first;
     int last = num_bins - 1;
-    while (last > first && filters_(c, last) == 0.0) --last;
+    while (last > first && filters(c, last) == 0.0) --last;
     if (first == num_bins) first = last = 0;
-    const int width = last - first + 1;
-    const int size = *std::lower_bound(divisors.begin(), divisors.end(), width);
-    bands_.push_back({first, last, size});
+    Band band{first, {}, 0};
+    for (int k = first; k <= last; ++k) band.gains.push_back(filters(c, k));
+    // The smallest divisor of the signal size that holds the band and that the batched FFT
+    // handles (prime factors 2, 3 and 5).
+    for (int d : divisors) {
+      int rest = d;
+      for (int p : {2, 3, 5}) {
+        while (rest % p == 0) rest /= p;
+      }
+      if (d >= last - first + 1 && rest == 1) {
+        band.transform_size = d;
+        break;
+      }
+    }
+    if (band.transform_size == 0) {
+      throw InputError("cochleagram: signal size " + std::to_string(n) +
+                       " has no divisor with prime factors 2, 3 and 5 that holds channel " +
+                       std::to_string(c));
+    }
+    if (std::find(sizes.begin(), sizes.end(), band.transform_size) == sizes.end()) {
+      sizes.push_back(band.transform_size);
+      transforms_.emplace_back(band.transform_size);
+    }
+    bands_.push_back(std::move(band));
+  }
+  roots_re_.resize(static_cast<std::size_t>(n));
+  roots_im_.resize(static_cast<std::size_t>(n));
+  for (int r = 0; r < n; ++r) {
+    roots_re_[static_cast<std::size_t>(r)] = std::cos(2.0 * M_PI * r / n);
+    roots_im_[static_cast<std::size_t>(r)] = -std::sin(2.0 * M_PI * r / n);
   }
 
   // Downsampling kernel (2.5): sinc at the envelope Nyquist rate with a half-sample offset,
@@ -135,6 +210,17 @@ Cochleagram::Cochleagram(const CochleagramParams& params) : params_(params) {
   }
 }
 
+Matrix Cochleagram::filters() const {
+  Matrix dense = Matrix::Zero(num_channels(), params_.signal_size / 2 + 1);
+  for (int c = 0; c < num_channels(); ++c) {
+    const Band& band = bands_[static_cast<std::size_t>(c)];
+    for (std::size_t k = 0; k < band.gains.size(); ++k) {
+      dense(c, band.first_bin + static_cast<Eigen::Index>(k)) = band.gains[k];
+    }
+  }
+  return dense;
+}
+
 Matrix Cochleagram::compute(const std::vector<double>& waveform) const {
   const int n = params_.signal_size;
   if (static_cast<int>(waveform.size()) != n) {
@@ -145,56 +231,42 @@ Matrix Cochleagram::compute(const std::vector<double>& waveform) const {
   std::vector<std::complex<double>> spectrum(static_cast<std::size_t>(full.num_bins()));
   full.forward_real(waveform, spectrum);
 
-  // Unit roots e^{-2 pi i r / n}, shared by every channel of this call.
-  std::vector<std::complex<double>> roots(static_cast<std::size_t>(n));
-  for (int r = 0; r < n; ++r) roots[static_cast<std::size_t>(r)] = std::polar(1.0, -2.0 * M_PI * r / n);
-
-  std::map<int, Fft> transforms;
-  std::vector<double> envelope(static_cast<std::size_t>(n));
-  std::vector<std::complex<double>> band, phase_input, phase_output;
+  const auto size = static_cast<std::size_t>(n);
+  // Scratch reused across calls on the same thread.
+  thread_local std::vector<double> re, im, work_re, work_im, envelope, twiddle_re, twiddle_im;
+  for (auto* buffer : {&re, &im, &work_re, &work_im, &envelope}) buffer->resize(size);
   Matrix result(num_channels(), num_frames_);
   const double floor = 1e-16 * static_cast<double>(n) * static_cast<double>(n);
-  const auto taps = static_cast<Eigen::Index>(kernel_.size());
-  const Eigen::Map<const Eigen::VectorXd> kernel_map(kernel_.data(), taps);
   for (int c = 0; c < num_channels(); ++c) {
-    const Band& b = bands_[static_cast<std::size_t>(c)];
-    const int width = b.last_bin - b.first_bin + 1;
-    const int size = b.transform_size;
-    const int phases = n / size;
-    Fft& fft = transforms.try_emplace(size, size).first->second;
-    band.resize(static_cast<std::size_t>(width));
-    for (int j = 0; j < width; ++j) {
-      band[static_cast<std::size_t>(j)] =
-          std::conj(spectrum[static_cast<std::size_t>(b.first_bin + j)] *
-                    filters_(c, b.first_bin + j));
+    const Band& band = bands_[static_cast<std::size_t>(c)];
+    const auto width = band.gains.size();
+    const auto points = static_cast<std::size_t>(band.transform_size);
+    const std::size_t phases = size / points;
+    // The analytic sub-band signal (negative frequencies zeroed, positive ones not doubled)
+    // holds the band's bins only. Shifted to DC, its samples l, l + phases, l + 2 phases, ...
+    // are a DFT of `points` values: z[l + phases m] = sum_j Y_j e^{2 pi i j l / n}
+    // e^{2 pi i j m / points}; conjugated, the same magnitudes come from forward transforms,
+    // one per phase l, all computed together with the phase innermost. Row j of the input is
+    // conj(Y_j) e^{-2 pi i j l / n}, whose twiddles follow from row j - 1's.
+    twiddle_re.assign(phases, 1.0);
+    twiddle_im.assign(phases, 0.0);
+    for (std::size_t j = 0; j < width; ++j) {
+      const std::complex<double> value =
+          std::conj(spectrum[static_cast<std::size_t>(band.first_bin) + j] * band.gains[j]);
+      fill_row(value.real(), value.imag(), twiddle_re.data(), twiddle_im.data(),
+               roots_re_.data(), roots_im_.data(), re.data() + j * phases,
+               im.data() + j * phases, phases);
     }
-    // The analytic sub-band signal (negative frequencies zeroed, positive ones not doubled) has
-    // the band's bins only, so after shifting the band to DC, the samples l, l + phases, ...
-    // form a DFT of `size` points: z[l + phases m] = sum_j Y_j e^{2 pi i j l / n} e^{2 pi i j m / size}.
-    // Conjugating gives the same magnitudes through a forward transform.
-    phase_input.assign(static_cast<std::size_t>(size), {0.0, 0.0});
-    phase_output.resize(static_cast<std::size_t>(size));
-    for (int l = 0; l < phases; ++l) {
-      int root = 0;
-      for (int j = 0; j < width; ++j) {
-        phase_input[static_cast<std::size_t>(j)] =
-            band[static_cast<std::size_t>(j)] * roots[static_cast<std::size_t>(root)];
-        root += l;
-        if (root >= n) root -= n;
-      }
-      fft.forward(phase_input, phase_output);
-      for (int m = 0; m < size; ++m) {
-        envelope[static_cast<std::size_t>(l + phases * m)] =
-            std::max(std::norm(phase_output[static_cast<std::size_t>(m)]), floor);
-      }
-    }
-    Eigen::Map<Eigen::ArrayXd> envelope_map(envelope.data(), n);
-    envelope_map = envelope_map.sqrt() / n;
-
-    for (int frame = 0; frame < num_frames_; ++frame) {
-      result(c, frame) = kernel_map.dot(Eigen::Map<const Eigen::VectorXd>(
-          envelope.data() + static_cast<std::ptrdiff_t>(frame) * decimation_, taps));
-    }
+    std::fill(re.begin() + static_cast<std::ptrdiff_t>(width * phases), re.end(), 0.0);
+    std::fill(im.begin() + static_cast<std::ptrdiff_t>(width * phases), im.end(), 0.0);
+    const BatchFft& transform = *std::find_if(
+        transforms_.begin(), transforms_.end(),
+        [&](const BatchFft& fft) { return fft.size() == band.transform_size; });
+    transform.forward(re, im, work_re, work_im, phases);
+    // Row m, column l now holds sample l + phases m: the natural order.
+    envelope_magnitude(re.data(), im.data(), envelope.data(), size, floor, 1.0 / n);
+    downsample(envelope.data(), kernel_.data(), kernel_.size(), decimation_, num_frames_,
+               result.row(c).data());
   }
   result = (result.array().max(0.0) + params_.compression_offset).pow(params_.compression_power);
   return result;

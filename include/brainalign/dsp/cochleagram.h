@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "brainalign/dsp/fft.h"
 #include "brainalign/matrix.h"
 
 namespace brainalign::dsp {
@@ -33,11 +34,11 @@ class Cochleagram {
  public:
   explicit Cochleagram(const CochleagramParams& params = {});
 
-  int num_channels() const { return static_cast<int>(filters_.rows()); }
+  int num_channels() const { return static_cast<int>(bands_.size()); }
   int num_frames() const { return num_frames_; }
   const CochleagramParams& params() const { return params_; }
   // channels x (signal_size / 2 + 1) real frequency responses, lowest channel first.
-  const Matrix& filters() const { return filters_; }
+  Matrix filters() const;
   // Nominal centre frequency of each channel, Hz.
   const std::vector<double>& centre_frequencies() const { return centre_frequencies_; }
   // The downsampling kernel, downsample_window taps.
@@ -47,14 +48,17 @@ class Cochleagram {
   Matrix compute(const std::vector<double>& waveform) const;
 
  private:
+  // The bins where a channel's response is non-zero, and the transform that turns them into
+  // its envelope (see compute()).
   struct Band {
     int first_bin;
-    int last_bin;
+    std::vector<double> gains;
     int transform_size;  // a divisor of signal_size at least as large as the band
   };
   CochleagramParams params_;
-  Matrix filters_;
   std::vector<Band> bands_;
+  std::vector<BatchFft> transforms_;  // one per transform size in use
+  std::vector<double> roots_re_, roots_im_;  // e^{-2 pi i r / signal_size}
   std::vector<double> centre_frequencies_;
   std::vector<double> kernel_;
   int decimation_;

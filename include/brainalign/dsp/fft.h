@@ -3,8 +3,10 @@
 #pragma once
 
 #include <complex>
+#include <cstddef>
 #include <memory>
 #include <span>
+#include <vector>
 
 namespace brainalign::dsp {
 
@@ -39,6 +41,39 @@ class Fft {
   struct Impl;
   int size_;
   std::unique_ptr<Impl> impl_;
+};
+
+// Many complex DFTs of one size at once, for sizes whose prime factors are 2, 3 and 5 (a
+// self-sorting mixed-radix Stockham algorithm). Data are in split format with the batch
+// innermost: element j of sequence b is re[j * batch + b] + i im[j * batch + b], so every
+// butterfly sweeps contiguous memory and vectorises. The plan is immutable: one instance can
+// serve several threads, each passing its own buffers.
+class BatchFft {
+ public:
+  explicit BatchFft(int size);
+
+  int size() const { return size_; }
+
+  // In-place unnormalised forward transforms (e^{-2 pi i jk / size}) of `batch` sequences;
+  // work_re and work_im are scratch space. Every span holds size * batch values.
+  void forward(std::span<double> re, std::span<double> im, std::span<double> work_re,
+               std::span<double> work_im, std::size_t batch) const;
+  // The same with e^{+2 pi i jk / size}, without the 1 / size factor.
+  void inverse(std::span<double> re, std::span<double> im, std::span<double> work_re,
+               std::span<double> work_im, std::size_t batch) const;
+
+ private:
+  struct Stage {
+    int radix;
+    std::size_t groups;  // length / radix at this stage
+    std::size_t stride;  // in sequences: product of the radices of earlier stages
+    std::vector<double> twiddle_re, twiddle_im;  // groups x (radix - 1), forward direction
+  };
+  void run(bool inverse, std::span<double> re, std::span<double> im, std::span<double> work_re,
+           std::span<double> work_im, std::size_t batch) const;
+
+  int size_;
+  std::vector<Stage> stages_;
 };
 
 }  // namespace brainalign::dsp
