@@ -8,6 +8,7 @@
 
 #include "brainalign/dsp/audio.h"
 #include "brainalign/dsp/cochleagram.h"
+#include "brainalign/dsp/fft.h"
 #include "brainalign/matrix.h"
 
 namespace brainalign::dsp {
@@ -41,13 +42,21 @@ class SpectempFilterBank {
   std::vector<SpectempFilter> filters_;
   std::vector<double> rates_;
   std::vector<double> scales_;
-  // Separable pieces of the 2-D transfer functions (see spectemp.cpp), per rate and per scale:
-  // temporal kernels as spectra on a grid long enough for the cropped output, spectral kernels
-  // as Toeplitz matrices over channels, and the DC / Nyquist values of each transfer function.
+  // Separable pieces of the 2-D transfer functions (see spectemp.cpp). Per rate: the two
+  // temporal kernels of both directions as one complex multiplier on the time-frequency grid,
+  // and the undirected kernel (half spectrum) for the scale-0 filters. Per scale: the two
+  // spectral kernels as multipliers of a bin and of its mirror on the channel-frequency grid,
+  // and the undirected kernel as a Toeplitz matrix for the rate-0 filters. Plus the DC and
+  // Nyquist values of every transfer function.
   using Spectrum = std::vector<std::complex<double>>;
-  std::vector<Spectrum> temporal_sum_, temporal_odd_, temporal_full_;
-  std::vector<Matrix> spectral_sum_, spectral_odd_, spectral_full_;
+  std::vector<std::vector<double>> temporal_re_, temporal_im_;
+  std::vector<Spectrum> temporal_full_;
+  std::vector<std::vector<double>> spectral_bin_re_, spectral_bin_im_, spectral_mirror_re_,
+      spectral_mirror_im_;
+  std::vector<Matrix> spectral_full_;
   std::vector<double> temporal_dc_, temporal_nyquist_, spectral_dc_, spectral_nyquist_;
+  BatchFft temporal_fft_;
+  BatchFft spectral_fft_;
 };
 
 // Section 1: the first 2 s at the native rate, scipy-style polyphase resampling to 20 kHz,
