@@ -179,6 +179,27 @@ namespace {
 
 fs::path default_folds_path() { return data_root() / "natsound165" / "folds_5x33.csv"; }
 
+std::vector<int> fold_assignment(const ScoreOptions& options, const BrainDataset& dataset) {
+  if (!options.folds) return read_folds(options.folds_csv.value_or(default_folds_path()), dataset.stimuli);
+  if (options.folds->size() != dataset.stimuli.size())
+    throw InputError("folds: " + std::to_string(options.folds->size()) + " entries for " +
+                     std::to_string(dataset.stimuli.size()) + " stimuli");
+  return *options.folds;
+}
+
+StimulusSplits split_assignment(const ScoreOptions& options, const BrainDataset& dataset) {
+  if (options.train_splits && options.test_splits) {
+    if (options.train_splits->size() != options.test_splits->size() || options.train_splits->empty())
+      throw InputError("splits: train and test lists differ in number or are empty");
+    for (const auto* list : {&*options.train_splits, &*options.test_splits})
+      for (const auto& rows : *list)
+        for (int r : rows)
+          if (r < 0 || r >= dataset.n_stimuli()) throw InputError("splits: row " + std::to_string(r) + " is not a stimulus row");
+    return {*options.train_splits, *options.test_splits};
+  }
+  return options.splits_csv ? read_splits(*options.splits_csv, dataset.stimuli) : default_splits(dataset.stimuli);
+}
+
 // Brain RDMs per subject (or one for components), from finite targets only.
 std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms(const BrainDataset& d) {
   const ColMatrix mean = d.mean_response();
@@ -237,7 +258,7 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
   const bool regression = options.analysis != Analysis::Rsa;
 
   if (regression && options.protocol == Protocol::Pepino2025) {
-    const std::vector<int> folds = read_folds(options.folds_csv.value_or(default_folds_path()), dataset.stimuli);
+    const std::vector<int> folds = fold_assignment(options, dataset);
     NestedRidgeOptions o;
     o.threads = options.threads;
     o.progress = report("outer folds");
@@ -274,8 +295,7 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
       summarise_subjects(summary, subjects, subject_medians(dataset, subjects, r.score));
     }
   } else if (regression) {
-    const StimulusSplits splits = options.splits_csv ? read_splits(*options.splits_csv, dataset.stimuli)
-                                                     : default_splits(dataset.stimuli);
+    const StimulusSplits splits = split_assignment(options, dataset);
     NoiseCorrectedOptions o;
     o.threads = options.threads;
     o.correct = !dataset.components && dataset.repetitions.size() >= 2;
@@ -334,7 +354,7 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
       throw InputError("--analysis rsa --protocol tuckute2023 is not available yet; use --protocol pepino2025");
     }
     if (options.rsa_method == RsaMethod::CrossValidated) {
-      const std::vector<int> folds = read_folds(options.folds_csv.value_or(default_folds_path()), dataset.stimuli);
+      const std::vector<int> folds = fold_assignment(options, dataset);
       std::vector<double> values;
       if (options.detail) result.detail.header = {"subject", "fold_pair", "layer"};
       for (size_t s = 0; s < subject_rdms.size(); ++s) {

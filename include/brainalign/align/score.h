@@ -33,6 +33,10 @@ struct ScoreOptions {
   std::string roi;                                // restrict voxels to one ROI
   std::optional<std::filesystem::path> folds_csv;  // stimulus,fold (default: the published)
   std::optional<std::filesystem::path> splits_csv; // stimulus,split0.. (default: generated)
+  // In-memory alternatives to the CSVs (they take precedence): a fold per dataset stimulus,
+  // and per split the dataset rows of the train and test stimuli.
+  std::optional<std::vector<int>> folds;
+  std::optional<std::vector<std::vector<int>>> train_splits, test_splits;
   int threads = 0;
   bool detail = false;
   std::function<void(const std::string& stage, int done, int total)> progress;
