@@ -49,14 +49,15 @@ Action add_score(CLI::App& app) {
 
 Action add_ceiling(CLI::App& app) {
   struct Args {
-    std::string dataset, roi, out;
+    std::string dataset, roi, out, protocol = "pepino2025";
   };
   auto a = std::make_shared<Args>();
   app.add_option("--dataset", a->dataset, "Dataset path or name")->required();
+  app.add_option("--protocol", a->protocol, "pepino2025 or tuckute2023")->capture_default_str();
   app.add_option("--roi", a->roi, "Restrict to one ROI");
   app.add_option("--out", a->out, "Output folder")->required();
   return [a] {
-    const auto summary = rsa_ceiling(load_dataset(a->dataset), a->roi);
+    const auto summary = rsa_ceiling(load_dataset(a->dataset), a->roi, parse_protocol(a->protocol));
     std::filesystem::create_directories(a->out);
     ScoreResult r;
     r.summary = summary;

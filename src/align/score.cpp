@@ -217,6 +217,79 @@ std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms(const BrainD
   return {subjects, rdms};
 }
 
+// Each subject's repetition-mean responses (finite voxels only), stimuli x voxels.
+std::vector<Matrix> subject_responses(const BrainDataset& d, const std::vector<std::string>& subjects) {
+  const ColMatrix mean = d.mean_response();
+  std::vector<Matrix> out;
+  for (const auto& s : subjects) {
+    std::vector<Eigen::Index> cols;
+    for (Eigen::Index t = 0; t < d.n_targets(); ++t)
+      if ((d.components || d.targets[static_cast<size_t>(t)].subject == s) && mean.col(t).allFinite()) cols.push_back(t);
+    Matrix Z(mean.rows(), static_cast<Eigen::Index>(cols.size()));
+    for (size_t i = 0; i < cols.size(); ++i) Z.col(static_cast<Eigen::Index>(i)) = mean.col(cols[i]);
+    out.push_back(std::move(Z));
+  }
+  return out;
+}
+
+Matrix rows_in_order(const Matrix& m, const std::vector<int>& order) {
+  Matrix out(static_cast<Eigen::Index>(order.size()), m.cols());
+  for (size_t i = 0; i < order.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = m.row(order[i]);
+  return out;
+}
+
+// The 2023 RSA applies its split indices to the stimuli in category order (the order of
+// natsound165/category_labels.csv) when that list covers the dataset, else to the original
+// order (ascending stimulus number). Explicit splits refer to the dataset's own rows.
+std::pair<std::vector<int>, std::vector<TrainTestSplit>> tuckute2023_rsa_layout(const BrainDataset& d,
+                                                                               const ScoreOptions& options) {
+  std::vector<int> order(static_cast<size_t>(d.n_stimuli()));
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::vector<TrainTestSplit> splits;
+  if (options.splits_csv || (options.train_splits && options.test_splits)) {
+    const StimulusSplits explicit_splits = split_assignment(options, d);
+    for (size_t k = 0; k < explicit_splits.train.size(); ++k) {
+      TrainTestSplit split;
+      split.train.assign(explicit_splits.train[k].begin(), explicit_splits.train[k].end());
+      split.test.assign(explicit_splits.test[k].begin(), explicit_splits.test[k].end());
+      splits.push_back(std::move(split));
+    }
+    return {order, splits};
+  }
+  const fs::path categories = data_root() / "natsound165" / "category_labels.csv";
+  bool category_order = false;
+  if (fs::exists(categories)) {
+    const io::CsvTable table = io::read_csv(categories, false);
+    std::unordered_map<std::string, int> row_of;
+    for (size_t i = 0; i < d.stimuli.size(); ++i) row_of[d.stimuli[i]] = static_cast<int>(i);
+    std::vector<int> by_category;
+    for (const auto& row : table.rows)
+      if (auto it = row_of.find(stimulus_name(row.at(0))); it != row_of.end()) by_category.push_back(it->second);
+    if (by_category.size() == d.stimuli.size()) {
+      order = by_category;
+      category_order = true;
+    }
+  }
+  if (!category_order) {
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return stimulus_number(d.stimuli[static_cast<size_t>(a)]) < stimulus_number(d.stimuli[static_cast<size_t>(b)]);
+    });
+  }
+  const int S = static_cast<int>(d.n_stimuli());
+  return {order, tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0)};
+}
+
+Tuckute2023Rsa tuckute2023_rsa_for(const BrainDataset& d, const std::vector<Matrix>& layers,
+                                   const ScoreOptions& options) {
+  const auto [order, splits] = tuckute2023_rsa_layout(d, options);
+  const std::vector<std::string> subjects = d.components ? std::vector<std::string>{"components"} : d.subjects();
+  std::vector<Matrix> participants;
+  for (const auto& m : subject_responses(d, subjects)) participants.push_back(rows_in_order(m, order));
+  std::vector<Matrix> features;
+  for (const auto& X : layers) features.push_back(rows_in_order(X, order));
+  return tuckute2023_rsa(participants, features, splits);
+}
+
 }  // namespace
 
 ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
@@ -351,7 +424,25 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
     for (const auto& X : layers) layer_rdms.push_back(rdm(X));
     result.targets.header = {"voxel_id", "subject", "score", "layers", "alphas"};
     if (options.protocol == Protocol::Tuckute2023) {
-      throw InputError("--analysis rsa --protocol tuckute2023 is not available yet; use --protocol pepino2025");
+      const Tuckute2023Rsa r = tuckute2023_rsa_for(dataset, layers, options);
+      std::vector<double> values(r.participant_score.data(), r.participant_score.data() + r.participant_score.size());
+      for (size_t s = 0; s < rsa_subjects.size(); ++s) {
+        std::vector<std::string> chosen;
+        for (int l : r.best_layer[s]) chosen.push_back(l >= 0 ? layer_names[static_cast<size_t>(l)] : "none");
+        result.targets.rows.push_back({rsa_subjects[s], rsa_subjects[s], fmt(values[s]), join(chosen), ""});
+      }
+      summarise_subjects(summary, rsa_subjects, values);
+      if (options.detail) {
+        result.detail.header = {"subject", "split", "layer", "train_value", "test_value"};
+        for (size_t s = 0; s < rsa_subjects.size(); ++s)
+          for (Eigen::Index k = 0; k < r.train_values[s].rows(); ++k)
+            for (size_t l = 0; l < layer_names.size(); ++l)
+              result.detail.rows.push_back({rsa_subjects[s], std::to_string(k), layer_names[l],
+                                            fmt(r.train_values[s](k, static_cast<Eigen::Index>(l))),
+                                            fmt(r.test_values[s](k, static_cast<Eigen::Index>(l)))});
+      }
+      summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return result;
     }
     if (options.rsa_method == RsaMethod::CrossValidated) {
       const std::vector<int> folds = fold_assignment(options, dataset);
@@ -396,12 +487,32 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
   return result;
 }
 
-json rsa_ceiling(const BrainDataset& full_dataset, const std::string& roi) {
+json rsa_ceiling(const BrainDataset& full_dataset, const std::string& roi, Protocol protocol) {
   const BrainDataset dataset = roi.empty() ? full_dataset : full_dataset.select_roi(roi);
   if (dataset.components) throw InputError("the RSA noise ceiling needs a voxel dataset with subjects");
+  json out;
+  if (protocol == Protocol::Tuckute2023) {
+    ScoreOptions options;
+    const auto [order, splits] = tuckute2023_rsa_layout(dataset, options);
+    const auto subjects = dataset.subjects();
+    std::vector<Matrix> participants;
+    for (const auto& m : subject_responses(dataset, subjects)) participants.push_back(rows_in_order(m, order));
+    const Tuckute2023Ceiling c = tuckute2023_rsa_ceiling(participants, splits);
+    out["dataset"] = dataset.name;
+    if (!roi.empty()) out["roi"] = roi;
+    out["analysis"] = "rsa_noise_ceiling";
+    out["protocol"] = "tuckute2023";
+    json per = json::object();
+    for (size_t i = 0; i < subjects.size(); ++i) per[subjects[i]] = number(c.participant_value(static_cast<Eigen::Index>(i)));
+    out["per_subject"] = per;
+    out["value"] = number(c.summary.mean);
+    out["sem"] = number(c.summary.error);
+    out["version"] = BRAINALIGN_VERSION;
+    return out;
+  }
   auto [subjects, rdms] = brain_rdms(dataset);
   const NoiseCeiling c = rsa_noise_ceiling(rdms);
-  json out;
+  out["protocol"] = "pepino2025";
   out["dataset"] = dataset.name;
   if (!roi.empty()) out["roi"] = roi;
   out["analysis"] = "rsa_noise_ceiling";

@@ -117,9 +117,15 @@ def test_tuckute_voxelwise_detail_and_rsa_and_ceiling(tmp_path):
             "--rsa-method", method, "--folds", syn / "folds.csv", "--quiet", "--out", tmp_path / method)
         summary = json.loads((tmp_path / method / "summary.json").read_text())
         assert len(summary["per_subject"]) == 3 and -1 <= summary["value"] <= 1
-    run("ceiling", "--dataset", syn / "dataset", "--out", tmp_path / "ceiling")
-    ceiling = json.loads((tmp_path / "ceiling" / "summary.json").read_text())
-    assert 0 < ceiling["value"] <= 1
+    run("score", "--features", syn / "features.npz", "--dataset", syn / "dataset", "--analysis", "rsa",
+        "--protocol", "tuckute2023", "--detail", "--quiet", "--out", tmp_path / "trsa")
+    summary = json.loads((tmp_path / "trsa" / "summary.json").read_text())
+    assert len(summary["per_subject"]) == 3 and 0 < summary["value"] <= 1
+    assert len(read_rows(tmp_path / "trsa" / "detail.csv")) == 3 * 10 * 3
+    for protocol in ("pepino2025", "tuckute2023"):
+        run("ceiling", "--dataset", syn / "dataset", "--protocol", protocol, "--out", tmp_path / protocol)
+        ceiling = json.loads((tmp_path / protocol / "summary.json").read_text())
+        assert 0 < ceiling["value"] <= 1 and len(ceiling["per_subject"]) == 3
 
 
 @pytest.mark.parametrize("problem", ["missing_stimulus", "extra_stimulus", "non_finite", "shape"])

@@ -72,7 +72,10 @@ struct StimulusSplits {
 StimulusSplits read_splits(const std::filesystem::path& csv, const std::vector<std::string>& stimuli);
 StimulusSplits default_splits(const std::vector<std::string>& stimuli);
 
-// Noise ceiling of the dataset's RSA (pepino2025 "topline").
-nlohmann::json rsa_ceiling(const BrainDataset& dataset, const std::string& roi = "");
+// Noise ceiling of the dataset's RSA
+// (pepino2025: each subject against the mean RDM of the others; tuckute2023: the same per
+// split on the test stimuli, compared by Pearson as the published code does, median over splits.)
+nlohmann::json rsa_ceiling(const BrainDataset& dataset, const std::string& roi = "",
+                           Protocol protocol = Protocol::Pepino2025);
 
 }  // namespace brainalign
