@@ -96,6 +96,9 @@ std::string to_string(Analysis a) {
 std::string to_string(RsaMethod m) { return m == RsaMethod::CrossValidated ? "xval" : "layerwise"; }
 
 std::vector<int> read_folds(const fs::path& csv, const std::vector<std::string>& stimuli) {
+  if (!fs::exists(csv))
+    throw InputError(csv.string() + ": fold assignment not found (pass --folds, or set BRAINALIGN_DATA to a folder "
+                     "holding natsound165/folds_5x33.csv)");
   const io::CsvTable table = io::read_csv(csv);
   const size_t name_col = table.column("stimulus");
   const size_t fold_col = table.column("fold");
@@ -119,6 +122,7 @@ std::vector<int> read_folds(const fs::path& csv, const std::vector<std::string>&
 }
 
 StimulusSplits read_splits(const fs::path& csv, const std::vector<std::string>& stimuli) {
+  if (!fs::exists(csv)) throw InputError(csv.string() + ": split file not found");
   const io::CsvTable table = io::read_csv(csv);
   const size_t name_col = table.column("stimulus");
   std::vector<size_t> split_cols;

@@ -1,0 +1,140 @@
+"""The 2023 data release layout (NH2015 and B2021 voxels), written here exactly as released:
+numpy structured meta arrays, a MAT struct of stimulus names, pandas-pickled ROI tables."""
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.io
+
+CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("BRAINALIGN_SHARED", ROOT.parent / "shared"))
+DATA = SHARED / "data"
+NATSOUND = DATA / "natsound165"
+ROIS = ["Primary", "Anterior", "Lateral", "Posterior", None]
+
+
+def run(*args, expect=0):
+    env = dict(os.environ, BRAINALIGN_DATA=str(DATA))
+    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, env=env)
+    assert p.returncode == expect, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}"
+    return p
+
+
+def natsound_names():
+    mat = scipy.io.loadmat(NATSOUND / "components.mat")
+    names = [str(n[0]) for n in mat["stim_names"].ravel()]
+    return sorted(names, key=lambda n: int(n.split("_")[0][4:])), mat["R"], names
+
+
+def convert(pkl):
+    subprocess.run([sys.executable, ROOT / "scripts" / "convert_pandas_pickle.py", pkl], check=True,
+                   capture_output=True)
+
+
+def write_features(path, original, R, category_names, rng):
+    by_name = dict(zip(category_names, R))
+    Rorig = np.array([by_name[n] for n in original])
+    Rorig = (Rorig - Rorig.mean(axis=0)) / Rorig.std(axis=0)
+    layers = {"a": Rorig @ rng.standard_normal((6, 12)) + rng.standard_normal((165, 12)),
+              "b": rng.standard_normal((165, 9))}
+    np.savez(path, **layers, __stimuli__=np.array(original))
+    return Rorig
+
+
+def test_nh2015_release_layout(tmp_path):
+    rng = np.random.default_rng(1)
+    original, R, category_names = natsound_names()
+    folder = tmp_path / "data" / "neural" / "NH2015"
+    folder.mkdir(parents=True)
+    V = 80
+    Rorig = write_features(tmp_path / "features.npz", original, R, category_names, rng)
+    responses = (Rorig @ rng.standard_normal((6, V)))[:, :, None] + rng.standard_normal((165, V, 3))
+    n_reps = np.full(V, 3)
+    n_reps[[3, 17]] = 2            # measured in two scans only: not analysed
+    responses[:, 5, 1] = np.nan     # a voxel with a missing response: skipped and counted
+    subj = np.repeat(np.arange(1, 5), V // 4)
+    meta = np.array([(n_reps[v], 1000 + v, subj[v], b"l" if v % 2 else b"r", 0.5 * v, -0.25 * v) for v in range(V)],
+                    dtype=[("n_reps", "<i8"), ("voxel_id", "<i8"), ("subj_idx", "<i8"), ("hemi", "S1"),
+                           ("x_ras", "<f8"), ("y_ras", "<f8")])
+    stim_meta = np.array([((n + ".wav").encode(), b"cat", i, 0, 0) for i, n in enumerate(original)],
+                         dtype=[("filename", "S64"), ("cat_assignment", "S16"), ("id", "<i8"),
+                                ("embedded-wav-start-idx", "<i8"), ("embedded-wav-end-idx", "<i8")])
+    np.save(folder / "voxel_features_array.npy", responses)
+    np.save(folder / "voxel_features_meta.npy", meta)
+    np.save(folder / "neural_stim_meta.npy", stim_meta)
+    pd.DataFrame({"subj_idx": subj, "voxel_id": 1000 + np.arange(V),
+                  "roi_label_general": [ROIS[v % 5] for v in range(V)],
+                  "kell_r_reliability": rng.random(V)}).to_pickle(folder / "df_roi_meta.pkl")
+    convert(folder / "df_roi_meta.pkl")
+
+    run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
+        "--quiet", "--out", tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["n_voxels_used"] == V - 3 and summary["n_voxels_skipped"] == 1
+    assert set(summary["per_subject"]) == {"1", "2", "3", "4"}
+    rows = list(csv.DictReader(open(tmp_path / "out" / "voxels.csv")))
+    assert [r["voxel_id"] for r in rows] == [str(1000 + v) for v in range(V) if v not in (3, 5, 17)]
+
+    # The same voxels in the generic layout give the same numbers.
+    keep = [v for v in range(V) if v not in (3, 5, 17)]
+    generic = tmp_path / "generic"
+    generic.mkdir()
+    np.save(generic / "responses.npy", responses[:, keep, :])
+    (generic / "stimuli.txt").write_text("\n".join(original) + "\n")
+    with open(generic / "voxels.csv", "w") as f:
+        f.write("voxel_id,subject,roi\n" + "".join(f"{1000 + v},{subj[v]},{ROIS[v % 5] or ''}\n" for v in keep))
+    run("score", "--features", tmp_path / "features.npz", "--dataset", generic, "--analysis", "voxelwise",
+        "--quiet", "--out", tmp_path / "generic_out")
+    assert (tmp_path / "generic_out" / "voxels.csv").read_text() == (tmp_path / "out" / "voxels.csv").read_text()
+
+    # ROI selection, by name under BRAINALIGN_DATA.
+    env_data = tmp_path / "data"
+    p = subprocess.run([CLI, "score", "--features", tmp_path / "features.npz", "--dataset", "nh2015",
+                        "--analysis", "rsa", "--roi", "Primary", "--quiet", "--out", tmp_path / "roi"],
+                       capture_output=True, text=True, env=dict(os.environ, BRAINALIGN_DATA=str(env_data)))
+    assert p.returncode == 2 and "folds_5x33.csv" in p.stderr  # folds come from the data root too
+    run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "rsa",
+        "--roi", "primary", "--quiet", "--out", tmp_path / "roi")
+    roi = json.loads((tmp_path / "roi" / "summary.json").read_text())
+    assert roi["roi"] == "primary" and set(roi["per_subject"]) == {"1", "2", "3", "4"}
+    p = run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "rsa",
+            "--roi", "Occipital", "--quiet", "--out", tmp_path / "roi2", expect=2)
+    assert "Occipital" in p.stderr and "Primary" in p.stderr
+
+
+def test_b2021_release_layout(tmp_path):
+    rng = np.random.default_rng(2)
+    original, R, category_names = natsound_names()
+    folder = tmp_path / "B2021"
+    folder.mkdir()
+    Rorig = write_features(tmp_path / "features.npz", original, R, category_names, rng)
+    V = 30
+    extra = [f"stim{900 + i}_b2021_extra" for i in range(27)]
+    responses = np.concatenate([(Rorig @ rng.standard_normal((6, V)))[:, :, None] + rng.standard_normal((165, V, 3)),
+                                rng.standard_normal((27, V, 3))])
+    np.save(folder / "voxel_features_array.npy", responses)
+    np.save(folder / "voxel_features_meta.npy", np.arange(V))
+    names = np.empty((1, 192), dtype=object)
+    names[0, :] = [n + ".wav" for n in original + extra]
+    scipy.io.savemat(folder / "stim_info_v4.mat", {"stim_info": {"stim_names": names}})
+    subj = np.repeat(np.arange(5), V // 5)
+    pd.DataFrame({"subj_idx": subj, "roi_label_general": [ROIS[v % 5] for v in range(V)]}).to_pickle(
+        folder / "df_roi_meta.pkl")
+    convert(folder / "df_roi_meta.pkl")
+    run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
+        "--quiet", "--out", tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["n_stimuli"] == 165 and summary["n_voxels_used"] == V
+    assert set(summary["per_subject"]) == {"0", "1", "2", "3", "4"}
+    assert summary["value"] > 0.05
+    # Without the converted ROI table B2021 has no subjects: a clear error.
+    (folder / "df_roi_meta.csv").unlink()
+    p = run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
+            "--quiet", "--out", tmp_path / "out2", expect=2)
+    assert "df_roi_meta" in p.stderr
