@@ -47,6 +47,7 @@ struct OuterFoldDesign {
   std::vector<std::vector<int>> inner_held; // per inner fold: positions in `train` held out
   std::vector<std::vector<RidgeSpectrum>> inner;  // [g][l]
   std::vector<RidgeSpectrum> outer;               // [l]
+  std::vector<std::vector<ColMatrix>> hat;        // [g][l]: stacked hat matrices, all penalties
 };
 
 }  // namespace
@@ -91,11 +92,14 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
 
   for (int f = 0; f < K; ++f) {
     OuterFoldDesign d;
+    // Training stimuli grouped by inner fold, so each inner fold's predictions are one block.
     std::vector<int> position(static_cast<size_t>(S), -1);
-    for (Eigen::Index s = 0; s < S; ++s) {
-      if (fold_of_stimulus[static_cast<size_t>(s)] == f) {
-        d.test.push_back(static_cast<int>(s));
-      } else {
+    for (Eigen::Index s = 0; s < S; ++s)
+      if (fold_of_stimulus[static_cast<size_t>(s)] == f) d.test.push_back(static_cast<int>(s));
+    for (int g = 0; g < K; ++g) {
+      if (g == f) continue;
+      for (Eigen::Index s = 0; s < S; ++s) {
+        if (fold_of_stimulus[static_cast<size_t>(s)] != g) continue;
         position[static_cast<size_t>(s)] = static_cast<int>(d.train.size());
         d.train.push_back(static_cast<int>(s));
       }
@@ -127,6 +131,27 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
       }
     }
 
+    // Stacked hat matrices of every inner fit: rows a*m..(a+1)*m give the held-out predictions
+    // at penalty a of the centred fit targets.
+    const int n_grid = static_cast<int>(options.alphas.size());
+    std::vector<Eigen::Index> held_size(static_cast<size_t>(G)), held_offset(static_cast<size_t>(G));
+    for (int g = 0; g < G; ++g) {
+      held_size[static_cast<size_t>(g)] = static_cast<Eigen::Index>(d.inner_held[static_cast<size_t>(g)].size());
+      held_offset[static_cast<size_t>(g)] = d.inner_held[static_cast<size_t>(g)].front();
+    }
+    d.hat.assign(static_cast<size_t>(G), std::vector<ColMatrix>(static_cast<size_t>(L)));
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (int job = 0; job < G * L; ++job) {
+      const int g = job / L, l = job % L;
+      const RidgeSpectrum& s = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
+      const Eigen::Index m = held_size[static_cast<size_t>(g)];
+      ColMatrix& hat = d.hat[static_cast<size_t>(g)][static_cast<size_t>(l)];
+      hat.resize(m * n_grid, s.n_train());
+      for (int a = 0; a < n_grid; ++a)
+        hat.middleRows(a * m, m).noalias() =
+            (s.test_factor * ridge_shrinkage(s, options.alphas[static_cast<size_t>(a)]).asDiagonal()) * s.basis.transpose();
+    }
+
     const Eigen::Index n_train = static_cast<Eigen::Index>(d.train.size());
     const Eigen::Index blocks = (T + kTargetBlock - 1) / kTargetBlock;
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
@@ -141,38 +166,23 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
       ColMatrix y_train_centred = y_train.rowwise() - y_train.colwise().mean();
       const Eigen::RowVectorXd y_norm2 = y_train_centred.colwise().squaredNorm();
 
-      // Per inner fold: the fit targets' means and their projections on every layer's basis.
+      // Per inner fold: the fit targets, centred with their means.
       std::vector<Eigen::RowVectorXd> fit_mean(static_cast<size_t>(G));
-      std::vector<std::vector<ColMatrix>> projected(static_cast<size_t>(G),
-                                                    std::vector<ColMatrix>(static_cast<size_t>(L)));
+      std::vector<ColMatrix> y_fit(static_cast<size_t>(G));
       for (int g = 0; g < G; ++g) {
         const auto& fit = d.inner_fit[static_cast<size_t>(g)];
-        ColMatrix y_fit(static_cast<Eigen::Index>(fit.size()), B);
-        for (size_t i = 0; i < fit.size(); ++i) y_fit.row(static_cast<Eigen::Index>(i)) = targets.block(fit[i], t0, 1, B);
-        fit_mean[static_cast<size_t>(g)] = y_fit.colwise().mean();
-        y_fit.rowwise() -= fit_mean[static_cast<size_t>(g)];
-        for (int l = 0; l < L; ++l)
-          projected[static_cast<size_t>(g)][static_cast<size_t>(l)].noalias() =
-              d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)].basis.transpose() * y_fit;
+        ColMatrix& y = y_fit[static_cast<size_t>(g)];
+        y.resize(static_cast<Eigen::Index>(fit.size()), B);
+        for (size_t i = 0; i < fit.size(); ++i) y.row(static_cast<Eigen::Index>(i)) = targets.block(fit[i], t0, 1, B);
+        fit_mean[static_cast<size_t>(g)] = y.colwise().mean();
+        y.rowwise() -= fit_mean[static_cast<size_t>(g)];
       }
 
-      // Inner predictions of every target at (alpha, layer), concatenated over inner folds.
-      ColMatrix inner_pred(n_train, B);
-      auto predict_all = [&](double alpha, int l) {
-        for (int g = 0; g < G; ++g) {
-          const RidgeSpectrum& s = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
-          ColMatrix P = s.test_factor * (ridge_shrinkage(s, alpha).asDiagonal() *
-                                         projected[static_cast<size_t>(g)][static_cast<size_t>(l)]);
-          P.rowwise() += fit_mean[static_cast<size_t>(g)];
-          const auto& held = d.inner_held[static_cast<size_t>(g)];
-          for (size_t i = 0; i < held.size(); ++i) inner_pred.row(held[i]) = P.row(static_cast<Eigen::Index>(i));
-        }
-      };
+      // One target's inner predictions at (alpha, layer), for the grid's edge extension.
       auto predict_one = [&](double alpha, int l, Eigen::Index t, Vector& out) {
         for (int g = 0; g < G; ++g) {
           const RidgeSpectrum& s = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
-          const Vector z = ridge_shrinkage(s, alpha).cwiseProduct(
-              projected[static_cast<size_t>(g)][static_cast<size_t>(l)].col(t));
+          const Vector z = ridge_shrinkage(s, alpha).cwiseProduct(s.basis.transpose() * y_fit[static_cast<size_t>(g)].col(t));
           const Vector p = s.test_factor * z;
           const auto& held = d.inner_held[static_cast<size_t>(g)];
           for (size_t i = 0; i < held.size(); ++i)
@@ -180,14 +190,47 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
         }
       };
 
-      const int n_grid = static_cast<int>(options.alphas.size());
+      // The whole grid: per layer and inner fold, one product of the stacked hat matrices
+      // (every penalty) with the fit targets; then clipped r^2 of every column at once.
       ColMatrix grid_score(n_grid * L, B);  // candidate order: alphas outer, layers inner
-      for (int a = 0; a < n_grid; ++a) {
-        for (int l = 0; l < L; ++l) {
-          predict_all(options.alphas[static_cast<size_t>(a)], l);
-          for (Eigen::Index t = 0; t < B; ++t)
-            grid_score(a * L + l, t) = clipped_r2_centred(y_train_centred.col(t).data(), y_norm2(t),
-                                                          inner_pred.col(t).data(), n_train);
+      std::vector<ColMatrix> stacked(static_cast<size_t>(G));
+      for (int l = 0; l < L; ++l) {
+        for (int g = 0; g < G; ++g)
+          stacked[static_cast<size_t>(g)].noalias() = d.hat[static_cast<size_t>(g)][static_cast<size_t>(l)] * y_fit[static_cast<size_t>(g)];
+        for (int a = 0; a < n_grid; ++a) {
+          Eigen::RowVectorXd mean = Eigen::RowVectorXd::Zero(B);
+          for (int g = 0; g < G; ++g) {
+            const Eigen::Index m = held_size[static_cast<size_t>(g)];
+            mean += stacked[static_cast<size_t>(g)].middleRows(a * m, m).colwise().sum() +
+                    static_cast<double>(m) * fit_mean[static_cast<size_t>(g)];
+          }
+          mean /= static_cast<double>(n_train);
+          Eigen::RowVectorXd sxx = Eigen::RowVectorXd::Zero(B), sxy = Eigen::RowVectorXd::Zero(B);
+          for (int g = 0; g < G; ++g) {
+            const Eigen::Index m = held_size[static_cast<size_t>(g)];
+            const ColMatrix p = stacked[static_cast<size_t>(g)].middleRows(a * m, m).rowwise() +
+                                (fit_mean[static_cast<size_t>(g)] - mean);
+            sxx += p.colwise().squaredNorm();
+            sxy += p.cwiseProduct(y_train_centred.middleRows(held_offset[static_cast<size_t>(g)], m)).colwise().sum();
+          }
+          for (Eigen::Index t = 0; t < B; ++t) {
+            double score = 0.0;
+            if (sxx(t) > 0.0 && y_norm2(t) > 0.0) {
+              const double r = sxy(t) / std::sqrt(sxx(t) * y_norm2(t));
+              score = r > 0.0 ? r * r : 0.0;
+            }
+            // Nearly constant predictions: decide constancy exactly, as the reference does.
+            if (score > 0.0 && sxx(t) <= 1e-24 * mean(t) * mean(t) * static_cast<double>(n_train)) {
+              Vector full(n_train);
+              for (int g = 0; g < G; ++g) {
+                const Eigen::Index m = held_size[static_cast<size_t>(g)];
+                full.segment(held_offset[static_cast<size_t>(g)], m) =
+                    stacked[static_cast<size_t>(g)].col(t).segment(a * m, m).array() + fit_mean[static_cast<size_t>(g)](t);
+              }
+              score = clipped_r2_centred(y_train_centred.col(t).data(), y_norm2(t), full.data(), n_train);
+            }
+            grid_score(a * L + l, t) = score;
+          }
         }
       }
 
