@@ -146,8 +146,8 @@ TEST(Spectemp, AmplitudeModulationExcitesItsRate) {
     Audio sound{std::vector<double>(40000), kRate};
     for (std::size_t n = 0; n < sound.samples.size(); ++n) {
       const double t = static_cast<double>(n) / kRate;
-      sound.samples[n] = (1.0 + depth * std::sin(2.0 * M_PI * rate * t)) *
-                         std::sin(2.0 * M_PI * 1000.0 * t);
+      sound.samples[n] =
+          (1.0 + depth * std::sin(2.0 * M_PI * rate * t)) * std::sin(2.0 * M_PI * 1000.0 * t);
     }
     return model().features(sound);
   };
