@@ -131,51 +131,60 @@ Cochleagram::Cochleagram(const CochleagramParams& params) : params_(params) {
     return std::sqrt(std::max(0.0, 1.0 - value * value));
   };
 
-  Matrix filters = Matrix::Zero(num_channels, num_bins);
+  // Each channel keeps only the bins where its response is non-zero: its envelope needs no
+  // others (see compute()).
+  bands_.resize(static_cast<std::size_t>(num_channels));
   centre_frequencies_.assign(static_cast<std::size_t>(num_channels), 0.0);
+  const double norm = 1.0 / std::sqrt(static_cast<double>(factor));
+  const auto set_band = [&](int channel, int first, int last, const auto& response) {
+    Band& band = bands_[static_cast<std::size_t>(channel)];
+    while (first < last && response(first) == 0.0) ++first;
+    while (last > first && response(last) == 0.0) --last;
+    band.first_bin = first;
+    for (int k = first; k <= last; ++k) band.gains.push_back(response(k) * norm);
+  };
+  const auto first_bin_above = [&](const std::vector<double>& axis, double value) {
+    return static_cast<int>(std::upper_bound(axis.begin(), axis.end(), value) - axis.begin());
+  };
   for (int i = 0; i < num_bandpass; ++i) {
-    for (int k = 0; k < num_bins; ++k) filters(factor + i, k) = half_cosine(i, k);
+    const int first = std::max(0, first_bin_above(bin_erb, centre(i) - half_width) - 1);
+    const int last = std::min(num_bins - 1, first_bin_above(bin_erb, centre(i) + half_width));
+    set_band(factor + i, first, last, [&](int k) { return half_cosine(i, k); });
     centre_frequencies_[static_cast<std::size_t>(factor + i)] = erb_number_to_hz(centre(i));
   }
   for (int j = 0; j < factor; ++j) {
+    // Low-pass: every bin below the centre of band-pass j, the complement of that band-pass.
     const double low_cut = erb_number_to_hz(centre(j));
-    for (int k = 0; k < num_bins && bin_hz[static_cast<std::size_t>(k)] < low_cut; ++k) {
-      filters(j, k) = complement(j, k);
-    }
+    const int below =
+        static_cast<int>(std::lower_bound(bin_hz.begin(), bin_hz.end(), low_cut) - bin_hz.begin());
+    set_band(j, 0, std::max(0, below - 1),
+             [&](int k) { return k < below ? complement(j, k) : 0.0; });
     centre_frequencies_[static_cast<std::size_t>(j)] =
         erb_number_to_hz(erb_low - (factor - 1 - j) * step);
 
+    // High-pass: every bin above the centre of the j-th band-pass from the top.
     const int source = num_bandpass - 1 - j;
     const double high_cut = erb_number_to_hz(centre(source));
-    const int column = num_channels - 1 - j;
-    for (int k = num_bins - 1; k >= 0 && bin_hz[static_cast<std::size_t>(k)] > high_cut; --k) {
-      filters(column, k) = complement(source, k);
-    }
+    const int above = first_bin_above(bin_hz, high_cut);
+    set_band(num_channels - 1 - j, std::min(above, num_bins - 1), num_bins - 1,
+             [&](int k) { return k >= above ? complement(source, k) : 0.0; });
     centre_frequencies_[static_cast<std::size_t>(num_channels - factor + j)] =
         erb_number_to_hz(erb_high + j * step);
   }
-  filters /= std::sqrt(static_cast<double>(factor));
 
-  // Each channel's envelope only needs the bins where its filter is non-zero (see compute()).
   std::vector<int> divisors;
   for (int d = 1; d <= n; ++d) {
     if (n % d == 0) divisors.push_back(d);
   }
   std::vector<int> sizes;
-  for (int c = 0; c < num_channels; ++c) {
-    int first = 0;
-    while (first < num_bins && filters(c, first) == 0.0) ++first;
-    int last = num_bins - 1;
-    while (last > first && filters(c, last) == 0.0) --last;
-    if (first == num_bins) first = last = 0;
-    Band band{first, {}, 0};
-    for (int k = first; k <= last; ++k) band.gains.push_back(filters(c, k));
+  for (Band& band : bands_) {
+    const auto width = static_cast<int>(band.gains.size());
     // A divisor of the signal size that holds the band and that the batched FFT handles
     // (prime factors 2, 3 and 5). Every choice transforms signal_size values in all, so pick
     // the cheapest passes: rough cost per value of a radix-2, 3, 4 and 5 pass.
     double best_cost = 0.0;
     for (int d : divisors) {
-      if (d < last - first + 1) continue;
+      if (d < width) continue;
       int rest = d;
       double cost = 0.0;
       for (const auto& [radix, pass_cost] : {std::pair{4, 12.5}, {2, 9.0}, {3, 12.0}, {5, 17.0}}) {
@@ -188,14 +197,13 @@ Cochleagram::Cochleagram(const CochleagramParams& params) : params_(params) {
     }
     if (band.transform_size == 0) {
       throw InputError("cochleagram: signal size " + std::to_string(n) +
-                       " has no divisor with prime factors 2, 3 and 5 that holds channel " +
-                       std::to_string(c));
+                       " has no divisor with prime factors 2, 3 and 5 that holds a band of " +
+                       std::to_string(width) + " bins");
     }
     if (std::find(sizes.begin(), sizes.end(), band.transform_size) == sizes.end()) {
       sizes.push_back(band.transform_size);
       transforms_.emplace_back(band.transform_size);
     }
-    bands_.push_back(std::move(band));
   }
   roots_re_.resize(static_cast<std::size_t>(n));
   roots_im_.resize(static_cast<std::size_t>(n));
