@@ -16,12 +16,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The stimuli under $BRAINALIGN_SHARED/data/natsound165/wav; empty when the variable is unset.
 std::vector<fs::path> stimuli() {
   const char* shared = std::getenv("BRAINALIGN_SHARED");
-  const fs::path folder =
-      fs::path(shared != nullptr ? shared : "../shared") / "data/natsound165/wav";
   std::vector<fs::path> paths;
-  for (const auto& entry : fs::directory_iterator(folder)) {
+  if (shared == nullptr) return paths;
+  for (const auto& entry : fs::directory_iterator(fs::path(shared) / "data/natsound165/wav")) {
     if (entry.path().extension() == ".wav") paths.push_back(entry.path());
   }
   return paths;
@@ -29,6 +29,10 @@ std::vector<fs::path> stimuli() {
 
 void BM_SpectempNaturalSounds(benchmark::State& state) {
   const auto paths = stimuli();
+  if (paths.empty()) {
+    state.SkipWithError("set BRAINALIGN_SHARED to the shared data folder");
+    return;
+  }
   const brainalign::dsp::SpectempModel model;
   const auto workers = static_cast<int>(state.range(0));
   for (auto _ : state) {
@@ -45,7 +49,11 @@ void BM_SpectempNaturalSounds(benchmark::State& state) {
   }
   state.counters["sounds"] = static_cast<double>(paths.size());
 }
-BENCHMARK(BM_SpectempNaturalSounds)->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()
+BENCHMARK(BM_SpectempNaturalSounds)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime()
     ->Iterations(1);
 
 void BM_Cochleagram(benchmark::State& state) {

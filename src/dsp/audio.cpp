@@ -8,6 +8,7 @@
 #include <memory>
 #include <numeric>
 #include <string>
+#include <utility>
 
 #include "brainalign/error.h"
 
@@ -30,8 +31,8 @@ std::vector<double> kaiser_window(std::size_t length, double beta) {
   const double last = static_cast<double>(length - 1);
   for (std::size_t n = 0; n < length; ++n) {
     const double ratio = 2.0 * static_cast<double>(n) / last - 1.0;
-    window[n] = std::cyl_bessel_i(0.0, beta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) /
-                denominator;
+    window[n] =
+        std::cyl_bessel_i(0.0, beta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) / denominator;
   }
   return window;
 }
@@ -87,8 +88,7 @@ Audio read_audio(const std::filesystem::path& path) {
   return audio;
 }
 
-std::vector<double> resample(const std::vector<double>& samples, double from_rate,
-                             double to_rate) {
+std::vector<double> resample(const std::vector<double>& samples, double from_rate, double to_rate) {
   if (!(from_rate > 0.0) || !(to_rate > 0.0) || !std::isfinite(from_rate) ||
       !std::isfinite(to_rate)) {
     throw InputError("resample: sample rates must be positive, got " + std::to_string(from_rate) +
@@ -129,16 +129,22 @@ std::vector<double> resample_poly(const std::vector<double>& samples, int up, in
   const long half_length = 10L * max_rate;
   const auto taps = static_cast<std::size_t>(2 * half_length + 1);
 
-  // Low-pass FIR as scipy.signal.firwin(taps, cutoff, window=('kaiser', 5.0)), gain `up`.
-  std::vector<double> filter(taps);
-  const std::vector<double> window = kaiser_window(taps, 5.0);
-  double sum = 0.0;
-  for (std::size_t k = 0; k < taps; ++k) {
-    const double m = static_cast<double>(k) - static_cast<double>(half_length);
-    filter[k] = cutoff * sinc(cutoff * m) * window[k];
-    sum += filter[k];
+  // Low-pass FIR as scipy.signal.firwin(taps, cutoff, window=('kaiser', 5.0)), gain `up`;
+  // the last design is kept per thread, as a batch of files usually shares one rate.
+  thread_local std::pair<int, int> designed_for{0, 0};
+  thread_local std::vector<double> filter;
+  if (designed_for != std::make_pair(up, down)) {
+    filter.assign(taps, 0.0);
+    const std::vector<double> window = kaiser_window(taps, 5.0);
+    double sum = 0.0;
+    for (std::size_t k = 0; k < taps; ++k) {
+      const double m = static_cast<double>(k) - static_cast<double>(half_length);
+      filter[k] = cutoff * sinc(cutoff * m) * window[k];
+      sum += filter[k];
+    }
+    for (double& value : filter) value *= up / sum;
+    designed_for = {up, down};
   }
-  for (double& value : filter) value *= up / sum;
 
   // Zero-padding in front of the filter centres the output samples (scipy's n_pre_pad).
   const long pre_pad = down - half_length % down;

@@ -247,11 +247,9 @@ void BatchFft::inverse(std::span<double> re, std::span<double> im, std::span<dou
 }
 
 void BatchFft::run(bool inverse, std::span<double> re, std::span<double> im,
-                   std::span<double> work_re, std::span<double> work_im,
-                   std::size_t batch) const {
+                   std::span<double> work_re, std::span<double> work_im, std::size_t batch) const {
   const std::size_t total = static_cast<std::size_t>(size_) * batch;
-  if (re.size() < total || im.size() < total || work_re.size() < total ||
-      work_im.size() < total) {
+  if (re.size() < total || im.size() < total || work_re.size() < total || work_im.size() < total) {
     throw std::invalid_argument("BatchFft: buffers need " + std::to_string(total) + " values");
   }
   double* x_re = re.data();
@@ -259,14 +257,28 @@ void BatchFft::run(bool inverse, std::span<double> re, std::span<double> im,
   double* y_re = work_re.data();
   double* y_im = work_im.data();
   for (const Stage& stage : stages_) {
-    const StageArgs args{x_re, x_im, y_re, y_im, stage.groups, stage.stride * batch,
-                         stage.twiddle_re.data(), stage.twiddle_im.data(),
+    const StageArgs args{x_re,
+                         x_im,
+                         y_re,
+                         y_im,
+                         stage.groups,
+                         stage.stride * batch,
+                         stage.twiddle_re.data(),
+                         stage.twiddle_im.data(),
                          inverse ? 1.0 : -1.0};
     switch (stage.radix) {
-      case 2: radix2(args); break;
-      case 3: radix3(args); break;
-      case 4: radix4(args); break;
-      default: radix5(args); break;
+      case 2:
+        radix2(args);
+        break;
+      case 3:
+        radix3(args);
+        break;
+      case 4:
+        radix4(args);
+        break;
+      default:
+        radix5(args);
+        break;
     }
     std::swap(x_re, y_re);
     std::swap(x_im, y_im);

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <memory>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "brainalign/dsp/fft.h"
 #include "brainalign/error.h"
@@ -14,8 +16,8 @@ namespace brainalign::dsp {
 
 namespace {
 
-constexpr double kErbQ = 9.265;    // Glasberg and Moore's ear quality factor
-constexpr double kErbMin = 24.7;   // minimum bandwidth, Hz
+constexpr double kErbQ = 9.265;   // Glasberg and Moore's ear quality factor
+constexpr double kErbMin = 24.7;  // minimum bandwidth, Hz
 
 double sinc(double x) {
   if (x == 0.0) return 1.0;
@@ -29,8 +31,7 @@ std::vector<double> symmetric_kaiser(int length, double beta) {
   for (int m = 0; m < length; ++m) {
     const double ratio = 2.0 * m / (length - 1) - 1.0;
     window[static_cast<std::size_t>(m)] =
-        std::cyl_bessel_i(0.0, beta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) /
-        denominator;
+        std::cyl_bessel_i(0.0, beta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) / denominator;
   }
   return window;
 }
@@ -63,8 +64,8 @@ void fill_row(double value_re, double value_im, double* __restrict twiddle_re,
 // Cross-correlation with the kernel at every `decimation`-th sample, no padding. Sixteen
 // partial sums keep several vector multiply-adds in flight.
 BRAINALIGN_VECTOR_CLONES
-void downsample(const double* __restrict signal, const double* __restrict kernel,
-                std::size_t taps, int decimation, int frames, double* __restrict out) {
+void downsample(const double* __restrict signal, const double* __restrict kernel, std::size_t taps,
+                int decimation, int frames, double* __restrict out) {
   constexpr std::size_t kLanes = 16;
   for (int frame = 0; frame < frames; ++frame) {
     const double* start = signal + static_cast<std::ptrdiff_t>(frame) * decimation;
@@ -92,14 +93,14 @@ Cochleagram::Cochleagram(const CochleagramParams& params) : params_(params) {
   const int n = params.signal_size;
   const int factor = params.sample_factor;
   const double ratio = params.sample_rate / params.envelope_rate;
-  if (n < 2 || n % 2 != 0 || factor < 1 || params.num_filters < 1 ||
-      !(params.sample_rate > 0.0) || !(params.envelope_rate > 0.0) ||
-      std::abs(ratio - std::round(ratio)) > 1e-9 || params.downsample_window < 1 ||
-      params.downsample_window > n || !(params.low_limit > 0.0) ||
+  if (n < 2 || n % 2 != 0 || factor < 1 || params.num_filters < 1 || !(params.sample_rate > 0.0) ||
+      !(params.envelope_rate > 0.0) || std::abs(ratio - std::round(ratio)) > 1e-9 ||
+      params.downsample_window < 1 || params.downsample_window > n || !(params.low_limit > 0.0) ||
       !(params.high_limit > params.low_limit) || params.high_limit > params.sample_rate / 2.0) {
-    throw InputError("cochleagram: inconsistent parameters (need an even signal size, an integer "
-                     "ratio of sample rate to envelope rate, 0 < low_limit < high_limit <= "
-                     "Nyquist and a kernel no longer than the signal)");
+    throw InputError(
+        "cochleagram: inconsistent parameters (need an even signal size, an integer "
+        "ratio of sample rate to envelope rate, 0 < low_limit < high_limit <= "
+        "Nyquist and a kernel no longer than the signal)");
   }
   decimation_ = static_cast<int>(std::lround(ratio));
   num_frames_ = (n - params.downsample_window) / decimation_ + 1;
@@ -130,67 +131,79 @@ Cochleagram::Cochleagram(const CochleagramParams& params) : params_(params) {
     return std::sqrt(std::max(0.0, 1.0 - value * value));
   };
 
-  Matrix filters = Matrix::Zero(num_channels, num_bins);
+  // Each channel keeps only the bins where its response is non-zero: its envelope needs no
+  // others (see compute()).
+  bands_.resize(static_cast<std::size_t>(num_channels));
   centre_frequencies_.assign(static_cast<std::size_t>(num_channels), 0.0);
+  const double norm = 1.0 / std::sqrt(static_cast<double>(factor));
+  const auto set_band = [&](int channel, int first, int last, const auto& response) {
+    Band& band = bands_[static_cast<std::size_t>(channel)];
+    while (first < last && response(first) == 0.0) ++first;
+    while (last > first && response(last) == 0.0) --last;
+    band.first_bin = first;
+    for (int k = first; k <= last; ++k) band.gains.push_back(response(k) * norm);
+  };
+  const auto first_bin_above = [&](const std::vector<double>& axis, double value) {
+    return static_cast<int>(std::upper_bound(axis.begin(), axis.end(), value) - axis.begin());
+  };
   for (int i = 0; i < num_bandpass; ++i) {
-    for (int k = 0; k < num_bins; ++k) filters(factor + i, k) = half_cosine(i, k);
+    const int first = std::max(0, first_bin_above(bin_erb, centre(i) - half_width) - 1);
+    const int last = std::min(num_bins - 1, first_bin_above(bin_erb, centre(i) + half_width));
+    set_band(factor + i, first, last, [&](int k) { return half_cosine(i, k); });
     centre_frequencies_[static_cast<std::size_t>(factor + i)] = erb_number_to_hz(centre(i));
   }
   for (int j = 0; j < factor; ++j) {
+    // Low-pass: every bin below the centre of band-pass j, the complement of that band-pass.
     const double low_cut = erb_number_to_hz(centre(j));
-    for (int k = 0; k < num_bins && bin_hz[static_cast<std::size_t>(k)] < low_cut; ++k) {
-      filters(j, k) = complement(j, k);
-    }
+    const int below =
+        static_cast<int>(std::lower_bound(bin_hz.begin(), bin_hz.end(), low_cut) - bin_hz.begin());
+    set_band(j, 0, std::max(0, below - 1),
+             [&](int k) { return k < below ? complement(j, k) : 0.0; });
     centre_frequencies_[static_cast<std::size_t>(j)] =
         erb_number_to_hz(erb_low - (factor - 1 - j) * step);
 
+    // High-pass: every bin above the centre of the j-th band-pass from the top.
     const int source = num_bandpass - 1 - j;
     const double high_cut = erb_number_to_hz(centre(source));
-    const int column = num_channels - 1 - j;
-    for (int k = num_bins - 1; k >= 0 && bin_hz[static_cast<std::size_t>(k)] > high_cut; --k) {
-      filters(column, k) = complement(source, k);
-    }
+    const int above = first_bin_above(bin_hz, high_cut);
+    set_band(num_channels - 1 - j, std::min(above, num_bins - 1), num_bins - 1,
+             [&](int k) { return k >= above ? complement(source, k) : 0.0; });
     centre_frequencies_[static_cast<std::size_t>(num_channels - factor + j)] =
         erb_number_to_hz(erb_high + j * step);
   }
-  filters /= std::sqrt(static_cast<double>(factor));
 
-  // Each channel's envelope only needs the bins where its filter is non-zero (see compute()).
   std::vector<int> divisors;
   for (int d = 1; d <= n; ++d) {
     if (n % d == 0) divisors.push_back(d);
   }
   std::vector<int> sizes;
-  for (int c = 0; c < num_channels; ++c) {
-    int first = 0;
-    while (first < num_bins && filters(c, first) == 0.0) ++first;
-    int last = num_bins - 1;
-    while (last > first && filters(c, last) == 0.0) --last;
-    if (first == num_bins) first = last = 0;
-    Band band{first, {}, 0};
-    for (int k = first; k <= last; ++k) band.gains.push_back(filters(c, k));
-    // The smallest divisor of the signal size that holds the band and that the batched FFT
-    // handles (prime factors 2, 3 and 5).
+  for (Band& band : bands_) {
+    const auto width = static_cast<int>(band.gains.size());
+    // A divisor of the signal size that holds the band and that the batched FFT handles
+    // (prime factors 2, 3 and 5). Every choice transforms signal_size values in all, so pick
+    // the cheapest passes: rough cost per value of a radix-2, 3, 4 and 5 pass.
+    double best_cost = 0.0;
     for (int d : divisors) {
+      if (d < width) continue;
       int rest = d;
-      for (int p : {2, 3, 5}) {
-        while (rest % p == 0) rest /= p;
+      double cost = 0.0;
+      for (const auto& [radix, pass_cost] : {std::pair{4, 12.5}, {2, 9.0}, {3, 12.0}, {5, 17.0}}) {
+        while (rest % radix == 0) rest /= radix, cost += pass_cost;
       }
-      if (d >= last - first + 1 && rest == 1) {
+      if (rest == 1 && (band.transform_size == 0 || cost < best_cost)) {
         band.transform_size = d;
-        break;
+        best_cost = cost;
       }
     }
     if (band.transform_size == 0) {
       throw InputError("cochleagram: signal size " + std::to_string(n) +
-                       " has no divisor with prime factors 2, 3 and 5 that holds channel " +
-                       std::to_string(c));
+                       " has no divisor with prime factors 2, 3 and 5 that holds a band of " +
+                       std::to_string(width) + " bins");
     }
     if (std::find(sizes.begin(), sizes.end(), band.transform_size) == sizes.end()) {
       sizes.push_back(band.transform_size);
       transforms_.emplace_back(band.transform_size);
     }
-    bands_.push_back(std::move(band));
   }
   roots_re_.resize(static_cast<std::size_t>(n));
   roots_im_.resize(static_cast<std::size_t>(n));
@@ -224,12 +237,15 @@ Matrix Cochleagram::filters() const {
 Matrix Cochleagram::compute(const std::vector<double>& waveform) const {
   const int n = params_.signal_size;
   if (static_cast<int>(waveform.size()) != n) {
-    throw InputError("cochleagram: expected a waveform of " + std::to_string(n) +
-                     " samples, got " + std::to_string(waveform.size()));
+    throw InputError("cochleagram: expected a waveform of " + std::to_string(n) + " samples, got " +
+                     std::to_string(waveform.size()));
   }
-  Fft full(n);
-  std::vector<std::complex<double>> spectrum(static_cast<std::size_t>(full.num_bins()));
-  full.forward_real(waveform, spectrum);
+  // The plan of the full-length transform is kept per thread: building it costs more than
+  // running it.
+  thread_local std::unique_ptr<Fft> full;
+  if (!full || full->size() != n) full = std::make_unique<Fft>(n);
+  std::vector<std::complex<double>> spectrum(static_cast<std::size_t>(full->num_bins()));
+  full->forward_real(waveform, spectrum);
 
   const auto size = static_cast<std::size_t>(n);
   // Scratch reused across calls on the same thread.
@@ -253,15 +269,14 @@ Matrix Cochleagram::compute(const std::vector<double>& waveform) const {
     for (std::size_t j = 0; j < width; ++j) {
       const std::complex<double> value =
           std::conj(spectrum[static_cast<std::size_t>(band.first_bin) + j] * band.gains[j]);
-      fill_row(value.real(), value.imag(), twiddle_re.data(), twiddle_im.data(),
-               roots_re_.data(), roots_im_.data(), re.data() + j * phases,
-               im.data() + j * phases, phases);
+      fill_row(value.real(), value.imag(), twiddle_re.data(), twiddle_im.data(), roots_re_.data(),
+               roots_im_.data(), re.data() + j * phases, im.data() + j * phases, phases);
     }
     std::fill(re.begin() + static_cast<std::ptrdiff_t>(width * phases), re.end(), 0.0);
     std::fill(im.begin() + static_cast<std::ptrdiff_t>(width * phases), im.end(), 0.0);
-    const BatchFft& transform = *std::find_if(
-        transforms_.begin(), transforms_.end(),
-        [&](const BatchFft& fft) { return fft.size() == band.transform_size; });
+    const BatchFft& transform =
+        *std::find_if(transforms_.begin(), transforms_.end(),
+                      [&](const BatchFft& fft) { return fft.size() == band.transform_size; });
     transform.forward(re, im, work_re, work_im, phases);
     // Row m, column l now holds sample l + phases m: the natural order.
     envelope_magnitude(re.data(), im.data(), envelope.data(), size, floor, 1.0 / n);

@@ -1,10 +1,9 @@
 #include "brainalign/dsp/fft.h"
 
-#include <unsupported/Eigen/FFT>
-
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <unsupported/Eigen/FFT>
 #include <vector>
 
 #include "brainalign/error.h"

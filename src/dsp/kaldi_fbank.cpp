@@ -76,14 +76,17 @@ double log_energy(std::span<const double> frame, double energy_floor) {
 }  // namespace
 
 Matrix kaldi_fbank(const std::vector<double>& waveform, const KaldiFbankParams& params) {
-  const int window_shift = static_cast<int>(params.sample_frequency * params.frame_shift_ms * 0.001);
-  const int window_size = static_cast<int>(params.sample_frequency * params.frame_length_ms * 0.001);
+  const int window_shift =
+      static_cast<int>(params.sample_frequency * params.frame_shift_ms * 0.001);
+  const int window_size =
+      static_cast<int>(params.sample_frequency * params.frame_length_ms * 0.001);
   if (window_size < 2 || window_shift < 1 || params.num_mel_bins < 3 ||
       !(params.sample_frequency > 0.0)) {
-    throw InputError("kaldi_fbank: need a frame of at least 2 samples, a shift of at least 1 and "
-                     "at least 3 mel bins; got frame " + std::to_string(window_size) +
-                     ", shift " + std::to_string(window_shift) + ", bins " +
-                     std::to_string(params.num_mel_bins));
+    throw InputError(
+        "kaldi_fbank: need a frame of at least 2 samples, a shift of at least 1 and "
+        "at least 3 mel bins; got frame " +
+        std::to_string(window_size) + ", shift " + std::to_string(window_shift) + ", bins " +
+        std::to_string(params.num_mel_bins));
   }
   int padded_size = window_size;
   if (params.round_to_power_of_two) {
@@ -152,8 +155,8 @@ Matrix kaldi_fbank(const std::vector<double>& waveform, const KaldiFbankParams& 
     for (std::size_t i = 0; i < window_span; ++i) active[i] *= window[i];
     if (params.use_energy && !params.raw_energy) energy = log_energy(active, params.energy_floor);
 
-    fft.power_spectrum(frame, std::span<double>(spectrum.data(),
-                                                static_cast<std::size_t>(spectrum.size())));
+    fft.power_spectrum(
+        frame, std::span<double>(spectrum.data(), static_cast<std::size_t>(spectrum.size())));
     if (!params.use_power) spectrum = spectrum.cwiseSqrt();
     for (int b = 0; b < params.num_mel_bins; ++b) {
       double value = banks.row(b).dot(spectrum.transpose());

@@ -45,8 +45,8 @@ Matrix mel_filterbank(int n_freqs, double sample_rate, int n_mels, double f_min,
   const double mel_max = hz_to_mel(f_max, scale);
   std::vector<double> edges(static_cast<std::size_t>(n_mels) + 2);
   for (std::size_t i = 0; i < edges.size(); ++i) {
-    const double mel = mel_min + (mel_max - mel_min) * static_cast<double>(i) /
-                                     static_cast<double>(n_mels + 1);
+    const double mel =
+        mel_min + (mel_max - mel_min) * static_cast<double>(i) / static_cast<double>(n_mels + 1);
     edges[i] = mel_to_hz(mel, scale);
   }
   const double top_bin_hz = std::floor(sample_rate / 2.0);

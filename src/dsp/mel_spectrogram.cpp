@@ -29,8 +29,7 @@ Matrix amplitude_to_db(const Matrix& spectrogram, const AmplitudeToDbParams& par
   if (!(params.amin > 0.0)) {
     throw InputError("amplitude_to_db: amin must be positive, got " + std::to_string(params.amin));
   }
-  const double offset =
-      params.multiplier * std::log10(std::max(params.amin, params.ref_value));
+  const double offset = params.multiplier * std::log10(std::max(params.amin, params.ref_value));
   Matrix db = (params.multiplier * spectrogram.array().max(params.amin).log10() - offset).matrix();
   if (params.top_db > 0.0 && db.size() > 0) {
     db = db.array().max(db.maxCoeff() - params.top_db).matrix();

@@ -35,8 +35,8 @@ constexpr int kPaddedChannels = 2 * kChannels;            // 422
 constexpr int kTemporalFft = 800;  // >= 2 * 389 + 1: the time lags that reach the crop
 constexpr int kSpectralFft = 432;  // >= 2 * 210 + 1: the channel lags that reach the crop
 constexpr std::size_t kColumnsPerBlock = 65;  // frames per channel transform batch (390 / 6)
-constexpr double kFrameRate = 200.0;      // Hz
-constexpr double kChannelsPerCycle = 6.0;  // the reference's nominal channels per ERB
+constexpr double kFrameRate = 200.0;          // Hz
+constexpr double kChannelsPerCycle = 6.0;     // the reference's nominal channels per ERB
 constexpr double kCochleagramScale = 100.0;
 constexpr double kPowerFloor = 1e-8;
 const std::vector<double> kRates = {0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0};
@@ -90,7 +90,8 @@ std::vector<double> spectral_transfer(double scale, bool high_pass) {
   for (double& value : gain) value /= peak_value;
   if (high_pass) std::fill(peak, gain.end(), 1.0);
   std::vector<double> full(kPaddedChannels);
-  for (int k = 0; k <= half; ++k) full[static_cast<std::size_t>(k)] = gain[static_cast<std::size_t>(k)];
+  for (int k = 0; k <= half; ++k)
+    full[static_cast<std::size_t>(k)] = gain[static_cast<std::size_t>(k)];
   for (int k = 1; k < half; ++k) {
     full[static_cast<std::size_t>(kPaddedChannels - k)] = gain[static_cast<std::size_t>(k)];
   }
@@ -358,7 +359,8 @@ Matrix SpectempFilterBank::avgpool(const Matrix& cochleagram) const {
   }
   const Eigen::VectorXd time_mean = input.rowwise().sum() / double(kPaddedFrames);
   for (int s = 1; s < num_scales; ++s) {
-    const Eigen::VectorXd profile = spectral_full_[static_cast<std::size_t>(s)] * time_mean;
+    const Eigen::VectorXd profile =
+        spectral_full_[static_cast<std::size_t>(s)].lazyProduct(time_mean);
     features.row(index_of(-1, s, 0)) = profile.array().square().max(kPowerFloor).transpose();
   }
 
@@ -380,16 +382,16 @@ Matrix SpectempFilterBank::avgpool(const Matrix& cochleagram) const {
   const std::size_t block_values = channel_bins * block;
   thread_local std::vector<double> block_re, block_im, scaled_re, scaled_im, block_work_re,
       block_work_im;
-  for (auto* buffer : {&block_re, &block_im, &scaled_re, &scaled_im, &block_work_re,
-                       &block_work_im}) {
+  for (auto* buffer :
+       {&block_re, &block_im, &scaled_re, &scaled_im, &block_work_re, &block_work_im}) {
     buffer->resize(block_values);
   }
   std::vector<double> frame_sign(block);
   for (int r = 1; r < num_rates; ++r) {
     const auto rate = static_cast<std::size_t>(r);
     // A and B in time for this rate: rows t < 390 of (rate_re, rate_im), channels across.
-    scale_rows(time_re.data(), time_im.data(), temporal_re_[rate].data(),
-               temporal_im_[rate].data(), rate_re.data(), rate_im.data(), time_bins, channels);
+    scale_rows(time_re.data(), time_im.data(), temporal_re_[rate].data(), temporal_im_[rate].data(),
+               rate_re.data(), rate_im.data(), time_bins, channels);
     temporal_fft_.inverse(rate_re, rate_im, work_re, work_im, channels);
 
     for (std::size_t first = 0; first < frames; first += block) {

@@ -11,8 +11,9 @@ namespace brainalign::dsp {
 std::vector<double> reflect_pad(const std::vector<double>& samples, int pad) {
   const auto n = static_cast<long>(samples.size());
   if (pad < 0 || pad >= n) {
-    throw InputError("reflect padding by " + std::to_string(pad) + " samples needs a signal of at " +
-                     "least " + std::to_string(pad + 1) + " samples, got " + std::to_string(n));
+    throw InputError("reflect padding by " + std::to_string(pad) +
+                     " samples needs a signal of at " + "least " + std::to_string(pad + 1) +
+                     " samples, got " + std::to_string(n));
   }
   std::vector<double> out(samples.size() + 2 * static_cast<std::size_t>(pad));
   for (long i = 0; i < static_cast<long>(out.size()); ++i) {
@@ -52,8 +53,8 @@ Matrix power_spectrogram(const std::vector<double>& samples, const std::vector<d
     for (int i = 0; i < win_length; ++i) {
       frame[static_cast<std::size_t>(offset + i)] = start[i] * window[static_cast<std::size_t>(i)];
     }
-    fft.power_spectrum(frame, std::span<double>(power.row(t).data(),
-                                                static_cast<std::size_t>(fft.num_bins())));
+    fft.power_spectrum(
+        frame, std::span<double>(power.row(t).data(), static_cast<std::size_t>(fft.num_bins())));
   }
   return power;
 }

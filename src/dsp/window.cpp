@@ -47,8 +47,8 @@ std::vector<double> blackman_window(int length, double coefficient) {
   if (length == 1) return window;
   const double step = 2.0 * M_PI / (length - 1);
   for (int n = 0; n < length; ++n) {
-    window[static_cast<std::size_t>(n)] = coefficient - 0.5 * std::cos(step * n) +
-                                          (0.5 - coefficient) * std::cos(2.0 * step * n);
+    window[static_cast<std::size_t>(n)] =
+        coefficient - 0.5 * std::cos(step * n) + (0.5 - coefficient) * std::cos(2.0 * step * n);
   }
   return window;
 }

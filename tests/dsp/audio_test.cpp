@@ -57,7 +57,8 @@ TEST_F(AudioFiles, ReadsEveryStimulus) {
 
 TEST_F(AudioFiles, ScalesSixteenBitPcmLikeScipyDividedByFullScale) {
   const fs::path stimulus = kStimuli / "stim102_crumpling_paper.wav";
-  python("rate, x = wavfile.read('" + stimulus.string() + "')\n"
+  python("rate, x = wavfile.read('" + stimulus.string() +
+         "')\n"
          "np.save(folder + '/x.npy', x.astype(np.float64) / 32768.0)");
   const auto expected = testing::load_npy((folder_ / "x.npy").string());
   const Audio audio = read_audio(stimulus);
@@ -68,11 +69,12 @@ TEST_F(AudioFiles, ScalesSixteenBitPcmLikeScipyDividedByFullScale) {
 }
 
 TEST_F(AudioFiles, MixesChannelsDownToTheirMean) {
-  python("t = np.arange(1000) / 8000.0\n"
-         "left = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)\n"
-         "right = (0.25 * np.cos(2 * np.pi * 300 * t)).astype(np.float32)\n"
-         "wavfile.write(folder + '/stereo.wav', 8000, np.stack([left, right], axis=1))\n"
-         "np.save(folder + '/mono.npy', (left.astype(np.float64) + right) / 2)");
+  python(
+      "t = np.arange(1000) / 8000.0\n"
+      "left = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)\n"
+      "right = (0.25 * np.cos(2 * np.pi * 300 * t)).astype(np.float32)\n"
+      "wavfile.write(folder + '/stereo.wav', 8000, np.stack([left, right], axis=1))\n"
+      "np.save(folder + '/mono.npy', (left.astype(np.float64) + right) / 2)");
   const Audio audio = read_audio(folder_ / "stereo.wav");
   const auto expected = testing::load_npy((folder_ / "mono.npy").string());
   EXPECT_EQ(audio.sample_rate, 8000.0);
@@ -82,8 +84,8 @@ TEST_F(AudioFiles, MixesChannelsDownToTheirMean) {
 
 TEST_F(AudioFiles, ReadsFlac) {
   const fs::path flac = folder_ / "tone.flac";
-  const std::string command = "sox -n -r 22050 -b 16 " + flac.string() +
-                              " synth 0.5 sine 1000 vol 0.5 2>/dev/null";
+  const std::string command =
+      "sox -n -r 22050 -b 16 " + flac.string() + " synth 0.5 sine 1000 vol 0.5 2>/dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0);
   const Audio audio = read_audio(flac);
   EXPECT_EQ(audio.sample_rate, 22050.0);
@@ -109,13 +111,14 @@ TEST_F(AudioFiles, RejectsBadFilesNamingThem) {
   std::ofstream(folder_ / "notes.xyz") << "plain text";
   expect_input_error(folder_ / "notes.xyz", "cannot read");
 
-  python("wavfile.write(folder + '/empty.wav', 16000, np.zeros(0, dtype=np.int16))\n"
-         "x = np.zeros(100, dtype=np.float32); x[10] = np.nan\n"
-         "wavfile.write(folder + '/nan.wav', 16000, x)\n"
-         "x = np.zeros(100, dtype=np.float32); x[20] = np.inf\n"
-         "wavfile.write(folder + '/inf.wav', 16000, x)\n"
-         "data = open(folder + '/nan.wav', 'rb').read()\n"
-         "open(folder + '/truncated.wav', 'wb').write(data[:30])");
+  python(
+      "wavfile.write(folder + '/empty.wav', 16000, np.zeros(0, dtype=np.int16))\n"
+      "x = np.zeros(100, dtype=np.float32); x[10] = np.nan\n"
+      "wavfile.write(folder + '/nan.wav', 16000, x)\n"
+      "x = np.zeros(100, dtype=np.float32); x[20] = np.inf\n"
+      "wavfile.write(folder + '/inf.wav', 16000, x)\n"
+      "data = open(folder + '/nan.wav', 'rb').read()\n"
+      "open(folder + '/truncated.wav', 'wb').write(data[:30])");
   expect_input_error(folder_ / "empty.wav", "no samples");
   expect_input_error(folder_ / "nan.wav", "non-finite");
   expect_input_error(folder_ / "inf.wav", "non-finite");
@@ -141,7 +144,8 @@ TEST(Resample, KeepsASineAndItsLength) {
 
 TEST_F(AudioFiles, ResamplePolyMatchesScipy) {
   const fs::path stimulus = kStimuli / "stim103_crying.wav";
-  python("rate, x = wavfile.read('" + stimulus.string() + "')\n"
+  python("rate, x = wavfile.read('" + stimulus.string() +
+         "')\n"
          "x = x.astype(np.float64) / 32768.0\n"
          "np.save(folder + '/y.npy', scipy.signal.resample_poly(x, 20000, 44100))\n"
          "np.save(folder + '/z.npy', scipy.signal.resample_poly(x[:1001], 3, 2))");

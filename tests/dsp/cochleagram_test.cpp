@@ -51,8 +51,8 @@ TEST(Cochleagram, MatchesChcochleagramReference) {
   double worst = 0.0;
   for (Eigen::Index c = 0; c < 211; ++c) {
     for (Eigen::Index t = 0; t < 390; ++t) {
-      worst = std::max(worst,
-                       std::abs(result(c, t) - expected.values[static_cast<std::size_t>(c * 390 + t)]));
+      worst = std::max(
+          worst, std::abs(result(c, t) - expected.values[static_cast<std::size_t>(c * 390 + t)]));
     }
   }
   std::printf("cochleagram max |difference| = %.3g (%.1f ms)\n", worst, ms);

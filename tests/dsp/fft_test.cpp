@@ -53,13 +53,14 @@ TEST(BatchFft, MatchesDirectDftForMixedRadices) {
     const std::size_t batch = 3;
     const std::size_t size = static_cast<std::size_t>(n);
     BatchFft fft(n);
-    std::vector<std::vector<std::complex<double>>> sequences(batch,
-                                                             std::vector<std::complex<double>>(size));
+    std::vector<std::vector<std::complex<double>>> sequences(
+        batch, std::vector<std::complex<double>>(size));
     std::vector<double> re(size * batch), im(size * batch), work_re(re.size()), work_im(re.size());
     for (std::size_t b = 0; b < batch; ++b) {
       for (std::size_t j = 0; j < size; ++j) {
-        sequences[b][j] = {std::cos(0.7 * static_cast<double>(j * (b + 1))) + 0.2 * static_cast<double>(b),
-                           std::sin(0.05 * static_cast<double>(j * j)) - 0.1};
+        sequences[b][j] = {
+            std::cos(0.7 * static_cast<double>(j * (b + 1))) + 0.2 * static_cast<double>(b),
+            std::sin(0.05 * static_cast<double>(j * j)) - 0.1};
         re[j * batch + b] = sequences[b][j].real();
         im[j * batch + b] = sequences[b][j].imag();
       }

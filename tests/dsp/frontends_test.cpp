@@ -115,13 +115,11 @@ TEST(Mfcc, MatchesNumpyScipyReference) {
   ASSERT_EQ(coefficients.rows(), 13);
   ASSERT_EQ(coefficients.cols(), 101);
 
-  const std::filesystem::path output =
-      std::filesystem::temp_directory_path() / ("brainalign_mfcc_" + std::to_string(::getpid()) +
-                                                ".npy");
-  const std::string command = std::string(BRAINALIGN_PYTHON) + " " + BRAINALIGN_TEST_DIR +
-                              "/dsp/mfcc_reference.py " +
-                              golden_frontend("whisper_logmel_input.npy") + " " +
-                              output.string() + " 13 512 160 40 20";
+  const std::filesystem::path output = std::filesystem::temp_directory_path() /
+                                       ("brainalign_mfcc_" + std::to_string(::getpid()) + ".npy");
+  const std::string command =
+      std::string(BRAINALIGN_PYTHON) + " " + BRAINALIGN_TEST_DIR + "/dsp/mfcc_reference.py " +
+      golden_frontend("whisper_logmel_input.npy") + " " + output.string() + " 13 512 160 40 20";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   const auto expected = load_npy(output.string());
   std::filesystem::remove(output);

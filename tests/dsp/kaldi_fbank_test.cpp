@@ -60,7 +60,8 @@ TEST(KaldiFbank, AstFeaturesMatchTransformers) {
 
 TEST(KaldiFbank, CutsToMaxLength) {
   std::vector<double> waveform(16000);
-  for (std::size_t i = 0; i < waveform.size(); ++i) waveform[i] = std::sin(0.05 * static_cast<double>(i));
+  for (std::size_t i = 0; i < waveform.size(); ++i)
+    waveform[i] = std::sin(0.05 * static_cast<double>(i));
   AstFeatureParams params;
   params.max_length = 10;
   const Matrix cut = ast_features(waveform, params);

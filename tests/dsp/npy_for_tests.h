@@ -48,8 +48,8 @@ inline NpyArray load_npy(const std::string& path) {
   std::size_t count = 1;
   for (std::size_t pos = 0; pos < dims.size();) {
     const std::size_t comma = dims.find(',', pos);
-    const std::string item = dims.substr(pos, comma == std::string::npos ? std::string::npos
-                                                                          : comma - pos);
+    const std::string item =
+        dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     if (item.find_first_of("0123456789") != std::string::npos) {
       array.shape.push_back(std::stoul(item));
       count *= array.shape.back();
@@ -63,8 +63,7 @@ inline NpyArray load_npy(const std::string& path) {
     in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(count * 4));
     for (std::size_t i = 0; i < count; ++i) array.values[i] = raw[i];
   } else {
-    in.read(reinterpret_cast<char*>(array.values.data()),
-            static_cast<std::streamsize>(count * 8));
+    in.read(reinterpret_cast<char*>(array.values.data()), static_cast<std::streamsize>(count * 8));
   }
   if (!in) throw std::runtime_error("truncated npy: " + path);
   if (fortran_order && array.shape.size() > 1) {

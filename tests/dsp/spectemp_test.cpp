@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <thread>
+#include <utility>
 
 #include "brainalign/error.h"
 #include "dsp/npy_for_tests.h"
@@ -146,8 +148,8 @@ TEST(Spectemp, AmplitudeModulationExcitesItsRate) {
     Audio sound{std::vector<double>(40000), kRate};
     for (std::size_t n = 0; n < sound.samples.size(); ++n) {
       const double t = static_cast<double>(n) / kRate;
-      sound.samples[n] = (1.0 + depth * std::sin(2.0 * M_PI * rate * t)) *
-                         std::sin(2.0 * M_PI * 1000.0 * t);
+      sound.samples[n] =
+          (1.0 + depth * std::sin(2.0 * M_PI * rate * t)) * std::sin(2.0 * M_PI * 1000.0 * t);
     }
     return model().features(sound);
   };
@@ -211,6 +213,30 @@ TEST(Spectemp, PreprocessingCropsResamplesAndNormalises) {
   const Matrix features = model().features(audio);
   EXPECT_EQ(features.rows(), 111);
   EXPECT_EQ(features.cols(), 211);
+}
+
+TEST(Spectemp, SharedModelGivesTheSameFeaturesFromSeveralThreads) {
+  std::vector<Audio> sounds;
+  for (double hz : {300.0, 700.0, 1500.0, 3100.0}) {
+    Audio sound{std::vector<double>(40000), kRate};
+    for (std::size_t n = 0; n < sound.samples.size(); ++n) {
+      const double t = static_cast<double>(n) / kRate;
+      sound.samples[n] =
+          std::sin(2.0 * M_PI * hz * t) * (1.0 + 0.5 * std::sin(2.0 * M_PI * 3.0 * t));
+    }
+    sounds.push_back(std::move(sound));
+  }
+  std::vector<Matrix> serial, parallel(sounds.size());
+  for (const Audio& sound : sounds) serial.push_back(model().features(sound));
+  std::vector<std::thread> threads;
+  for (std::size_t worker = 0; worker < 2; ++worker) {
+    threads.emplace_back([&, worker] {
+      for (std::size_t i = worker; i < sounds.size(); i += 2)
+        parallel[i] = model().features(sounds[i]);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (std::size_t i = 0; i < sounds.size(); ++i) EXPECT_EQ(parallel[i], serial[i]) << i;
 }
 
 TEST(Spectemp, RejectsWrongShape) {

@@ -21,8 +21,7 @@ Audio read_audio(const std::filesystem::path& path);
 
 // Band-limited resampling with libsoxr at its very-high-quality setting, in double precision.
 // The output has round(size * to_rate / from_rate) samples. Throws InputError for rates <= 0.
-std::vector<double> resample(const std::vector<double>& samples, double from_rate,
-                             double to_rate);
+std::vector<double> resample(const std::vector<double>& samples, double from_rate, double to_rate);
 
 // Polyphase resampling by up / down as scipy.signal.resample_poly with its default
 // ('kaiser', 5.0) window: the resampler of the published spectrotemporal pipeline.

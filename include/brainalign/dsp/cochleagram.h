@@ -12,16 +12,16 @@ namespace brainalign::dsp {
 // Defaults are `cochleagram_1`'s: 2 s at 20 kHz, 211 half-cosine ERB channels (sample factor 4)
 // from 50 Hz to 10 kHz, Hilbert envelopes, sinc-Kaiser downsampling to 200 Hz, power 0.3.
 struct CochleagramParams {
-  int signal_size = 40000;          // samples; the model only runs at exactly this length
-  double sample_rate = 20000.0;     // Hz
-  double envelope_rate = 200.0;     // Hz; sample_rate / envelope_rate must be an integer
-  int num_filters = 50;             // n of ERBCosFilters, before oversampling
-  double low_limit = 50.0;          // Hz
-  double high_limit = 10000.0;      // Hz
-  int sample_factor = 4;            // filter overlap: 211 = 4 * (50 + 1) - 1 + 2 * 4 channels
-  int downsample_window = 1001;     // taps of the sinc * Kaiser kernel
+  int signal_size = 40000;       // samples; the model only runs at exactly this length
+  double sample_rate = 20000.0;  // Hz
+  double envelope_rate = 200.0;  // Hz; sample_rate / envelope_rate must be an integer
+  int num_filters = 50;          // n of ERBCosFilters, before oversampling
+  double low_limit = 50.0;       // Hz
+  double high_limit = 10000.0;   // Hz
+  int sample_factor = 4;         // filter overlap: 211 = 4 * (50 + 1) - 1 + 2 * 4 channels
+  int downsample_window = 1001;  // taps of the sinc * Kaiser kernel
   double kaiser_beta = 5.0;
-  double compression_power = 0.3;   // (max(x, 0) + offset) ^ power
+  double compression_power = 0.3;  // (max(x, 0) + offset) ^ power
   double compression_offset = 1e-8;
 };
 
@@ -57,7 +57,7 @@ class Cochleagram {
   };
   CochleagramParams params_;
   std::vector<Band> bands_;
-  std::vector<BatchFft> transforms_;  // one per transform size in use
+  std::vector<BatchFft> transforms_;         // one per transform size in use
   std::vector<double> roots_re_, roots_im_;  // e^{-2 pi i r / signal_size}
   std::vector<double> centre_frequencies_;
   std::vector<double> kernel_;

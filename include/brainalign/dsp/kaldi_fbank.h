@@ -17,20 +17,20 @@ struct KaldiFbankParams {
   double frame_length_ms = 25.0;
   double frame_shift_ms = 10.0;
   int num_mel_bins = 23;
-  double low_freq = 20.0;   // Hz
-  double high_freq = 0.0;   // Hz; <= 0 means that many Hz below the Nyquist frequency
+  double low_freq = 20.0;  // Hz
+  double high_freq = 0.0;  // Hz; <= 0 means that many Hz below the Nyquist frequency
   double preemphasis_coefficient = 0.97;
   bool remove_dc_offset = true;
   KaldiWindow window_type = KaldiWindow::kPovey;
   double blackman_coeff = 0.42;
   bool round_to_power_of_two = true;
-  bool snip_edges = true;  // false: frames centred on multiples of the shift, edges reflected
+  bool snip_edges = true;   // false: frames centred on multiples of the shift, edges reflected
   bool use_energy = false;  // prepend (or, with htk_compat, append) the log frame energy
   bool raw_energy = true;   // energy before preemphasis and windowing
   double energy_floor = 1.0;
   bool htk_compat = false;
-  bool use_log_fbank = true;  // log with a floor at float32 epsilon
-  bool use_power = true;      // power rather than magnitude spectrum
+  bool use_log_fbank = true;   // log with a floor at float32 epsilon
+  bool use_power = true;       // power rather than magnitude spectrum
   bool subtract_mean = false;  // subtract each feature's mean over frames
 };
 

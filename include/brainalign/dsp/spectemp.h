@@ -20,8 +20,8 @@ struct SpectempFilter {
   double scale;
 };
 
-// The fixed filterbank for a 211-channel x 390-frame cochleagram (section 4). Built once (a few
-// milliseconds); avgpool() is const and safe to call from several threads.
+// The fixed filterbank for a 211-channel x 390-frame cochleagram (section 4). Built once (about
+// 30 ms); avgpool() is const and safe to call from several threads.
 class SpectempFilterBank {
  public:
   SpectempFilterBank();

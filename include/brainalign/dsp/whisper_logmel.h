@@ -19,7 +19,6 @@ struct WhisperLogMelParams {
 // n_mels x (chunk samples / hop_length): periodic Hann STFT with centre reflect padding, the
 // last frame dropped, Slaney-normalised Slaney-scale mel filters, log10 clamped at 1e-10,
 // floored at (max - 8), then (x + 4) / 4.
-Matrix whisper_log_mel(const std::vector<double>& waveform,
-                       const WhisperLogMelParams& params = {});
+Matrix whisper_log_mel(const std::vector<double>& waveform, const WhisperLogMelParams& params = {});
 
 }  // namespace brainalign::dsp

@@ -15,7 +15,8 @@ std::vector<double> hamming_window(int length, bool periodic);
 // Kaldi's window: the symmetric Hann window raised to the power 0.85.
 std::vector<double> povey_window(int length);
 
-// Kaldi's Blackman window: a - 0.5 cos(2 pi n / (length - 1)) + (0.5 - a) cos(4 pi n / (length - 1)).
+// Kaldi's Blackman window: a - 0.5 cos(2 pi n / (length - 1)) + (0.5 - a) cos(4 pi n / (length -
+// 1)).
 std::vector<double> blackman_window(int length, double coefficient);
 
 }  // namespace brainalign::dsp
