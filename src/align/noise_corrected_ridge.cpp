@@ -135,13 +135,13 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
       y_train.rowwise() -= train_mean;
       y_test.rowwise() -= train_mean;
 
-      const LooSelection sel = select_penalty_loo(s, y_train, alphas);
+      LooSelection sel = select_penalty_loo(s, y_train, alphas);
       // Predictions at each column's penalty; the fitted intercept is the (tiny) mean of the
       // centred training target, as scikit-learn's on centred inputs.
       // A penalty so large that lambda + alpha == alpha for every lambda leaves the mean
       // predictor: its prediction is the constant intercept (r = 0, reliabilities undefined).
       const double largest = s.rank() > 0 ? s.eigenvalues(0) : 0.0;
-      ColMatrix z = s.basis.transpose() * y_train;
+      ColMatrix z = std::move(sel.projected);
       for (Eigen::Index c = 0; c < z.cols(); ++c) {
         const double alpha = alphas[static_cast<size_t>(sel.best[static_cast<size_t>(c)])];
         if (largest + alpha == alpha) {

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "brainalign/error.h"
+#include "gemm.h"
 
 namespace brainalign {
 namespace {
@@ -107,6 +108,8 @@ LooWeights loo_weights(const RidgeSpectrum& s, double alpha, const ColMatrix& sq
   return w;
 }
 
+constexpr double kTieTolerance = 1e-12;
+
 bool same_bits(const Vector& a, const Vector& b) {
   return a.size() == b.size() &&
          std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * sizeof(double)) == 0;
@@ -122,7 +125,7 @@ LooSelection select_penalty_loo(const RidgeSpectrum& s, const ColMatrix& Y_centr
   if (Y_centred.rows() != n) throw InputError("ridge: targets and design differ in rows");
   ColMatrix Y = Y_centred;
   Y.rowwise() -= Y.colwise().mean();  // exact centring, as RidgeCV re-centres its input
-  const ColMatrix Z = s.basis.transpose() * Y;
+  ColMatrix Z = s.basis.transpose() * Y;
   const ColMatrix squared_basis = s.basis.cwiseAbs2();
   const double largest = s.rank() > 0 ? s.eigenvalues(0) : 0.0;
 
@@ -151,16 +154,24 @@ LooSelection select_penalty_loo(const RidgeSpectrum& s, const ColMatrix& Y_centr
         if (same_bits(computed[k].weights, w.weights)) index = static_cast<int>(k);
     }
     if (index < 0) {
+      const ColMatrix weighted = s.basis * w.weights.asDiagonal();
       if (s.spans_centred_space) {
-        residual.noalias() = s.basis * (w.weights.asDiagonal() * Z);
+        detail::gemm(weighted, Z, residual);
       } else {
         residual = Y;
-        residual.noalias() -= s.basis * (w.weights.asDiagonal() * Z);
+        detail::gemm(weighted, Z, residual, -1.0, 1.0);
       }
       const Vector inverse_diagonal = w.diagonal.cwiseInverse();
-      Eigen::RowVectorXd mse =
-          (inverse_diagonal.asDiagonal() * residual).cwiseAbs2().colwise().sum() /
-          static_cast<double>(n);
+      Eigen::RowVectorXd mse(T);
+      for (Eigen::Index t = 0; t < T; ++t) {
+        double sum = 0.0;
+        const double* column = residual.col(t).data();
+        for (Eigen::Index i = 0; i < n; ++i) {
+          const double e = column[i] * inverse_diagonal(i);
+          sum += e * e;
+        }
+        mse(t) = sum / static_cast<double>(n);
+      }
       computed.push_back(std::move(w));
       computed_mse.push_back(std::move(mse));
       index = static_cast<int>(computed.size()) - 1;
@@ -168,13 +179,16 @@ LooSelection select_penalty_loo(const RidgeSpectrum& s, const ColMatrix& Y_centr
     }
     const Eigen::RowVectorXd& mse = computed_mse[static_cast<size_t>(index)];
     for (Eigen::Index t = 0; t < T; ++t) {
-      if (mse(t) < best_mse(t)) {
+      // Errors within rounding of each other are a tie, and ties keep the earlier penalty:
+      // the choice then does not hinge on the last bits of a BLAS kernel.
+      if (mse(t) < best_mse(t) * (1.0 - kTieTolerance)) {
         best_mse(t) = mse(t);
         out.best[static_cast<size_t>(t)] = static_cast<int>(a);
       }
     }
     if (keep_mse) out.mse.row(a) = mse;
   }
+  out.projected = std::move(Z);
   return out;
 }
 

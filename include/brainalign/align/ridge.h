@@ -42,10 +42,12 @@ Vector ridge_shrinkage(const RidgeSpectrum& spectrum, double alpha);
 
 // Penalty selection by efficient leave-one-out (scikit-learn RidgeCV semantics): for each
 // target (column of Y_centred, centred with its training mean), the index of the first
-// penalty in `alphas` order that minimises the mean squared leave-one-out error.
+// penalty in `alphas` order that minimises the mean squared leave-one-out error. Errors that
+// differ by less than 1e-12 relative count as ties (rounding cannot pick the penalty).
 struct LooSelection {
   std::vector<int> best;  // per target: index into alphas
   ColMatrix mse;          // alphas x targets: mean squared LOO error (filled if requested)
+  ColMatrix projected;    // rank x targets: U^T y of each (re-centred) target
 };
 LooSelection select_penalty_loo(const RidgeSpectrum& spectrum, const ColMatrix& Y_centred,
                                 std::span<const double> alphas, bool keep_mse = false);
