@@ -170,3 +170,20 @@ def test_bad_options_and_datasets_exit_2(tmp_path):
     p = run("score", "--features", features, "--dataset", "nh2015comp", "--analysis", "components",
             "--folds", folds, "--out", tmp_path / "o", expect=2)
     assert str(folds) in p.stderr and "fold" in p.stderr
+
+
+def test_noise_correction_recovers_planted_reliability(tmp_path):
+    """rv (Spearman-Brown corrected repetition reliability) tracks the planted reliability."""
+    run("synth", "--out", tmp_path / "syn", "--stimuli", 165, "--voxels", 120, "--subjects", 2,
+        "--layers", 2, "--features", 20, "--min-reliability", 0.2, "--max-reliability", 0.9)
+    run("score", "--features", tmp_path / "syn" / "features.npz", "--dataset", tmp_path / "syn" / "dataset",
+        "--analysis", "voxelwise", "--protocol", "tuckute2023", "--detail", "--quiet", "--out", tmp_path / "out")
+    planted = {r["voxel_id"]: float(r["reliability"]) for r in read_rows(tmp_path / "syn" / "ground_truth.csv")}
+    rv = {}
+    for r in read_rows(tmp_path / "out" / "detail.csv"):
+        rv.setdefault(r["voxel_id"], []).append(float(r["rv"]))
+    ids = sorted(planted, key=int)
+    expected = np.array([3 * planted[v] / (1 + 2 * planted[v]) for v in ids])
+    measured = np.array([np.median(rv[v]) for v in ids])
+    assert np.corrcoef(expected, measured)[0, 1] > 0.9
+    assert np.median(np.abs(expected - measured)) < 0.05
