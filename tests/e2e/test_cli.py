@@ -187,3 +187,32 @@ def test_noise_correction_recovers_planted_reliability(tmp_path):
     measured = np.array([np.median(rv[v]) for v in ids])
     assert np.corrcoef(expected, measured)[0, 1] > 0.9
     assert np.median(np.abs(expected - measured)) < 0.05
+
+
+def test_feature_set_formats_give_identical_scores(tmp_path):
+    """The same layers as .npz, as HDF5 with layer_list, and as a folder of .npy files."""
+    import h5py
+
+    features, names, R, layers = component_features(tmp_path)
+    noise, signal = layers
+    h5 = tmp_path / "features.h5"
+    with h5py.File(h5, "w") as f:
+        f["signal"] = signal
+        f["noise"] = noise
+        f["layer_list"] = [b"noise", b"signal"]
+        f.create_dataset("__stimuli__", data=np.array(names, dtype=object), dtype=h5py.string_dtype())
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    np.save(folder / "noise.npy", noise)
+    np.save(folder / "signal.npy", signal)
+    (folder / "layers.txt").write_text("noise\nsignal\n")
+    (folder / "stimuli.txt").write_text("\n".join(names) + "\n")
+    outputs = []
+    for source in (features, h5, folder):
+        out = tmp_path / ("out_" + source.name.replace(".", "_"))
+        run("score", "--features", source, "--dataset", "nh2015comp", "--analysis", "components", "--quiet",
+            "--out", out)
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["layers"] == ["noise", "signal"]
+        outputs.append((out / "voxels.csv").read_text())
+    assert outputs[0] == outputs[1] == outputs[2]
