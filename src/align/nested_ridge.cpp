@@ -78,7 +78,7 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
   const int K = *std::max_element(fold_of_stimulus.begin(), fold_of_stimulus.end()) + 1;
   if (K < 3) throw InputError("nested ridge: at least three folds are needed");
 
-  use_single_threaded_blas();
+  configure_compute_runtime();
   const int threads = resolve_threads(options.threads);
 
   NestedRidgeResult result;

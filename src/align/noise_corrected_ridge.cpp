@@ -77,7 +77,7 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
   for (const auto& X : layers)
     if (X.rows() != S) throw InputError("noise-corrected regression: a layer and the responses differ in stimuli");
 
-  use_single_threaded_blas();
+  configure_compute_runtime();
   const int threads = resolve_threads(options.threads);
 
   ColMatrix mean_response = repetitions[0];

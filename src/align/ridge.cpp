@@ -139,7 +139,7 @@ LooSelection select_penalty_loo(const RidgeSpectrum& s, const ColMatrix& Y_centr
   std::vector<Eigen::RowVectorXd> computed_mse;
   int top_plateau = -1;  // penalties so large that lambda + alpha == alpha for every lambda
 
-  ColMatrix residual(n, T);
+  ColMatrix residual(n, T), transformed;
   for (Eigen::Index a = 0; a < A; ++a) {
     const double alpha = alphas[static_cast<size_t>(a)];
     if (!(alpha > 0) || !std::isfinite(alpha)) throw InputError("ridge: penalties must be positive and finite");
@@ -154,23 +154,28 @@ LooSelection select_penalty_loo(const RidgeSpectrum& s, const ColMatrix& Y_centr
         if (same_bits(computed[k].weights, w.weights)) index = static_cast<int>(k);
     }
     if (index < 0) {
-      const ColMatrix weighted = s.basis * w.weights.asDiagonal();
-      if (s.spans_centred_space) {
-        detail::gemm(weighted, Z, residual);
-      } else {
-        residual = Y;
-        detail::gemm(weighted, Z, residual, -1.0, 1.0);
-      }
       const Vector inverse_diagonal = w.diagonal.cwiseInverse();
       Eigen::RowVectorXd mse(T);
-      for (Eigen::Index t = 0; t < T; ++t) {
-        double sum = 0.0;
-        const double* column = residual.col(t).data();
-        for (Eigen::Index i = 0; i < n; ++i) {
-          const double e = column[i] * inverse_diagonal(i);
-          sum += e * e;
+      if (s.spans_centred_space && s.rank() > 0) {
+        // The residuals are B z with B = diag(1/G) U diag(d); with B = QR their squared norm is
+        // |R z|^2 (R is r x r, where forming the residuals would take n x r).
+        const ColMatrix weighted = inverse_diagonal.asDiagonal() * s.basis * w.weights.asDiagonal();
+        const Eigen::HouseholderQR<ColMatrix> qr(weighted);
+        const ColMatrix R = qr.matrixQR().topRows(s.rank()).triangularView<Eigen::Upper>();
+        detail::gemm(R, Z, transformed);
+        mse = transformed.colwise().squaredNorm() / static_cast<double>(n);
+      } else {
+        residual = Y;
+        detail::gemm(s.basis * w.weights.asDiagonal(), Z, residual, -1.0, 1.0);
+        for (Eigen::Index t = 0; t < T; ++t) {
+          double sum = 0.0;
+          const double* column = residual.col(t).data();
+          for (Eigen::Index i = 0; i < n; ++i) {
+            const double e = column[i] * inverse_diagonal(i);
+            sum += e * e;
+          }
+          mse(t) = sum / static_cast<double>(n);
         }
-        mse(t) = sum / static_cast<double>(n);
       }
       computed.push_back(std::move(w));
       computed_mse.push_back(std::move(mse));
