@@ -90,6 +90,12 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
   const double lowest0 = *std::min_element(options.alphas.begin(), options.alphas.end());
   const double highest0 = *std::max_element(options.alphas.begin(), options.alphas.end());
 
+  // Layers wider than any training set are decomposed in the dual form from one Gram matrix.
+  std::vector<LayerGram> grams(static_cast<size_t>(L));
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+  for (int l = 0; l < L; ++l)
+    if (layers[static_cast<size_t>(l)].cols() >= S) grams[static_cast<size_t>(l)] = layer_gram(layers[static_cast<size_t>(l)]);
+
   for (int f = 0; f < K; ++f) {
     OuterFoldDesign d;
     // Training stimuli grouped by inner fold, so each inner fold's predictions are one block.
@@ -124,10 +130,13 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
       if (g < G) {
         std::vector<int> held_rows;
         for (int p : d.inner_held[static_cast<size_t>(g)]) held_rows.push_back(d.train[static_cast<size_t>(p)]);
+        const auto& fit = d.inner_fit[static_cast<size_t>(g)];
         d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)] =
-            decompose_ridge(X, d.inner_fit[static_cast<size_t>(g)], held_rows);
+            X.cols() >= S ? decompose_ridge(grams[static_cast<size_t>(l)], fit, held_rows)
+                          : decompose_ridge(X, fit, held_rows);
       } else {
-        d.outer[static_cast<size_t>(l)] = decompose_ridge(X, d.train, d.test);
+        d.outer[static_cast<size_t>(l)] = X.cols() >= S ? decompose_ridge(grams[static_cast<size_t>(l)], d.train, d.test)
+                                                        : decompose_ridge(X, d.train, d.test);
       }
     }
 

@@ -105,13 +105,18 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
   }
 
   const auto& alphas = options.alphas;
+  // Layers wider than the stimulus set are decomposed in the dual form from one Gram matrix.
+  std::vector<LayerGram> grams(static_cast<size_t>(L));
   const int units = L * splits;
   int done = 0;
   for (int unit = 0; unit < units; ++unit) {
     const int l = unit / splits, k = unit % splits;
     const auto& tr = train[static_cast<size_t>(k)];
     const auto& te = test[static_cast<size_t>(k)];
-    const RidgeSpectrum s = decompose_ridge(layers[static_cast<size_t>(l)], tr, te);
+    const Matrix& X = layers[static_cast<size_t>(l)];
+    if (X.cols() >= S && grams[static_cast<size_t>(l)].features == 0) grams[static_cast<size_t>(l)] = layer_gram(X);
+    const RidgeSpectrum s = X.cols() >= S ? decompose_ridge(grams[static_cast<size_t>(l)], tr, te)
+                                          : decompose_ridge(X, tr, te);
     const Eigen::Index n = static_cast<Eigen::Index>(tr.size());
     const Eigen::Index m = static_cast<Eigen::Index>(te.size());
     NoiseCorrectedLayer& res = out[static_cast<size_t>(l)];

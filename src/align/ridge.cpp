@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include <lapacke.h>
+
 #include "brainalign/error.h"
 #include "gemm.h"
 
@@ -17,23 +19,28 @@ ColMatrix gather_rows(const Matrix& X, std::span<const int> rows) {
   return out;
 }
 
-// Eigenpairs of a symmetric matrix, descending, keeping those above rounding noise.
+// Eigenpairs of a symmetric matrix (LAPACK's divide and conquer), descending, keeping those
+// above rounding noise.
 void dominant_eigenpairs(const ColMatrix& gram, Eigen::Index other_dim, Vector& values,
                          ColMatrix& vectors) {
-  Eigen::SelfAdjointEigenSolver<ColMatrix> solver(gram);
-  if (solver.info() != Eigen::Success) throw std::runtime_error("ridge: eigendecomposition failed");
-  const Vector& ascending = solver.eigenvalues();
-  const Eigen::Index n = ascending.size();
+  const Eigen::Index n = gram.rows();
+  ColMatrix work = gram;
+  Vector ascending(n);
+  if (n > 0) {
+    const lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', static_cast<lapack_int>(n), work.data(),
+                                           static_cast<lapack_int>(n), ascending.data());
+    if (info != 0) throw std::runtime_error("ridge: eigendecomposition failed (LAPACK info " + std::to_string(info) + ")");
+  }
   const double largest = n > 0 ? ascending(n - 1) : 0.0;
   const double tolerance = largest * static_cast<double>(std::max(n, other_dim)) *
                            std::numeric_limits<double>::epsilon();
   Eigen::Index kept = 0;
   while (kept < n && ascending(n - 1 - kept) > tolerance && largest > 0) ++kept;
   values.resize(kept);
-  vectors.resize(gram.rows(), kept);
+  vectors.resize(n, kept);
   for (Eigen::Index j = 0; j < kept; ++j) {
     values(j) = ascending(n - 1 - j);
-    vectors.col(j) = solver.eigenvectors().col(n - 1 - j);
+    vectors.col(j) = work.col(n - 1 - j);
   }
 }
 
@@ -79,6 +86,56 @@ RidgeSpectrum decompose_ridge(const Matrix& X_train) {
   std::vector<int> rows(static_cast<size_t>(X_train.rows()));
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int>(i);
   return decompose_ridge(X_train, rows);
+}
+
+LayerGram layer_gram(const Matrix& X) {
+  ColMatrix centred = X;
+  centred.rowwise() -= centred.colwise().mean();
+  LayerGram g;
+  g.features = X.cols();
+  ColMatrix gram = ColMatrix::Zero(X.rows(), X.rows());
+  gram.selfadjointView<Eigen::Lower>().rankUpdate(centred);
+  gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
+  g.gram = gram;
+  return g;
+}
+
+RidgeSpectrum decompose_ridge(const LayerGram& g, std::span<const int> train_rows,
+                              std::span<const int> test_rows) {
+  if (train_rows.size() < 2) throw InputError("ridge: at least two training rows are needed");
+  const auto n = static_cast<Eigen::Index>(train_rows.size());
+  const auto m = static_cast<Eigen::Index>(test_rows.size());
+  // Row means of the Gram matrix over the training columns, and its mean over the training
+  // block: re-centring on the training mean is K(i,j) - r(i) - r(j) + mu.
+  auto row_mean = [&](int row) {
+    double sum = 0.0;
+    for (int c : train_rows) sum += g.gram(row, c);
+    return sum / static_cast<double>(n);
+  };
+  Vector r_train(n);
+  for (Eigen::Index i = 0; i < n; ++i) r_train(i) = row_mean(train_rows[static_cast<size_t>(i)]);
+  const double mu = r_train.mean();
+  ColMatrix K(n, n);
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = 0; i < n; ++i)
+      K(i, j) = g.gram(train_rows[static_cast<size_t>(i)], train_rows[static_cast<size_t>(j)]) - r_train(i) -
+                r_train(j) + mu;
+  RidgeSpectrum s;
+  dominant_eigenpairs(K, g.features, s.eigenvalues, s.basis);
+  if (m > 0) {
+    ColMatrix cross(m, n);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const int row = test_rows[static_cast<size_t>(i)];
+      const double r_test = row_mean(row);
+      for (Eigen::Index j = 0; j < n; ++j)
+        cross(i, j) = g.gram(row, train_rows[static_cast<size_t>(j)]) - r_test - r_train(j) + mu;
+    }
+    s.test_factor = cross * s.basis;
+  } else {
+    s.test_factor.resize(0, s.eigenvalues.size());
+  }
+  s.spans_centred_space = s.rank() == n - 1;
+  return s;
 }
 
 Vector ridge_shrinkage(const RidgeSpectrum& spectrum, double alpha) {

@@ -161,3 +161,29 @@ TEST(Ridge, ConstantFeaturesGiveTheMeanPredictor) {
 
 }  // namespace
 }  // namespace brainalign
+
+namespace brainalign {
+namespace {
+
+// The dual form from a whole-layer Gram matrix predicts as the direct decomposition does.
+TEST(Ridge, GramMatrixDecompositionMatchesDirect) {
+  Matrix X = random_matrix(50, 120, 17, 2.5);  // a large common offset, as activations have
+  const Matrix Y = planted_targets(X, 3, 4);
+  std::vector<int> train, test;
+  for (int i = 0; i < 50; ++i) (i % 4 == 1 ? test : train).push_back(i);
+  const RidgeSpectrum direct = decompose_ridge(X, train, test);
+  const RidgeSpectrum from_gram = decompose_ridge(layer_gram(X), train, test);
+  ASSERT_EQ(direct.rank(), from_gram.rank());
+  EXPECT_TRUE(from_gram.spans_centred_space);
+  ColMatrix y(static_cast<Eigen::Index>(train.size()), 3);
+  for (size_t i = 0; i < train.size(); ++i) y.row(static_cast<Eigen::Index>(i)) = Y.row(train[i]);
+  y.rowwise() -= y.colwise().mean();
+  for (double alpha : {1e-6, 0.1, 10.0, 1e4}) {
+    const ColMatrix a = direct.test_factor * (ridge_shrinkage(direct, alpha).asDiagonal() * (direct.basis.transpose() * y));
+    const ColMatrix b = from_gram.test_factor * (ridge_shrinkage(from_gram, alpha).asDiagonal() * (from_gram.basis.transpose() * y));
+    EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-9 * a.cwiseAbs().maxCoeff()) << "alpha " << alpha;
+  }
+}
+
+}  // namespace
+}  // namespace brainalign

@@ -37,6 +37,20 @@ RidgeSpectrum decompose_ridge(const Matrix& X, std::span<const int> train_rows,
 // Convenience: decomposes a whole training design (no test rows).
 RidgeSpectrum decompose_ridge(const Matrix& X_train);
 
+// A layer's Gram matrix over all its rows, centred with the mean of all rows. The centred
+// Gram matrix of any training subset (and its cross-products with test rows) follows from it
+// in O(rows^2), so designs with more features than training rows are decomposed without
+// touching the features again.
+struct LayerGram {
+  Matrix gram;                 // stimuli x stimuli
+  Eigen::Index features = 0;
+};
+LayerGram layer_gram(const Matrix& X);
+
+// As decompose_ridge(X, train_rows, test_rows), in the dual form, from a LayerGram.
+RidgeSpectrum decompose_ridge(const LayerGram& gram, std::span<const int> train_rows,
+                              std::span<const int> test_rows = {});
+
 // Shrinkage factors 1 / (lambda_j + alpha).
 Vector ridge_shrinkage(const RidgeSpectrum& spectrum, double alpha);
 
