@@ -50,12 +50,14 @@ and the row names (empty when the file names none).)");
       "save_features",
       [](py::object path, py::object layers, py::object stimuli) {
         const std::string where = path_string(path);
+        // The library writes NPZ only; another suffix would not read back as what it names.
+        if (!where.ends_with(".npz")) throw InputError(where + ": feature sets are written as .npz");
         const FeatureSet fs = to_feature_set(layers, stimuli, where);
         py::gil_scoped_release release;
         save_feature_set(where, fs);
       },
       py::arg("path"), py::arg("layers"), py::arg("stimuli") = py::none(),
-      "Writes a feature set (format version 1) to an .npz, .h5 or folder path.");
+      "Writes a feature set (format version 1) as an .npz archive, rows named by stimuli.");
 }
 
 }  // namespace brainalign::python

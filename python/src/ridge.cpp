@@ -87,7 +87,7 @@ py::array path_predictions(py::handle X, py::handle Y, py::handle train_rows,
       prediction.rowwise() += mean;
     }
   }
-  return std::move(out);
+  return out;
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ then 1 - the Pearson correlation between rows. Returns a (stimuli, stimuli) arra
           }
           py::list out;
           for (auto& r : results) out.append(crossvalidated_dict(std::move(r)));
-          return std::move(out);
+          return out;
         }
         const Matrix brain = square_matrix(brain_rdm, "brain_rdm");
         CrossValidatedRsa r;

@@ -24,12 +24,12 @@ py::object json_to_python(const nlohmann::json& j) {
     case nlohmann::json::value_t::array: {
       py::list out;
       for (const auto& v : j) out.append(json_to_python(v));
-      return std::move(out);
+      return out;
     }
     case nlohmann::json::value_t::object: {
       py::dict out;
       for (auto it = j.begin(); it != j.end(); ++it) out[py::str(it.key())] = json_to_python(it.value());
-      return std::move(out);
+      return out;
     }
     default: return py::none();
   }
@@ -64,26 +64,25 @@ void set_splits(py::handle splits, const BrainDataset& dataset, ScoreOptions& o)
   if (array.shape(1) != static_cast<py::ssize_t>(dataset.stimuli.size()))
     throw InputError("splits: " + std::to_string(array.shape(1)) + " columns for " +
                      std::to_string(dataset.stimuli.size()) + " dataset stimuli");
+  const char kind = array.dtype().kind();
+  const bool labels = kind == 'U' || kind == 'O';
+  const InputArray numbers = labels ? InputArray() : as_input_array(array, "splits", 2);
+  const py::list rows = labels ? py::list(array.attr("tolist")()) : py::list();
   std::vector<std::vector<int>> train(static_cast<size_t>(array.shape(0)));
   std::vector<std::vector<int>> test(train.size());
-  const char kind = array.dtype().kind();
-  const bool strings = kind == 'U' || kind == 'S' || kind == 'O';
   for (py::ssize_t k = 0; k < array.shape(0); ++k) {
     for (py::ssize_t s = 0; s < array.shape(1); ++s) {
-      const py::object cell = array[py::make_tuple(k, s)];
+      const std::string where = "splits: split " + std::to_string(k) + ", stimulus '" +
+                                dataset.stimuli[static_cast<size_t>(s)] + "': ";
       bool is_train = false;
-      if (strings) {
-        const std::string label = py::str(cell).cast<std::string>();
+      if (labels) {
+        const std::string label = py::str(rows[static_cast<size_t>(k)].cast<py::list>()[static_cast<size_t>(s)]);
         if (label != "train" && label != "test")
-          throw InputError("splits: split " + std::to_string(k) + ", stimulus '" +
-                           dataset.stimuli[static_cast<size_t>(s)] + "': '" + label +
-                           "' is neither 'train' nor 'test'");
+          throw InputError(where + "'" + label + "' is neither 'train' nor 'test'");
         is_train = label == "train";
       } else {
-        const double v = cell.cast<double>();
-        if (v != 0.0 && v != 1.0)
-          throw InputError("splits: split " + std::to_string(k) + ", stimulus '" +
-                           dataset.stimuli[static_cast<size_t>(s)] + "': expected 0/1 or a boolean");
+        const double v = *numbers.data(k, s);
+        if (v != 0.0 && v != 1.0) throw InputError(where + "expected 0/1 or a boolean");
         is_train = v == 1.0;
       }
       (is_train ? train : test)[static_cast<size_t>(k)].push_back(static_cast<int>(s));
@@ -112,6 +111,8 @@ py::dict score_binding(py::object features, py::object dataset_arg, const std::s
     py::gil_scoped_release release;
     loaded = load_dataset(where);
   }
+  if (!loaded && !py::isinstance<BrainDataset>(dataset_arg))
+    throw InputError("dataset: expected a brainalign.Dataset, a dataset name or a path");
   const BrainDataset& dataset = loaded ? *loaded : dataset_arg.cast<const BrainDataset&>();
 
   FeatureSet fs;
