@@ -24,6 +24,11 @@ from ._brainalign import (
 )
 from .ridge import Ridge, RidgeCV
 
+# Shown as brainalign.InputError (not brainalign._brainalign.InputError) in tracebacks.
+for _public in (Dataset, InputError, IoError):
+    _public.__module__ = __name__
+del _public
+
 __all__ = [
     "Dataset",
     "InputError",

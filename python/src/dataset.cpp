@@ -38,9 +38,10 @@ BrainDataset make_dataset(py::handle responses, py::handle stimuli, py::handle v
   d.repetitions = repetitions_from(responses);
   d.components = components;
   const auto ids = to_strings(voxel_ids, "voxel_ids");
-  const auto subject_of = subjects.is_none() ? std::vector<std::string>(ids.size())
-                                             : to_strings(subjects, "subjects");
-  const auto roi_of = rois.is_none() ? std::vector<std::string>(ids.size()) : to_strings(rois, "rois");
+  const auto subject_of =
+      subjects.is_none() ? std::vector<std::string>(ids.size()) : to_strings(subjects, "subjects");
+  const auto roi_of =
+      rois.is_none() ? std::vector<std::string>(ids.size()) : to_strings(rois, "rois");
   if (subject_of.size() != ids.size() || roi_of.size() != ids.size())
     throw InputError(d.source + ": voxel_ids, subjects and rois differ in length");
   for (size_t t = 0; t < ids.size(); ++t) d.targets.push_back({ids[t], subject_of[t], roi_of[t]});
@@ -58,8 +59,8 @@ BrainDataset make_dataset(py::handle responses, py::handle stimuli, py::handle v
 
 py::array responses_of(const BrainDataset& d) {
   const auto R = static_cast<py::ssize_t>(d.repetitions.size());
-  py::array_t<double> out({R, static_cast<py::ssize_t>(d.n_stimuli()),
-                           static_cast<py::ssize_t>(d.n_targets())});
+  py::array_t<double> out(
+      {R, static_cast<py::ssize_t>(d.n_stimuli()), static_cast<py::ssize_t>(d.n_targets())});
   for (py::ssize_t r = 0; r < R; ++r) {
     Eigen::Map<Matrix> slice(out.mutable_data(r, 0, 0), d.n_stimuli(), d.n_targets());
     slice = d.repetitions[static_cast<size_t>(r)];
@@ -81,8 +82,8 @@ void register_dataset(py::module_& m) {
 
 Voxels of listeners with repetitions, or the six NH2015 components. Build one from arrays,
 or read one with `load_dataset`.)")
-      .def(py::init(&make_dataset), py::arg("responses"), py::arg("stimuli"),
-           py::arg("voxel_ids"), py::arg("subjects") = py::none(), py::arg("rois") = py::none(),
+      .def(py::init(&make_dataset), py::arg("responses"), py::arg("stimuli"), py::arg("voxel_ids"),
+           py::arg("subjects") = py::none(), py::arg("rois") = py::none(),
            py::arg("name") = "python", py::arg("components") = false,
            R"(responses: (repetitions, stimuli, voxels) array, a list of (stimuli, voxels) arrays,
 or one (stimuli, voxels) array; NaN marks a missing response. stimuli: row names.
@@ -94,8 +95,8 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
                     "True when the targets are NH2015 components")
       .def_property_readonly("responses", &responses_of,
                              "(repetitions, stimuli, voxels) array (a copy)")
-      .def_property_readonly(
-          "voxel_ids", [](const BrainDataset& d) { return target_field(d, &Target::id); })
+      .def_property_readonly("voxel_ids",
+                             [](const BrainDataset& d) { return target_field(d, &Target::id); })
       .def_property_readonly(
           "voxel_subjects", [](const BrainDataset& d) { return target_field(d, &Target::subject); },
           "Subject of each voxel")
@@ -120,8 +121,7 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
             py::gil_scoped_release release;
             save_generic_dataset(path, d);
           },
-          py::arg("folder"),
-          "Writes the generic layout: responses.npy, voxels.csv, stimuli.txt")
+          py::arg("folder"), "Writes the generic layout: responses.npy, voxels.csv, stimuli.txt")
       .def("__repr__", [](const BrainDataset& d) {
         return "<brainalign.Dataset '" + d.name + "': " + std::to_string(d.n_stimuli()) +
                " stimuli x " + std::to_string(d.n_targets()) +
@@ -139,8 +139,9 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
       py::arg("name_or_path"),
       R"(Loads a dataset by name (nh2015comp, nh2015, b2021, under $BRAINALIGN_DATA) or path
 (a components.mat, a release folder, or a generic folder), as `brainalign score --dataset`.)");
-  m.def("data_root", [] { return data_root().string(); },
-        "Folder holding the public data: $BRAINALIGN_DATA, else the per-user cache");
+  m.def(
+      "data_root", [] { return data_root().string(); },
+      "Folder holding the public data: $BRAINALIGN_DATA, else the per-user cache");
 }
 
 }  // namespace brainalign::python

@@ -14,7 +14,8 @@ FeatureSet to_feature_set(py::handle layers, py::handle stimuli, const std::stri
   if (!stimuli.is_none()) fs.stimuli = to_strings(stimuli, source + ", stimuli");
   for (py::handle item : layers.attr("items")()) {
     const auto pair = item.cast<py::tuple>();
-    if (!py::isinstance<py::str>(pair[0])) throw InputError(source + ": layer names must be strings");
+    if (!py::isinstance<py::str>(pair[0]))
+      throw InputError(source + ": layer names must be strings");
     const std::string name = pair[0].cast<std::string>();
     fs.layers.push_back({name, to_matrix(pair[1], source + ", layer '" + name + "'")});
   }
@@ -51,7 +52,8 @@ and the row names (empty when the file names none).)");
       [](py::object path, py::object layers, py::object stimuli) {
         const std::string where = path_string(path);
         // The library writes NPZ only; another suffix would not read back as what it names.
-        if (!where.ends_with(".npz")) throw InputError(where + ": feature sets are written as .npz");
+        if (!where.ends_with(".npz"))
+          throw InputError(where + ": feature sets are written as .npz");
         const FeatureSet fs = to_feature_set(layers, stimuli, where);
         py::gil_scoped_release release;
         save_feature_set(where, fs);

@@ -32,7 +32,8 @@ std::vector<double> penalties(py::handle alphas) {
   std::vector<double> out = to_doubles(alphas, "alphas");
   if (out.empty()) throw InputError("alphas: no penalty given");
   for (double a : out)
-    if (!(a > 0) || !std::isfinite(a)) throw InputError("alphas: penalties must be positive and finite");
+    if (!(a > 0) || !std::isfinite(a))
+      throw InputError("alphas: penalties must be positive and finite");
   return out;
 }
 
@@ -59,16 +60,18 @@ py::tuple loo(py::handle X, py::handle Y, py::handle alpha_grid) {
   return py::make_tuple(selection.best, to_array(std::move(selection.mse)));
 }
 
-py::array path_predictions(py::handle X, py::handle Y, py::handle train_rows,
-                           py::handle test_rows, py::handle alpha_grid) {
+py::array path_predictions(py::handle X, py::handle Y, py::handle train_rows, py::handle test_rows,
+                           py::handle alpha_grid) {
   const Problem p = read_problem(X, Y);
   const std::vector<double> alphas = penalties(alpha_grid);
   const std::vector<int> train = to_ints(train_rows, "train");
   const std::vector<int> test = to_ints(test_rows, "test");
   for (int r : train)
-    if (r < 0 || r >= p.X.rows()) throw InputError("train: row " + std::to_string(r) + " out of range");
+    if (r < 0 || r >= p.X.rows())
+      throw InputError("train: row " + std::to_string(r) + " out of range");
   for (int r : test)
-    if (r < 0 || r >= p.X.rows()) throw InputError("test: row " + std::to_string(r) + " out of range");
+    if (r < 0 || r >= p.X.rows())
+      throw InputError("test: row " + std::to_string(r) + " out of range");
   const auto A = static_cast<py::ssize_t>(alphas.size());
   const auto m = static_cast<Eigen::Index>(test.size());
   const Eigen::Index T = p.Y.cols();
@@ -78,12 +81,14 @@ py::array path_predictions(py::handle X, py::handle Y, py::handle train_rows,
     py::gil_scoped_release release;
     const RidgeSpectrum s = decompose_ridge(p.X, train, test);
     ColMatrix Y_train(static_cast<Eigen::Index>(train.size()), T);
-    for (size_t i = 0; i < train.size(); ++i) Y_train.row(static_cast<Eigen::Index>(i)) = p.Y.row(train[i]);
+    for (size_t i = 0; i < train.size(); ++i)
+      Y_train.row(static_cast<Eigen::Index>(i)) = p.Y.row(train[i]);
     const Eigen::RowVectorXd mean = Y_train.colwise().mean();
     const ColMatrix Z = s.basis.transpose() * (Y_train.rowwise() - mean);
     for (py::ssize_t a = 0; a < A; ++a) {
       Eigen::Map<Matrix> prediction(data + a * m * T, m, T);
-      prediction = s.test_factor * (ridge_shrinkage(s, alphas[static_cast<size_t>(a)]).asDiagonal() * Z);
+      prediction =
+          s.test_factor * (ridge_shrinkage(s, alphas[static_cast<size_t>(a)]).asDiagonal() * Z);
       prediction.rowwise() += mean;
     }
   }

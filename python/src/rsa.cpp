@@ -71,8 +71,10 @@ then 1 - the Pearson correlation between rows. Returns a (stimuli, stimuli) arra
           py::gil_scoped_release release;
           return compare_rdms(ma, mb);
         }
-        const auto cells = py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(mask);
-        if (!cells || cells.ndim() != 2 || cells.shape(0) != ma.rows() || cells.shape(1) != ma.cols())
+        const auto cells =
+            py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(mask);
+        if (!cells || cells.ndim() != 2 || cells.shape(0) != ma.rows() ||
+            cells.shape(1) != ma.cols())
           throw InputError("mask: expected a boolean array of the RDMs' shape");
         const CellMask cell_mask = Eigen::Map<const CellMask>(cells.data(), ma.rows(), ma.cols());
         py::gil_scoped_release release;

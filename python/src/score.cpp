@@ -15,12 +15,18 @@ namespace {
 
 py::object json_to_python(const nlohmann::json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return py::none();
-    case nlohmann::json::value_t::boolean: return py::bool_(j.get<bool>());
-    case nlohmann::json::value_t::number_integer: return py::int_(j.get<std::int64_t>());
-    case nlohmann::json::value_t::number_unsigned: return py::int_(j.get<std::uint64_t>());
-    case nlohmann::json::value_t::number_float: return py::float_(j.get<double>());
-    case nlohmann::json::value_t::string: return py::str(j.get<std::string>());
+    case nlohmann::json::value_t::null:
+      return py::none();
+    case nlohmann::json::value_t::boolean:
+      return py::bool_(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return py::int_(j.get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned:
+      return py::int_(j.get<std::uint64_t>());
+    case nlohmann::json::value_t::number_float:
+      return py::float_(j.get<double>());
+    case nlohmann::json::value_t::string:
+      return py::str(j.get<std::string>());
     case nlohmann::json::value_t::array: {
       py::list out;
       for (const auto& v : j) out.append(json_to_python(v));
@@ -28,10 +34,12 @@ py::object json_to_python(const nlohmann::json& j) {
     }
     case nlohmann::json::value_t::object: {
       py::dict out;
-      for (auto it = j.begin(); it != j.end(); ++it) out[py::str(it.key())] = json_to_python(it.value());
+      for (auto it = j.begin(); it != j.end(); ++it)
+        out[py::str(it.key())] = json_to_python(it.value());
       return out;
     }
-    default: return py::none();
+    default:
+      return py::none();
   }
 }
 
@@ -76,7 +84,8 @@ void set_splits(py::handle splits, const BrainDataset& dataset, ScoreOptions& o)
                                 dataset.stimuli[static_cast<size_t>(s)] + "': ";
       bool is_train = false;
       if (labels) {
-        const std::string label = py::str(rows[static_cast<size_t>(k)].cast<py::list>()[static_cast<size_t>(s)]);
+        const std::string label =
+            py::str(rows[static_cast<size_t>(k)].cast<py::list>()[static_cast<size_t>(s)]);
         if (label != "train" && label != "test")
           throw InputError(where + "'" + label + "' is neither 'train' nor 'test'");
         is_train = label == "train";

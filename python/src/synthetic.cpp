@@ -1,7 +1,8 @@
+#include "brainalign/data/synthetic.h"
+
 #include <pybind11/stl.h>
 
 #include "bindings.h"
-#include "brainalign/data/synthetic.h"
 #include "features.h"
 
 namespace brainalign::python {

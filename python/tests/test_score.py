@@ -48,7 +48,8 @@ def study(tmp_path_factory):
     with open(root / "splits.csv", "w") as f:
         f.write("stimulus," + ",".join(f"split{k}" for k in range(4)) + "\n")
         for s, name in enumerate(dataset.stimuli):
-            f.write(name + "," + ",".join("train" if splits[k, s] else "test" for k in range(4)) + "\n")
+            labels = ("train" if splits[k, s] else "test" for k in range(4))
+            f.write(name + "," + ",".join(labels) + "\n")
     loaded = brainalign.load_dataset(root / "dataset")  # named as the CLI names it
     assert loaded.stimuli == dataset.stimuli
     return root, loaded, layers, folds, splits

@@ -194,7 +194,8 @@ RidgeCoefficients ridge_coefficients(const Matrix& X_train, const ColMatrix& Y,
   ColMatrix projected = s.basis.transpose() * (Y.rowwise() - y_means);
   for (Eigen::Index t = 0; t < T; ++t) {
     const double alpha = alpha_per_target[static_cast<size_t>(t)];
-    if (!(alpha > 0) || !std::isfinite(alpha)) throw InputError("ridge: penalties must be positive and finite");
+    if (!(alpha > 0) || !std::isfinite(alpha))
+      throw InputError("ridge: penalties must be positive and finite");
     projected.col(t).array() *= ridge_shrinkage(s, alpha).array();
   }
   RidgeCoefficients out;

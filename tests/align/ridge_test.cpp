@@ -147,7 +147,8 @@ TEST_P(RidgeCoefficientsVersusScikitLearn, WeightsAndIntercepts) {
   py.put("Y", Y);
   py.run(R"(
 from sklearn.linear_model import Ridge
-n, p, T = )" + std::to_string(n) + ", " + std::to_string(p) + ", " + std::to_string(T) + R"(
+n, p, T = )" +
+         std::to_string(n) + ", " + std::to_string(p) + ", " + std::to_string(T) + R"(
 X = np.fromfile('X', '<f8').reshape(n, p); Y = np.fromfile('Y', '<f8').reshape(n, T)
 fits = [Ridge(alpha=a).fit(X, Y[:, t]) for t, a in enumerate([1e-3, 0.1, 1.0, 30.0, 1e4])]
 np.stack([f.coef_ for f in fits], axis=1).tofile('coef')
@@ -157,8 +158,10 @@ np.array([f.intercept_ for f in fits]).tofile('intercept')
   const Matrix ref_intercept = py.get("intercept", 1, T);
   for (Eigen::Index t = 0; t < T; ++t) {
     const double scale = ref_coef.col(t).cwiseAbs().maxCoeff();
-    EXPECT_LT((c.weights.col(t) - ref_coef.col(t)).cwiseAbs().maxCoeff(), 1e-8 * scale) << "target " << t;
-    EXPECT_NEAR(c.intercepts(t), ref_intercept(0, t), 1e-8 * std::max(1.0, std::abs(ref_intercept(0, t))))
+    EXPECT_LT((c.weights.col(t) - ref_coef.col(t)).cwiseAbs().maxCoeff(), 1e-8 * scale)
+        << "target " << t;
+    EXPECT_NEAR(c.intercepts(t), ref_intercept(0, t),
+                1e-8 * std::max(1.0, std::abs(ref_intercept(0, t))))
         << "target " << t;
   }
 }
@@ -166,7 +169,8 @@ np.array([f.intercept_ for f in fits]).tofile('intercept')
 INSTANTIATE_TEST_SUITE_P(Shapes, RidgeCoefficientsVersusScikitLearn,
                          ::testing::Values(Shape{60, 8}, Shape{30, 90}),
                          [](const auto& param_info) {
-                           return "n" + std::to_string(param_info.param.n) + "_p" + std::to_string(param_info.param.p);
+                           return "n" + std::to_string(param_info.param.n) + "_p" +
+                                  std::to_string(param_info.param.p);
                          });
 
 TEST(Ridge, CoefficientsRejectAPenaltyCountOtherThanTheTargets) {
