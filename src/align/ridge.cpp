@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 
 #include <lapacke.h>
 
@@ -251,6 +252,31 @@ LooSelection select_penalty_loo(const RidgeSpectrum& s, const ColMatrix& Y_centr
     if (keep_mse) out.mse.row(a) = mse;
   }
   out.projected = std::move(Z);
+  return out;
+}
+
+RidgeCoefficients ridge_coefficients(const Matrix& X_train, const ColMatrix& Y,
+                                     std::span<const double> alpha_per_target) {
+  const Eigen::Index T = Y.cols();
+  if (Y.rows() != X_train.rows()) throw InputError("ridge: targets and design differ in rows");
+  if (static_cast<Eigen::Index>(alpha_per_target.size()) != T)
+    throw InputError("ridge: " + std::to_string(alpha_per_target.size()) + " penalties for " +
+                     std::to_string(T) + " targets");
+  const RidgeSpectrum s = decompose_ridge(X_train);
+  const Eigen::RowVectorXd x_means = X_train.colwise().mean();
+  const Eigen::RowVectorXd y_means = Y.colwise().mean();
+  // X_c^T U = V diag(s), so the weights are X_c^T U diag(1 / (lambda + alpha)) U^T y_c.
+  const ColMatrix back = (X_train.rowwise() - x_means).transpose() * s.basis;
+  ColMatrix projected = s.basis.transpose() * (Y.rowwise() - y_means);
+  for (Eigen::Index t = 0; t < T; ++t) {
+    const double alpha = alpha_per_target[static_cast<size_t>(t)];
+    if (!(alpha > 0) || !std::isfinite(alpha))
+      throw InputError("ridge: penalties must be positive and finite");
+    projected.col(t).array() *= ridge_shrinkage(s, alpha).array();
+  }
+  RidgeCoefficients out;
+  out.weights = back * projected;
+  out.intercepts = y_means - x_means * out.weights;
   return out;
 }
 

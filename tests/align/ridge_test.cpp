@@ -6,6 +6,7 @@
 #include <numeric>
 #include <random>
 
+#include "brainalign/error.h"
 #include "common/python_exchange.h"
 
 namespace brainalign {
@@ -127,6 +128,57 @@ INSTANTIATE_TEST_SUITE_P(Shapes, RidgeVersusScikitLearn,
                          [](const auto& param_info) {
                            return "n" + std::to_string(param_info.param.n) + "_p" + std::to_string(param_info.param.p);
                          });
+
+class RidgeCoefficientsVersusScikitLearn : public ::testing::TestWithParam<Shape> {};
+
+// Weights and intercepts, each target at its own penalty, match scikit-learn's Ridge.
+TEST_P(RidgeCoefficientsVersusScikitLearn, WeightsAndIntercepts) {
+  const auto [n, p] = GetParam();
+  const Eigen::Index T = 5;
+  const Matrix X = random_matrix(n, p, 21, 0.5);
+  const Matrix Y = planted_targets(X, T, 7);
+  const std::vector<double> alphas = {1e-3, 0.1, 1.0, 30.0, 1e4};
+  const RidgeCoefficients c = ridge_coefficients(X, ColMatrix(Y), alphas);
+  ASSERT_EQ(c.weights.rows(), p);
+  ASSERT_EQ(c.weights.cols(), T);
+
+  testing::PythonExchange py;
+  py.put("X", X);
+  py.put("Y", Y);
+  py.run(R"(
+from sklearn.linear_model import Ridge
+n, p, T = )" +
+         std::to_string(n) + ", " + std::to_string(p) + ", " + std::to_string(T) + R"(
+X = np.fromfile('X', '<f8').reshape(n, p); Y = np.fromfile('Y', '<f8').reshape(n, T)
+fits = [Ridge(alpha=a).fit(X, Y[:, t]) for t, a in enumerate([1e-3, 0.1, 1.0, 30.0, 1e4])]
+np.stack([f.coef_ for f in fits], axis=1).tofile('coef')
+np.array([f.intercept_ for f in fits]).tofile('intercept')
+)");
+  const Matrix ref_coef = py.get("coef", p, T);
+  const Matrix ref_intercept = py.get("intercept", 1, T);
+  for (Eigen::Index t = 0; t < T; ++t) {
+    const double scale = ref_coef.col(t).cwiseAbs().maxCoeff();
+    EXPECT_LT((c.weights.col(t) - ref_coef.col(t)).cwiseAbs().maxCoeff(), 1e-8 * scale)
+        << "target " << t;
+    EXPECT_NEAR(c.intercepts(t), ref_intercept(0, t),
+                1e-8 * std::max(1.0, std::abs(ref_intercept(0, t))))
+        << "target " << t;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, RidgeCoefficientsVersusScikitLearn,
+                         ::testing::Values(Shape{60, 8}, Shape{30, 90}),
+                         [](const auto& param_info) {
+                           return "n" + std::to_string(param_info.param.n) + "_p" +
+                                  std::to_string(param_info.param.p);
+                         });
+
+TEST(Ridge, CoefficientsRejectAPenaltyCountOtherThanTheTargets) {
+  const Matrix X = random_matrix(10, 3, 1);
+  const ColMatrix Y = ColMatrix::Ones(10, 2);
+  const std::vector<double> one = {1.0};
+  EXPECT_THROW(ridge_coefficients(X, Y, one), InputError);
+}
 
 TEST(Ridge, LooResidualsEqualExplicitRefits) {
   const Matrix X = random_matrix(25, 40, 3);

@@ -66,6 +66,16 @@ struct LooSelection {
 LooSelection select_penalty_loo(const RidgeSpectrum& spectrum, const ColMatrix& Y_centred,
                                 std::span<const double> alphas, bool keep_mse = false);
 
+// Fitted coefficients of ridge regressions sharing one training design, each target with its
+// own penalty (scikit-learn Ridge with fit_intercept=True, one fit per target).
+struct RidgeCoefficients {
+  ColMatrix weights;              // p x T
+  Eigen::RowVectorXd intercepts;  // T: mean(y) - mean(x) . weights
+};
+// X_train: n x p; Y: n x T targets (uncentred); alpha_per_target: T positive penalties.
+RidgeCoefficients ridge_coefficients(const Matrix& X_train, const ColMatrix& Y,
+                                     std::span<const double> alpha_per_target);
+
 // Leave-one-out residuals of one target at one penalty (for tests and diagnostics).
 Vector loo_residuals(const RidgeSpectrum& spectrum, const Vector& y_centred, double alpha);
 

@@ -1,0 +1,147 @@
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#include "brainalign/data/brain_dataset.h"
+#include "brainalign/error.h"
+
+namespace brainalign::python {
+namespace {
+
+// (R, S, V), a list of R (S, V) arrays, or one (S, V) array (a single repetition).
+std::vector<ColMatrix> repetitions_from(py::handle responses) {
+  std::vector<ColMatrix> out;
+  if (py::isinstance<py::list>(responses) || py::isinstance<py::tuple>(responses)) {
+    for (py::handle r : responses)
+      out.push_back(to_col_matrix(r, "responses[" + std::to_string(out.size()) + "]"));
+    return out;
+  }
+  const InputArray array = InputArray::ensure(responses);
+  if (array && array.ndim() == 3) {
+    const auto S = static_cast<Eigen::Index>(array.shape(1));
+    const auto V = static_cast<Eigen::Index>(array.shape(2));
+    for (py::ssize_t r = 0; r < array.shape(0); ++r)
+      out.emplace_back(Eigen::Map<const Matrix>(array.data(r, 0, 0), S, V));
+    return out;
+  }
+  PyErr_Clear();
+  out.push_back(to_col_matrix(responses, "responses"));
+  return out;
+}
+
+BrainDataset make_dataset(py::handle responses, py::handle stimuli, py::handle voxel_ids,
+                          py::handle subjects, py::handle rois, const std::string& name,
+                          bool components) {
+  BrainDataset d;
+  d.name = name;
+  d.source = "dataset '" + name + "'";
+  d.stimuli = to_strings(stimuli, "stimuli");
+  d.repetitions = repetitions_from(responses);
+  d.components = components;
+  const auto ids = to_strings(voxel_ids, "voxel_ids");
+  const auto subject_of =
+      subjects.is_none() ? std::vector<std::string>(ids.size()) : to_strings(subjects, "subjects");
+  const auto roi_of =
+      rois.is_none() ? std::vector<std::string>(ids.size()) : to_strings(rois, "rois");
+  if (subject_of.size() != ids.size() || roi_of.size() != ids.size())
+    throw InputError(d.source + ": voxel_ids, subjects and rois differ in length");
+  for (size_t t = 0; t < ids.size(); ++t) d.targets.push_back({ids[t], subject_of[t], roi_of[t]});
+  if (d.repetitions.empty()) throw InputError(d.source + ": responses hold no repetition");
+  for (size_t r = 0; r < d.repetitions.size(); ++r) {
+    const ColMatrix& m = d.repetitions[r];
+    if (m.rows() != d.n_stimuli() || m.cols() != d.n_targets())
+      throw InputError(d.source + ": repetition " + std::to_string(r) + " is " +
+                       std::to_string(m.rows()) + " x " + std::to_string(m.cols()) + ", expected " +
+                       std::to_string(d.n_stimuli()) + " stimuli x " +
+                       std::to_string(d.n_targets()) + " voxels");
+  }
+  return d;
+}
+
+py::array responses_of(const BrainDataset& d) {
+  const auto R = static_cast<py::ssize_t>(d.repetitions.size());
+  py::array_t<double> out(
+      {R, static_cast<py::ssize_t>(d.n_stimuli()), static_cast<py::ssize_t>(d.n_targets())});
+  for (py::ssize_t r = 0; r < R; ++r) {
+    Eigen::Map<Matrix> slice(out.mutable_data(r, 0, 0), d.n_stimuli(), d.n_targets());
+    slice = d.repetitions[static_cast<size_t>(r)];
+  }
+  return out;
+}
+
+template <typename Field>
+std::vector<std::string> target_field(const BrainDataset& d, Field field) {
+  std::vector<std::string> out;
+  for (const auto& t : d.targets) out.push_back(t.*field);
+  return out;
+}
+
+}  // namespace
+
+void register_dataset(py::module_& m) {
+  py::class_<BrainDataset>(m, "Dataset", R"(Brain responses to a set of stimuli.
+
+Voxels of listeners with repetitions, or the six NH2015 components. Build one from arrays,
+or read one with `load_dataset`.)")
+      .def(py::init(&make_dataset), py::arg("responses"), py::arg("stimuli"), py::arg("voxel_ids"),
+           py::arg("subjects") = py::none(), py::arg("rois") = py::none(),
+           py::arg("name") = "python", py::arg("components") = false,
+           R"(responses: (repetitions, stimuli, voxels) array, a list of (stimuli, voxels) arrays,
+or one (stimuli, voxels) array; NaN marks a missing response. stimuli: row names.
+voxel_ids, subjects, rois: one entry per voxel (column).)")
+      .def_readonly("name", &BrainDataset::name)
+      .def_readonly("source", &BrainDataset::source, "Where it was read from")
+      .def_readonly("stimuli", &BrainDataset::stimuli, "Stimulus names in row order")
+      .def_readonly("components", &BrainDataset::components,
+                    "True when the targets are NH2015 components")
+      .def_property_readonly("responses", &responses_of,
+                             "(repetitions, stimuli, voxels) array (a copy)")
+      .def_property_readonly("voxel_ids",
+                             [](const BrainDataset& d) { return target_field(d, &Target::id); })
+      .def_property_readonly(
+          "voxel_subjects", [](const BrainDataset& d) { return target_field(d, &Target::subject); },
+          "Subject of each voxel")
+      .def_property_readonly(
+          "voxel_rois", [](const BrainDataset& d) { return target_field(d, &Target::roi); },
+          "ROI label of each voxel (empty when unknown)")
+      .def_property_readonly("subjects", &BrainDataset::subjects,
+                             "Subjects in order of first appearance")
+      .def_property_readonly("n_stimuli", &BrainDataset::n_stimuli)
+      .def_property_readonly("n_voxels", &BrainDataset::n_targets)
+      .def_property_readonly("n_repetitions",
+                             [](const BrainDataset& d) { return d.repetitions.size(); })
+      .def(
+          "mean_response", [](const BrainDataset& d) { return to_array(d.mean_response()); },
+          "(stimuli, voxels) mean over repetitions; NaN where any repetition is NaN")
+      .def("select_roi", &BrainDataset::select_roi, py::arg("roi"),
+           "The voxels of one ROI (Primary, Anterior, Lateral, Posterior)")
+      .def(
+          "save",
+          [](const BrainDataset& d, py::object folder) {
+            const std::string path = path_string(folder);
+            py::gil_scoped_release release;
+            save_generic_dataset(path, d);
+          },
+          py::arg("folder"), "Writes the generic layout: responses.npy, voxels.csv, stimuli.txt")
+      .def("__repr__", [](const BrainDataset& d) {
+        return "<brainalign.Dataset '" + d.name + "': " + std::to_string(d.n_stimuli()) +
+               " stimuli x " + std::to_string(d.n_targets()) +
+               (d.components ? " components" : " voxels") + " x " +
+               std::to_string(d.repetitions.size()) + " repetitions>";
+      });
+
+  m.def(
+      "load_dataset",
+      [](py::object name_or_path) {
+        const std::string where = path_string(name_or_path);
+        py::gil_scoped_release release;
+        return load_dataset(where);
+      },
+      py::arg("name_or_path"),
+      R"(Loads a dataset by name (nh2015comp, nh2015, b2021, under $BRAINALIGN_DATA) or path
+(a components.mat, a release folder, or a generic folder), as `brainalign score --dataset`.)");
+  m.def(
+      "data_root", [] { return data_root().string(); },
+      "Folder holding the public data: $BRAINALIGN_DATA, else the per-user cache");
+}
+
+}  // namespace brainalign::python

@@ -1,0 +1,16 @@
+// brainalign._brainalign: the library's calls for Python, re-exported by the package
+// `brainalign`. Computation runs without the GIL.
+#include "bindings.h"
+
+PYBIND11_MODULE(_brainalign, m) {
+  namespace python = brainalign::python;
+  m.doc() = "Native core of brainalign: scoring, datasets, feature sets, RDMs/RSA and ridge.";
+  m.attr("__version__") = BRAINALIGN_VERSION;
+  python::register_errors(m);
+  python::register_dataset(m);
+  python::register_synthetic(m);
+  python::register_features(m);
+  python::register_score(m);
+  python::register_rsa(m);
+  python::register_ridge(m);
+}

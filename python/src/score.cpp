@@ -1,0 +1,192 @@
+#include "brainalign/align/score.h"
+
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "bindings.h"
+#include "brainalign/error.h"
+#include "features.h"
+
+namespace brainalign::python {
+namespace {
+
+py::object json_to_python(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null:
+      return py::none();
+    case nlohmann::json::value_t::boolean:
+      return py::bool_(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return py::int_(j.get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned:
+      return py::int_(j.get<std::uint64_t>());
+    case nlohmann::json::value_t::number_float:
+      return py::float_(j.get<double>());
+    case nlohmann::json::value_t::string:
+      return py::str(j.get<std::string>());
+    case nlohmann::json::value_t::array: {
+      py::list out;
+      for (const auto& v : j) out.append(json_to_python(v));
+      return out;
+    }
+    case nlohmann::json::value_t::object: {
+      py::dict out;
+      for (auto it = j.begin(); it != j.end(); ++it)
+        out[py::str(it.key())] = json_to_python(it.value());
+      return out;
+    }
+    default:
+      return py::none();
+  }
+}
+
+// A table as a dict of columns, each a list of the strings the CSV holds.
+py::dict table_columns(const ScoreTable& table) {
+  py::dict out;
+  for (size_t c = 0; c < table.header.size(); ++c) {
+    py::list column;
+    for (const auto& row : table.rows) column.append(row[c]);
+    out[py::str(table.header[c])] = column;
+  }
+  return out;
+}
+
+size_t column_index(const ScoreTable& table, const std::string& name) {
+  for (size_t c = 0; c < table.header.size(); ++c)
+    if (table.header[c] == name) return c;
+  throw std::logic_error("score table without a '" + name + "' column");
+}
+
+double parse_score(const std::string& text) {
+  return text == "nan" ? std::numeric_limits<double>::quiet_NaN() : std::stod(text);
+}
+
+// (n_splits, n_stimuli) of booleans or 0/1 (true: train), or of 'train'/'test' strings.
+void set_splits(py::handle splits, const BrainDataset& dataset, ScoreOptions& o) {
+  const py::array array = py::array::ensure(splits);
+  if (!array || array.ndim() != 2)
+    throw InputError("splits: expected a (splits, stimuli) array, or a CSV path");
+  if (array.shape(1) != static_cast<py::ssize_t>(dataset.stimuli.size()))
+    throw InputError("splits: " + std::to_string(array.shape(1)) + " columns for " +
+                     std::to_string(dataset.stimuli.size()) + " dataset stimuli");
+  const char kind = array.dtype().kind();
+  const bool labels = kind == 'U' || kind == 'O';
+  const InputArray numbers = labels ? InputArray() : as_input_array(array, "splits", 2);
+  const py::list rows = labels ? py::list(array.attr("tolist")()) : py::list();
+  std::vector<std::vector<int>> train(static_cast<size_t>(array.shape(0)));
+  std::vector<std::vector<int>> test(train.size());
+  for (py::ssize_t k = 0; k < array.shape(0); ++k) {
+    for (py::ssize_t s = 0; s < array.shape(1); ++s) {
+      const std::string where = "splits: split " + std::to_string(k) + ", stimulus '" +
+                                dataset.stimuli[static_cast<size_t>(s)] + "': ";
+      bool is_train = false;
+      if (labels) {
+        const std::string label =
+            py::str(rows[static_cast<size_t>(k)].cast<py::list>()[static_cast<size_t>(s)]);
+        if (label != "train" && label != "test")
+          throw InputError(where + "'" + label + "' is neither 'train' nor 'test'");
+        is_train = label == "train";
+      } else {
+        const double v = *numbers.data(k, s);
+        if (v != 0.0 && v != 1.0) throw InputError(where + "expected 0/1 or a boolean");
+        is_train = v == 1.0;
+      }
+      (is_train ? train : test)[static_cast<size_t>(k)].push_back(static_cast<int>(s));
+    }
+  }
+  o.train_splits = std::move(train);
+  o.test_splits = std::move(test);
+}
+
+py::dict score_binding(py::object features, py::object dataset_arg, const std::string& analysis,
+                       const std::string& protocol, py::object stimuli, py::object folds,
+                       py::object splits, std::optional<std::string> roi,
+                       std::optional<std::string> rsa_method, std::optional<int> threads,
+                       bool detail) {
+  ScoreOptions o;
+  o.analysis = parse_analysis(analysis);
+  o.protocol = parse_protocol(protocol);
+  if (rsa_method) o.rsa_method = parse_rsa_method(*rsa_method);
+  o.roi = roi.value_or("");
+  o.threads = threads.value_or(0);
+  o.detail = detail;
+
+  std::optional<BrainDataset> loaded;
+  if (is_path(dataset_arg)) {
+    const std::string where = path_string(dataset_arg);
+    py::gil_scoped_release release;
+    loaded = load_dataset(where);
+  }
+  if (!loaded && !py::isinstance<BrainDataset>(dataset_arg))
+    throw InputError("dataset: expected a brainalign.Dataset, a dataset name or a path");
+  const BrainDataset& dataset = loaded ? *loaded : dataset_arg.cast<const BrainDataset&>();
+
+  FeatureSet fs;
+  if (is_path(features)) {
+    if (!stimuli.is_none()) throw InputError("stimuli: a feature set file names its own stimuli");
+    const std::string where = path_string(features);
+    py::gil_scoped_release release;
+    fs = load_feature_set(where);
+  } else {
+    fs = to_feature_set(features, stimuli, "features");
+  }
+
+  if (is_path(folds)) {
+    o.folds_csv = path_string(folds);
+  } else if (!folds.is_none()) {
+    o.folds = to_ints(folds, "folds");
+  }
+  if (is_path(splits)) {
+    o.splits_csv = path_string(splits);
+  } else if (!splits.is_none()) {
+    set_splits(splits, dataset, o);
+  }
+
+  ScoreResult result;
+  {
+    py::gil_scoped_release release;
+    result = score(fs, dataset, o);
+  }
+
+  py::dict out(json_to_python(result.summary));
+  const size_t id_column = column_index(result.targets, "voxel_id");
+  const size_t score_column = column_index(result.targets, "score");
+  Vector scores(static_cast<Eigen::Index>(result.targets.rows.size()));
+  py::list ids;
+  for (size_t r = 0; r < result.targets.rows.size(); ++r) {
+    ids.append(result.targets.rows[r][id_column]);
+    scores(static_cast<Eigen::Index>(r)) = parse_score(result.targets.rows[r][score_column]);
+  }
+  out["voxel_ids"] = ids;
+  out["voxel_scores"] = to_array(std::move(scores));
+  out["voxels"] = table_columns(result.targets);
+  if (detail) out["detail"] = table_columns(result.detail);
+  return out;
+}
+
+}  // namespace
+
+void register_score(py::module_& m) {
+  m.def("score", &score_binding, py::arg("features"), py::arg("dataset"), py::arg("analysis"),
+        py::arg("protocol") = "pepino2025", py::arg("stimuli") = py::none(),
+        py::arg("folds") = py::none(), py::arg("splits") = py::none(), py::arg("roi") = py::none(),
+        py::arg("rsa_method") = py::none(), py::arg("threads") = py::none(),
+        py::arg("detail") = false,
+        R"(Scores one model's feature set against one dataset, as `brainalign score`.
+
+features: dict of layer name -> (stimuli, features) array in layer order, or a feature-set
+path. dataset: a Dataset, or a name or path as on the command line. analysis: voxelwise,
+components or rsa. protocol: pepino2025 or tuckute2023. stimuli: the feature rows' names
+(default: the dataset's stimuli in order). folds: a fold per dataset stimulus, or a
+`stimulus,fold` CSV. splits: a (splits, stimuli) array, True/1/'train' meaning train, or a
+`stimulus,split0,...` CSV. roi: one ROI's voxels only. rsa_method: xval or layerwise.
+threads: worker threads (default: every core). detail: also return the detail table.
+
+Returns what summary.json holds, plus voxel_ids, voxel_scores (an array), voxels (the
+voxels.csv columns) and, with detail, detail (the detail.csv columns).)");
+}
+
+}  // namespace brainalign::python
