@@ -18,4 +18,9 @@ void show_progress(const std::string& stage, int done, int total) {
   std::fflush(stderr);
 }
 
+void show_note(const std::string& line) {
+  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
+}
+
 }  // namespace brainalign::cli
