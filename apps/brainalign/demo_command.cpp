@@ -46,10 +46,11 @@ Action add_demo(CLI::App& app) {
     const ScoreResult result = score(features, dataset, o);
     write_score_result(*out, result);
 
-    std::printf("spectemp features (layer avgpool, %lld values) of the %zu sounds in %.1f s "
-                "(%d computed, %d from cache)\n",
-                static_cast<long long>(features.layers.front().values.cols()),
-                features.stimuli.size(), seconds, extracted.computed, extracted.from_cache);
+    std::printf(
+        "spectemp features (layer avgpool, %lld values) of the %zu sounds in %.1f s "
+        "(%d computed, %d from cache)\n",
+        static_cast<long long>(features.layers.front().values.cols()), features.stimuli.size(),
+        seconds, extracted.computed, extracted.from_cache);
     std::printf("NH2015 components, pepino2025 component regression (5 folds), data in %s\n",
                 folder.string().c_str());
     std::printf("%-12s %8s\n", "component", "r^2");

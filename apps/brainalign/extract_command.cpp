@@ -38,8 +38,9 @@ Action add_extract(CLI::App& app) {
       fetch.progress = show_progress;
       fetch.note = show_note;
     }
-    const auto model = make_model(
-        a->model, a->weights.empty() ? std::nullopt : std::optional<std::filesystem::path>(a->weights));
+    const auto model =
+        make_model(a->model, a->weights.empty() ? std::nullopt
+                                                : std::optional<std::filesystem::path>(a->weights));
     const auto files = resolve_stimuli(a->stimuli, fetch);
     const ExtractedFeatures features = extract_features(*model, files, options);
     save_extracted_features(a->out, features);

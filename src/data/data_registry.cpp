@@ -28,7 +28,8 @@ constexpr const char* kFoldsSource =
 constexpr const char* kFoldsSha256 =
     "34f7c1ed96e9c508986441e745988734212fe53e49654cc2bf115e8e9e5e698b";
 // The 2023 study's data release; its checksum is not published.
-constexpr const char* kRelease2023Source = "https://mcdermottlab.mit.edu//tuckute_feather_2023/data.tar";
+constexpr const char* kRelease2023Source =
+    "https://mcdermottlab.mit.edu//tuckute_feather_2023/data.tar";
 
 std::vector<PublicDataset> make_registry() {
   std::vector<PublicDataset> registry;
@@ -44,12 +45,10 @@ std::vector<PublicDataset> make_registry() {
     sounds.files.push_back(
         {"natsound165/wav/" + file, base + "sounds/wav/" + file, std::string(sound.sha256)});
   }
-  sounds.files.push_back(
-      {"natsound165/category_labels.csv", base + "sounds/category_labels.csv",
-       "747c213ec40ede8ccac7af2ba2d0ecc9d6dfbccbe5befeb6888beb5201b35fbc"});
-  sounds.files.push_back(
-      {"natsound165/components.mat", base + "data/components.mat",
-       "a34f9a4c648de56d075f249a0f09f67281cde024d0ca184347436e540ab0a66e"});
+  sounds.files.push_back({"natsound165/category_labels.csv", base + "sounds/category_labels.csv",
+                          "747c213ec40ede8ccac7af2ba2d0ecc9d6dfbccbe5befeb6888beb5201b35fbc"});
+  sounds.files.push_back({"natsound165/components.mat", base + "data/components.mat",
+                          "a34f9a4c648de56d075f249a0f09f67281cde024d0ca184347436e540ab0a66e"});
   for (const auto& file : sounds.files) sounds.provides.push_back(file.path);
   registry.push_back(std::move(sounds));
 
@@ -58,8 +57,7 @@ std::vector<PublicDataset> make_registry() {
   folds.description =
       "The 5-fold assignment of the 165 sounds used by Pepino et al. (2025), as "
       "natsound165/folds_5x33.csv";
-  folds.files.push_back(
-      {"natsound165/stratified-fold-assignment.pkl", kFoldsSource, kFoldsSha256});
+  folds.files.push_back({"natsound165/stratified-fold-assignment.pkl", kFoldsSource, kFoldsSha256});
   folds.provides = {"natsound165/folds_5x33.csv"};
   folds.derive = [](const fs::path& root) {
     write_natsound165_folds(root / "natsound165/stratified-fold-assignment.pkl",

@@ -46,8 +46,8 @@ bool natural_less(const std::string& a, const std::string& b) {
 }
 
 bool is_audio_file(const fs::path& path) {
-  static const std::set<std::string> kExtensions = {".wav", ".flac", ".ogg", ".aif",
-                                                     ".aiff", ".au", ".oga"};
+  static const std::set<std::string> kExtensions = {".wav",  ".flac", ".ogg", ".aif",
+                                                    ".aiff", ".au",   ".oga"};
   std::string extension = path.extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -101,8 +101,8 @@ std::vector<fs::path> list_audio_files(const fs::path& folder) {
     const auto [it, inserted] = seen.emplace(stimulus_name(file.string()), file);
     if (!inserted) {
       throw InputError(folder.string() + ": " + it->second.filename().string() + " and " +
-                       file.filename().string() + " have the same stimulus name '" +
-                       it->first + "'");
+                       file.filename().string() + " have the same stimulus name '" + it->first +
+                       "'");
     }
   }
   return files;
@@ -221,11 +221,12 @@ void save_extracted_features(const fs::path& path, const ExtractedFeatures& feat
     values.reserve(clips.size() * static_cast<std::size_t>(frames * width));
     for (std::size_t i = 0; i < clips.size(); ++i) {
       if (clips[i].rows() != frames) {
-        throw InputError("--pool none keeps time, so every clip needs the same number of "
-                         "frames: layer '" + features.layers[l] + "' has " +
-                         std::to_string(frames) + " for '" + features.stimuli.front() +
-                         "' but " + std::to_string(clips[i].rows()) + " for '" +
-                         features.stimuli[i] + "' (use --pool mean, or clips of equal length)");
+        throw InputError(
+            "--pool none keeps time, so every clip needs the same number of "
+            "frames: layer '" +
+            features.layers[l] + "' has " + std::to_string(frames) + " for '" +
+            features.stimuli.front() + "' but " + std::to_string(clips[i].rows()) + " for '" +
+            features.stimuli[i] + "' (use --pool mean, or clips of equal length)");
       }
       values.insert(values.end(), clips[i].data(), clips[i].data() + clips[i].size());
     }

@@ -63,19 +63,17 @@ class TemporaryFolder {
 
 }  // namespace
 
-void unpack_archive(const fs::path& archive, const fs::path& destination,
-                    int strip_components) {
+void unpack_archive(const fs::path& archive, const fs::path& destination, int strip_components) {
   std::unique_ptr<struct archive, ReaderCloser> reader(archive_read_new());
   archive_read_support_filter_all(reader.get());
   archive_read_support_format_all(reader.get());
   if (archive_read_open_filename(reader.get(), archive.c_str(), 1 << 16) != ARCHIVE_OK) {
-    throw InputError(archive.string() + ": cannot open archive: " +
-                     archive_error_string(reader.get()));
+    throw InputError(archive.string() +
+                     ": cannot open archive: " + archive_error_string(reader.get()));
   }
   fs::create_directories(destination);
-  TemporaryFolder staging(destination /
-                          (".unpack." + archive.filename().string() + "." +
-                           std::to_string(::getpid())));
+  TemporaryFolder staging(
+      destination / (".unpack." + archive.filename().string() + "." + std::to_string(::getpid())));
   std::unique_ptr<struct archive, WriterCloser> writer(archive_write_disk_new());
   // Entries are written under the (absolute) staging path, so libarchive's absolute-path guard
   // cannot be used; the checks below refuse such entries before anything is written.
@@ -87,8 +85,8 @@ void unpack_archive(const fs::path& archive, const fs::path& destination,
     const int status = archive_read_next_header(reader.get(), &entry);
     if (status == ARCHIVE_EOF) break;
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
-      throw InputError(archive.string() + ": corrupt archive: " +
-                       archive_error_string(reader.get()));
+      throw InputError(archive.string() +
+                       ": corrupt archive: " + archive_error_string(reader.get()));
     }
     const char* raw_name = archive_entry_pathname(entry);
     const fs::path name = raw_name != nullptr ? fs::path(raw_name) : fs::path();

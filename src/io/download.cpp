@@ -122,10 +122,10 @@ std::string Downloader::download(const std::string& url, const fs::path& destina
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, report_progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
-    if (transfer.offset > 0) {
-      curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE,
-                       static_cast<curl_off_t>(transfer.offset));
-    }
+    // CURLOPT_RANGE rather than RESUME_FROM: a server that ignores the range is not an error
+    // here; write_body() starts the file over instead.
+    const std::string range = std::to_string(transfer.offset) + "-";
+    if (transfer.offset > 0) curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
     const CURLcode code = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -138,7 +138,10 @@ std::string Downloader::download(const std::string& url, const fs::path& destina
     const bool already_complete = transfer.offset > 0 && status == 416;
     if (code != CURLE_OK && !already_complete) {
       const std::string why = message[0] != '\0' ? message : curl_easy_strerror(code);
-      if (status >= 400 && status != 416) remove_quietly(part);
+      // Error pages are not written (FAILONERROR): a .part keeps what it had for the next
+      // try, and an empty one is not left behind.
+      std::error_code size_error;
+      if (fs::file_size(part, size_error) == 0) remove_quietly(part);
       throw IoError("cannot download " + url + ": " + why);
     }
 

@@ -13,8 +13,8 @@
 namespace brainalign::io {
 namespace {
 
-constexpr std::uint8_t kProto = 0x80, kStop = '.', kBinInt1 = 'K', kBinInt2 = 'M',
-                       kBinInt = 'J', kTuple1 = 0x85;
+constexpr std::uint8_t kProto = 0x80, kStop = '.', kBinInt1 = 'K', kBinInt2 = 'M', kBinInt = 'J',
+                       kTuple1 = 0x85;
 
 // Offset just after the first occurrence of `needle`, or npos.
 std::size_t find_after(std::span<const std::uint8_t> bytes, std::string_view needle,
@@ -45,22 +45,32 @@ std::vector<double> parse_joblib_vector(std::span<const std::uint8_t> bytes,
   std::uint64_t count = 0;
   std::size_t width = 0;
   switch (bytes[at]) {
-    case kBinInt1: width = 1; break;
-    case kBinInt2: width = 2; break;
-    case kBinInt: width = 4; break;
-    default: throw fail("shape is not a small integer");
+    case kBinInt1:
+      width = 1;
+      break;
+    case kBinInt2:
+      width = 2;
+      break;
+    case kBinInt:
+      width = 4;
+      break;
+    default:
+      throw fail("shape is not a small integer");
   }
   if (at + 1 + width >= bytes.size()) throw fail("truncated shape");
   for (std::size_t i = 0; i < width; ++i) count |= std::uint64_t(bytes[at + 1 + i]) << (8 * i);
   if (bytes[at + 1 + width] != kTuple1) throw fail("shape is not one-dimensional");
-  if (find_after(bytes, std::string_view("\x8c\x05order\x94\x8c\x01" "C", 11)) ==
-      std::string_view::npos) {
+  if (find_after(bytes, std::string_view("\x8c\x05order\x94\x8c\x01"
+                                         "C",
+                                         11)) == std::string_view::npos) {
     throw fail("order is not C");
   }
-  const bool is_float = find_after(bytes, std::string_view("\x8c\x02" "f8", 4)) !=
-                        std::string_view::npos;
-  const bool is_int = find_after(bytes, std::string_view("\x8c\x02" "i8", 4)) !=
-                      std::string_view::npos;
+  const bool is_float = find_after(bytes, std::string_view("\x8c\x02"
+                                                           "f8",
+                                                           4)) != std::string_view::npos;
+  const bool is_int = find_after(bytes, std::string_view("\x8c\x02"
+                                                         "i8",
+                                                         4)) != std::string_view::npos;
   if (is_float == is_int) throw fail("dtype is not float64 or int64");
   if (find_after(bytes, std::string_view("\x8c\x01<", 3)) == std::string_view::npos) {
     throw fail("byte order is not little-endian");

@@ -15,8 +15,7 @@ class MelModel final : public Model {
 
   std::vector<LayerActivations> forward(const dsp::Audio& audio) const override {
     if (audio.sample_rate != sample_rate()) {
-      throw InputError("mel: expected audio at 16000 Hz, got " +
-                       std::to_string(audio.sample_rate));
+      throw InputError("mel: expected audio at 16000 Hz, got " + std::to_string(audio.sample_rate));
     }
     const Matrix power = dsp::mel_spectrogram(audio.samples, params_);
     Matrix db = dsp::amplitude_to_db(power).transpose();

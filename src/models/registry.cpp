@@ -28,8 +28,8 @@ std::unique_ptr<Model> make_model(const std::string& name,
     throw InputError("unknown model '" + name + "' (known: " + known + ")");
   }
   if (weights && !info->takes_weights) {
-    throw InputError("model '" + name + "' has no weights to load; --weights " +
-                     weights->string() + " cannot be used with it");
+    throw InputError("model '" + name + "' has no weights to load; --weights " + weights->string() +
+                     " cannot be used with it");
   }
   if (name == "spectemp") return make_spectemp_model();
   if (name == "cochleagram") return make_cochleagram_model();

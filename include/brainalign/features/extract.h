@@ -56,7 +56,6 @@ FeatureSet to_feature_set(const ExtractedFeatures& features);
 // Writes the .npz feature set: one array per layer in layer order and `__stimuli__`. Mean
 // pooling gives stimuli x features; no pooling gives stimuli x frames x features, which needs
 // every clip to have the same number of frames (InputError naming two that differ).
-void save_extracted_features(const std::filesystem::path& path,
-                             const ExtractedFeatures& features);
+void save_extracted_features(const std::filesystem::path& path, const ExtractedFeatures& features);
 
 }  // namespace brainalign

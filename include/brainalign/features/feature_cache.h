@@ -26,8 +26,8 @@ class FeatureCache {
   explicit FeatureCache(std::filesystem::path dir);
 
   // The key of one stimulus's features (64 hex digits).
-  static std::string key(const std::string& model, const std::string& weights_id,
-                         Pooling pooling, const std::string& audio_sha256);
+  static std::string key(const std::string& model, const std::string& weights_id, Pooling pooling,
+                         const std::string& audio_sha256);
 
   // `<dir>/<model>/<key>.feat`.
   std::filesystem::path entry_path(const std::string& model, const std::string& key) const;
@@ -37,8 +37,7 @@ class FeatureCache {
   std::optional<PooledLayers> load(const std::string& model, const std::string& key,
                                    const std::vector<std::string>& layers) const;
   // Writes the entry atomically. Throws IoError when it cannot be written.
-  void store(const std::string& model, const std::string& key,
-             const PooledLayers& layers) const;
+  void store(const std::string& model, const std::string& key, const PooledLayers& layers) const;
 
  private:
   std::filesystem::path dir_;

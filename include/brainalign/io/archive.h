@@ -11,7 +11,7 @@ namespace brainalign::io {
 // `destination` first and are renamed into place only when every entry was unpacked, replacing
 // what was there under the same top-level names. Throws InputError naming the archive and the
 // entry for an unsafe or unreadable entry (nothing is left behind), IoError when writing fails.
-void unpack_archive(const std::filesystem::path& archive,
-                    const std::filesystem::path& destination, int strip_components = 0);
+void unpack_archive(const std::filesystem::path& archive, const std::filesystem::path& destination,
+                    int strip_components = 0);
 
 }  // namespace brainalign::io
