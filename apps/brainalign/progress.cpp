@@ -22,8 +22,8 @@ void show_progress(const std::string& stage, int done, int total) {
   const int filled = total > 0 ? done * width / total : width;
   std::string bar(static_cast<size_t>(filled), '#');
   bar.resize(static_cast<size_t>(width), '.');
-  std::fprintf(stderr, "%s%-16s [%s] %d/%d%s", terminal ? "\r" : "", stage.c_str(), bar.c_str(), done,
-               total, (!terminal || done == total) ? "\n" : "");
+  std::fprintf(stderr, "%s%-16s [%s] %d/%d%s", terminal ? "\r" : "", stage.c_str(), bar.c_str(),
+               done, total, (!terminal || done == total) ? "\n" : "");
   std::fflush(stderr);
 }
 

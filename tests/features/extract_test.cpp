@@ -182,7 +182,8 @@ TEST(Extract, BadAudioNamesTheFile) {
   // Too short for the spectemp model (it needs 2 s): the message names file and model.
   ASSERT_TRUE(io::testing::run_python(folder, R"(
 import scipy.io.wavfile as wavfile
-wavfile.write('stim901_short.wav', 20000, (0.1 * np.sin(np.arange(1000) * 0.05) * 32767).astype(np.int16))
+tone = (0.1 * np.sin(np.arange(1000) * 0.05) * 32767).astype(np.int16)
+wavfile.write('stim901_short.wav', 20000, tone)
 )"));
   try {
     extract_features(*model, list_audio_files(folder), options_in(dir));
