@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsndfile1-dev libsoxr-dev
-  libcurl4-openssl-dev libarchive-dev libsqlite3-dev
+  libcurl4-openssl-dev libarchive-dev libssl-dev libsqlite3-dev
   python3 python3-dev python3-numpy python3-scipy python3-sklearn python3-pandas python3-h5py
   python3-pytest pybind11-dev sox
 )

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace brainalign::cli {
 
@@ -13,8 +14,12 @@ Action add_score(CLI::App& app);
 Action add_ceiling(CLI::App& app);
 Action add_synth(CLI::App& app);
 Action add_demo(CLI::App& app);
+Action add_extract(CLI::App& app);
+Action add_fetch(CLI::App& app);
 
 // Progress on standard error: one line per stage that rewrites itself on a terminal.
 void show_progress(const std::string& stage, int done, int total);
+// A note for the user on standard error, on a line of its own.
+void show_note(const std::string& line);
 
 }  // namespace brainalign::cli

@@ -1,43 +1,65 @@
+#include <chrono>
 #include <cstdio>
-#include <iostream>
 #include <memory>
 
 #include "brainalign/align/score.h"
-#include "brainalign/data/synthetic.h"
+#include "brainalign/data/data_registry.h"
+#include "brainalign/features/extract.h"
+#include "brainalign/models/registry.h"
 #include "commands.h"
 
 namespace brainalign::cli {
 
-// The main job: the real NH2015 components scored with the 2025 protocol. Until audio
-// models are available the feature set is a seeded random-feature model (a chance baseline).
+// The main job: the spectrotemporal baseline's features of the 165 real sounds against the six
+// NH2015 components, component regression under the 2025 protocol.
 Action add_demo(CLI::App& app) {
   auto out = std::make_shared<std::string>("brainalign-demo");
   auto threads = std::make_shared<int>(0);
   app.add_option("--out", *out, "Output folder")->capture_default_str();
   app.add_option("--threads", *threads, "Threads (default: every core)");
   return [out, threads] {
-    const BrainDataset dataset = load_dataset("nh2015comp");
-    SyntheticSpec spec;
-    spec.stimuli = static_cast<int>(dataset.n_stimuli());
-    spec.voxels = 1;
-    spec.subjects = 1;
-    spec.layers = 4;
-    spec.features = 256;
-    FeatureSet features = make_synthetic_study(spec).features;
-    features.stimuli = dataset.stimuli;
-    features.source = "random-feature baseline (seed 0)";
+    FetchOptions fetch;
+    fetch.progress = show_progress;
+    fetch.note = show_note;
+    fetch_dataset("natsound165", fetch);
+    const auto root = fetch_dataset("natsound165-folds", fetch);
+    const auto folder = root / "natsound165";
+
+    const auto model = make_model("spectemp");
+    ExtractOptions extract;
+    extract.threads = *threads;
+    extract.progress = show_progress;
+    const auto start = std::chrono::steady_clock::now();
+    const ExtractedFeatures extracted =
+        extract_features(*model, list_audio_files(folder / "wav"), extract);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const FeatureSet features = to_feature_set(extracted);
+
+    const BrainDataset dataset = load_nh2015_components(folder / "components.mat");
     ScoreOptions o;
     o.protocol = Protocol::Pepino2025;
     o.analysis = Analysis::Components;
+    o.folds_csv = folder / "folds_5x33.csv";
     o.threads = *threads;
     o.progress = show_progress;
     const ScoreResult result = score(features, dataset, o);
     write_score_result(*out, result);
-    std::printf("NH2015 components, pepino2025 component regression, %s\n", features.source.c_str());
+
+    std::printf(
+        "spectemp features (layer avgpool, %lld values) of the %zu sounds in %.1f s "
+        "(%d computed, %d from cache)\n",
+        static_cast<long long>(features.layers.front().values.cols()), features.stimuli.size(),
+        seconds, extracted.computed, extracted.from_cache);
+    std::printf("NH2015 components, pepino2025 component regression (5 folds), data in %s\n",
+                folder.string().c_str());
     std::printf("%-12s %8s\n", "component", "r^2");
-    for (const auto& target : dataset.targets)
-      std::printf("%-12s %8.4f\n", target.id.c_str(), result.summary["per_component"][target.id].get<double>());
-    std::printf("%-12s %8.4f\nresults in %s/\n", "mean", result.summary["value"].get<double>(), out->c_str());
+    for (const auto& target : dataset.targets) {
+      std::printf("%-12s %8.4f\n", target.id.c_str(),
+                  result.summary["per_component"][target.id].get<double>());
+    }
+    std::printf("%-12s %8.4f\nresults in %s/\n", "mean", result.summary["value"].get<double>(),
+                out->c_str());
   };
 }
 

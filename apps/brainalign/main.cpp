@@ -16,7 +16,11 @@ int main(int argc, char** argv) {
   };
   add("score", "Score a feature set against a brain dataset under a published protocol",
       brainalign::cli::add_score);
-  add("demo", "Score the real NH2015 components (the quick-start job)", brainalign::cli::add_demo);
+  add("extract", "Run a model over sound files and write its pooled layers as a feature set",
+      brainalign::cli::add_extract);
+  add("fetch", "Download public data sets into the per-user cache", brainalign::cli::add_fetch);
+  add("demo", "Spectemp features of the 165 sounds scored against the NH2015 components",
+      brainalign::cli::add_demo);
   add("ceiling", "RSA noise ceiling of a dataset", brainalign::cli::add_ceiling);
   add("synth", "Write a synthetic dataset and feature set with planted ground truth",
       brainalign::cli::add_synth);

@@ -1,0 +1,53 @@
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "brainalign/features/extract.h"
+#include "brainalign/models/registry.h"
+#include "commands.h"
+
+namespace brainalign::cli {
+
+Action add_extract(CLI::App& app) {
+  struct Args {
+    std::string model, weights, stimuli, out, pool = "mean";
+    int threads = 0;
+    bool no_cache = false, quiet = false;
+  };
+  auto a = std::make_shared<Args>();
+  std::string models;
+  for (const auto& info : registered_models()) models += (models.empty() ? "" : ", ") + info.name;
+  app.add_option("--model", a->model, "Model: " + models)->required();
+  app.add_option("--weights", a->weights, "Weights file (models with weights only)");
+  app.add_option("--stimuli", a->stimuli, "Folder of sound files, or a data set (natsound165)")
+      ->required();
+  app.add_option("--out", a->out, "Feature set to write (.npz)")->required();
+  app.add_option("--pool", a->pool, "mean (one vector per stimulus) or none (keep time)")
+      ->capture_default_str();
+  app.add_option("--threads", a->threads, "Threads (default: every core)");
+  app.add_flag("--no-cache", a->no_cache, "Neither read nor write the feature cache");
+  app.add_flag("--quiet", a->quiet, "No progress output");
+  return [a] {
+    ExtractOptions options;
+    options.pooling = parse_pooling(a->pool);
+    options.threads = a->threads;
+    options.use_cache = !a->no_cache;
+    FetchOptions fetch;
+    if (!a->quiet) {
+      options.progress = show_progress;
+      fetch.progress = show_progress;
+      fetch.note = show_note;
+    }
+    const auto model =
+        make_model(a->model, a->weights.empty() ? std::nullopt
+                                                : std::optional<std::filesystem::path>(a->weights));
+    const auto files = resolve_stimuli(a->stimuli, fetch);
+    const ExtractedFeatures features = extract_features(*model, files, options);
+    save_extracted_features(a->out, features);
+    std::printf("%s: %zu stimuli x %zu layers (%d computed, %d from cache) -> %s\n",
+                features.model.c_str(), features.stimuli.size(), features.layers.size(),
+                features.computed, features.from_cache, a->out.c_str());
+  };
+}
+
+}  // namespace brainalign::cli

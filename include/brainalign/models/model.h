@@ -1,0 +1,42 @@
+// An audio model: a name, the sample rate it works at, and named layers whose activations
+// over time forward() computes. Fixed front ends (spectemp, cochleagram, mel, mfcc) and
+// future neural models share this interface; features/ pools and caches what it returns.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "brainalign/dsp/audio.h"
+#include "brainalign/matrix.h"
+
+namespace brainalign {
+
+// One layer's output for one clip: a row per time step (frame), the features of each step
+// flattened in row-major order of `feature_shape` (e.g. channels x frequency for a
+// convolutional layer). A layer already pooled over time has one frame.
+struct LayerActivations {
+  std::string layer;
+  Matrix values;                            // frames x features
+  std::vector<Eigen::Index> feature_shape;  // product == values.cols()
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  virtual std::string name() const = 0;
+  // Hz: the rate of the audio forward() expects after prepare().
+  virtual double sample_rate() const = 0;
+  virtual std::vector<std::string> layer_names() const = 0;
+  // Identifies the weights in use, for cache keys ("none" for fixed front ends).
+  virtual std::string weights_id() const { return "none"; }
+
+  // Brings audio read at its native rate to what forward() takes: by default a
+  // band-limited resampling to sample_rate() (dsp::resample).
+  virtual dsp::Audio prepare(dsp::Audio audio) const;
+  // Every layer in layer_names() order. Safe to call from several threads at once. Throws
+  // InputError for audio the model cannot take (too short, wrong rate).
+  virtual std::vector<LayerActivations> forward(const dsp::Audio& audio) const = 0;
+};
+
+}  // namespace brainalign

@@ -1,0 +1,200 @@
+#include "brainalign/data/data_registry.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <system_error>
+
+#include "brainalign/data/brain_dataset.h"
+#include "brainalign/error.h"
+#include "brainalign/io/archive.h"
+#include "brainalign/io/atomic_file.h"
+#include "brainalign/io/download.h"
+#include "brainalign/io/pickled_array.h"
+#include "natsound165_manifest.h"
+
+namespace brainalign {
+namespace fs = std::filesystem;
+namespace {
+
+// snormanhaignere/natsound165-neuron2015 at its 2022-07-18 commit.
+constexpr const char* kNatsoundSource =
+    "https://raw.githubusercontent.com/snormanhaignere/natsound165-neuron2015/"
+    "b41b99ff620d7997dbf278fc770f58566707726a/";
+// mrpep/braindnn (the 2025 study's code) at the commit that added the fold assignment.
+constexpr const char* kFoldsSource =
+    "https://raw.githubusercontent.com/mrpep/braindnn/"
+    "2e481372019e8b9ac25081f6e0e040b352586844/lists/stratified-fold-assignment.pkl";
+constexpr const char* kFoldsSha256 =
+    "34f7c1ed96e9c508986441e745988734212fe53e49654cc2bf115e8e9e5e698b";
+// The 2023 study's data release; its checksum is not published.
+constexpr const char* kRelease2023Source =
+    "https://mcdermottlab.mit.edu//tuckute_feather_2023/data.tar";
+
+std::vector<PublicDataset> make_registry() {
+  std::vector<PublicDataset> registry;
+
+  PublicDataset sounds;
+  sounds.name = "natsound165";
+  sounds.description =
+      "The 165 natural sounds, their category labels and the six NH2015 components "
+      "(Norman-Haignere, Kanwisher & McDermott 2015)";
+  const std::string base = kNatsoundSource;
+  for (const auto& sound : natsound165::kSounds) {
+    const std::string file = std::string(sound.name) + ".wav";
+    sounds.files.push_back(
+        {"natsound165/wav/" + file, base + "sounds/wav/" + file, std::string(sound.sha256)});
+  }
+  sounds.files.push_back({"natsound165/category_labels.csv", base + "sounds/category_labels.csv",
+                          "747c213ec40ede8ccac7af2ba2d0ecc9d6dfbccbe5befeb6888beb5201b35fbc"});
+  sounds.files.push_back({"natsound165/components.mat", base + "data/components.mat",
+                          "a34f9a4c648de56d075f249a0f09f67281cde024d0ca184347436e540ab0a66e"});
+  for (const auto& file : sounds.files) sounds.provides.push_back(file.path);
+  registry.push_back(std::move(sounds));
+
+  PublicDataset folds;
+  folds.name = "natsound165-folds";
+  folds.description =
+      "The 5-fold assignment of the 165 sounds used by Pepino et al. (2025), as "
+      "natsound165/folds_5x33.csv";
+  folds.files.push_back({"natsound165/stratified-fold-assignment.pkl", kFoldsSource, kFoldsSha256});
+  folds.provides = {"natsound165/folds_5x33.csv"};
+  folds.derive = [](const fs::path& root) {
+    write_natsound165_folds(root / "natsound165/stratified-fold-assignment.pkl",
+                            root / "natsound165/folds_5x33.csv");
+  };
+  registry.push_back(std::move(folds));
+
+  PublicDataset release;
+  release.name = "tuckute2023";
+  release.description =
+      "The data release of Tuckute, Feather, Boebinger & McDermott (2023): NH2015 and B2021 "
+      "voxels under neural/ (several GB)";
+  release.files.push_back({"downloads/tuckute2023/data.tar", kRelease2023Source, ""});
+  release.provides = {"neural/NH2015", "neural/B2021"};
+  release.unpack = true;
+  release.strip_components = 1;  // the archive's entries start with data/
+  registry.push_back(std::move(release));
+  return registry;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+// A file downloaded without a pinned checksum keeps the one it had the first time here.
+fs::path recorded_checksum_path(const fs::path& file) {
+  fs::path record = file;
+  record += ".sha256";
+  return record;
+}
+
+}  // namespace
+
+const std::vector<PublicDataset>& public_datasets() {
+  static const std::vector<PublicDataset> registry = make_registry();
+  return registry;
+}
+
+const PublicDataset& find_public_dataset(const std::string& name) {
+  for (const auto& dataset : public_datasets()) {
+    if (dataset.name == name) return dataset;
+  }
+  std::vector<std::string> names;
+  for (const auto& dataset : public_datasets()) names.push_back(dataset.name);
+  throw InputError("unknown data set '" + name + "' (known: " + join(names, ", ") + ")");
+}
+
+std::vector<std::string> missing_paths(const PublicDataset& dataset, const fs::path& root) {
+  std::vector<std::string> missing;
+  for (const auto& path : dataset.provides) {
+    if (!fs::exists(root / path)) missing.push_back(path);
+  }
+  return missing;
+}
+
+fs::path fetch_dataset(const std::string& name, const FetchOptions& options) {
+  const PublicDataset& dataset = find_public_dataset(name);
+  const fs::path root = data_root();
+  const auto missing = missing_paths(dataset, root);
+  if (missing.empty()) return root;
+  if (const char* local = std::getenv("BRAINALIGN_DATA"); local != nullptr && *local != '\0') {
+    throw InputError("data set '" + name + "' is incomplete in BRAINALIGN_DATA=" + local +
+                     ": missing " + join(missing, ", ") +
+                     " (unset BRAINALIGN_DATA to download it into the per-user cache)");
+  }
+  std::string mirror = options.mirror;
+  if (const char* env = std::getenv("BRAINALIGN_MIRROR"); mirror.empty() && env != nullptr) {
+    mirror = env;
+  }
+  while (!mirror.empty() && mirror.back() == '/') mirror.pop_back();
+
+  io::Downloader downloader;
+  const int total = static_cast<int>(dataset.files.size());
+  int done = 0;
+  const std::string stage = "fetch " + name;
+  if (options.progress) options.progress(stage, 0, total);
+  for (const auto& file : dataset.files) {
+    const fs::path destination = root / file.path;
+    if (!fs::exists(destination)) {
+      io::DownloadOptions download;
+      download.expected_sha256 = file.sha256;
+      const fs::path record = recorded_checksum_path(destination);
+      if (download.expected_sha256.empty() && fs::exists(record)) {
+        std::ifstream in(record);
+        in >> download.expected_sha256;
+      }
+      const std::string url = mirror.empty() ? file.url : mirror + "/" + file.path;
+      const std::string digest = downloader.download(url, destination, download);
+      if (file.sha256.empty()) {
+        if (!fs::exists(record)) io::write_file_atomically(record, digest + "\n");
+        if (options.note) {
+          options.note(file.path + ": no pinned checksum; sha256 " + digest + " (recorded in " +
+                       record.string() + ")");
+        }
+      }
+    }
+    if (options.progress) options.progress(stage, ++done, total);
+  }
+  if (dataset.unpack) {
+    for (const auto& file : dataset.files) {
+      io::unpack_archive(root / file.path, root, dataset.strip_components);
+      fs::remove(root / file.path);
+    }
+  }
+  if (dataset.derive) dataset.derive(root);
+  const auto still_missing = missing_paths(dataset, root);
+  if (!still_missing.empty()) {
+    throw InputError("data set '" + name + "' was downloaded but lacks " +
+                     join(still_missing, ", "));
+  }
+  return root;
+}
+
+std::vector<std::string> natsound165_stimuli() {
+  std::vector<std::string> names;
+  for (const auto& sound : natsound165::kSounds) names.emplace_back(sound.name);
+  return names;
+}
+
+void write_natsound165_folds(const fs::path& pickled_folds, const fs::path& csv) {
+  const std::vector<double> folds = io::read_joblib_vector(pickled_folds);
+  const auto names = natsound165_stimuli();
+  if (folds.size() != names.size()) {
+    throw InputError(pickled_folds.string() + ": expected " + std::to_string(names.size()) +
+                     " folds, found " + std::to_string(folds.size()));
+  }
+  std::string text = "stimulus,fold\n";
+  for (std::size_t i = 0; i < folds.size(); ++i) {
+    if (!(folds[i] >= 0.0) || folds[i] != std::floor(folds[i])) {
+      throw InputError(pickled_folds.string() + ": fold of '" + names[i] +
+                       "' is not a non-negative integer");
+    }
+    text += names[i] + "," + std::to_string(static_cast<long>(folds[i])) + "\n";
+  }
+  io::write_file_atomically(csv, text);
+}
+
+}  // namespace brainalign

@@ -1,0 +1,115 @@
+#include "brainalign/data/data_registry.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "brainalign/error.h"
+#include "brainalign/io/sha256.h"
+#include "io/python_runner.h"
+
+namespace brainalign {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kData = fs::path(BRAINALIGN_SHARED_DIR) / "data";
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Sets an environment variable for the scope of a test.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(DataRegistry, KnowsTheDataSetsAndRefusesOthers) {
+  std::set<std::string> names;
+  for (const auto& dataset : public_datasets()) names.insert(dataset.name);
+  EXPECT_EQ(names, (std::set<std::string>{"natsound165", "natsound165-folds", "tuckute2023"}));
+  try {
+    find_public_dataset("nope");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("natsound165"), std::string::npos);
+  }
+}
+
+TEST(DataRegistry, PinnedSourcesAndChecksumsMatchThePublicCopy) {
+  const auto& sounds = find_public_dataset("natsound165");
+  ASSERT_EQ(sounds.files.size(), 167u);
+  const std::regex hex("[0-9a-f]{64}");
+  const std::string pinned =
+      "https://raw.githubusercontent.com/snormanhaignere/natsound165-neuron2015/"
+      "b41b99ff620d7997dbf278fc770f58566707726a/";
+  for (const auto& file : sounds.files) {
+    EXPECT_TRUE(std::regex_match(file.sha256, hex)) << file.path;
+    EXPECT_EQ(file.url.rfind(pinned, 0), 0u) << file.url;
+    EXPECT_EQ(io::sha256_file(kData / file.path), file.sha256) << file.path;
+  }
+  EXPECT_EQ(sounds.files.front().url, pinned + "sounds/wav/stim5_alarm_clock.wav");
+  EXPECT_EQ(sounds.files.back().url, pinned + "data/components.mat");
+  EXPECT_TRUE(missing_paths(sounds, kData).empty());
+  EXPECT_EQ(missing_paths(sounds, "/nonexistent").size(), 167u);
+
+  const auto& release = find_public_dataset("tuckute2023");
+  ASSERT_EQ(release.files.size(), 1u);
+  EXPECT_TRUE(release.files[0].sha256.empty()) << "verified on first download instead";
+  EXPECT_TRUE(release.unpack);
+}
+
+TEST(DataRegistry, FoldsFromThePickledVectorAreThePublishedOnes) {
+  io::testing::ScratchDir dir;
+  // The published file is a joblib dump of the fold vector in ascending stimulus order.
+  ASSERT_TRUE(
+      io::testing::run_python(dir.path(), "import csv, joblib\nrows = list(csv.DictReader(open('" +
+                                              (kData / "natsound165/folds_5x33.csv").string() +
+                                              "')))\njoblib.dump(np.array([float(r['fold']) "
+                                              "for r in rows]), 'folds.pkl')\n"));
+  write_natsound165_folds(dir / "folds.pkl", dir / "folds_5x33.csv");
+  EXPECT_EQ(read_text(dir / "folds_5x33.csv"), read_text(kData / "natsound165/folds_5x33.csv"));
+  const auto names = natsound165_stimuli();
+  ASSERT_EQ(names.size(), 165u);
+  EXPECT_EQ(names.front(), "stim5_alarm_clock");
+}
+
+TEST(DataRegistry, LocalCopyIsNeverDownloadedInto) {
+  io::testing::ScratchDir dir;
+  ScopedEnv data("BRAINALIGN_DATA", dir.path().string());
+  ScopedEnv mirror("BRAINALIGN_MIRROR", "http://127.0.0.1:9");
+  try {
+    fetch_dataset("natsound165-folds");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("natsound165/folds_5x33.csv"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("BRAINALIGN_DATA"), std::string::npos);
+  }
+  ScopedEnv shared("BRAINALIGN_DATA", kData.string());
+  EXPECT_EQ(fetch_dataset("natsound165"), kData);
+  EXPECT_EQ(fetch_dataset("natsound165-folds"), kData);
+}
+
+}  // namespace
+}  // namespace brainalign
