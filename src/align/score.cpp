@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -176,6 +177,12 @@ StimulusSplits default_splits(const std::vector<std::string>& stimuli) {
 }
 
 namespace {
+
+void remove_if_present(const fs::path& path) {
+  std::error_code error;
+  fs::remove(path, error);
+  if (error) throw IoError("cannot remove " + path.string() + ": " + error.message());
+}
 
 fs::path default_folds_path() { return data_root() / "natsound165" / "folds_5x33.csv"; }
 
@@ -418,9 +425,27 @@ json rsa_ceiling(const BrainDataset& full_dataset, const std::string& roi) {
 
 void write_score_result(const fs::path& dir, const ScoreResult& result) {
   fs::create_directories(dir);
-  io::write_csv(dir / "voxels.csv", result.targets.header, result.targets.rows);
-  if (!result.detail.header.empty()) io::write_csv(dir / "detail.csv", result.detail.header, result.detail.rows);
-  io::write_file_atomically(dir / "summary.json", result.summary.dump(2) + "\n");
+  // Every file reaches the disk before the folder changes, so a failed write (a full disk)
+  // leaves an earlier result whole.
+  io::AtomicFile voxels(dir / "voxels.csv");
+  voxels.write(io::format_csv(result.targets.header, result.targets.rows));
+  std::optional<io::AtomicFile> detail;
+  if (!result.detail.header.empty()) {
+    detail.emplace(dir / "detail.csv");
+    detail->write(io::format_csv(result.detail.header, result.detail.rows));
+  }
+  io::AtomicFile summary(dir / "summary.json");
+  summary.write(result.summary.dump(2) + "\n");
+  // summary.json leaves first and returns last: a folder holding one is complete even if the
+  // process dies between the renames.
+  remove_if_present(dir / "summary.json");
+  voxels.commit();
+  if (detail) {
+    detail->commit();
+  } else {
+    remove_if_present(dir / "detail.csv");  // an earlier run's, which no longer belongs
+  }
+  summary.commit();
 }
 
 }  // namespace brainalign

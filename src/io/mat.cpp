@@ -2,6 +2,7 @@
 
 #include <matio.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -20,6 +21,9 @@ struct VariableFree {
   void operator()(matvar_t* variable) const { Mat_VarFree(variable); }
 };
 using Variable = std::unique_ptr<matvar_t, VariableFree>;
+
+// Compressed (v7, v7.3) variables inflate; deflate cannot expand data by more than 1032:1.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
 
 // libmatio prints its errors to stderr; keep the last one for our own messages instead.
 thread_local std::string last_matio_message;
@@ -369,9 +373,52 @@ std::vector<std::string> MatFile::variable_names() const {
 
 namespace {
 
+// Fewest bytes one element of the class takes in a file (a cell or struct field at least a tag).
+std::uint64_t stored_element_bytes(const matvar_t* info) {
+  switch (info->class_type) {
+    case MAT_C_DOUBLE:
+    case MAT_C_INT64:
+    case MAT_C_UINT64:
+    case MAT_C_CELL:
+      return 8;
+    case MAT_C_SINGLE:
+    case MAT_C_INT32:
+    case MAT_C_UINT32:
+      return 4;
+    case MAT_C_INT16:
+    case MAT_C_UINT16:
+      return 2;
+    case MAT_C_STRUCT:
+      return 8 * std::max<std::uint64_t>(1, Mat_VarGetNumberOfFields(const_cast<matvar_t*>(info)));
+    case MAT_C_SPARSE:
+      return 0;  // sparse dims say nothing of the stored size
+    default:
+      return 1;
+  }
+}
+
+// Refuses a variable whose declared size could not come from the file (even compressed)
+// before libmatio allocates its data.
+void check_declared_size(mat_t* mat, const std::filesystem::path& path, const std::string& name,
+                         const std::string& where) {
+  const Variable info(Mat_VarReadInfo(mat, name.c_str()));
+  if (!info) return;  // reported by the read that follows
+  const std::size_t count = element_count(shape_of(info.get()), where);
+  std::error_code error;
+  const std::uint64_t file_size = std::filesystem::file_size(path, error);
+  if (error) throw IoError("cannot read " + path.string() + ": " + error.message());
+  const std::uint64_t element = stored_element_bytes(info.get());
+  if (element != 0 && count > file_size * kMaxDeflateRatio / element) {
+    throw InputError(where + ": declares a " + shape_text(shape_of(info.get())) + " " +
+                     class_name(info->class_type) + ", more than the " +
+                     std::to_string(file_size) + "-byte file can hold");
+  }
+}
+
 Variable read_variable(mat_t* mat, const MatFile& file, const std::string& name,
                        const std::string& where) {
   last_matio_message.clear();
+  if (!name.empty()) check_declared_size(mat, file.path(), name, where);
   Variable variable(name.empty() ? nullptr : Mat_VarRead(mat, name.c_str()));
   if (variable) return variable;
   if (!file.has(name)) {
