@@ -52,10 +52,11 @@ def study(tmp_path_factory):
     p = run([CLI, "synth", "--out", study, "--stimuli", 120, "--voxels", 2000, "--subjects", 4,
              "--layers", 5, "--features", 96])
     assert p.returncode == 0, p.stderr
-    lines = (study / "folds.csv").read_text().splitlines()
-    shifted = [lines[0]] + [f"{name},{(int(fold) + 1) % 5}"
-                            for name, fold in (line.split(",") for line in lines[1:])]
-    (study / "folds_other.csv").write_text("\n".join(shifted) + "\n")
+    header, *rows = (study / "folds.csv").read_text().splitlines()
+    names, folds = zip(*(row.split(",") for row in rows))
+    rotated = folds[1:] + folds[:1]  # another partition of the stimuli
+    (study / "folds_other.csv").write_text(
+        "\n".join([header] + [f"{n},{f}" for n, f in zip(names, rotated)]) + "\n")
     start = time.monotonic()
     p = run(command(study, root / "reference"))
     seconds = time.monotonic() - start
