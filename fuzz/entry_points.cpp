@@ -226,9 +226,14 @@ void dataset_entry(Input input) {
 
 const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
-      {"npy", npy_entry},   {"npz", npz_entry},   {"csv", csv_entry},
-      {"mat", mat_entry},   {"hdf5", hdf5_entry}, {"json", json_entry},
-      {"feature_set", feature_set_entry},         {"dataset", dataset_entry},
+      {"npy", npy_entry},
+      {"npz", npz_entry},
+      {"csv", csv_entry},
+      {"mat", mat_entry},
+      {"hdf5", hdf5_entry},
+      {"json", json_entry},
+      {"feature_set", feature_set_entry},
+      {"dataset", dataset_entry},
   };
   return all;
 }

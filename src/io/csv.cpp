@@ -200,9 +200,8 @@ std::string format_csv(const std::vector<std::string>& header,
   const std::size_t width = !header.empty() ? header.size() : (rows.empty() ? 0 : rows[0].size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (rows[i].size() != width) {
-      throw InputError("row " + std::to_string(i + 1) + " has " +
-                       std::to_string(rows[i].size()) + " fields; expected " +
-                       std::to_string(width));
+      throw InputError("row " + std::to_string(i + 1) + " has " + std::to_string(rows[i].size()) +
+                       " fields; expected " + std::to_string(width));
     }
     append_row(out, rows[i]);
   }

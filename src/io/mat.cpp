@@ -410,8 +410,8 @@ void check_declared_size(mat_t* mat, const std::filesystem::path& path, const st
   const std::uint64_t element = stored_element_bytes(info.get());
   if (element != 0 && count > file_size * kMaxDeflateRatio / element) {
     throw InputError(where + ": declares a " + shape_text(shape_of(info.get())) + " " +
-                     class_name(info->class_type) + ", more than the " +
-                     std::to_string(file_size) + "-byte file can hold");
+                     class_name(info->class_type) + ", more than the " + std::to_string(file_size) +
+                     "-byte file can hold");
   }
 }
 

@@ -69,8 +69,7 @@ with h5py.File('zeros.h5', 'w') as f:
     f.create_dataset('unwritten', shape=(4, 3), dtype='f4')
 )"));
   EXPECT_EQ(read_hdf5_numeric(dir / "zeros.h5", "zeros").values.size(), 1000000u);
-  EXPECT_EQ(read_hdf5_numeric(dir / "zeros.h5", "unwritten").values,
-            std::vector<double>(12, 0.0));
+  EXPECT_EQ(read_hdf5_numeric(dir / "zeros.h5", "unwritten").values, std::vector<double>(12, 0.0));
 }
 
 TEST(AbsurdSizes, MatDimensionsBeyondTheFileAreRefused) {
