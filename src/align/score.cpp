@@ -1,11 +1,11 @@
 #include "brainalign/align/score.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -65,11 +65,16 @@ std::string join(const std::vector<std::string>& parts) {
   return out;
 }
 
+// The number of a name like "stim123_dog_barking", or -1 (also when it overflows a long).
 long stimulus_number(const std::string& name) {
-  static const std::regex pattern("^stim([0-9]+)_");
-  std::smatch m;
-  if (std::regex_search(name, m, pattern)) return std::stol(m[1]);
-  return -1;
+  constexpr std::string_view kPrefix = "stim";
+  if (!name.starts_with(kPrefix)) return -1;
+  const std::size_t end = name.find_first_not_of("0123456789", kPrefix.size());
+  if (end == kPrefix.size() || end == std::string::npos || name[end] != '_') return -1;
+  long number = -1;
+  const char* digits = name.data() + kPrefix.size();
+  const auto [last, error] = std::from_chars(digits, name.data() + end, number);
+  return error == std::errc() ? number : -1;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ std::size_t replay(const Target& target, const fs::path& folder) {
   }
   return files.size();
 }
+
+// Test names and messages show the target's name rather than its bytes.
+void PrintTo(const Target& target, std::ostream* out) { *out << target.name; }
 
 class CorpusReplay : public ::testing::TestWithParam<Target> {};
 

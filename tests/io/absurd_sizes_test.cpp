@@ -81,6 +81,14 @@ TEST(AbsurdSizes, MatDimensionsBeyondTheFileAreRefused) {
                        "more than the 192-byte file can hold"));
 }
 
+// Found by fuzz_mat: an 84-byte file without a v5 header, taken as v4, whose name length
+// (746 MB) libmatio allocated and filled: 50 s and 745 MB of memory before the error.
+TEST(AbsurdSizes, MatV4HeaderBeyondTheFileIsRefusedBeforeOpening) {
+  const auto path = regression("mat/v4_name_length_of_746mb.mat");
+  EXPECT_TRUE(contains(input_error([&] { MatFile file(path); }),
+                       "declares more than the file holds"));
+}
+
 TEST(AbsurdSizes, CsvAboveTheSizeLimitIsRefusedUnread) {
   ScratchDir dir;
   const auto path = dir / "huge.csv";
