@@ -14,6 +14,10 @@
 #include "entry_points.h"
 
 namespace brainalign::fuzz {
+
+// Test names and messages show the target's name rather than its bytes (found by ADL).
+void PrintTo(const Target& target, std::ostream* out) { *out << target.name; }
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -42,9 +46,6 @@ std::size_t replay(const Target& target, const fs::path& folder) {
   }
   return files.size();
 }
-
-// Test names and messages show the target's name rather than its bytes.
-void PrintTo(const Target& target, std::ostream* out) { *out << target.name; }
 
 class CorpusReplay : public ::testing::TestWithParam<Target> {};
 
