@@ -26,7 +26,9 @@ for target in "${targets[@]}"; do
   mkdir -p "$work" "$artifacts"
   echo "== fuzz_$target for ${seconds}s"
   # -max_len: the real components.mat (0.5 MB) would otherwise slow every mutation down.
-  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+  # -timeout=60: under ASan, libmatio's and libhdf5's large allocations for corrupt headers
+  # take seconds (0.2 s without ASan); a real hang still shows.
+  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
       -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$build/fuzz-corpus/$target" \
       2>"$build/fuzz-$target.log"; then
     failed+=("$target")
