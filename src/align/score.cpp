@@ -1,10 +1,11 @@
 #include "brainalign/align/score.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <map>
-#include <regex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -64,11 +65,16 @@ std::string join(const std::vector<std::string>& parts) {
   return out;
 }
 
+// The number of a name like "stim123_dog_barking", or -1 (also when it overflows a long).
 long stimulus_number(const std::string& name) {
-  static const std::regex pattern("^stim([0-9]+)_");
-  std::smatch m;
-  if (std::regex_search(name, m, pattern)) return std::stol(m[1]);
-  return -1;
+  constexpr std::string_view kPrefix = "stim";
+  if (!name.starts_with(kPrefix)) return -1;
+  const std::size_t end = name.find_first_not_of("0123456789", kPrefix.size());
+  if (end == kPrefix.size() || end == std::string::npos || name[end] != '_') return -1;
+  long number = -1;
+  const char* digits = name.data() + kPrefix.size();
+  const auto [last, error] = std::from_chars(digits, name.data() + end, number);
+  return error == std::errc() ? number : -1;
 }
 
 }  // namespace
@@ -180,6 +186,12 @@ StimulusSplits default_splits(const std::vector<std::string>& stimuli) {
 }
 
 namespace {
+
+void remove_if_present(const fs::path& path) {
+  std::error_code error;
+  fs::remove(path, error);
+  if (error) throw IoError("cannot remove " + path.string() + ": " + error.message());
+}
 
 fs::path default_folds_path() { return data_root() / "natsound165" / "folds_5x33.csv"; }
 
@@ -533,9 +545,27 @@ json rsa_ceiling(const BrainDataset& full_dataset, const std::string& roi, Proto
 
 void write_score_result(const fs::path& dir, const ScoreResult& result) {
   fs::create_directories(dir);
-  io::write_csv(dir / "voxels.csv", result.targets.header, result.targets.rows);
-  if (!result.detail.header.empty()) io::write_csv(dir / "detail.csv", result.detail.header, result.detail.rows);
-  io::write_file_atomically(dir / "summary.json", result.summary.dump(2) + "\n");
+  // Every file reaches the disk before the folder changes, so a failed write (a full disk)
+  // leaves an earlier result whole.
+  io::AtomicFile voxels(dir / "voxels.csv");
+  voxels.write(io::format_csv(result.targets.header, result.targets.rows));
+  std::optional<io::AtomicFile> detail;
+  if (!result.detail.header.empty()) {
+    detail.emplace(dir / "detail.csv");
+    detail->write(io::format_csv(result.detail.header, result.detail.rows));
+  }
+  io::AtomicFile summary(dir / "summary.json");
+  summary.write(result.summary.dump(2) + "\n");
+  // summary.json leaves first and returns last: a folder holding one is complete even if the
+  // process dies between the renames.
+  remove_if_present(dir / "summary.json");
+  voxels.commit();
+  if (detail) {
+    detail->commit();
+  } else {
+    remove_if_present(dir / "detail.csv");  // an earlier run's, which no longer belongs
+  }
+  summary.commit();
 }
 
 }  // namespace brainalign

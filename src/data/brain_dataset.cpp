@@ -290,13 +290,21 @@ void save_generic_dataset(const fs::path& folder, const BrainDataset& d) {
     for (size_t v = 0; v < V; ++v)
       for (size_t r = 0; r < R; ++r)
         values[(s * V + v) * R + r] = d.repetitions[r](static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(v));
-  io::write_npy(folder / "responses.npy", values.data(), {S, V, R});
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : d.targets) rows.push_back({t.id, t.subject, t.roi});
-  io::write_csv(folder / "voxels.csv", {"voxel_id", "subject", "roi"}, rows);
   std::string names;
   for (const auto& s : d.stimuli) names += s + "\n";
-  io::write_file_atomically(folder / "stimuli.txt", names);
+  // All three files reach the disk before any is renamed, so a failed write leaves an earlier
+  // dataset in the folder whole.
+  io::AtomicFile responses(folder / "responses.npy");
+  responses.write(io::encode_npy(values.data(), {S, V, R}));
+  io::AtomicFile voxels(folder / "voxels.csv");
+  voxels.write(io::format_csv({"voxel_id", "subject", "roi"}, rows));
+  io::AtomicFile stimuli(folder / "stimuli.txt");
+  stimuli.write(names);
+  stimuli.commit();
+  voxels.commit();
+  responses.commit();
 }
 
 BrainDataset load_dataset(const std::string& path_or_name) {

@@ -50,6 +50,17 @@ void sync_file(const std::filesystem::path& path) {
   if (status != 0) throw IoError("cannot flush " + path.string() + ": " + errno_text());
 }
 
+// Flushes the folder holding `path`, which makes a rename inside it durable.
+void sync_parent(const std::filesystem::path& path) {
+  const std::filesystem::path parent =
+      path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  const int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw IoError("cannot open " + parent.string() + " to flush it: " + errno_text());
+  const int status = ::fsync(fd);
+  ::close(fd);
+  if (status != 0) throw IoError("cannot flush " + parent.string() + ": " + errno_text());
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path target)
@@ -75,20 +86,31 @@ void AtomicFile::commit() {
                   error.message());
   }
   committed_ = true;
+  sync_parent(target_);
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
-  AtomicFile file(path);
-  const auto& temporary = file.temporary_path();
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) throw IoError("cannot create " + temporary.string() + ": " + errno_text());
+void AtomicFile::write(std::span<const std::uint8_t> bytes) {
+  const int fd = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) throw IoError("cannot create " + temporary_.string() + ": " + errno_text());
   try {
-    write_all(fd, bytes.data(), bytes.size(), path);
+    write_all(fd, bytes.data(), bytes.size(), target_);
+    // Some file systems report a full disk only when the data is flushed.
+    if (::fsync(fd) != 0) throw IoError("cannot write " + target_.string() + ": " + errno_text());
   } catch (...) {
     ::close(fd);
     throw;
   }
-  if (::close(fd) != 0) throw IoError("cannot write " + path.string() + ": " + errno_text());
+  if (::close(fd) != 0) throw IoError("cannot write " + target_.string() + ": " + errno_text());
+}
+
+void AtomicFile::write(std::string_view text) {
+  write(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()),
+                                      text.size()));
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
+  AtomicFile file(path);
+  file.write(bytes);
   file.commit();
 }
 

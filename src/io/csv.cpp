@@ -12,6 +12,9 @@ namespace brainalign::io {
 namespace {
 
 constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+// Far above any stimulus, fold or ROI table (B2021's is a few MB); a larger file is refused
+// before it is read, since parsing costs many times its size in memory.
+constexpr std::uintmax_t kMaxCsvBytes = std::uintmax_t{256} << 20;
 
 struct Record {
   std::vector<std::string> fields;
@@ -175,6 +178,13 @@ CsvTable parse_csv(std::string_view text, const std::string& source, bool has_he
 }
 
 CsvTable read_csv(const std::filesystem::path& path, bool has_header) {
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) throw IoError("cannot read " + path.string() + ": " + error.message());
+  if (size > kMaxCsvBytes) {
+    throw InputError(path.string() + ": " + std::to_string(size) + " bytes; CSV tables above " +
+                     std::to_string(kMaxCsvBytes >> 20) + " MiB are not read");
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw IoError("cannot open " + path.string());
   std::ostringstream content;
@@ -183,18 +193,28 @@ CsvTable read_csv(const std::filesystem::path& path, bool has_header) {
   return parse_csv(content.str(), path.string(), has_header);
 }
 
-void write_csv(const std::filesystem::path& path, const std::vector<std::string>& header,
-               const std::vector<std::vector<std::string>>& rows) {
+std::string format_csv(const std::vector<std::string>& header,
+                       const std::vector<std::vector<std::string>>& rows) {
   std::string out;
   if (!header.empty()) append_row(out, header);
   const std::size_t width = !header.empty() ? header.size() : (rows.empty() ? 0 : rows[0].size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (rows[i].size() != width) {
-      throw InputError("cannot write " + path.string() + ": row " + std::to_string(i + 1) +
-                       " has " + std::to_string(rows[i].size()) + " fields; expected " +
-                       std::to_string(width));
+      throw InputError("row " + std::to_string(i + 1) + " has " + std::to_string(rows[i].size()) +
+                       " fields; expected " + std::to_string(width));
     }
     append_row(out, rows[i]);
+  }
+  return out;
+}
+
+void write_csv(const std::filesystem::path& path, const std::vector<std::string>& header,
+               const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  try {
+    out = format_csv(header, rows);
+  } catch (const InputError& error) {
+    throw InputError("cannot write " + path.string() + ": " + error.what());
   }
   write_file_atomically(path, std::string_view(out));
 }

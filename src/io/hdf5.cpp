@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <utility>
 
@@ -29,6 +30,11 @@ class Handle {
   hid_t id_;
   Closer close_;
 };
+
+// Deflate cannot expand data by more than about 1032:1.
+constexpr std::uint64_t kMaxExpansion = 1032;
+// Stored bytes assumed for any dataset: small unwritten datasets (fill values) stay readable.
+constexpr std::uint64_t kUnstoredBytes = 1024;
 
 // HDF5 prints its error stack to stderr by default; errors are reported as exceptions instead.
 void silence_hdf5_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
@@ -73,6 +79,20 @@ struct Dataset {
   std::size_t count = 1;
 };
 
+// A dataset can declare any shape without storing it (unwritten chunks read as the fill value).
+// One whose values could not have come from its stored bytes is refused before anything is
+// allocated for it.
+void check_declared_size(const Dataset& dataset, const std::string& where) {
+  const std::size_t element = H5Tget_size(dataset.type.get());
+  const std::uint64_t stored = H5Dget_storage_size(dataset.dataset.get());
+  const std::uint64_t limit = std::max(kUnstoredBytes, stored) * kMaxExpansion;
+  if (element != 0 && dataset.count > limit / element) {
+    throw InputError(where + ": declares " + std::to_string(dataset.count) + " values of " +
+                     std::to_string(element) + " bytes but stores only " + std::to_string(stored) +
+                     " bytes");
+  }
+}
+
 Dataset open_dataset(hid_t file, const std::string& name, const std::string& where,
                      const std::string& source) {
   if (name.empty() || H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) {
@@ -101,6 +121,7 @@ Dataset open_dataset(hid_t file, const std::string& name, const std::string& whe
     result.shape.push_back(static_cast<std::size_t>(extent));
     result.count *= static_cast<std::size_t>(extent);
   }
+  check_declared_size(result, where);
   return result;
 }
 

@@ -2,9 +2,12 @@
 
 #include <matio.h>
 
+#include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <utility>
@@ -20,6 +23,9 @@ struct VariableFree {
   void operator()(matvar_t* variable) const { Mat_VarFree(variable); }
 };
 using Variable = std::unique_ptr<matvar_t, VariableFree>;
+
+// Compressed (v7, v7.3) variables inflate; deflate cannot expand data by more than 1032:1.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
 
 // libmatio prints its errors to stderr; keep the last one for our own messages instead.
 thread_local std::string last_matio_message;
@@ -323,6 +329,73 @@ std::vector<std::string> to_strings(matvar_t* variable, const std::string& where
   return values;
 }
 
+// Bytes of one element of a v4 precision digit (double, single, int32, int16, uint16, uint8).
+constexpr std::uint64_t kV4ElementBytes[] = {8, 4, 4, 2, 2, 1};
+
+// Whether `header` (the first 128 bytes) is a v5 or v7.3 header: a version and an endian mark.
+bool has_v5_header(const std::array<std::uint8_t, 128>& header, std::size_t size) {
+  if (size < header.size()) return false;
+  const bool little = header[126] == 'I' && header[127] == 'M';
+  const bool big = header[126] == 'M' && header[127] == 'I';
+  const int version = little ? header[124] | header[125] << 8 : header[125] | header[124] << 8;
+  return (little || big) && (version == 0x0100 || version == 0x0200);
+}
+
+// A v4 file is a run of (20-byte header, name, data) records whose sizes libmatio allocates as
+// they come (a 700 MB name length is allocated and read). Each record is checked against the
+// file first; a header that does not decode, or points beyond the file, is an InputError.
+void check_v4_records(std::ifstream& file, std::uint64_t size, const std::string& where) {
+  std::uint64_t offset = 0;
+  while (offset < size) {
+    std::array<std::uint8_t, 20> bytes{};
+    file.seekg(static_cast<std::streamoff>(offset));
+    if (size - offset < bytes.size() || !file.read(reinterpret_cast<char*>(bytes.data()), 20)) {
+      throw InputError(where + ": a v4 variable header ends at byte " + std::to_string(offset));
+    }
+    const auto field = [&](std::size_t i, bool big_endian) {
+      std::uint32_t value = 0;
+      for (std::size_t b = 0; b < 4; ++b) {
+        value |= std::uint32_t{bytes[4 * i + b]} << (8 * (big_endian ? 3 - b : b));
+      }
+      return value;
+    };
+    // The type's thousands digit gives the byte order: 0 little endian, 1 big endian.
+    const bool big_endian = field(0, false) >= 1000;
+    const std::uint32_t type = field(0, big_endian);
+    const std::uint32_t precision = type / 10 % 10;
+    if (type / 1000 != (big_endian ? 1u : 0u) || type / 100 % 10 != 0 || precision > 5 ||
+        type % 10 > 2) {
+      throw InputError(where + ": not a MATLAB .mat file (no v5 header, and bytes " +
+                       std::to_string(offset) + "- are no v4 variable header)");
+    }
+    const std::uint64_t parts = field(3, big_endian) != 0 ? 2 : 1;
+    const std::uint64_t name = field(4, big_endian);
+    // 32-bit counts: their product fits in 64 bits before the element size and parts.
+    const std::uint64_t elements = std::uint64_t{field(1, big_endian)} * field(2, big_endian);
+    const std::uint64_t remaining = size - offset - bytes.size();
+    if (name == 0 || name > remaining ||
+        elements > (remaining - name) / kV4ElementBytes[precision] / parts) {
+      throw InputError(where + ": the v4 variable at byte " + std::to_string(offset) +
+                       " declares more than the file holds");
+    }
+    offset += bytes.size() + name + elements * kV4ElementBytes[precision] * parts;
+  }
+}
+
+// libmatio opens a file without a v5 header as v4; those headers are checked here first.
+void check_before_opening(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::uint64_t size = std::filesystem::file_size(path, error);
+  if (error) throw IoError("cannot read " + path.string() + ": " + error.message());
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw IoError("cannot open " + path.string());
+  std::array<std::uint8_t, 128> header{};
+  file.read(reinterpret_cast<char*>(header.data()), static_cast<std::streamsize>(header.size()));
+  file.clear();
+  if (has_v5_header(header, size)) return;
+  check_v4_records(file, size, path.string());
+}
+
 }  // namespace
 
 MatFile::MatFile(const std::filesystem::path& path) : path_(path) {
@@ -331,6 +404,7 @@ MatFile::MatFile(const std::filesystem::path& path) : path_(path) {
   if (!std::filesystem::is_regular_file(path_, status)) {
     throw IoError("cannot read " + path_.string() + ": not an existing file");
   }
+  check_before_opening(path_);
   last_matio_message.clear();
   mat_ = Mat_Open(path_.c_str(), MAT_ACC_RDONLY);
   if (mat_ == nullptr) {
@@ -369,9 +443,52 @@ std::vector<std::string> MatFile::variable_names() const {
 
 namespace {
 
+// Fewest bytes one element of the class takes in a file (a cell or struct field at least a tag).
+std::uint64_t stored_element_bytes(const matvar_t* info) {
+  switch (info->class_type) {
+    case MAT_C_DOUBLE:
+    case MAT_C_INT64:
+    case MAT_C_UINT64:
+    case MAT_C_CELL:
+      return 8;
+    case MAT_C_SINGLE:
+    case MAT_C_INT32:
+    case MAT_C_UINT32:
+      return 4;
+    case MAT_C_INT16:
+    case MAT_C_UINT16:
+      return 2;
+    case MAT_C_STRUCT:
+      return 8 * std::max<std::uint64_t>(1, Mat_VarGetNumberOfFields(const_cast<matvar_t*>(info)));
+    case MAT_C_SPARSE:
+      return 0;  // sparse dims say nothing of the stored size
+    default:
+      return 1;
+  }
+}
+
+// Refuses a variable whose declared size could not come from the file (even compressed)
+// before libmatio allocates its data.
+void check_declared_size(mat_t* mat, const std::filesystem::path& path, const std::string& name,
+                         const std::string& where) {
+  const Variable info(Mat_VarReadInfo(mat, name.c_str()));
+  if (!info) return;  // reported by the read that follows
+  const std::size_t count = element_count(shape_of(info.get()), where);
+  std::error_code error;
+  const std::uint64_t file_size = std::filesystem::file_size(path, error);
+  if (error) throw IoError("cannot read " + path.string() + ": " + error.message());
+  const std::uint64_t element = stored_element_bytes(info.get());
+  if (element != 0 && count > file_size * kMaxDeflateRatio / element) {
+    throw InputError(where + ": declares a " + shape_text(shape_of(info.get())) + " " +
+                     class_name(info->class_type) + ", more than the " + std::to_string(file_size) +
+                     "-byte file can hold");
+  }
+}
+
 Variable read_variable(mat_t* mat, const MatFile& file, const std::string& name,
                        const std::string& where) {
   last_matio_message.clear();
+  if (!name.empty()) check_declared_size(mat, file.path(), name, where);
   Variable variable(name.empty() ? nullptr : Mat_VarRead(mat, name.c_str()));
   if (variable) return variable;
   if (!file.has(name)) {

@@ -38,8 +38,9 @@ std::string archive_error_text(zip_t* archive) {
   return zip_error_strerror(zip_get_error(archive));
 }
 
+// Reads one member of an archive of `archive_size` bytes.
 std::vector<std::uint8_t> read_member(zip_t* archive, zip_uint64_t index,
-                                      const std::string& where) {
+                                      std::uint64_t archive_size, const std::string& where) {
   zip_stat_t stat;
   zip_stat_init(&stat);
   if (zip_stat_index(archive, index, 0, &stat) != 0) {
@@ -49,9 +50,11 @@ std::vector<std::uint8_t> read_member(zip_t* archive, zip_uint64_t index,
   if ((stat.valid & ZIP_STAT_SIZE) == 0 || (stat.valid & ZIP_STAT_COMP_SIZE) == 0) {
     throw InputError(where + ": the zip entry does not record its size");
   }
-  const bool plausible = stat.comp_method == ZIP_CM_STORE
-                             ? stat.size == stat.comp_size
-                             : stat.size / kMaxDeflateRatio <= stat.comp_size + 1;
+  // Sizes are checked against the archive before anything is allocated for the member.
+  const bool plausible =
+      stat.comp_size <= archive_size &&
+      (stat.comp_method == ZIP_CM_STORE ? stat.size == stat.comp_size
+                                        : stat.size / kMaxDeflateRatio <= stat.comp_size + 1);
   if (!plausible || stat.size > std::numeric_limits<std::size_t>::max()) {
     throw InputError(where + ": the zip entry claims " + std::to_string(stat.size) +
                      " bytes from " + std::to_string(stat.comp_size) + " compressed bytes");
@@ -116,6 +119,8 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::filesystem::pa
   if (!std::filesystem::is_regular_file(path, status)) {
     throw IoError("cannot read " + source + ": not an existing file");
   }
+  const std::uintmax_t archive_size = std::filesystem::file_size(path, status);
+  if (status) throw IoError("cannot read " + source + ": " + status.message());
   int error_code = 0;
   Archive archive(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error_code));
   if (!archive) {
@@ -136,7 +141,7 @@ std::vector<std::pair<std::string, NpyArray>> read_npz(const std::filesystem::pa
       throw InputError(where + ": expected only '<name>.npy' members in an .npz archive");
     }
     members.emplace_back(name.substr(0, name.size() - kSuffix.size()),
-                         parse_npy(read_member(archive.get(), index, where), where));
+                         parse_npy(read_member(archive.get(), index, archive_size, where), where));
   }
   return members;
 }

@@ -231,6 +231,13 @@ std::string quote(const std::string& text) {
 
 }  // namespace
 
+PyValue::PyValue() = default;
+PyValue::~PyValue() = default;
+PyValue::PyValue(const PyValue& other) = default;
+PyValue::PyValue(PyValue&& other) noexcept = default;
+PyValue& PyValue::operator=(const PyValue& other) = default;
+PyValue& PyValue::operator=(PyValue&& other) noexcept = default;
+
 const PyValue* PyValue::find(std::string_view key) const {
   for (const auto& [name, value] : fields) {
     if (name == key) return &value;

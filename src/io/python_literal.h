@@ -12,6 +12,15 @@ namespace brainalign::io::detail {
 
 struct PyValue {
   enum class Kind { kNone, kBool, kInt, kString, kTuple, kList, kDict };
+  // Defined out of line: clang cannot instantiate them here, where `fields` holds an incomplete
+  // PyValue inside std::pair.
+  PyValue();
+  ~PyValue();
+  PyValue(const PyValue& other);
+  PyValue(PyValue&& other) noexcept;
+  PyValue& operator=(const PyValue& other);
+  PyValue& operator=(PyValue&& other) noexcept;
+
   Kind kind = Kind::kNone;
   bool boolean = false;
   // Integers as text-checked unsigned magnitude and sign; shapes never need more than 64 bits.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -252,7 +254,8 @@ TEST(Rsa, RejectsMismatchedInputs) {
   EXPECT_THROW(rsa_noise_ceiling({Matrix::Zero(4, 4)}), InputError);
 }
 
-TEST(Rsa, EightSubjectsThirteenLayersAreFast) {
+// The planted latent structure ranks the layers: the least noisy layer wins most fold pairs.
+TEST(Rsa, EightSubjectsThirteenLayersPickThePlantedLayer) {
   std::mt19937 rng(8);
   const Matrix latent = gaussian(rng, kStimuli, 6);
   std::vector<Matrix> brains;
@@ -263,15 +266,12 @@ TEST(Rsa, EightSubjectsThirteenLayersAreFast) {
   for (int l = 0; l < 13; ++l) {
     layers.push_back(rdm(latent * gaussian(rng, 6, 200) + gaussian(rng, kStimuli, 200, 1.0 + l)));
   }
-  const std::vector<int> folds = published_folds();
-  const auto start = std::chrono::steady_clock::now();
-  const auto results = rsa_crossvalidated(brains, layers, folds);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "cross-validated RSA, 8 subjects x 13 layers: " << seconds * 1e3 << " ms\n";
-  EXPECT_EQ(results.size(), 8u);
-  // Generous against a busy machine; the benchmark measures it properly.
-  EXPECT_LT(seconds, 0.5);
+  const auto results = rsa_crossvalidated(brains, layers, published_folds());
+  ASSERT_EQ(results.size(), 8u);
+  for (const auto& r : results) {
+    const auto zeros = std::count(r.chosen_layers.begin(), r.chosen_layers.end(), 0);
+    EXPECT_GE(zeros, 8) << "the least noisy layer should win most of the 15 fold pairs";
+  }
 }
 
 }  // namespace

@@ -150,6 +150,19 @@ sio.savemat('vars.mat', {'M': np.eye(2), 'names': np.array(['a'], dtype=object),
 }
 
 // MATLAB v7.3 files are HDF5 files; libmatio writes one here for the reader to read back.
+TEST(Mat, ReadsVersion4Files) {
+  ScratchDir dir;
+  ASSERT_TRUE(run_python(dir.path(), R"(
+import scipy.io as sio
+sio.savemat('v4.mat', {'R': np.arange(6.0).reshape(2, 3), 'n': np.array([[7.0]])}, format='4')
+)"));
+  const MatFile file(dir / "v4.mat");
+  const NumericArray r = file.read_numeric("R");
+  EXPECT_EQ(r.shape, (std::vector<std::size_t>{2, 3}));
+  EXPECT_EQ(r.values, (std::vector<double>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(file.read_numeric("n").values, std::vector<double>{7});
+}
+
 TEST(Mat, ReadsVersion73Files) {
   ScratchDir dir;
   const auto path = dir / "v73.mat";

@@ -56,8 +56,11 @@ struct ScoreResult {
 ScoreResult score(const FeatureSet& features, const BrainDataset& dataset,
                   const ScoreOptions& options);
 
-// Writes summary.json, voxels.csv and (if any) detail.csv into `dir`, each atomically and
-// summary.json last, so a folder with a summary.json is complete.
+// Writes summary.json, voxels.csv and (if any) detail.csv into `dir`, each atomically: all are
+// flushed to disk before any is renamed into place (a failed write leaves an earlier result
+// whole), and summary.json is removed first and renamed last, so a folder with a summary.json
+// is complete. A detail.csv left by an earlier run without a new one is removed. Throws
+// IoError.
 void write_score_result(const std::filesystem::path& dir, const ScoreResult& result);
 
 // The published fold assignment (stimulus -> fold) for the dataset's stimuli, read from a

@@ -20,7 +20,12 @@ class AtomicFile {
   // Where to write the content before commit().
   const std::filesystem::path& temporary_path() const { return temporary_; }
   const std::filesystem::path& target_path() const { return target_; }
-  // Flushes the temporary file to disk and renames it to the target. Throws IoError.
+  // Creates the temporary file holding `bytes` and flushes it to disk; call it at most once.
+  // A full disk or a file-size limit surfaces here, before anything is renamed. Throws IoError.
+  void write(std::span<const std::uint8_t> bytes);
+  void write(std::string_view text);
+  // Flushes the temporary file to disk, renames it to the target and flushes the folder, so
+  // the new name survives a power loss. Throws IoError.
   void commit();
 
  private:

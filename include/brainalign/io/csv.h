@@ -25,10 +25,15 @@ struct CsvTable {
 // and line breaks allowed inside), LF or CRLF line ends, an optional UTF-8 byte order mark;
 // blank lines at the end are ignored. Throws IoError if the file cannot be read and
 // InputError (naming the file and line) for a malformed file or a row with the wrong number
-// of fields.
+// of fields, and for a file above 256 MiB (refused before it is read).
 CsvTable read_csv(const std::filesystem::path& path, bool has_header = true);
 // The same for text in memory; `source` names it in errors.
 CsvTable parse_csv(std::string_view text, const std::string& source, bool has_header = true);
+
+// The text write_csv writes. Throws InputError if a row's length differs from the header's (or
+// the first row's).
+std::string format_csv(const std::vector<std::string>& header,
+                       const std::vector<std::vector<std::string>>& rows);
 
 // Writes a CSV file atomically (temporary file, then rename), quoting fields that need it and
 // ending lines with LF. An empty header writes no header line. Throws InputError if a row's

@@ -1,0 +1,241 @@
+#include "entry_points.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "brainalign/data/brain_dataset.h"
+#include "brainalign/error.h"
+#include "brainalign/features/feature_set.h"
+#include "brainalign/io/csv.h"
+#include "brainalign/io/hdf5.h"
+#include "brainalign/io/json.h"
+#include "brainalign/io/mat.h"
+#include "brainalign/io/npy.h"
+#include "brainalign/io/npz.h"
+
+// libmatio and libhdf5 size malloc and calloc requests from what a file declares and handle a
+// NULL result; under ASan such a request must fail as it does in a release build instead of
+// aborting. Oversized operator new requests (brainalign's own) still abort.
+extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
+
+namespace brainalign::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private folder for the files that path-based readers need, removed at exit.
+class Scratch {
+ public:
+  Scratch() {
+    std::string pattern = (fs::temp_directory_path() / "brainalign-fuzz-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    root_ = pattern;
+  }
+  ~Scratch() {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  // An empty folder for one input.
+  fs::path fresh(const std::string& name) const {
+    const fs::path folder = root_ / name;
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    return folder;
+  }
+
+ private:
+  fs::path root_;
+};
+
+const Scratch& scratch() {
+  static const Scratch instance;
+  return instance;
+}
+
+std::string_view as_text(Input input) {
+  return {reinterpret_cast<const char*>(input.data()), input.size()};
+}
+
+void write_file(const fs::path& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::vector<std::string_view> split_parts(std::string_view text) {
+  std::vector<std::string_view> parts;
+  while (true) {
+    const std::size_t at = text.find(kPartSeparator);
+    parts.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return parts;
+    text.remove_prefix(at + kPartSeparator.size());
+  }
+}
+
+// Writes the parts as the named files, skipping empty parts and names beyond the parts.
+void write_parts(const fs::path& folder, std::string_view text,
+                 const std::vector<std::string>& names) {
+  const auto parts = split_parts(text);
+  for (std::size_t i = 0; i < parts.size() && i < names.size(); ++i) {
+    if (!parts[i].empty()) write_file(folder / names[i], parts[i]);
+  }
+}
+
+// Runs `read`; the readers' documented rejections end it quietly.
+template <class Read>
+void tolerate_rejection(Read&& read) {
+  try {
+    read();
+  } catch (const InputError&) {
+  } catch (const IoError&) {
+  }
+}
+
+void convert_npy(const io::NpyArray& array) {
+  tolerate_rejection([&] { (void)array.to_doubles(); });
+  tolerate_rejection([&] { (void)array.to_strings(); });
+  for (const io::NpyField& field : array.fields()) {
+    tolerate_rejection([&] { (void)array.field_doubles(field.name); });
+    tolerate_rejection([&] { (void)array.field_strings(field.name); });
+  }
+}
+
+}  // namespace
+
+void npy_entry(Input input) {
+  tolerate_rejection([&] { convert_npy(io::parse_npy(input, "input.npy")); });
+  const fs::path file = scratch().fresh("npy") / "input.npy";
+  write_file(file, as_text(input));
+  tolerate_rejection([&] { convert_npy(io::read_npy(file)); });
+}
+
+void npz_entry(Input input) {
+  const fs::path file = scratch().fresh("npz") / "input.npz";
+  write_file(file, as_text(input));
+  tolerate_rejection([&] {
+    for (const auto& member : io::read_npz(file)) convert_npy(member.second);
+  });
+}
+
+void csv_entry(Input input) {
+  for (const bool has_header : {true, false}) {
+    tolerate_rejection([&] {
+      const io::CsvTable table = io::parse_csv(as_text(input), "input.csv", has_header);
+      tolerate_rejection([&] { (void)table.column("stimulus"); });
+      for (const auto& row : table.rows) {
+        for (const auto& field : row) tolerate_rejection([&] { io::parse_double(field, "f"); });
+      }
+    });
+  }
+}
+
+void mat_entry(Input input) {
+  const fs::path file = scratch().fresh("mat") / "input.mat";
+  write_file(file, as_text(input));
+  tolerate_rejection([&] {
+    const io::MatFile mat(file);
+    for (const std::string& name : mat.variable_names()) {
+      tolerate_rejection([&] { (void)mat.has(name); });
+      tolerate_rejection([&] { (void)mat.read_numeric(name); });
+      tolerate_rejection([&] { (void)mat.read_strings(name); });
+      tolerate_rejection([&] { (void)mat.read_struct_field_numeric(name, "stim_names"); });
+      tolerate_rejection([&] { (void)mat.read_struct_field_strings(name, "stim_names"); });
+    }
+  });
+}
+
+void hdf5_entry(Input input) {
+  const fs::path file = scratch().fresh("hdf5") / "input.h5";
+  write_file(file, as_text(input));
+  tolerate_rejection([&] {
+    for (const std::string& name : io::hdf5_dataset_names(file)) {
+      tolerate_rejection([&] { (void)io::read_hdf5_numeric(file, name); });
+      tolerate_rejection([&] { (void)io::read_hdf5_strings(file, name); });
+    }
+  });
+}
+
+void json_entry(Input input) {
+  tolerate_rejection([&] { (void)io::parse_json(as_text(input), "input.json"); });
+}
+
+void feature_set_entry(Input input) {
+  if (input.empty()) return;
+  const int layout = input[0] % kFeatureSetLayouts;
+  const std::string_view rest = as_text(input.subspan(1));
+  const fs::path folder = scratch().fresh("feature_set");
+  fs::path path;
+  if (layout == 0) {
+    path = folder / "features.npz";
+    write_file(path, rest);
+  } else if (layout == 1) {
+    path = folder / "features.h5";
+    write_file(path, rest);
+  } else {
+    path = folder / "features";
+    fs::create_directories(path);
+    write_parts(path, rest, {"layers.txt", "stimuli.txt", "0.npy", "1.npy", "2.npy", "3.npy"});
+  }
+  tolerate_rejection([&] {
+    const FeatureSet features = load_feature_set(path);
+    std::vector<std::string> stimuli = features.stimuli;
+    if (stimuli.empty()) {
+      for (Eigen::Index i = 0; i < features.layers.front().values.rows(); ++i) {
+        stimuli.push_back("stim" + std::to_string(i));
+      }
+    }
+    (void)align_to_stimuli(features, stimuli);
+  });
+}
+
+void dataset_entry(Input input) {
+  if (input.empty()) return;
+  const int layout = input[0] % kDatasetLayouts;
+  const std::string_view rest = as_text(input.subspan(1));
+  const fs::path folder = scratch().fresh("dataset");
+  fs::path path;
+  if (layout == 0) {
+    path = folder / "components.mat";
+    write_file(path, rest);
+  } else if (layout == 1) {
+    path = folder / "generic";
+    fs::create_directories(path);
+    write_parts(path, rest, {"responses.npy", "voxels.csv", "stimuli.txt"});
+  } else {
+    path = folder / "release";
+    fs::create_directories(path);
+    write_parts(path, rest,
+                {"voxel_features_array.npy", "voxel_features_meta.npy", "neural_stim_meta.npy",
+                 "df_roi_meta.csv", "stim_info_v4.mat"});
+  }
+  tolerate_rejection([&] {
+    const BrainDataset dataset = load_dataset(path.string());
+    (void)dataset.mean_response();
+    (void)dataset.subjects();
+    (void)dataset.finite_targets();
+    tolerate_rejection([&] { (void)dataset.select_roi("Primary"); });
+  });
+}
+
+const std::vector<Target>& targets() {
+  static const std::vector<Target> all = {
+      {"npy", npy_entry},
+      {"npz", npz_entry},
+      {"csv", csv_entry},
+      {"mat", mat_entry},
+      {"hdf5", hdf5_entry},
+      {"json", json_entry},
+      {"feature_set", feature_set_entry},
+      {"dataset", dataset_entry},
+  };
+  return all;
+}
+
+}  // namespace brainalign::fuzz

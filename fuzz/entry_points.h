@@ -1,0 +1,50 @@
+// What each fuzz target feeds its input to: the readers and loaders, reached as a user's file
+// reaches them. The libFuzzer targets and the corpus replay test share these, so a machine
+// without libFuzzer still runs every seed and regression input through the same code.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brainalign::fuzz {
+
+using Input = std::span<const std::uint8_t>;
+
+// Each returns normally when the code under test accepts the input or rejects it with an
+// InputError or IoError. Anything else escaping (another exception, a crash, a sanitizer
+// report) is a bug.
+void npy_entry(Input input);
+void npz_entry(Input input);
+void csv_entry(Input input);
+void mat_entry(Input input);
+void hdf5_entry(Input input);
+void json_entry(Input input);
+// The first byte picks the layout (see kFeatureSetLayouts); the rest is one file or, for a
+// folder, parts joined by kPartSeparator.
+void feature_set_entry(Input input);
+// The first byte picks the layout (see kDatasetLayouts); the rest as for feature sets.
+void dataset_entry(Input input);
+
+// Joins the files of a multi-file input (a folder layout).
+inline constexpr std::string_view kPartSeparator = "\n--brainalign-part--\n";
+
+// Feature-set layouts by first byte (modulo their number): .npz, .h5, folder of
+// [layers.txt, stimuli.txt, 0.npy, 1.npy, ...] (an empty part writes no file).
+inline constexpr int kFeatureSetLayouts = 3;
+// Dataset layouts by first byte: components.mat; generic [responses.npy, voxels.csv,
+// stimuli.txt]; 2023 release [voxel_features_array.npy, voxel_features_meta.npy,
+// neural_stim_meta.npy, df_roi_meta.csv, stim_info_v4.mat].
+inline constexpr int kDatasetLayouts = 3;
+
+struct Target {
+  const char* name;
+  void (*entry)(Input);
+};
+
+// Every target, by the name of its corpus folder and fuzzer (fuzz_<name>).
+const std::vector<Target>& targets();
+
+}  // namespace brainalign::fuzz

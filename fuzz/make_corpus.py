@@ -1,0 +1,287 @@
+#!/usr/bin/python3
+"""Writes the fuzz targets' seed corpus: OUT/<target>/<seed>, one folder per fuzz target.
+
+Seeds come from the shared data (the real components.mat, the fold and split CSVs, the golden
+.npy and .json files) and from small files written here with numpy, scipy and h5py, covering
+the layouts and dtypes the readers accept. Nothing here is committed: the corpus is rebuilt
+into the build folder whenever the tests or scripts/fuzz.sh run.
+
+Usage: make_corpus.py --shared ../shared --out build/fuzz-corpus
+"""
+import argparse
+import io
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import scipy.io
+
+# Must match fuzz/entry_points.h.
+PART = b"\n--brainalign-part--\n"
+FEATURES_NPZ, FEATURES_H5, FEATURES_FOLDER = b"\x00", b"\x01", b"\x02"
+DATASET_MAT, DATASET_GENERIC, DATASET_RELEASE = b"\x00", b"\x01", b"\x02"
+# Larger shared files slow every mutation down without reaching new code.
+MAX_SHARED_SEED = 64 * 1024
+
+STIMULI = ["stim1_alarm_clock", "stim2_baby_crying", "stim3_bird_song", "stim4_cat",
+           "stim5_dog_barking", "stim6_engine"]
+
+
+def npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def npy_version(array, version):
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, version=version, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def npz(compressed=False, **arrays):
+    buffer = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def mat(variables, **options):
+    buffer = io.BytesIO()
+    scipy.io.savemat(buffer, variables, **options)
+    return buffer.getvalue()
+
+
+def h5(fill, **options):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "seed.h5"
+        with h5py.File(path, "w", **options) as f:
+            fill(f)
+        return path.read_bytes()
+
+
+def mat73(variables):
+    """A MATLAB v7.3 file: HDF5 with the 512-byte MAT header in its user block."""
+    def fill(f):
+        for name, value in variables.items():
+            d = f.create_dataset(name, data=value.T)
+            d.attrs["MATLAB_class"] = np.bytes_("double")
+    data = bytearray(h5(fill, userblock_size=512))
+    header = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created by: brainalign fuzz corpus HDF5"
+    data[:116] = header.ljust(116, b" ")
+    data[116:128] = b"\x00" * 8 + b"\x00\x00\x00\x00"
+    data[124:128] = b"\x00\x02IM"
+    return bytes(data)
+
+
+def cells(strings, column=True):
+    array = np.empty((len(strings), 1) if column else (1, len(strings)), dtype=object)
+    for i, s in enumerate(strings):
+        array.flat[i] = s
+    return array
+
+
+def layers(rng, rows=len(STIMULI)):
+    return {"conv": rng.standard_normal((rows, 4)).astype(np.float32),
+            "block1": rng.standard_normal((rows, 3))}
+
+
+def npy_seeds(shared, rng):
+    seeds = {
+        "f8_2d": npy(rng.standard_normal((3, 4))),
+        "f4_fortran": npy(np.asfortranarray(rng.standard_normal((3, 2)).astype(np.float32))),
+        "f2": npy(np.arange(5, dtype=np.float16)),
+        "f8_big_endian": npy(np.arange(4, dtype=">f8")),
+        "i8": npy(np.arange(-3, 3, dtype=np.int64)),
+        "i2_3d": npy(np.arange(24, dtype=np.int16).reshape(2, 3, 4)),
+        "u1": npy(np.arange(7, dtype=np.uint8)),
+        "bool": npy(np.array([True, False, True])),
+        "scalar": npy(np.float64(2.5)),
+        "empty": npy(np.zeros((0, 3))),
+        "unicode": npy(np.array(STIMULI)),
+        "unicode_big_endian": npy(np.array(["ä", "ok"], dtype=">U2")),
+        "bytes": npy(np.array([b"lh", b"rh"])),
+        "version2": npy_version(np.arange(3.0), (2, 0)),
+        "version3": npy_version(np.array(["é"]), (3, 0)),
+        "structured_meta": npy(np.array(
+            [(10, 0, 3, b"lh"), (11, 1, 2, b"rh")],
+            dtype=[("voxel_id", "<i8"), ("subj_idx", "<i4"), ("n_reps", "<f8"), ("hemi", "S2")])),
+        "structured_nested": npy(np.zeros(2, dtype=[("a", "<f4", (2,)),
+                                                    ("b", [("c", "<i2"), ("d", "U3")])])),
+        "structured_aligned": npy(np.zeros(2, dtype=np.dtype([("x", "u1"), ("y", "<f8")],
+                                                             align=True))),
+    }
+    for path in sorted(shared.glob("golden/**/*.npy")):
+        if path.stat().st_size <= MAX_SHARED_SEED:
+            seeds["golden_" + "_".join(path.relative_to(shared / "golden").parts)] = \
+                path.read_bytes()
+    return seeds
+
+
+def npz_seeds(rng):
+    named = dict(layers(rng), __stimuli__=np.array([s + ".wav" for s in STIMULI]))
+    return {
+        "stored": npz(**named),
+        "deflated": npz(compressed=True, **named),
+        "no_names": npz(a=np.arange(6.0).reshape(3, 2)),
+        "empty": npz(),
+        "mixed_dtypes": npz(i=np.arange(3), s=np.array([b"x"]), u=np.array(["y"]),
+                            m=np.zeros(2, dtype=[("f", "<f8")])),
+    }
+
+
+def csv_seeds(shared):
+    seeds = {path.stem: path.read_bytes()
+             for path in sorted((shared / "data" / "natsound165").glob("*.csv"))}
+    seeds.update({
+        "quoted": b'stimulus,fold\n"stim1_a, with comma",0\n"say ""hi""",1\n"multi\nline",2\n',
+        "crlf_bom": b"\xef\xbb\xbfvoxel_id,subject,roi\r\n1,0,Primary\r\n2,0,\r\n\r\n",
+        "numbers": b"stimulus,value\na, +1.5\nb,-inf\nc,nan\nd,1e308\ne,1e400\n",
+        "roi_meta": b"voxel_id,subj_idx,roi_label_general\n10,1.0,Primary\n11,2.0,nan\n",
+    })
+    return seeds
+
+
+def components_variables(count):
+    rng = np.random.default_rng(1)
+    return {"R": rng.standard_normal((count, 6)),
+            "stim_names": cells([s + ".wav" for s in (STIMULI * 30)[:count]], column=False),
+            "component_names": cells(["pitch", "speech", "music", "low_freq", "high_freq",
+                                      "broad"])}
+
+
+def mat_seeds(shared, rng):
+    components = shared / "data" / "natsound165" / "components.mat"
+    return {
+        "components_real": components.read_bytes(),
+        "components_small": mat(components_variables(len(STIMULI))),
+        "components_compressed": mat(components_variables(len(STIMULI)), do_compression=True),
+        "v4": mat({"R": rng.standard_normal((3, 2))}, format="4"),
+        "char_matrix": mat({"names": np.array(["abc", "de "])}),
+        "integers": mat({"i": np.arange(6, dtype=np.int32).reshape(2, 3),
+                         "u": np.arange(3, dtype=np.uint16), "b": np.array([True, False])}),
+        "complex": mat({"z": np.array([1 + 2j, 3j])}),
+        "struct": mat({"stim_info": {"stim_names": cells(STIMULI), "n": 6.0}}),
+        "unicode_cells": mat({"names": cells(["ä", "日本", ""])}),
+        "empty": mat({"e": np.zeros((0, 3)), "c": np.empty((0, 0), dtype=object)}),
+        "v73": mat73({"R": rng.standard_normal((3, 2))}),
+    }
+
+
+def hdf5_activations(rng, names=True):
+    def fill(f):
+        for name, values in layers(rng).items():
+            f.create_dataset(name, data=values)
+        f.create_dataset("layer_list", data=np.array([b"conv", b"block1"]))
+        if names:
+            f.create_dataset("__stimuli__", data=STIMULI, dtype=h5py.string_dtype())
+    return h5(fill)
+
+
+def hdf5_seeds(rng):
+    def compressed(f):
+        f.create_dataset("x", data=rng.standard_normal((6, 5)), chunks=(2, 5),
+                         compression="gzip", shuffle=True)
+        f.create_dataset("fixed", data=np.array([b"a  ", b"bc "], dtype="S3"))
+        f.create_group("g").create_dataset("inner", data=np.arange(3))
+
+    def odd_types(f):
+        f.create_dataset("i1", data=np.arange(4, dtype=np.int8))
+        f.create_dataset("u8_big", data=np.arange(3, dtype=">u8"))
+        f.create_dataset("scalar", data=1.5)
+        f.create_dataset("empty", shape=(0, 4), dtype="f8")
+        f.create_dataset("compound", data=np.zeros(2, dtype=[("a", "<f8"), ("b", "<i4")]))
+        f.create_dataset("utf8", data=["ä", "ok"], dtype=h5py.string_dtype("utf-8"))
+        f.create_dataset("unwritten", shape=(5,), dtype="f4")
+
+    return {"activations": hdf5_activations(rng), "compressed": h5(compressed),
+            "odd_types": h5(odd_types)}
+
+
+def json_seeds(shared):
+    seeds = {}
+    for path in sorted(shared.glob("golden/**/*.json")):
+        if path.stat().st_size <= MAX_SHARED_SEED:
+            seeds["golden_" + "_".join(path.relative_to(shared / "golden").parts)] = \
+                path.read_bytes()
+    summary = {"protocol": "pepino2025", "analysis": "voxelwise", "dataset": "synthetic",
+               "layers": ["layer0", "layer1"], "value": 0.5, "sem": None,
+               "per_subject": {"0": 0.25, "1": 0.75}, "n_voxels_used": 10, "seconds": 1e-3}
+    seeds["summary"] = json.dumps(summary, indent=2).encode()
+    seeds["escapes"] = b'{"a": "\\u00e9\\ud83d\\ude00\\n", "b": [1, -0.0, 1e-310, 123456789012345678901]}'
+    return seeds
+
+
+def join(*parts):
+    return PART.join(parts)
+
+
+def feature_set_seeds(rng):
+    conv, block = layers(rng).values()
+    return {
+        "npz": FEATURES_NPZ + npz(conv=conv, block1=block, __stimuli__=np.array(STIMULI)),
+        "npz_unnamed": FEATURES_NPZ + npz(conv=conv),
+        "h5": FEATURES_H5 + hdf5_activations(rng),
+        "h5_unnamed": FEATURES_H5 + hdf5_activations(rng, names=False),
+        "folder": FEATURES_FOLDER + join(b"0\n1\n", "\n".join(STIMULI).encode(), npy(conv),
+                                         npy(block)),
+        "folder_sorted": FEATURES_FOLDER + join(b"", b"", npy(conv)),
+    }
+
+
+def dataset_seeds(shared, rng):
+    responses = rng.standard_normal((len(STIMULI), 4, 2))
+    responses[0, 3, 1] = np.nan
+    voxels = b"voxel_id,subject,roi\n1,0,Primary\n2,0,Lateral\n3,1,Primary\n4,1,\n"
+    meta = np.array([(10, 1, 3), (11, 1, 2), (12, 2, 3), (13, 2, 3)],
+                    dtype=[("voxel_id", "<i8"), ("subj_idx", "<i8"), ("n_reps", "<i8")])
+    stim_meta = np.array([(s + ".wav",) for s in STIMULI], dtype=[("fname", "U40")])
+    roi = b"voxel_id,subj_idx,roi_label_general\n10,1,Primary\n11,1,nan\n12,2,Anterior\n13,2,x\n"
+    b2021_stimuli = mat({"stim_info": {"stim_names": cells(STIMULI)}})
+    real = shared / "data" / "natsound165" / "components.mat"
+    return {
+        "components_real": DATASET_MAT + real.read_bytes(),
+        "components_small": DATASET_MAT + mat(components_variables(len(STIMULI))),
+        "generic": DATASET_GENERIC + join(npy(responses), voxels, "\n".join(STIMULI).encode()),
+        "generic_2d": DATASET_GENERIC + join(npy(responses[:, :, 0]), voxels,
+                                             "\r\n".join(STIMULI).encode()),
+        "release_nh2015": DATASET_RELEASE + join(npy(rng.standard_normal((6, 4, 3))), npy(meta),
+                                                 npy(stim_meta), roi),
+        "release_ids": DATASET_RELEASE + join(npy(rng.standard_normal((6, 4))),
+                                              npy(np.arange(4.0)), npy(np.array(STIMULI))),
+        "release_b2021": DATASET_RELEASE + join(npy(rng.standard_normal((6, 4, 2))), npy(meta),
+                                                b"", roi, b2021_stimuli),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, required=True, help="the shared data folder")
+    parser.add_argument("--out", type=Path, required=True, help="corpus folder to (re)write")
+    args = parser.parse_args()
+    shared = args.shared.resolve()
+    rng = np.random.default_rng(0)
+    corpus = {
+        "npy": npy_seeds(shared, rng),
+        "npz": npz_seeds(rng),
+        "csv": csv_seeds(shared),
+        "mat": mat_seeds(shared, rng),
+        "hdf5": hdf5_seeds(rng),
+        "json": json_seeds(shared),
+        "feature_set": feature_set_seeds(rng),
+        "dataset": dataset_seeds(shared, rng),
+    }
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    for target, seeds in corpus.items():
+        folder = args.out / target
+        folder.mkdir(parents=True)
+        for name, data in seeds.items():
+            (folder / name).write_bytes(data.encode() if isinstance(data, str) else data)
+    print(f"wrote {sum(map(len, corpus.values()))} seeds for {len(corpus)} targets to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) into build-fuzz/ and runs each in turn.
+# Usage: scripts/fuzz.sh [seconds-per-target]     (default 60)
+#   FUZZ_TARGETS="npy csv" scripts/fuzz.sh 30       runs only those targets
+# Inputs found along the way accumulate in build-fuzz/fuzz-work/<target> and are reused by the
+# next run; a crash, leak, hang or sanitizer report is saved in build-fuzz/fuzz-artifacts/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-60}
+build="$root/build-fuzz"
+shared="${BRAINALIGN_SHARED_DIR:-$root/../shared}"
+targets=(${FUZZ_TARGETS:-npy npz csv mat hdf5 json feature_set dataset})
+
+"$root/scripts/setup.sh" --no-build
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DBRAINALIGN_FUZZ=ON \
+  -DBRAINALIGN_BUILD_TESTS=OFF -DBRAINALIGN_BUILD_BENCH=OFF \
+  -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+cmake --build "$build" -j2 --target fuzz_targets
+/usr/bin/python3 "$root/fuzz/make_corpus.py" --shared "$shared" --out "$build/fuzz-corpus"
+
+failed=()
+for target in "${targets[@]}"; do
+  work="$build/fuzz-work/$target"
+  artifacts="$build/fuzz-artifacts/$target"
+  mkdir -p "$work" "$artifacts"
+  echo "== fuzz_$target for ${seconds}s"
+  # -max_len: the real components.mat (0.5 MB) would otherwise slow every mutation down.
+  # -timeout=60: under ASan, libmatio's and libhdf5's large allocations for corrupt headers
+  # take seconds (0.2 s without ASan); a real hang still shows.
+  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
+      -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$build/fuzz-corpus/$target" \
+      2>"$build/fuzz-$target.log"; then
+    failed+=("$target")
+    tail -n 40 "$build/fuzz-$target.log"
+  fi
+  grep -E "^stat::number_of_executed_units|^Done" "$build/fuzz-$target.log" || true
+done
+
+if ((${#failed[@]})); then
+  echo "fuzz: findings in: ${failed[*]}"
+  for target in "${failed[@]}"; do
+    for artifact in "$build/fuzz-artifacts/$target"/*; do
+      echo "  reproduce: $build/fuzz/fuzz_$target $artifact"
+    done
+  done
+  echo "Fix the library, then keep the input as a regression: copy it (small) to"
+  echo "tests/io/regressions/<target>/<what-it-was>; the corpus replay test replays it."
+  exit 1
+fi
+echo "fuzz: ${#targets[@]} targets, ${seconds}s each, no findings"
