@@ -21,7 +21,20 @@ Checkpoint::Checkpoint(const std::filesystem::path& safetensors, const ModelConf
                        c10::Device device)
     : file_(safetensors), config_(config), device_(device) {}
 
-at::Tensor Checkpoint::get(const std::string& name, const std::vector<std::int64_t>& shape) const {
+void Checkpoint::use_prefix_of(const std::string& probe,
+                               const std::vector<std::string>& prefixes) {
+  prefix_.clear();
+  for (const auto& prefix : prefixes) {
+    if (file_.contains(prefix + probe)) {
+      prefix_ = prefix;
+      return;
+    }
+  }
+}
+
+at::Tensor Checkpoint::get(const std::string& short_name,
+                           const std::vector<std::int64_t>& shape) const {
+  const std::string name = prefix_ + short_name;
   if (!file_.contains(name)) {
     throw InputError(file_.path().string() + ": tensor '" + name + "' is missing (" +
                      config_.source() + " implies shape " + shape_text(shape) + ")");

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "brainalign/error.h"
+#include "brainalign/dsp/speech2text_fbank.h"
+#include "brainalign/neural/ast.h"
 #include "brainalign/neural/audio_model.h"
+#include "brainalign/neural/speech2text.h"
 #include "brainalign/neural/whisper.h"
 #include "golden.h"
 
@@ -46,6 +49,62 @@ TEST(WhisperEncoderTest, WaveformPathMatchesTheGoldenFrontEndAndOutputs) {
 TEST(WhisperEncoderTest, RejectsTooManyFrames) {
   const WhisperEncoder model = WhisperEncoder::load(golden_dir("whisper_encoder_like"));
   EXPECT_THROW(model.forward(at::zeros({1, 80, 101})), InputError);
+}
+
+TEST(AstModelTest, MatchesEveryHiddenStateFromFeatures) {
+  const AstModel model = AstModel::load(golden_dir("ast_like"));
+  const at::Tensor features = read_golden(golden_dir("ast_like") / "input.input_values.npy");
+  expect_hidden_states("ast_like", model.forward(features));
+}
+
+TEST(AstModelTest, WaveformPathFollowsTheGoldenOutputs) {
+  const auto model = load_audio_model(golden_dir("ast_like"));
+  const at::Tensor waveform =
+      read_golden(golden_dir("frontends") / "ast_fbank_input.npy").reshape({-1});
+  const std::vector<at::Tensor> layers = model->forward_waveform(waveform);
+  ASSERT_EQ(layers.size(), 4u);
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const at::Tensor expected = read_golden(golden_dir("ast_like") / testing::hidden_state_file(i));
+    EXPECT_LT(relative_error(layers[i], expected[0]), testing::kTolerance) << i;
+  }
+}
+
+TEST(AstModelTest, RejectsFeaturesOfAnotherLength) {
+  const AstModel model = AstModel::load(golden_dir("ast_like"));
+  EXPECT_THROW(model.forward(at::zeros({1, 99, 128})), InputError);
+}
+
+TEST(Speech2TextEncoderTest, MatchesEveryHiddenStateFromFeatures) {
+  const Speech2TextEncoder model = Speech2TextEncoder::load(golden_dir("s2t_encoder_like"));
+  const at::Tensor features =
+      read_golden(golden_dir("s2t_encoder_like") / "input.input_features.npy");
+  expect_hidden_states("s2t_encoder_like", model.forward(features));
+}
+
+TEST(Speech2TextEncoderTest, FrontEndMatchesTheFeatureExtractor) {
+  const at::Tensor waveform =
+      read_golden(golden_dir("s2t_encoder_like") / "input.waveform.npy").reshape({-1});
+  const Speech2TextEncoder model = Speech2TextEncoder::load(golden_dir("s2t_encoder_like"));
+  const at::Tensor features = model.features(waveform);
+  const at::Tensor expected =
+      read_golden(golden_dir("s2t_encoder_like") / "input.input_features.npy");
+  ASSERT_EQ(features.sizes(), expected.sizes());
+  const double error = (features - expected).abs().max().item<double>();
+  std::printf("  s2t features: max abs error %.2e\n", error);
+  EXPECT_LT(error, 1e-3);
+}
+
+TEST(Speech2TextEncoderTest, WaveformPathFollowsTheGoldenOutputs) {
+  const auto model = load_audio_model(golden_dir("s2t_encoder_like"));
+  const at::Tensor waveform =
+      read_golden(golden_dir("s2t_encoder_like") / "input.waveform.npy").reshape({-1});
+  const std::vector<at::Tensor> layers = model->forward_waveform(waveform);
+  ASSERT_EQ(layers.size(), 4u);
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const at::Tensor expected =
+        read_golden(golden_dir("s2t_encoder_like") / testing::hidden_state_file(i));
+    EXPECT_LT(relative_error(layers[i], expected[0]), testing::kTolerance) << i;
+  }
 }
 
 }  // namespace

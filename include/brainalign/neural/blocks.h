@@ -32,10 +32,16 @@ class Checkpoint {
   Checkpoint(const std::filesystem::path& safetensors, const ModelConfig& config,
              c10::Device device);
 
+  // Checkpoints of models with a head keep the base model under a prefix ("wav2vec2.",
+  // "model.", "audio_spectrogram_transformer."): the first of `prefixes` under which `probe`
+  // exists is put before every name from then on (none when no prefix matches).
+  void use_prefix_of(const std::string& probe, const std::vector<std::string>& prefixes);
+  const std::string& prefix() const { return prefix_; }
+
   // Throws InputError naming the file, the tensor and the config when the tensor is missing
   // or its shape differs from `shape`.
   at::Tensor get(const std::string& name, const std::vector<std::int64_t>& shape) const;
-  bool contains(const std::string& name) const { return file_.contains(name); }
+  bool contains(const std::string& name) const { return file_.contains(prefix_ + name); }
   const SafetensorsFile& file() const { return file_; }
   const ModelConfig& config() const { return config_; }
   c10::Device device() const { return device_; }
@@ -44,6 +50,7 @@ class Checkpoint {
   SafetensorsFile file_;
   ModelConfig config_;
   c10::Device device_;
+  std::string prefix_;
 };
 
 // Activation functions by their transformers names ("gelu", "relu", "gelu_new", ...).
