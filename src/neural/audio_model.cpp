@@ -1,7 +1,10 @@
 #include "brainalign/neural/audio_model.h"
 
 #include "brainalign/error.h"
+#include "brainalign/neural/ast.h"
 #include "brainalign/neural/config.h"
+#include "brainalign/neural/encodec.h"
+#include "brainalign/neural/speech2text.h"
 #include "brainalign/neural/wav2vec2.h"
 #include "brainalign/neural/whisper.h"
 
@@ -16,6 +19,15 @@ std::unique_ptr<AudioModel> load_audio_model(const std::filesystem::path& folder
   }
   if (type == "whisper") {
     return std::make_unique<WhisperEncoder>(WhisperEncoder::load(folder, options));
+  }
+  if (type == "audio-spectrogram-transformer") {
+    return std::make_unique<AstModel>(AstModel::load(folder, options));
+  }
+  if (type == "speech_to_text") {
+    return std::make_unique<Speech2TextEncoder>(Speech2TextEncoder::load(folder, options));
+  }
+  if (type == "encodec") {
+    return std::make_unique<EncodecEncoder>(EncodecEncoder::load(folder, options));
   }
   throw InputError(config.error("model_type", "is '" + type + "', which has no native port"));
 }
