@@ -30,9 +30,7 @@ std::int64_t AstConfig::frequency_patches() const {
   return (num_mel_bins - patch_size) / frequency_stride + 1;
 }
 
-std::int64_t AstConfig::time_patches() const {
-  return (max_length - patch_size) / time_stride + 1;
-}
+std::int64_t AstConfig::time_patches() const { return (max_length - patch_size) / time_stride + 1; }
 
 AstConfig AstConfig::from(const ModelConfig& config) {
   const std::string type = config.string("model_type");
@@ -44,8 +42,8 @@ AstConfig AstConfig::from(const ModelConfig& config) {
   c.num_hidden_layers = config.integer("num_hidden_layers");
   c.num_attention_heads = config.integer("num_attention_heads");
   c.intermediate_size = config.integer("intermediate_size");
-  c.hidden_act = config.has("hidden_act") ? activation_from_config(config, "hidden_act")
-                                          : Activation::kGelu;
+  c.hidden_act =
+      config.has("hidden_act") ? activation_from_config(config, "hidden_act") : Activation::kGelu;
   c.layer_norm_eps = config.number("layer_norm_eps", 1e-12);
   c.patch_size = config.integer("patch_size", 16);
   c.frequency_stride = config.integer("frequency_stride", 10);
@@ -81,14 +79,14 @@ AstModel::AstModel(const AstConfig& config, const Checkpoint& checkpoint)
     const std::string attention = prefix + ".attention.attention";
     VitLayer layer;
     layer.before = LayerNorm::load(checkpoint, prefix + ".layernorm_before", hidden, eps);
-    layer.attention = SelfAttention::load(
-        checkpoint,
-        {attention + ".query", attention + ".key", attention + ".value",
-         prefix + ".attention.output.dense"},
-        hidden, config_.num_attention_heads);
+    layer.attention =
+        SelfAttention::load(checkpoint,
+                            {attention + ".query", attention + ".key", attention + ".value",
+                             prefix + ".attention.output.dense"},
+                            hidden, config_.num_attention_heads);
     layer.after = LayerNorm::load(checkpoint, prefix + ".layernorm_after", hidden, eps);
-    layer.intermediate = Linear::load(checkpoint, prefix + ".intermediate.dense", hidden,
-                                      config_.intermediate_size);
+    layer.intermediate =
+        Linear::load(checkpoint, prefix + ".intermediate.dense", hidden, config_.intermediate_size);
     layer.output =
         Linear::load(checkpoint, prefix + ".output.dense", config_.intermediate_size, hidden);
     w->layers.push_back(std::move(layer));
@@ -111,19 +109,17 @@ AstModel::Outputs AstModel::run(const at::Tensor& features) const {
   const Weights& w = *weights_;
   if (features.dim() != 3 || features.size(1) != config_.max_length ||
       features.size(2) != config_.num_mel_bins) {
-    throw InputError("ASTModel: the features must be (batch, " +
-                     std::to_string(config_.max_length) + ", " +
-                     std::to_string(config_.num_mel_bins) + "), got " +
-                     shape_text(features.sizes()));
+    throw InputError(
+        "ASTModel: the features must be (batch, " + std::to_string(config_.max_length) + ", " +
+        std::to_string(config_.num_mel_bins) + "), got " + shape_text(features.sizes()));
   }
   const std::int64_t batch = features.size(0);
   // (batch, frames, bins) -> (batch, 1, bins, frames): patches frequency-major.
   const at::Tensor image = features.to(device_, at::kFloat).unsqueeze(1).transpose(2, 3);
-  const at::Tensor patches =
-      at::conv2d(image, w.patch_weight, w.patch_bias,
-                 {config_.frequency_stride, config_.time_stride})
-          .flatten(2)
-          .transpose(1, 2);
+  const at::Tensor patches = at::conv2d(image, w.patch_weight, w.patch_bias,
+                                        {config_.frequency_stride, config_.time_stride})
+                                 .flatten(2)
+                                 .transpose(1, 2);
   at::Tensor x = at::cat({w.cls_token.expand({batch, -1, -1}),
                           w.distillation_token.expand({batch, -1, -1}), patches},
                          1) +
@@ -149,8 +145,7 @@ at::Tensor AstModel::features(const at::Tensor& waveform) const {
   params.max_length = static_cast<int>(config_.max_length);
   const at::Tensor samples = waveform.to(at::kCPU, at::kDouble).contiguous().reshape({-1});
   const double* data = samples.data_ptr<double>();
-  const Matrix fbank =
-      dsp::ast_features(std::vector<double>(data, data + samples.numel()), params);
+  const Matrix fbank = dsp::ast_features(std::vector<double>(data, data + samples.numel()), params);
   return at::from_blob(const_cast<double*>(fbank.data()), {1, fbank.rows(), fbank.cols()},
                        at::kDouble)
       .to(at::kFloat);
@@ -166,7 +161,8 @@ std::vector<std::string> AstModel::hidden_state_names() const {
 
 std::vector<at::Tensor> AstModel::forward_waveform(const at::Tensor& waveform) const {
   std::vector<at::Tensor> layers;
-  for (const auto& state : forward(features(waveform))) layers.push_back(state[0].contiguous().cpu());
+  for (const auto& state : forward(features(waveform)))
+    layers.push_back(state[0].contiguous().cpu());
   return layers;
 }
 

@@ -21,8 +21,7 @@ Checkpoint::Checkpoint(const std::filesystem::path& safetensors, const ModelConf
                        c10::Device device)
     : file_(safetensors), config_(config), device_(device) {}
 
-void Checkpoint::use_prefix_of(const std::string& probe,
-                               const std::vector<std::string>& prefixes) {
+void Checkpoint::use_prefix_of(const std::string& probe, const std::vector<std::string>& prefixes) {
   prefix_.clear();
   for (const auto& prefix : prefixes) {
     if (file_.contains(prefix + probe)) {
@@ -86,8 +85,8 @@ Linear Linear::load(const Checkpoint& checkpoint, const std::string& prefix, std
 
 at::Tensor Linear::operator()(const at::Tensor& x) const { return at::linear(x, weight, bias); }
 
-LayerNorm LayerNorm::load(const Checkpoint& checkpoint, const std::string& prefix,
-                          std::int64_t dim, double eps) {
+LayerNorm LayerNorm::load(const Checkpoint& checkpoint, const std::string& prefix, std::int64_t dim,
+                          double eps) {
   LayerNorm norm = plain(dim, eps);
   norm.weight = checkpoint.get(prefix + ".weight", {dim});
   norm.bias = checkpoint.get(prefix + ".bias", {dim});
@@ -144,11 +143,10 @@ PreNormEncoderLayer PreNormEncoderLayer::load(const Checkpoint& checkpoint,
                                               const std::string& prefix, const Shape& shape) {
   PreNormEncoderLayer layer;
   const std::string attention = prefix + ".self_attn";
-  layer.attention_ = SelfAttention::load(
-      checkpoint,
-      {attention + ".q_proj", attention + ".k_proj", attention + ".v_proj",
-       attention + ".out_proj"},
-      shape.dim, shape.heads, shape.key_bias);
+  layer.attention_ = SelfAttention::load(checkpoint,
+                                         {attention + ".q_proj", attention + ".k_proj",
+                                          attention + ".v_proj", attention + ".out_proj"},
+                                         shape.dim, shape.heads, shape.key_bias);
   layer.attention_norm_ =
       LayerNorm::load(checkpoint, prefix + ".self_attn_layer_norm", shape.dim, shape.eps);
   layer.fc1_ = Linear::load(checkpoint, prefix + ".fc1", shape.dim, shape.ffn_dim);

@@ -19,8 +19,7 @@ struct PaddedConv {
 
   static PaddedConv load(const Checkpoint& checkpoint, const EncodecEncoderConfig& config,
                          const std::string& prefix, std::int64_t in, std::int64_t out,
-                         std::int64_t kernel, std::int64_t stride = 1,
-                         std::int64_t dilation = 1) {
+                         std::int64_t kernel, std::int64_t stride = 1, std::int64_t dilation = 1) {
     PaddedConv conv;
     const std::vector<std::int64_t> shape = {out, in, kernel};
     if (config.time_group_norm) {
@@ -43,8 +42,8 @@ struct PaddedConv {
     // Extra right padding so that the last window is complete.
     const std::int64_t frames =
         (length - kernel + padding_total + stride - 1) / stride + 1;  // ceil, as a count
-    const std::int64_t extra = std::max<std::int64_t>(
-        (frames - 1) * stride + (kernel - padding_total) - length, 0);
+    const std::int64_t extra =
+        std::max<std::int64_t>((frames - 1) * stride + (kernel - padding_total) - length, 0);
     std::int64_t left = padding_total;
     std::int64_t right = extra;
     if (!config.use_causal_conv) {
@@ -60,8 +59,7 @@ struct PaddedConv {
   }
 
   // Reflect padding that also works on inputs shorter than the padding (zeros added first).
-  static at::Tensor pad(const at::Tensor& x, std::int64_t left, std::int64_t right,
-                        bool reflect) {
+  static at::Tensor pad(const at::Tensor& x, std::int64_t left, std::int64_t right, bool reflect) {
     if (left == 0 && right == 0) return x;
     if (!reflect) return at::constant_pad_nd(x, {left, right}, 0.0);
     const std::int64_t length = x.size(-1);
@@ -136,8 +134,7 @@ EncodecEncoder::EncodecEncoder(const EncodecEncoderConfig& config, const Checkpo
   auto modules = std::make_shared<std::vector<Module>>();
   const EncodecEncoderConfig& c = config_;
   auto prefix = [&]() { return "encoder.layers." + std::to_string(modules->size()); };
-  auto add_conv = [&](std::int64_t in, std::int64_t out, std::int64_t kernel,
-                      std::int64_t stride) {
+  auto add_conv = [&](std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride) {
     Module module;
     module.kind = ModuleKind::kConv;
     module.conv = PaddedConv::load(checkpoint, c, prefix(), in, out, kernel, stride);
@@ -201,8 +198,7 @@ EncodecEncoder EncodecEncoder::load(const std::filesystem::path& folder,
 
 std::vector<at::Tensor> EncodecEncoder::forward(const at::Tensor& waveform) const {
   c10::InferenceMode inference;
-  if (waveform.dim() != 3 || waveform.size(1) != config_.audio_channels ||
-      waveform.size(2) < 1) {
+  if (waveform.dim() != 3 || waveform.size(1) != config_.audio_channels || waveform.size(2) < 1) {
     throw InputError("EncodecEncoder: the waveform must be (batch, " +
                      std::to_string(config_.audio_channels) + ", samples), got " +
                      shape_text(waveform.sizes()));
@@ -228,8 +224,7 @@ std::vector<at::Tensor> EncodecEncoder::forward(const at::Tensor& waveform) cons
         const at::Tensor sequence = x.permute({2, 0, 1});
         const std::int64_t batch = x.size(0);
         const std::int64_t dim = x.size(1);
-        const at::Tensor state =
-            at::zeros({module.lstm_layers, batch, dim}, sequence.options());
+        const at::Tensor state = at::zeros({module.lstm_layers, batch, dim}, sequence.options());
         const auto result = at::lstm(sequence, {state, state}, module.lstm, true,
                                      module.lstm_layers, 0.0, false, false, false);
         x = (std::get<0>(result) + sequence).permute({1, 2, 0});

@@ -31,11 +31,11 @@ struct DtypeInfo {
 };
 
 constexpr DtypeInfo kDtypes[] = {
-    {"F64", 8, at::kDouble},  {"F32", 4, at::kFloat},  {"F16", 2, at::kHalf},
-    {"BF16", 2, at::kBFloat16}, {"I64", 8, at::kLong}, {"I32", 4, at::kInt},
-    {"I16", 2, at::kShort},   {"I8", 1, at::kChar},    {"U8", 1, at::kByte},
-    {"BOOL", 1, at::kBool},   {"U16", 2, std::nullopt}, {"U32", 4, std::nullopt},
-    {"U64", 8, std::nullopt}, {"F8_E4M3", 1, std::nullopt}, {"F8_E5M2", 1, std::nullopt},
+    {"F64", 8, at::kDouble},    {"F32", 4, at::kFloat},       {"F16", 2, at::kHalf},
+    {"BF16", 2, at::kBFloat16}, {"I64", 8, at::kLong},        {"I32", 4, at::kInt},
+    {"I16", 2, at::kShort},     {"I8", 1, at::kChar},         {"U8", 1, at::kByte},
+    {"BOOL", 1, at::kBool},     {"U16", 2, std::nullopt},     {"U32", 4, std::nullopt},
+    {"U64", 8, std::nullopt},   {"F8_E4M3", 1, std::nullopt}, {"F8_E5M2", 1, std::nullopt},
 };
 
 const DtypeInfo* find_dtype(const std::string& name) {

@@ -40,8 +40,9 @@ Speech2TextEncoderConfig Speech2TextEncoderConfig::from(const ModelConfig& confi
   }
   if (c.d_model <= 0 || c.d_model % 2 != 0 || c.encoder_attention_heads <= 0 ||
       c.d_model % c.encoder_attention_heads != 0 || c.conv_channels % 2 != 0) {
-    throw InputError(config.error("d_model", "must be an even multiple of "
-                                             "encoder_attention_heads (and conv_channels even)"));
+    throw InputError(config.error("d_model",
+                                  "must be an even multiple of "
+                                  "encoder_attention_heads (and conv_channels even)"));
   }
   return c;
 }
@@ -61,9 +62,9 @@ Speech2TextEncoder::Speech2TextEncoder(const Speech2TextEncoderConfig& config,
         checkpoint.get(prefix + ".weight", {out, in, config_.conv_kernel_sizes[i]}));
     w->conv_biases.push_back(checkpoint.get(prefix + ".bias", {out}));
   }
-  const PreNormEncoderLayer::Shape shape{dim,  config_.encoder_attention_heads,
-                                         config_.encoder_ffn_dim, config_.activation,
-                                         true, 1e-5};
+  const PreNormEncoderLayer::Shape shape{
+      dim, config_.encoder_attention_heads, config_.encoder_ffn_dim, config_.activation, true,
+      1e-5};
   for (std::int64_t i = 0; i < config_.encoder_layers; ++i) {
     w->layers.push_back(
         PreNormEncoderLayer::load(checkpoint, "encoder.layers." + std::to_string(i), shape));
@@ -146,7 +147,8 @@ std::vector<std::string> Speech2TextEncoder::hidden_state_names() const {
 
 std::vector<at::Tensor> Speech2TextEncoder::forward_waveform(const at::Tensor& waveform) const {
   std::vector<at::Tensor> layers;
-  for (const auto& state : forward(features(waveform))) layers.push_back(state[0].contiguous().cpu());
+  for (const auto& state : forward(features(waveform)))
+    layers.push_back(state[0].contiguous().cpu());
   return layers;
 }
 

@@ -86,8 +86,9 @@ Wav2Vec2Config Wav2Vec2Config::from(const ModelConfig& config) {
   c.conv_stride = config.integers("conv_stride");
   if (c.conv_dim.empty() || c.conv_kernel.size() != c.conv_dim.size() ||
       c.conv_stride.size() != c.conv_dim.size()) {
-    throw InputError(config.error("conv_dim", "conv_kernel and conv_stride must be lists of "
-                                              "the same, non-zero length"));
+    throw InputError(config.error("conv_dim",
+                                  "conv_kernel and conv_stride must be lists of "
+                                  "the same, non-zero length"));
   }
   c.conv_bias = config.boolean("conv_bias", false);
   if (c.variant == Wav2Vec2Variant::kData2VecAudio) {
@@ -110,11 +111,11 @@ Wav2Vec2Config Wav2Vec2Config::from(const ModelConfig& config) {
   c.num_hidden_layers = config.integer("num_hidden_layers");
   c.num_attention_heads = config.integer("num_attention_heads");
   c.intermediate_size = config.integer("intermediate_size");
-  c.hidden_act = config.has("hidden_act") ? activation_from_config(config, "hidden_act")
-                                          : Activation::kGelu;
+  c.hidden_act =
+      config.has("hidden_act") ? activation_from_config(config, "hidden_act") : Activation::kGelu;
   c.layer_norm_eps = config.number("layer_norm_eps", 1e-5);
-  c.stable_layer_norm = c.variant != Wav2Vec2Variant::kData2VecAudio &&
-                        config.boolean("do_stable_layer_norm", false);
+  c.stable_layer_norm =
+      c.variant != Wav2Vec2Variant::kData2VecAudio && config.boolean("do_stable_layer_norm", false);
   c.num_conv_pos_embeddings = config.integer("num_conv_pos_embeddings", 128);
   c.num_conv_pos_embedding_groups = config.integer("num_conv_pos_embedding_groups", 16);
   c.conv_pos_kernel_size = config.integer("conv_pos_kernel_size", 19);
@@ -122,12 +123,12 @@ Wav2Vec2Config Wav2Vec2Config::from(const ModelConfig& config) {
   c.max_bucket_distance = config.integer("max_bucket_distance", 800);
   if (c.hidden_size <= 0 || c.num_hidden_layers < 0 || c.num_attention_heads <= 0 ||
       c.hidden_size % c.num_attention_heads != 0) {
-    throw InputError(config.error("hidden_size", "must be a positive multiple of "
-                                                 "num_attention_heads"));
+    throw InputError(config.error("hidden_size",
+                                  "must be a positive multiple of "
+                                  "num_attention_heads"));
   }
   if (c.hidden_size % c.num_conv_pos_embedding_groups != 0) {
-    throw InputError(config.error("num_conv_pos_embedding_groups",
-                                  "must divide hidden_size"));
+    throw InputError(config.error("num_conv_pos_embedding_groups", "must divide hidden_size"));
   }
   return c;
 }
@@ -206,13 +207,12 @@ Wav2Vec2Model::Wav2Vec2Model(const Wav2Vec2Config& config, const Checkpoint& che
     const std::string prefix = "encoder.layers." + std::to_string(i);
     const std::string attention = prefix + ".attention";
     EncoderLayer layer;
-    layer.attention = SelfAttention::load(
-        checkpoint,
-        {attention + ".q_proj", attention + ".k_proj", attention + ".v_proj",
-         attention + ".out_proj"},
-        hidden, heads);
-    layer.layer_norm = LayerNorm::load(checkpoint, prefix + ".layer_norm", hidden,
-                                       c.layer_norm_eps);
+    layer.attention = SelfAttention::load(checkpoint,
+                                          {attention + ".q_proj", attention + ".k_proj",
+                                           attention + ".v_proj", attention + ".out_proj"},
+                                          hidden, heads);
+    layer.layer_norm =
+        LayerNorm::load(checkpoint, prefix + ".layer_norm", hidden, c.layer_norm_eps);
     layer.intermediate = Linear::load(checkpoint, prefix + ".feed_forward.intermediate_dense",
                                       hidden, c.intermediate_size);
     layer.output = Linear::load(checkpoint, prefix + ".feed_forward.output_dense",
@@ -231,16 +231,16 @@ Wav2Vec2Model::Wav2Vec2Model(const Wav2Vec2Config& config, const Checkpoint& che
   }
   if (c.variant == Wav2Vec2Variant::kWavLM && c.num_hidden_layers > 0 &&
       (c.num_buckets < 4 || c.max_bucket_distance <= c.num_buckets / 4)) {
-    throw InputError(checkpoint.config().error("num_buckets", "and max_bucket_distance are "
-                                                              "inconsistent"));
+    throw InputError(checkpoint.config().error("num_buckets",
+                                               "and max_bucket_distance are "
+                                               "inconsistent"));
   }
   weights_ = std::move(w);
 }
 
 Wav2Vec2Model::~Wav2Vec2Model() = default;
 
-Wav2Vec2Model Wav2Vec2Model::load(const std::filesystem::path& folder,
-                                  const LoadOptions& options) {
+Wav2Vec2Model Wav2Vec2Model::load(const std::filesystem::path& folder, const LoadOptions& options) {
   const ModelConfig config = ModelConfig::read(folder / "config.json");
   Checkpoint checkpoint(folder / "model.safetensors", config, options.device);
   checkpoint.use_prefix_of("feature_extractor.conv_layers.0.conv.weight",
@@ -332,19 +332,19 @@ Wav2Vec2Model::Outputs Wav2Vec2Model::run(const at::Tensor& waveform) const {
       positional = at::conv1d(positional, conv.weight, conv.bias, {1}, {w.positional_kernel / 2},
                               {1}, w.positional_groups);
       if (trim) positional = positional.narrow(2, 0, positional.size(2) - trim);
-      positional = at::layer_norm(positional.transpose(1, 2), {c.hidden_size}, {}, {}, 1e-5)
-                       .transpose(1, 2);
+      positional =
+          at::layer_norm(positional.transpose(1, 2), {c.hidden_size}, {}, {}, 1e-5).transpose(1, 2);
       positional = activate(positional, c.feat_extract_activation);
     }
   } else {
     if (w.positional_bn_weight.defined()) {
-      positional = at::batch_norm(positional, w.positional_bn_weight, w.positional_bn_bias,
-                                  w.positional_bn_mean, w.positional_bn_var, false, 0.0, 1e-5,
-                                  false);
+      positional =
+          at::batch_norm(positional, w.positional_bn_weight, w.positional_bn_bias,
+                         w.positional_bn_mean, w.positional_bn_var, false, 0.0, 1e-5, false);
     }
     const auto& conv = w.positional.front();
-    positional = at::conv1d(positional, conv.weight, conv.bias, {1}, {w.positional_kernel / 2},
-                            {1}, w.positional_groups);
+    positional = at::conv1d(positional, conv.weight, conv.bias, {1}, {w.positional_kernel / 2}, {1},
+                            w.positional_groups);
     if (trim) positional = positional.narrow(2, 0, positional.size(2) - trim);
     positional = activate(positional, c.feat_extract_activation);
   }

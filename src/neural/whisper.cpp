@@ -36,8 +36,9 @@ WhisperEncoderConfig WhisperEncoderConfig::from(const ModelConfig& config) {
   c.activation = activation_from_config(config, "activation_function");
   if (c.d_model <= 0 || c.encoder_attention_heads <= 0 ||
       c.d_model % c.encoder_attention_heads != 0) {
-    throw InputError(config.error("d_model", "must be a positive multiple of "
-                                             "encoder_attention_heads"));
+    throw InputError(config.error("d_model",
+                                  "must be a positive multiple of "
+                                  "encoder_attention_heads"));
   }
   return c;
 }
@@ -52,9 +53,9 @@ WhisperEncoder::WhisperEncoder(const WhisperEncoderConfig& config, const Checkpo
   w->conv2_bias = checkpoint.get("encoder.conv2.bias", {dim});
   w->positions =
       checkpoint.get("encoder.embed_positions.weight", {config_.max_source_positions, dim});
-  const PreNormEncoderLayer::Shape shape{dim,  config_.encoder_attention_heads,
-                                         config_.encoder_ffn_dim, config_.activation,
-                                         false, 1e-5};
+  const PreNormEncoderLayer::Shape shape{
+      dim, config_.encoder_attention_heads, config_.encoder_ffn_dim, config_.activation, false,
+      1e-5};
   for (std::int64_t i = 0; i < config_.encoder_layers; ++i) {
     w->layers.push_back(
         PreNormEncoderLayer::load(checkpoint, "encoder.layers." + std::to_string(i), shape));
@@ -106,12 +107,12 @@ at::Tensor WhisperEncoder::log_mel(const at::Tensor& waveform) const {
                      std::to_string(config_.max_source_positions) +
                      " is not a whole number of seconds of audio");
   }
-  params.chunk_length_s = static_cast<int>(frames * kHopLength /
-                                           static_cast<std::int64_t>(kSampleRate));
+  params.chunk_length_s =
+      static_cast<int>(frames * kHopLength / static_cast<std::int64_t>(kSampleRate));
   const at::Tensor samples = waveform.to(at::kCPU, at::kDouble).contiguous().reshape({-1});
   const double* data = samples.data_ptr<double>();
-  const Matrix mel = dsp::whisper_log_mel(std::vector<double>(data, data + samples.numel()),
-                                          params);
+  const Matrix mel =
+      dsp::whisper_log_mel(std::vector<double>(data, data + samples.numel()), params);
   return at::from_blob(const_cast<double*>(mel.data()), {1, mel.rows(), mel.cols()}, at::kDouble)
       .to(at::kFloat);
 }

@@ -48,8 +48,8 @@ inline void expect_hidden_states(const std::string& folder, const std::vector<at
     ASSERT_EQ(states[i].sizes(), expected.sizes()) << folder << " " << hidden_state_file(i);
     const double error = relative_error(states[i], expected);
     EXPECT_LT(error, kTolerance) << folder << " " << hidden_state_file(i);
-    std::printf("  %s %s: max relative error %.2e\n", folder.c_str(),
-                hidden_state_file(i).c_str(), error);
+    std::printf("  %s %s: max relative error %.2e\n", folder.c_str(), hidden_state_file(i).c_str(),
+                error);
   }
 }
 

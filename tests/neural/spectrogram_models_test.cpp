@@ -2,8 +2,8 @@
 // golden outputs of transformers, from their features and from the waveform.
 #include <gtest/gtest.h>
 
-#include "brainalign/error.h"
 #include "brainalign/dsp/speech2text_fbank.h"
+#include "brainalign/error.h"
 #include "brainalign/neural/ast.h"
 #include "brainalign/neural/audio_model.h"
 #include "brainalign/neural/speech2text.h"

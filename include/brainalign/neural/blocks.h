@@ -76,8 +76,8 @@ struct LayerNorm {
   std::int64_t dim = 0;
   double eps = 1e-5;
 
-  static LayerNorm load(const Checkpoint& checkpoint, const std::string& prefix,
-                        std::int64_t dim, double eps);
+  static LayerNorm load(const Checkpoint& checkpoint, const std::string& prefix, std::int64_t dim,
+                        double eps);
   static LayerNorm plain(std::int64_t dim, double eps);
   at::Tensor operator()(const at::Tensor& x) const;
 };

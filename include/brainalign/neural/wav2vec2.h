@@ -41,7 +41,7 @@ struct Wav2Vec2Config {
   std::int64_t intermediate_size = 3072;
   Activation hidden_act = Activation::kGelu;
   double layer_norm_eps = 1e-5;
-  bool stable_layer_norm = false;  // do_stable_layer_norm
+  bool stable_layer_norm = false;              // do_stable_layer_norm
   std::int64_t num_conv_pos_embeddings = 128;  // kernel size, or (data2vec) number of layers
   std::int64_t num_conv_pos_embedding_groups = 16;
   std::int64_t conv_pos_kernel_size = 19;  // data2vec
@@ -58,9 +58,9 @@ class Wav2Vec2Model final : public AudioModel {
  public:
   // Everything one forward pass yields.
   struct Outputs {
-    std::vector<at::Tensor> conv_stages;  // each convolution's output, (batch, channels, frames)
-    at::Tensor extract_features;          // (batch, frames, conv_dim[-1]), normalised when the
-                                          // feature projection has a layer norm
+    std::vector<at::Tensor> conv_stages;    // each convolution's output, (batch, channels, frames)
+    at::Tensor extract_features;            // (batch, frames, conv_dim[-1]), normalised when the
+                                            // feature projection has a layer norm
     std::vector<at::Tensor> hidden_states;  // embedding, then each layer: (batch, frames, hidden)
     at::Tensor last_hidden_state;  // the model's output: for pre-LN models the last layer's
                                    // output after the encoder's final layer norm
