@@ -12,7 +12,7 @@ ctest --output-on-failure -j "$(nproc)"
 start=$SECONDS
 # -O1: half the compile time of -O3, and the usual level for sanitizer runs.
 cmake -S "$root" -B "$root/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DBRAINALIGN_SANITIZE=ON -DBRAINALIGN_BUILD_BENCH=OFF \
+  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DBRAINALIGN_SANITIZE=ON -DBRAINALIGN_BUILD_BENCH=OFF -DBRAINALIGN_WITH_TORCH=OFF \
   -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
 cmake --build "$root/build-asan" -j "$(nproc)" --target brainalign test_io test_fuzz
 cd "$root/build-asan"

@@ -1,0 +1,35 @@
+#include "brainalign/neural/audio_model.h"
+
+#include "brainalign/error.h"
+#include "brainalign/neural/ast.h"
+#include "brainalign/neural/config.h"
+#include "brainalign/neural/encodec.h"
+#include "brainalign/neural/speech2text.h"
+#include "brainalign/neural/wav2vec2.h"
+#include "brainalign/neural/whisper.h"
+
+namespace brainalign::neural {
+
+std::unique_ptr<AudioModel> load_audio_model(const std::filesystem::path& folder,
+                                             const LoadOptions& options) {
+  const ModelConfig config = ModelConfig::read(folder / "config.json");
+  const std::string type = config.string("model_type");
+  if (type == "wav2vec2" || type == "hubert" || type == "wavlm" || type == "data2vec-audio") {
+    return std::make_unique<Wav2Vec2Model>(Wav2Vec2Model::load(folder, options));
+  }
+  if (type == "whisper") {
+    return std::make_unique<WhisperEncoder>(WhisperEncoder::load(folder, options));
+  }
+  if (type == "audio-spectrogram-transformer") {
+    return std::make_unique<AstModel>(AstModel::load(folder, options));
+  }
+  if (type == "speech_to_text") {
+    return std::make_unique<Speech2TextEncoder>(Speech2TextEncoder::load(folder, options));
+  }
+  if (type == "encodec") {
+    return std::make_unique<EncodecEncoder>(EncodecEncoder::load(folder, options));
+  }
+  throw InputError(config.error("model_type", "is '" + type + "', which has no native port"));
+}
+
+}  // namespace brainalign::neural
