@@ -14,6 +14,7 @@ packages=(
   libcurl4-openssl-dev libarchive-dev libssl-dev libsqlite3-dev
   python3 python3-dev python3-numpy python3-scipy python3-sklearn python3-pandas python3-h5py
   python3-pytest pybind11-dev sox
+  libtorch-dev python3-torch espeak-ng
 )
 
 missing=()
