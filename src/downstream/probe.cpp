@@ -223,7 +223,7 @@ ProbeResult train_probe(const ProbeSplit& train, const ProbeSplit& valid, const 
       const auto logits = probe.forward(x_train.index_select(0, index), true);
       const auto y = y_train.index_select(0, index);
       const auto loss = multilabel ? torch::binary_cross_entropy_with_logits(logits, y)
-                                   : torch::cross_entropy(logits, y);
+                                   : torch::nn::functional::cross_entropy(logits, y);
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
