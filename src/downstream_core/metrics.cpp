@@ -180,7 +180,10 @@ Vector overall_scores(const Matrix& task_scores) {
     const Vector column = task_scores.col(t);
     const double mean = column.mean();
     const double sd = std::sqrt((column.array() - mean).square().mean());
-    if (sd > 0) overall += ((column.array() - mean) / sd).matrix();
+    // Rounding leaves a tiny spread when every model scores the same: treat it as none.
+    if (sd > 1e-12 * std::max(1.0, std::abs(mean))) {
+      overall += ((column.array() - mean) / sd).matrix();
+    }
   }
   return overall / static_cast<double>(task_scores.cols());
 }
