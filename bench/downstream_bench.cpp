@@ -30,11 +30,12 @@ int main(int argc, char** argv) {
   std::vector<int> label(kClips);
   std::vector<Matrix> layers(kLayers, Matrix(kClips, kWidth));
   for (int i = 0; i < kClips; ++i) {
-    label[static_cast<std::size_t>(i)] = i % kClasses;
+    // Fold of clip i: i % 5; its class: (i / 5) % 10, so every fold holds every class.
+    const int c = (i / kFolds) % kClasses;
+    label[static_cast<std::size_t>(i)] = c;
     for (int l = 0; l < kLayers; ++l) {
       for (int d = 0; d < kWidth; ++d) {
-        layers[static_cast<std::size_t>(l)](i, d) =
-            g(rng) + means(i % kClasses, d) * (l + 1) / kLayers;
+        layers[static_cast<std::size_t>(l)](i, d) = g(rng) + means(c, d) * (l + 1) / kLayers;
       }
     }
   }
@@ -45,7 +46,9 @@ int main(int argc, char** argv) {
     std::size_t k = 0;
     for (int i = 0; i < kClips; ++i) {
       for (int l = 0; l < kLayers; ++l) {
-        for (int d = 0; d < kWidth; ++d) x[k++] = static_cast<float>(layers[static_cast<std::size_t>(l)](i, d));
+        for (int d = 0; d < kWidth; ++d) {
+          x[k++] = static_cast<float>(layers[static_cast<std::size_t>(l)](i, d));
+        }
       }
     }
     io::write_npy(dir / "x.npy", x.data(), {kClips, kLayers, kWidth});
@@ -64,7 +67,9 @@ int main(int argc, char** argv) {
     s.targets = Matrix::Zero(static_cast<Eigen::Index>(rows.size()), kClasses);
     for (const auto& layer : layers) {
       Matrix m(static_cast<Eigen::Index>(rows.size()), kWidth);
-      for (std::size_t r = 0; r < rows.size(); ++r) m.row(static_cast<Eigen::Index>(r)) = layer.row(rows[r]);
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        m.row(static_cast<Eigen::Index>(r)) = layer.row(rows[r]);
+      }
       s.layers.push_back(std::move(m));
     }
     for (std::size_t r = 0; r < rows.size(); ++r) {

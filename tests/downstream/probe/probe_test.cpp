@@ -217,7 +217,8 @@ TEST(DownstreamProbe, CommandLineWritesSummariesAndReusesTheCache) {
       << printed.str();
   EXPECT_TRUE(fs::exists(tmp.dir() / "out2" / "summary.json"));
   const std::string bad = std::string(BRAINALIGN_CLI) + " downstream --model mel --task " +
-                          tmp.dir().string() + "/none --out " + tmp.dir().string() + "/x 2>/dev/null";
+                          tmp.dir().string() + "/none --out " + tmp.dir().string() +
+                          "/x 2>/dev/null";
   EXPECT_EQ(WEXITSTATUS(std::system(bad.c_str())), 2);
 }
 
