@@ -75,7 +75,8 @@ TaskResult evaluate_task(const HearTask& task, const TaskEmbeddings& embeddings,
   result.protocol = protocol;
   if (!is_known_metric(result.metric)) {
     throw InputError((task.dir / "task_metadata.json").string() +
-                     ": key 'evaluation' starts with '" + result.metric + "' (known: top1_acc, pitch_acc, mAP, d_prime, aucroc)");
+                     ": key 'evaluation' starts with '" + result.metric +
+                     "' (known: top1_acc, pitch_acc, mAP, d_prime, aucroc)");
   }
   if (embeddings.layers.empty()) throw InputError("task " + task.name + ": no layers");
   std::vector<std::size_t> layers;
