@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   add("fetch", "Download public data sets into the per-user cache", brainalign::cli::add_fetch);
   add("demo", "Spectemp features of the 165 sounds scored against the NH2015 components",
       brainalign::cli::add_demo);
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+  add("downstream", "Train probes on a model's embeddings for HEAR tasks and score them",
+      brainalign::cli::add_downstream);
+#endif
   add("ceiling", "RSA noise ceiling of a dataset", brainalign::cli::add_ceiling);
   add("synth", "Write a synthetic dataset and feature set with planted ground truth",
       brainalign::cli::add_synth);

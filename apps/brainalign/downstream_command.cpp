@@ -1,0 +1,72 @@
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "brainalign/downstream/evaluate.h"
+#include "brainalign/models/registry.h"
+#include "commands.h"
+
+namespace brainalign::cli {
+
+Action add_downstream(CLI::App& app) {
+  struct Args {
+    std::string model, weights, out, protocol = "pepino2025";
+    std::vector<std::string> tasks;
+    std::uint64_t seed = 0;
+    int threads = 0, max_epochs = 0;
+    bool no_cache = false, quiet = false;
+  };
+  auto a = std::make_shared<Args>();
+  std::string models;
+  for (const auto& info : registered_models()) models += (models.empty() ? "" : ", ") + info.name;
+  app.add_option("--model", a->model, "Model: " + models)->required();
+  app.add_option("--weights", a->weights, "Weights file (models with weights only)");
+  app.add_option("--task", a->tasks, "A hear-preprocess task folder (repeatable)")->required();
+  app.add_option("--protocol", a->protocol, "pepino2025 or hear2021")->capture_default_str();
+  app.add_option("--seed", a->seed, "Seed of every probe's generators")->capture_default_str();
+  app.add_option("--threads", a->threads, "Threads (default: every core)");
+  app.add_option("--max-epochs", a->max_epochs,
+                 "Cap on training epochs, for quick checks only (default: the protocol's)");
+  app.add_option("--out", a->out, "Output folder")->required();
+  app.add_flag("--no-cache", a->no_cache, "Neither read nor write the feature cache");
+  app.add_flag("--quiet", a->quiet, "No progress output");
+  return [a] {
+    using namespace downstream;
+    const Protocol protocol = parse_protocol(a->protocol);
+    const auto model =
+        make_model(a->model, a->weights.empty() ? std::nullopt
+                                                : std::optional<std::filesystem::path>(a->weights));
+    ExtractOptions extract;
+    extract.threads = a->threads;
+    extract.use_cache = !a->no_cache;
+    ProbeOptions probe = ProbeOptions::for_protocol(protocol);
+    probe.seed = a->seed;
+    probe.threads = a->threads;
+    probe.epoch_cap = a->max_epochs;
+    if (!a->quiet) {
+      extract.progress = show_progress;
+      probe.progress = show_progress;
+    }
+    std::vector<HearTask> tasks;  // every folder checked before any work starts
+    for (const auto& dir : a->tasks) tasks.push_back(read_hear_task(dir));
+    std::vector<TaskResult> results;
+    for (const auto& task : tasks) {
+      const TaskEmbeddings embeddings = embed_task(*model, task, extract);
+      std::printf("%s: embeddings of %d clips at %d Hz (%d computed, %d from cache)\n",
+                  task.name.c_str(), embeddings.computed + embeddings.from_cache,
+                  embeddings.sample_rate, embeddings.computed, embeddings.from_cache);
+      results.push_back(evaluate_task(task, embeddings, protocol, probe));
+      write_task_summary(std::filesystem::path(a->out) / task.name / "summary.json",
+                         results.back());
+      std::printf("%s: %s = %.4f (%zu folds, %s)\n", task.name.c_str(),
+                  results.back().metric.c_str(), results.back().score,
+                  results.back().folds.size(), results.back().chosen_config.name().c_str());
+    }
+    write_downstream_summary(std::filesystem::path(a->out) / "summary.json", model->name(),
+                             results);
+  };
+}
+
+}  // namespace brainalign::cli
+#endif  // BRAINALIGN_HAS_DOWNSTREAM

@@ -1,0 +1,46 @@
+// Downstream evaluation of one model on HEAR tasks: the protocol's splits, grid search and
+// probes over a task's embeddings, and the summaries `brainalign downstream` writes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "brainalign/downstream/hear_task.h"
+#include "brainalign/downstream/probe.h"
+#include "brainalign/downstream/task_embeddings.h"
+
+namespace brainalign::downstream {
+
+struct FoldResult {
+  std::string test_split;
+  double valid_score = 0;
+  double test_score = 0;
+  int epochs = 0;
+  std::vector<double> layer_weights;
+};
+
+struct TaskResult {
+  std::string task;
+  std::string metric;
+  Protocol protocol = Protocol::kPepino2025;
+  double score = 0;  // mean over folds of the test score
+  std::vector<FoldResult> folds;
+  ProbeConfig chosen_config;
+  std::vector<double> grid_valid_scores;  // fold 0 validation score of each grid point
+  std::vector<std::string> layers;        // the layers the probe combined
+  double seconds = 0;
+};
+
+// Runs the protocol on a task's embeddings. pepino2025: every layer (reduced by PCA fitted on
+// the train splits when widths differ), the 16-point grid on fold 0, its winner on the other
+// folds. hear2021: the last layer and the 8-point grid. Train/valid/test tasks have one fold.
+TaskResult evaluate_task(const HearTask& task, const TaskEmbeddings& embeddings,
+                         Protocol protocol, const ProbeOptions& options);
+
+// DIR/<task>/summary.json for one task; DIR/summary.json over several.
+void write_task_summary(const std::filesystem::path& path, const TaskResult& result);
+void write_downstream_summary(const std::filesystem::path& path, const std::string& model,
+                              const std::vector<TaskResult>& results);
+
+}  // namespace brainalign::downstream
