@@ -172,6 +172,7 @@ def main():
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--threads', type=int, default=min(os.cpu_count(), 2))
     parser.add_argument('--seconds', type=float, default=10.0)
+    parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--reference', nargs=3, metavar=('MODEL', 'AUDIO', 'OUT'),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -187,21 +188,30 @@ def main():
         t = np.arange(n) / 16000
         wave = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(n)
         np.save(audio, wave.astype(np.float32)[None, :])
+        commands = {
+            'pytorch_eager': [sys.executable, __file__, '--repeats', str(args.repeats),
+                              '--threads', str(args.threads), '--reference', model, audio,
+                              os.path.join(tmp, 'torch.npy')],
+            'brainalign': [args.binary, model, audio, os.path.join(tmp, 'native.npy'),
+                           str(args.repeats), str(args.threads)],
+        }
+        # Rounds alternate the two engines so that a busy machine slows both alike; each
+        # engine's best round is kept.
         results = {}
-        for name, command in [
-            ('pytorch_eager', [sys.executable, __file__, '--repeats', str(args.repeats),
-                               '--threads', str(args.threads), '--reference', model, audio,
-                               os.path.join(tmp, 'torch.npy')]),
-            ('brainalign', [args.binary, model, audio, os.path.join(tmp, 'native.npy'),
-                            str(args.repeats), str(args.threads)]),
-        ]:
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            results[name] = json.loads(output.strip().splitlines()[-1])
+        for _ in range(args.rounds):
+            for name, command in commands.items():
+                output = subprocess.run(command, check=True, capture_output=True,
+                                        text=True).stdout
+                run = json.loads(output.strip().splitlines()[-1])
+                best = results.get(name)
+                if best is None or run['median_s'] < best['median_s']:
+                    results[name] = run
         a = np.load(os.path.join(tmp, 'native.npy'))
         b = np.load(os.path.join(tmp, 'torch.npy'))
         results['max_relative_difference'] = float(np.abs(a - b).max() / np.abs(b).max())
         results['tokens'] = int(b.shape[1])
         results['threads'] = args.threads
+        results['load_average'] = os.getloadavg()
         print(json.dumps(results, indent=1))
 
 

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <unordered_map>
 #include <utility>
@@ -55,6 +54,7 @@ using ZipArchive = std::unique_ptr<zip_t, ZipCloser>;
 // The members of a torch zip archive, all under one top-level folder.
 class TorchArchive {
  public:
+  // An archive in memory; `bytes` must outlive the object.
   TorchArchive(std::span<const std::uint8_t> bytes, std::string source)
       : source_(std::move(source)), total_size_(bytes.size()) {
     zip_error_t error;
@@ -65,8 +65,83 @@ class TorchArchive {
       throw InputError(source_ + ": cannot open the checkpoint bytes as a zip archive");
     }
     archive_.reset(zip_open_from_source(zip_source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
+    if (!archive_) zip_source_free(zip_source);
+    open_or_throw(error);
+  }
+
+  // An archive on disk, read record by record (tensor data goes straight to its storage).
+  explicit TorchArchive(const std::filesystem::path& path) : source_(path.string()) {
+    std::error_code status;
+    if (!std::filesystem::is_regular_file(path, status)) {
+      throw IoError("cannot read " + source_ + ": not an existing file");
+    }
+    total_size_ = static_cast<std::size_t>(std::filesystem::file_size(path, status));
+    if (status) throw IoError("cannot read " + source_ + ": " + status.message());
+    int code = 0;
+    archive_.reset(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    open_or_throw(error);
+  }
+
+  const std::string& source() const { return source_; }
+
+  bool has(const std::string& record) const {
+    return zip_name_locate(archive_.get(), (prefix_ + record).c_str(), 0) >= 0;
+  }
+
+  // The size of `record` (relative to the archive folder), checked before any allocation: a
+  // stored member cannot be larger than the archive, a deflated one not more than deflate's
+  // maximal ratio of its compressed size.
+  std::size_t size(const std::string& record, zip_uint64_t* index) const {
+    const std::string name = prefix_ + record;
+    const zip_int64_t found = zip_name_locate(archive_.get(), name.c_str(), 0);
+    if (found < 0) throw InputError(source_ + ": missing record '" + name + "'");
+    *index = static_cast<zip_uint64_t>(found);
+    zip_stat_t stat;
+    zip_stat_init(&stat);
+    if (zip_stat_index(archive_.get(), *index, 0, &stat) != 0 ||
+        (stat.valid & ZIP_STAT_SIZE) == 0 || (stat.valid & ZIP_STAT_COMP_SIZE) == 0) {
+      throw InputError(source_ + ": cannot read the size of record '" + name + "'");
+    }
+    const bool stored = (stat.valid & ZIP_STAT_COMP_METHOD) != 0 &&
+                        stat.comp_method == ZIP_CM_STORE;
+    const zip_uint64_t limit = stored ? std::min<zip_uint64_t>(stat.comp_size, total_size_)
+                                      : std::min<zip_uint64_t>(stat.comp_size, total_size_) * 1032;
+    if (stat.size > limit) {
+      throw InputError(source_ + ": record '" + name + "' claims " + std::to_string(stat.size) +
+                       " bytes, more than the archive can hold");
+    }
+    return static_cast<std::size_t>(stat.size);
+  }
+
+  // Reads the record at `index` (of `size` bytes) into `out`.
+  void read_into(const std::string& record, zip_uint64_t index, void* out,
+                 std::size_t size) const {
+    if (size == 0) return;
+    zip_file_t* file = zip_fopen_index(archive_.get(), index, 0);
+    if (file == nullptr) {
+      throw InputError(source_ + ": cannot open record '" + prefix_ + record + "'");
+    }
+    const zip_int64_t got = zip_fread(file, out, size);
+    const int closed = zip_fclose(file);  // reports a CRC mismatch
+    if (got < 0 || static_cast<std::size_t>(got) != size || closed != 0) {
+      throw InputError(source_ + ": record '" + prefix_ + record + "' is truncated or corrupt");
+    }
+  }
+
+  std::vector<std::uint8_t> read(const std::string& record) const {
+    zip_uint64_t index = 0;
+    std::vector<std::uint8_t> bytes(size(record, &index));
+    read_into(record, index, bytes.data(), bytes.size());
+    return bytes;
+  }
+
+  const std::string& prefix() const { return prefix_; }
+
+ private:
+  void open_or_throw(zip_error_t& error) {
     if (!archive_) {
-      zip_source_free(zip_source);
       const std::string reason = zip_error_strerror(&error);
       zip_error_fini(&error);
       throw InputError(source_ + ": not a torch.save zip archive (" + reason +
@@ -93,45 +168,6 @@ class TorchArchive {
     }
   }
 
-  bool has(const std::string& record) const {
-    return zip_name_locate(archive_.get(), (prefix_ + record).c_str(), 0) >= 0;
-  }
-
-  // The bytes of `record` (relative to the archive folder). Sizes are checked before any
-  // allocation: a stored member cannot be larger than the archive, a deflated one not more
-  // than deflate's maximal ratio of its compressed size.
-  std::vector<std::uint8_t> read(const std::string& record) const {
-    const std::string name = prefix_ + record;
-    const zip_int64_t index = zip_name_locate(archive_.get(), name.c_str(), 0);
-    if (index < 0) throw InputError(source_ + ": missing record '" + name + "'");
-    zip_stat_t stat;
-    zip_stat_init(&stat);
-    if (zip_stat_index(archive_.get(), static_cast<zip_uint64_t>(index), 0, &stat) != 0 ||
-        (stat.valid & ZIP_STAT_SIZE) == 0 || (stat.valid & ZIP_STAT_COMP_SIZE) == 0) {
-      throw InputError(source_ + ": cannot read the size of record '" + name + "'");
-    }
-    const bool stored = (stat.valid & ZIP_STAT_COMP_METHOD) != 0 &&
-                        stat.comp_method == ZIP_CM_STORE;
-    const zip_uint64_t limit = stored ? std::min<zip_uint64_t>(stat.comp_size, total_size_)
-                                      : std::min<zip_uint64_t>(stat.comp_size, total_size_) * 1032;
-    if (stat.size > limit) {
-      throw InputError(source_ + ": record '" + name + "' claims " + std::to_string(stat.size) +
-                       " bytes, more than the archive can hold");
-    }
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(stat.size));
-    zip_file_t* file = zip_fopen_index(archive_.get(), static_cast<zip_uint64_t>(index), 0);
-    if (file == nullptr) throw InputError(source_ + ": cannot open record '" + name + "'");
-    const zip_int64_t got = bytes.empty() ? 0 : zip_fread(file, bytes.data(), bytes.size());
-    zip_fclose(file);
-    if (got < 0 || static_cast<zip_uint64_t>(got) != stat.size) {
-      throw InputError(source_ + ": record '" + name + "' is truncated or corrupt");
-    }
-    return bytes;
-  }
-
-  const std::string& prefix() const { return prefix_; }
-
- private:
   std::string source_;
   std::size_t total_size_ = 0;
   ZipArchive archive_;
@@ -600,17 +636,18 @@ class Unpickler {
     if (key.empty() || key.find('/') != std::string::npos || key.find("..") != std::string::npos) {
       fail("names an invalid storage key");
     }
-    const std::vector<std::uint8_t> bytes = archive_.read("data/" + key);
+    zip_uint64_t record = 0;
+    const std::size_t bytes = archive_.size("data/" + key, &record);
     const auto item_size = static_cast<std::int64_t>(c10::elementSize(type->dtype));
     if (numel < 0 || numel > std::numeric_limits<std::int64_t>::max() / item_size ||
-        static_cast<std::uint64_t>(numel * item_size) != bytes.size()) {
+        static_cast<std::uint64_t>(numel * item_size) != bytes) {
       fail("loads storage '" + key + "' of " + std::to_string(numel) + " " + type->name +
-           " elements from a record of " + std::to_string(bytes.size()) + " bytes");
+           " elements from a record of " + std::to_string(bytes) + " bytes");
     }
     const std::size_t index = new_node(NodeKind::kStorage);
     data_.nodes[index].text = key;
     at::Tensor flat = at::empty({numel}, at::TensorOptions().dtype(type->dtype));
-    if (!bytes.empty()) std::memcpy(flat.data_ptr(), bytes.data(), bytes.size());
+    archive_.read_into("data/" + key, record, flat.data_ptr(), bytes);
     data_.nodes[index].tensor = std::move(flat);
     storages_.emplace(key, index);
     push(index);
@@ -803,8 +840,24 @@ std::string PickleValue::repr() const {
 
 const std::string& PickleValue::source() const { return data_->source; }
 
+namespace {
+
+Checkpoint run_archive(const TorchArchive& archive);
+
+}  // namespace
+
 Checkpoint parse_torch_checkpoint(std::span<const std::uint8_t> bytes, const std::string& source) {
-  const TorchArchive archive(bytes, source);
+  return run_archive(TorchArchive(bytes, source));
+}
+
+Checkpoint read_torch_checkpoint(const std::filesystem::path& path) {
+  return run_archive(TorchArchive(path));
+}
+
+namespace {
+
+Checkpoint run_archive(const TorchArchive& archive) {
+  const std::string& source = archive.source();
   if (archive.has("byteorder")) {
     const std::vector<std::uint8_t> order = archive.read("byteorder");
     if (std::string(order.begin(), order.end()) != "little") {
@@ -815,20 +868,11 @@ Checkpoint parse_torch_checkpoint(std::span<const std::uint8_t> bytes, const std
   data->source = source;
   const std::vector<std::uint8_t> pkl = archive.read("data.pkl");
   Unpickler unpickler(*data, archive, pkl);
-  Checkpoint checkpoint;
-  checkpoint.root_ = unpickler.run();
-  checkpoint.data_ = std::move(data);
-  return checkpoint;
+  const std::size_t root = unpickler.run();
+  return Checkpoint::make(std::move(data), root);
 }
 
-Checkpoint read_torch_checkpoint(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw IoError("cannot read " + path.string() + ": cannot open the file");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)),
-                                  std::istreambuf_iterator<char>());
-  if (file.bad()) throw IoError("cannot read " + path.string());
-  return parse_torch_checkpoint(bytes, path.string());
-}
+}  // namespace
 
 std::vector<std::pair<std::string, at::Tensor>> tensor_dict(const PickleValue& dict) {
   std::vector<std::pair<std::string, at::Tensor>> tensors;

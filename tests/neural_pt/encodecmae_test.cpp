@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "brainalign/dsp/audio.h"
 #include "brainalign/error.h"
 #include "golden_support.h"
 
@@ -115,6 +116,26 @@ TEST(EncodecMae, ChunksFiveSecondsIntoFourAndOne) {
   const double error = relative_error(states.back().value, dir / "output_5s.npy");
   EXPECT_LT(error, kTolerance);
   std::printf("encodecmae output_5s.npy max relative error %.2e\n", error);
+}
+
+// 16 kHz audio resampled with libsoxr's HQ recipe (what librosa.load(sr=24000) does) is the
+// reference's model input, and the model's output follows.
+TEST(EncodecMae, RunsOnSixteenKilohertzAudioResampledLikeLibrosa) {
+  const auto dir = golden_dir("encodecmae_like");
+  const std::vector<double> resampled = dsp::resample(golden_values(dir / "input.npy"), 16000.0,
+                                                      24000.0, dsp::ResampleQuality::kHigh);
+  const std::vector<double> expected = input_24k();
+  ASSERT_EQ(resampled.size(), expected.size());
+  double max_diff = 0.0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    max_diff = std::max(max_diff, std::abs(resampled[i] - expected[i]));
+  }
+  EXPECT_LT(max_diff, 1e-5);
+  const double error =
+      relative_error(model().forward(resampled).back().value, dir / "hidden_state.05.npy");
+  EXPECT_LT(error, kTolerance);
+  std::printf("encodecmae 16 kHz input: resampling max |diff| %.2e, output max relative error "
+              "%.2e\n", max_diff, error);
 }
 
 }  // namespace

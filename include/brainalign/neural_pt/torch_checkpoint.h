@@ -63,8 +63,15 @@ class Checkpoint {
  public:
   PickleValue root() const { return PickleValue(data_, root_); }
 
+  // Used by the reader: the unpickled values and the index of the root among them.
+  static Checkpoint make(std::shared_ptr<const CheckpointData> data, std::size_t root) {
+    Checkpoint checkpoint;
+    checkpoint.data_ = std::move(data);
+    checkpoint.root_ = root;
+    return checkpoint;
+  }
+
  private:
-  friend Checkpoint parse_torch_checkpoint(std::span<const std::uint8_t>, const std::string&);
   std::shared_ptr<const CheckpointData> data_;
   std::size_t root_ = 0;
 };
