@@ -65,7 +65,8 @@ BeatsConfig parse_config(const PickleValue& cfg) {
                      "' is not supported (gelu or relu)");
   }
   if (c.encoder_embed_dim % c.encoder_attention_heads != 0) {
-    throw InputError(source + ": cfg 'encoder_embed_dim' is not a multiple of "
+    throw InputError(source +
+                     ": cfg 'encoder_embed_dim' is not a multiple of "
                      "'encoder_attention_heads'");
   }
   if (c.encoder_embed_dim % c.conv_pos_groups != 0) {
@@ -104,9 +105,9 @@ BeatsModel BeatsModel::from_checkpoint(const Checkpoint& checkpoint) {
   c10::InferenceMode guard;
   const PickleValue root = checkpoint.root();
   const std::string& source = root.source();
-  if (root.kind() != PickleValue::Kind::kDict || !root.contains("cfg") ||
-      !root.contains("model")) {
-    throw InputError(source + ": not a BEATs checkpoint (expected a dict with 'cfg' and "
+  if (root.kind() != PickleValue::Kind::kDict || !root.contains("cfg") || !root.contains("model")) {
+    throw InputError(source +
+                     ": not a BEATs checkpoint (expected a dict with 'cfg' and "
                      "'model')");
   }
   auto weights = std::make_shared<Weights>();
@@ -130,7 +131,8 @@ BeatsModel BeatsModel::from_checkpoint(const Checkpoint& checkpoint) {
   const std::int64_t group_width = dim / c.conv_pos_groups;
   const at::Tensor g = state.get("encoder.pos_conv.0.weight_g", {1, 1, kernel});
   const at::Tensor v = state.get("encoder.pos_conv.0.weight_v", {dim, group_width, kernel});
-  weights->pos_conv_weight = (v * (g / v.pow(2).sum(at::IntArrayRef{0, 1}, true).sqrt())).contiguous();
+  weights->pos_conv_weight =
+      (v * (g / v.pow(2).sum(at::IntArrayRef{0, 1}, true).sqrt())).contiguous();
   weights->pos_conv_bias = state.get("encoder.pos_conv.0.bias", {dim});
   weights->encoder_layer_norm = load_layer_norm(state, "encoder.layer_norm", dim, 1e-5);
 
@@ -153,7 +155,8 @@ BeatsModel BeatsModel::from_checkpoint(const Checkpoint& checkpoint) {
         // The layers share layer 0's table; the state_dict repeats it under each key.
         const at::Tensor copy = state.get(name, {c.num_buckets, heads});
         if (!at::equal(copy, weights->relative_attention_bias)) {
-          throw InputError(source + ": tensor '" + name + "' differs from layer 0's table, "
+          throw InputError(source + ": tensor '" + name +
+                           "' differs from layer 0's table, "
                            "which BEATs shares across layers");
         }
       }
@@ -218,14 +221,13 @@ std::vector<HiddenState> BeatsModel::forward(const std::vector<double>& waveform
     throw InputError("BEATs needs at least " + std::to_string(c.input_patch_size) +
                      " fbank frames (" + std::to_string(frames) + " in the audio)");
   }
-  at::Tensor features = (to_float_tensor(fbank.data(), {1, frames, kMelBins}) - kFbankMean) /
-                        (2.0 * kFbankStd);
+  at::Tensor features =
+      (to_float_tensor(fbank.data(), {1, frames, kMelBins}) - kFbankMean) / (2.0 * kFbankStd);
   states.push_back({"preprocess", features});
 
   const std::int64_t patch = c.input_patch_size;
-  at::Tensor x = at::conv2d(features.unsqueeze(1), w.patch_embedding_weight,
-                            w.patch_embedding_bias, at::IntArrayRef{patch, patch},
-                            at::IntArrayRef{0, 0});
+  at::Tensor x = at::conv2d(features.unsqueeze(1), w.patch_embedding_weight, w.patch_embedding_bias,
+                            at::IntArrayRef{patch, patch}, at::IntArrayRef{0, 0});
   states.push_back({"patch_embedding", x});
   x = w.layer_norm(x.reshape({1, x.size(1), -1}).transpose(1, 2));
   states.push_back({"layer_norm", x});
@@ -236,9 +238,9 @@ std::vector<HiddenState> BeatsModel::forward(const std::vector<double>& waveform
 
   const std::int64_t tokens = x.size(1);
   const std::int64_t padding = c.conv_pos / 2;
-  at::Tensor pos = at::conv1d(x.transpose(1, 2), w.pos_conv_weight, w.pos_conv_bias,
-                              at::IntArrayRef{1}, at::IntArrayRef{padding}, at::IntArrayRef{1},
-                              c.conv_pos_groups);
+  at::Tensor pos =
+      at::conv1d(x.transpose(1, 2), w.pos_conv_weight, w.pos_conv_bias, at::IntArrayRef{1},
+                 at::IntArrayRef{padding}, at::IntArrayRef{1}, c.conv_pos_groups);
   if (c.conv_pos % 2 == 0) pos = pos.narrow(2, 0, tokens);
   pos = at::gelu(pos);
   states.push_back({"encoder.pos_conv", pos});

@@ -28,10 +28,14 @@ struct DashengBlock {
 // The released family names its head count in code rather than in the saved config.
 int default_heads(int embed_dim) {
   switch (embed_dim) {
-    case 768: return 12;
-    case 1280: return 16;
-    case 1536: return 24;
-    default: return 8;
+    case 768:
+      return 12;
+    case 1280:
+      return 16;
+    case 1536:
+      return 24;
+    default:
+      return 8;
   }
 }
 
@@ -73,7 +77,8 @@ DashengModel DashengModel::from_checkpoint(const Checkpoint& checkpoint) {
   const PickleValue root = checkpoint.root();
   const std::string& source = root.source();
   if (root.kind() != PickleValue::Kind::kDict || !root.contains("model")) {
-    throw InputError(source + ": not a Dasheng checkpoint (expected a dict with 'model' and "
+    throw InputError(source +
+                     ": not a Dasheng checkpoint (expected a dict with 'model' and "
                      "'config')");
   }
   StateDict state(root.at("model"), source);
@@ -107,8 +112,10 @@ DashengModel DashengModel::from_checkpoint(const Checkpoint& checkpoint) {
     const int configured_dim = narrow("embed_dim", c.embed_dim);
     if (configured_dim != c.embed_dim) {
       throw InputError(source + ": tensor 'patch_embed.proj.weight' has " +
-                       std::to_string(c.embed_dim) + " output channels but config 'embed_dim' "
-                       "is " + std::to_string(configured_dim));
+                       std::to_string(c.embed_dim) +
+                       " output channels but config 'embed_dim' "
+                       "is " +
+                       std::to_string(configured_dim));
     }
     const int configured_depth = narrow("depth", c.depth);
     if (configured_depth != c.depth) {
@@ -137,8 +144,7 @@ DashengModel DashengModel::from_checkpoint(const Checkpoint& checkpoint) {
   if (c.num_heads <= 0 || c.embed_dim % c.num_heads != 0) {
     throw InputError(source + ": config 'num_heads' does not divide 'embed_dim'");
   }
-  if (c.patch_stride[0] <= 0 || c.patch_stride[1] <= 0 ||
-      c.target_length < c.patch_stride[1]) {
+  if (c.patch_stride[0] <= 0 || c.patch_stride[1] <= 0 || c.target_length < c.patch_stride[1]) {
     throw InputError(source + ": config 'patch_stride' / 'target_length' are inconsistent");
   }
   const std::int64_t dim = c.embed_dim;
@@ -167,8 +173,8 @@ DashengModel DashengModel::from_checkpoint(const Checkpoint& checkpoint) {
     const std::string prefix = "blocks." + std::to_string(i) + ".";
     DashengBlock block;
     block.norm1 = load_layer_norm(state, prefix + "norm1", dim, kLayerNormEps);
-    block.qkv = load_linear(state, prefix + "attn.qkv", dim, 3 * dim,
-                            state.has(prefix + "attn.qkv.bias"));
+    block.qkv =
+        load_linear(state, prefix + "attn.qkv", dim, 3 * dim, state.has(prefix + "attn.qkv.bias"));
     block.proj = load_linear(state, prefix + "attn.proj", dim, dim);
     block.norm2 = load_layer_norm(state, prefix + "norm2", dim, kLayerNormEps);
     block.fc1 = load_linear(state, prefix + "mlp.fc1", dim, c.mlp_hidden);
@@ -213,10 +219,9 @@ std::vector<HiddenState> DashengModel::forward(const std::vector<double>& wavefo
   const at::Tensor normalised = (db_double * w.bn_scale + w.bn_shift).to(at::kFloat);
   states.push_back({"init_bn", normalised.view({1, 1, c.n_mels, frames})});
 
-  const at::Tensor patches = at::conv2d(normalised.view({1, 1, c.n_mels, frames}), w.patch_weight,
-                                        w.patch_bias,
-                                        at::IntArrayRef{c.patch_stride[0], c.patch_stride[1]},
-                                        at::IntArrayRef{0, 0});
+  const at::Tensor patches =
+      at::conv2d(normalised.view({1, 1, c.n_mels, frames}), w.patch_weight, w.patch_bias,
+                 at::IntArrayRef{c.patch_stride[0], c.patch_stride[1]}, at::IntArrayRef{0, 0});
   states.push_back({"patch_embed", patches});
 
   const std::int64_t dim = c.embed_dim;
@@ -246,7 +251,7 @@ std::vector<HiddenState> DashengModel::forward(const std::vector<double>& wavefo
     chunk_states.back().push_back(w.norm(x));
   }
   for (std::size_t i = 0; i < chunk_states.size(); ++i) {
-    const std::string name = i == 0                          ? "blocks.input"
+    const std::string name = i == 0                         ? "blocks.input"
                              : i + 1 == chunk_states.size() ? "norm"
                                                             : "blocks." + std::to_string(i - 1);
     states.push_back({name, at::cat(chunk_states[i], 0).unsqueeze(0)});

@@ -87,10 +87,10 @@ ResidualTransformer load_transformer(StateDict& state, const std::string& prefix
     const at::Tensor wq = state.get(layer_prefix + "att_layer.wq.weight", {dim, dim});
     const at::Tensor wk = state.get(layer_prefix + "att_layer.wk.weight", {dim, dim});
     const at::Tensor wv = state.get(layer_prefix + "att_layer.wv.weight", {dim, dim});
-    layer.qkv.weight = at::cat({wq.index_select(0, to_contiguous),
-                                wk.index_select(0, to_contiguous),
-                                wv.index_select(0, to_contiguous)},
-                               0);
+    layer.qkv.weight =
+        at::cat({wq.index_select(0, to_contiguous), wk.index_select(0, to_contiguous),
+                 wv.index_select(0, to_contiguous)},
+                0);
     layer.wo = state.get(layer_prefix + "att_layer.wo.weight", {dim, dim})
                    .index_select(1, to_contiguous)
                    .contiguous();
@@ -133,8 +133,8 @@ std::vector<std::pair<at::Tensor, at::Tensor>> run_transformer(const ResidualTra
         layer.qkv(x0).view({frames, 3, heads, head_dim}).permute({1, 2, 0, 3}).unbind(0);
     const at::Tensor scores = at::baddbmm(bias, qkv[0], qkv[1].transpose(1, 2), 1.0, scale);
     const at::Tensor attended = at::bmm(at::softmax(scores, -1), qkv[2]);
-    const at::Tensor attention = at::linear(attended.transpose(0, 1).reshape({frames, dim}),
-                                            layer.wo);
+    const at::Tensor attention =
+        at::linear(attended.transpose(0, 1).reshape({frames, dim}), layer.wo);
     x0 = layer.norm1(x0 + attention);
     x1 = x1 + attention;
     const at::Tensor ff = model.ff2(at::relu(model.ff1(x0)));
@@ -149,8 +149,8 @@ std::vector<std::pair<at::Tensor, at::Tensor>> run_transformer(const ResidualTra
 // steps.
 at::Tensor sinusoidal_table(std::int64_t frames, std::int64_t dim) {
   const at::Tensor position = at::arange(frames, at::kLong).unsqueeze(1).to(at::kFloat);
-  const at::Tensor div_term =
-      at::exp(at::arange(0, dim, 2, at::kFloat) * (-(std::log(10000.0) / static_cast<double>(dim))));
+  const at::Tensor div_term = at::exp(at::arange(0, dim, 2, at::kFloat) *
+                                      (-(std::log(10000.0) / static_cast<double>(dim))));
   at::Tensor table = at::zeros({frames, dim}, at::kFloat);
   table.slice(1, 0, dim, 2).copy_(at::sin(position * div_term));
   table.slice(1, 1, dim, 2).copy_(at::cos(position * div_term));
@@ -193,8 +193,8 @@ std::vector<std::pair<std::string, std::string>> parse_gin_bindings(const std::s
     }
     if (equals == std::string::npos) {
       if (content.starts_with("import ") || content.starts_with("include ")) continue;
-      throw InputError(source + ": gin line " + std::to_string(line_number) + " is not a binding: " +
-                       content);
+      throw InputError(source + ": gin line " + std::to_string(line_number) +
+                       " is not a binding: " + content);
     }
     const std::string name = trim(content.substr(0, equals));
     const std::string value = trim(content.substr(equals + 1));
@@ -303,8 +303,7 @@ dsp::KaldiWindow window_of(const std::string& name, const std::string& source) {
   if (name == "povey") return dsp::KaldiWindow::kPovey;
   if (name == "rectangular") return dsp::KaldiWindow::kRectangular;
   if (name == "blackman") return dsp::KaldiWindow::kBlackman;
-  throw InputError(source + ": gin MelspectrogramProcessor.window_type '" + name +
-                   "' is unknown");
+  throw InputError(source + ": gin MelspectrogramProcessor.window_type '" + name + "' is unknown");
 }
 
 int positive_int(double value, const std::string& what, const std::string& source) {
@@ -327,7 +326,8 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const Checkpoint& checkpoint) {
   const std::string& source = root.source();
   if (root.kind() != PickleValue::Kind::kDict || !root.contains("config") ||
       !root.contains("state_dict")) {
-    throw InputError(source + ": not an EnCodecMAE checkpoint (expected a dict with 'config' "
+    throw InputError(source +
+                     ": not an EnCodecMAE checkpoint (expected a dict with 'config' "
                      "and 'state_dict')");
   }
   const GinConfig gin(root.at("config").as_string(), source);
@@ -337,13 +337,13 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const Checkpoint& checkpoint) {
 
   const std::string wav_encoder = "encodecmae.models.encoders.WavEncoder.";
   if (gin.text(wav_encoder + "encoder") != "@torch.nn.Identity") {
-    throw InputError(source + ": gin binding '" + wav_encoder + "encoder' = " +
-                     gin.text(wav_encoder + "encoder") +
+    throw InputError(source + ": gin binding '" + wav_encoder +
+                     "encoder' = " + gin.text(wav_encoder + "encoder") +
                      ": only the mel front-end variants (Identity wav encoder) are supported");
   }
   c.sample_rate = gin.number(wav_encoder + "fs", 24000.0);
-  c.padding_mask_hop = positive_int(gin.number(wav_encoder + "hop_length"),
-                                    wav_encoder + "hop_length", source);
+  c.padding_mask_hop =
+      positive_int(gin.number(wav_encoder + "hop_length"), wav_encoder + "hop_length", source);
   c.chunk_seconds = gin.number("encodecmae.tasks.features.ReadAudioProcessor.max_length");
   dsp::KaldiFbankParams& fbank = c.fbank;
   fbank.sample_frequency = gin.number(std::string(kMel) + "sample_frequency", 16000.0);
@@ -383,13 +383,12 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const Checkpoint& checkpoint) {
   weights->positional_scale = state.get("masker.positional_encoder.scale", {});
 
   const auto heads_of = [&](const char* scope) {
-    const int heads =
-        positive_int(gin.number(std::string(scope) + "MultiHeadAttention.num_heads"),
-                     std::string(scope) + "MultiHeadAttention.num_heads", source);
+    const int heads = positive_int(gin.number(std::string(scope) + "MultiHeadAttention.num_heads"),
+                                   std::string(scope) + "MultiHeadAttention.num_heads", source);
     if (dim % heads != 0) {
-      throw InputError(source + ": gin " + scope + "MultiHeadAttention.num_heads = " +
-                       std::to_string(heads) + " does not divide the model dimension " +
-                       std::to_string(dim));
+      throw InputError(source + ": gin " + scope +
+                       "MultiHeadAttention.num_heads = " + std::to_string(heads) +
+                       " does not divide the model dimension " + std::to_string(dim));
     }
     return heads;
   };
@@ -413,7 +412,8 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const Checkpoint& checkpoint) {
 
   c.encoder_layers = layers_of(kEncoderScope, "visible_encoder.");
   if (c.encoder_layers == 0) {
-    throw InputError(source + ": tensor 'visible_encoder.encoder_layers.0.norm1.weight' is "
+    throw InputError(source +
+                     ": tensor 'visible_encoder.encoder_layers.0.norm1.weight' is "
                      "missing");
   }
   c.encoder_heads = heads_of(kEncoderScope);
@@ -426,8 +426,8 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const Checkpoint& checkpoint) {
     c.decoder_layers = layers_of(kDecoderScope, "decoder.");
     c.decoder_heads = heads_of(kDecoderScope);
     c.decoder_ff_dim = static_cast<int>(ff_dim_of("decoder."));
-    weights->decoder = load_transformer(state, "decoder.", c.decoder_layers, dim,
-                                        c.decoder_heads, c.decoder_ff_dim);
+    weights->decoder = load_transformer(state, "decoder.", c.decoder_layers, dim, c.decoder_heads,
+                                        c.decoder_ff_dim);
     weights->decoder_positional_scale = state.get("decoder.positional_encoder.scale", {});
   } else {
     c.decoder_layers = 0;
@@ -486,7 +486,8 @@ std::vector<HiddenState> EncodecMaeModel::forward(const std::vector<double>& wav
     const at::Tensor tokens = features + w.positional_scale * table;
     pieces[2].push_back(tokens);
     // Frames past samples / hop are padding for the keys (never for unpadded short chunks).
-    const auto valid = static_cast<std::int64_t>(length / static_cast<std::size_t>(c.padding_mask_hop));
+    const auto valid =
+        static_cast<std::int64_t>(length / static_cast<std::size_t>(c.padding_mask_hop));
     const at::Tensor padded = at::arange(frames, at::kLong) >= valid;
     const at::Tensor key_bias = padded.to(at::kFloat) * kMaskValue;
     const at::Tensor encoded = layer_states(w.encoder, tokens, key_bias, 3);

@@ -43,9 +43,8 @@ at::Tensor StateDict::get(const std::string& name, const std::vector<std::int64_
     matches = shape[d] < 0 || tensor.size(static_cast<std::int64_t>(d)) == shape[d];
   }
   if (!matches) {
-    throw InputError(source_ + ": tensor '" + name + "' has shape " +
-                     shape_text(tensor.sizes()) + ", expected " + shape_text(shape) +
-                     " from the configuration");
+    throw InputError(source_ + ": tensor '" + name + "' has shape " + shape_text(tensor.sizes()) +
+                     ", expected " + shape_text(shape) + " from the configuration");
   }
   if (!at::isFloatingType(tensor.scalar_type())) {
     throw InputError(source_ + ": tensor '" + name + "' holds " +

@@ -17,8 +17,19 @@ namespace brainalign::neural_pt {
 namespace {
 
 // Node kinds: the public ones plus two that exist only while the pickle runs.
-enum class NodeKind { kNone, kBool, kInt, kFloat, kString, kList, kTuple, kDict, kTensor,
-                      kGlobal, kStorage };
+enum class NodeKind {
+  kNone,
+  kBool,
+  kInt,
+  kFloat,
+  kString,
+  kList,
+  kTuple,
+  kDict,
+  kTensor,
+  kGlobal,
+  kStorage
+};
 
 }  // namespace
 
@@ -45,6 +56,7 @@ namespace {
 
 constexpr std::size_t kMaxDims = 64;
 constexpr std::size_t kReprDepth = 6;
+constexpr std::size_t kReprChars = 2000;
 
 struct ZipCloser {
   void operator()(zip_t* archive) const { zip_discard(archive); }
@@ -104,8 +116,8 @@ class TorchArchive {
         (stat.valid & ZIP_STAT_SIZE) == 0 || (stat.valid & ZIP_STAT_COMP_SIZE) == 0) {
       throw InputError(source_ + ": cannot read the size of record '" + name + "'");
     }
-    const bool stored = (stat.valid & ZIP_STAT_COMP_METHOD) != 0 &&
-                        stat.comp_method == ZIP_CM_STORE;
+    const bool stored =
+        (stat.valid & ZIP_STAT_COMP_METHOD) != 0 && stat.comp_method == ZIP_CM_STORE;
     const zip_uint64_t limit = stored ? std::min<zip_uint64_t>(stat.comp_size, total_size_)
                                       : std::min<zip_uint64_t>(stat.comp_size, total_size_) * 1032;
     if (stat.size > limit) {
@@ -116,8 +128,7 @@ class TorchArchive {
   }
 
   // Reads the record at `index` (of `size` bytes) into `out`.
-  void read_into(const std::string& record, zip_uint64_t index, void* out,
-                 std::size_t size) const {
+  void read_into(const std::string& record, zip_uint64_t index, void* out, std::size_t size) const {
     if (size == 0) return;
     zip_file_t* file = zip_fopen_index(archive_.get(), index, 0);
     if (file == nullptr) {
@@ -163,7 +174,8 @@ class TorchArchive {
       }
     }
     if (prefix_.empty()) {
-      throw InputError(source_ + ": the zip archive has no '<name>/data.pkl' record, so it was "
+      throw InputError(source_ +
+                       ": the zip archive has no '<name>/data.pkl' record, so it was "
                        "not written by torch.save");
     }
   }
@@ -180,12 +192,18 @@ struct StorageType {
 };
 
 constexpr StorageType kStorageTypes[] = {
-    {"FloatStorage", at::kFloat},     {"DoubleStorage", at::kDouble},
-    {"HalfStorage", at::kHalf},       {"BFloat16Storage", at::kBFloat16},
-    {"LongStorage", at::kLong},       {"IntStorage", at::kInt},
-    {"ShortStorage", at::kShort},     {"CharStorage", at::kChar},
-    {"ByteStorage", at::kByte},       {"BoolStorage", at::kBool},
-    {"ComplexFloatStorage", at::kComplexFloat}, {"ComplexDoubleStorage", at::kComplexDouble},
+    {"FloatStorage", at::kFloat},
+    {"DoubleStorage", at::kDouble},
+    {"HalfStorage", at::kHalf},
+    {"BFloat16Storage", at::kBFloat16},
+    {"LongStorage", at::kLong},
+    {"IntStorage", at::kInt},
+    {"ShortStorage", at::kShort},
+    {"CharStorage", at::kChar},
+    {"ByteStorage", at::kByte},
+    {"BoolStorage", at::kBool},
+    {"ComplexFloatStorage", at::kComplexFloat},
+    {"ComplexDoubleStorage", at::kComplexDouble},
 };
 
 const StorageType* find_storage_type(std::string_view global) {
@@ -234,26 +252,45 @@ class Unpickler {
           if (version < 2 || version > 5) fail("pickle protocol " + std::to_string(version));
           break;
         }
-        case 0x95: read_bytes(8); break;  // FRAME: a length hint only
-        case '.': return finish();        // STOP
-        case '(': marks_.push_back(stack_.size()); break;
-        case '}': push(new_node(NodeKind::kDict)); break;
-        case ']': push(new_node(NodeKind::kList)); break;
-        case ')': push(new_node(NodeKind::kTuple)); break;
-        case 'X': push_string(read_u32()); break;  // BINUNICODE
-        case 0x8c: push_string(read_u8()); break;  // SHORT_BINUNICODE
+        case 0x95:
+          read_bytes(8);
+          break;  // FRAME: a length hint only
+        case '.':
+          return finish();  // STOP
+        case '(':
+          marks_.push_back(stack_.size());
+          break;
+        case '}':
+          push(new_node(NodeKind::kDict));
+          break;
+        case ']':
+          push(new_node(NodeKind::kList));
+          break;
+        case ')':
+          push(new_node(NodeKind::kTuple));
+          break;
+        case 'X':
+          push_string(read_u32());
+          break;  // BINUNICODE
+        case 0x8c:
+          push_string(read_u8());
+          break;     // SHORT_BINUNICODE
         case 'J': {  // BININT
           const std::uint32_t raw = read_u32();
           push_int(static_cast<std::int32_t>(raw));
           break;
         }
-        case 'K': push_int(read_u8()); break;  // BININT1
-        case 'M': {                            // BININT2
+        case 'K':
+          push_int(read_u8());
+          break;     // BININT1
+        case 'M': {  // BININT2
           const std::uint32_t low = read_u8();
           push_int(low | (static_cast<std::uint32_t>(read_u8()) << 8));
           break;
         }
-        case 0x8a: push_long1(); break;
+        case 0x8a:
+          push_long1();
+          break;
         case 'G': {  // BINFLOAT: big-endian double
           std::uint64_t bits = 0;
           for (std::uint8_t byte : read_bytes(8)) bits = (bits << 8) | byte;
@@ -262,7 +299,9 @@ class Unpickler {
           push(index);
           break;
         }
-        case 'N': push(new_node(NodeKind::kNone)); break;
+        case 'N':
+          push(new_node(NodeKind::kNone));
+          break;
         case 0x88:
         case 0x89: {  // NEWTRUE, NEWFALSE
           const std::size_t index = new_node(NodeKind::kBool);
@@ -270,8 +309,12 @@ class Unpickler {
           push(index);
           break;
         }
-        case 't': push(make_sequence(NodeKind::kTuple, pop_mark())); break;
-        case 'l': push(make_sequence(NodeKind::kList, pop_mark())); break;
+        case 't':
+          push(make_sequence(NodeKind::kTuple, pop_mark()));
+          break;
+        case 'l':
+          push(make_sequence(NodeKind::kList, pop_mark()));
+          break;
         case 0x85:
         case 0x86:
         case 0x87: {  // TUPLE1..3
@@ -312,12 +355,22 @@ class Unpickler {
           set_items(dict_on_top(), values);
           break;
         }
-        case 'q': memo_put(read_u8()); break;          // BINPUT
-        case 'r': memo_put(read_u32()); break;         // LONG_BINPUT
-        case 0x94: memo_put(memo_.size()); break;      // MEMOIZE
-        case 'h': push(memo_get(read_u8())); break;    // BINGET
-        case 'j': push(memo_get(read_u32())); break;   // LONG_BINGET
-        case 'c': {                                    // GLOBAL
+        case 'q':
+          memo_put(read_u8());
+          break;  // BINPUT
+        case 'r':
+          memo_put(read_u32());
+          break;  // LONG_BINPUT
+        case 0x94:
+          memo_put(memo_.size());
+          break;  // MEMOIZE
+        case 'h':
+          push(memo_get(read_u8()));
+          break;  // BINGET
+        case 'j':
+          push(memo_get(read_u32()));
+          break;     // LONG_BINGET
+        case 'c': {  // GLOBAL
           std::string module = read_line();
           std::string name = read_line();
           push_global(module + " " + name);
@@ -332,16 +385,20 @@ class Unpickler {
           push_global(data_.nodes[module].text + " " + data_.nodes[name].text);
           break;
         }
-        case 'R': reduce(); break;
-        case 'Q': persistent_load(); break;  // BINPERSID
-        case 'b': {                          // BUILD
-          pop();                             // the state of an OrderedDict is its _metadata
+        case 'R':
+          reduce();
+          break;
+        case 'Q':
+          persistent_load();
+          break;     // BINPERSID
+        case 'b': {  // BUILD
+          pop();     // the state of an OrderedDict is its _metadata
           if (kind(top()) != NodeKind::kDict) fail("sets the state of a non-dict object");
           break;
         }
         default:
-          throw InputError(where() + "unsupported pickle opcode " + opcode_text(op) +
-                           " at byte " + std::to_string(op_position_));
+          throw InputError(where() + "unsupported pickle opcode " + opcode_text(op) + " at byte " +
+                           std::to_string(op_position_));
       }
     }
   }
@@ -578,8 +635,8 @@ class Unpickler {
     }
     const std::int64_t storage_numel = flat.numel();
     if (offset < 0 || offset > storage_numel) {
-      fail("rebuilds a tensor at offset " + std::to_string(offset) + " of storage '" + key +
-           "' (" + std::to_string(storage_numel) + " elements)");
+      fail("rebuilds a tensor at offset " + std::to_string(offset) + " of storage '" + key + "' (" +
+           std::to_string(storage_numel) + " elements)");
     }
     bool empty = false;
     std::int64_t last = offset;
@@ -596,13 +653,13 @@ class Unpickler {
         }
       }
       if (last >= storage_numel) {
-        fail("rebuilds a tensor reaching element " + std::to_string(last) + " of storage '" +
-             key + "', which holds " + std::to_string(storage_numel));
+        fail("rebuilds a tensor reaching element " + std::to_string(last) + " of storage '" + key +
+             "', which holds " + std::to_string(storage_numel));
       }
     }
     const std::size_t index = new_node(NodeKind::kTensor);
-    data_.nodes[index].tensor = empty ? at::empty(sizes, flat.options())
-                                      : flat.as_strided(sizes, strides, offset);
+    data_.nodes[index].tensor =
+        empty ? at::empty(sizes, flat.options()) : flat.as_strided(sizes, strides, offset);
     return index;
   }
 
@@ -696,16 +753,27 @@ class Unpickler {
 void append_repr(const CheckpointData& data, std::size_t index, std::size_t depth,
                  std::string& out) {
   const CheckpointNode& node = data.nodes[index];
+  if (out.size() > kReprChars) return;  // shared sub-lists could otherwise explode the text
   if (depth > kReprDepth) {
     out += "...";
     return;
   }
   switch (node.kind) {
-    case NodeKind::kNone: out += "None"; break;
-    case NodeKind::kBool: out += node.boolean ? "True" : "False"; break;
-    case NodeKind::kInt: out += std::to_string(node.integer); break;
-    case NodeKind::kFloat: out += std::to_string(node.real); break;
-    case NodeKind::kString: out += "'" + node.text + "'"; break;
+    case NodeKind::kNone:
+      out += "None";
+      break;
+    case NodeKind::kBool:
+      out += node.boolean ? "True" : "False";
+      break;
+    case NodeKind::kInt:
+      out += std::to_string(node.integer);
+      break;
+    case NodeKind::kFloat:
+      out += std::to_string(node.real);
+      break;
+    case NodeKind::kString:
+      out += "'" + node.text + "'";
+      break;
     case NodeKind::kList:
     case NodeKind::kTuple: {
       out += node.kind == NodeKind::kList ? "[" : "(";
@@ -739,7 +807,9 @@ void append_repr(const CheckpointData& data, std::size_t index, std::size_t dept
       break;
     }
     case NodeKind::kGlobal:
-    case NodeKind::kStorage: out += node.text; break;
+    case NodeKind::kStorage:
+      out += node.text;
+      break;
   }
 }
 
@@ -747,15 +817,24 @@ void append_repr(const CheckpointData& data, std::size_t index, std::size_t dept
 
 const char* kind_name(PickleValue::Kind kind) {
   switch (kind) {
-    case PickleValue::Kind::kNone: return "None";
-    case PickleValue::Kind::kBool: return "bool";
-    case PickleValue::Kind::kInt: return "int";
-    case PickleValue::Kind::kFloat: return "float";
-    case PickleValue::Kind::kString: return "str";
-    case PickleValue::Kind::kList: return "list";
-    case PickleValue::Kind::kTuple: return "tuple";
-    case PickleValue::Kind::kDict: return "dict";
-    case PickleValue::Kind::kTensor: return "tensor";
+    case PickleValue::Kind::kNone:
+      return "None";
+    case PickleValue::Kind::kBool:
+      return "bool";
+    case PickleValue::Kind::kInt:
+      return "int";
+    case PickleValue::Kind::kFloat:
+      return "float";
+    case PickleValue::Kind::kString:
+      return "str";
+    case PickleValue::Kind::kList:
+      return "list";
+    case PickleValue::Kind::kTuple:
+      return "tuple";
+    case PickleValue::Kind::kDict:
+      return "dict";
+    case PickleValue::Kind::kTensor:
+      return "tensor";
   }
   return "?";
 }
@@ -835,6 +914,7 @@ PickleValue PickleValue::at(std::string_view key) const {
 std::string PickleValue::repr() const {
   std::string out;
   append_repr(*data_, index_, 0, out);
+  if (out.size() > kReprChars) out.replace(kReprChars, std::string::npos, "...");
   return out;
 }
 
@@ -881,8 +961,8 @@ std::vector<std::pair<std::string, at::Tensor>> tensor_dict(const PickleValue& d
       throw InputError(dict.source() + ": state_dict key " + key.repr() + " is not a string");
     }
     if (value.kind() != PickleValue::Kind::kTensor) {
-      throw InputError(dict.source() + ": state_dict entry '" + key.as_string() +
-                       "' is a " + kind_name(value.kind()) + ", not a tensor");
+      throw InputError(dict.source() + ": state_dict entry '" + key.as_string() + "' is a " +
+                       kind_name(value.kind()) + ", not a tensor");
     }
     tensors.emplace_back(key.as_string(), value.as_tensor());
   }

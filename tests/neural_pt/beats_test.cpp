@@ -36,9 +36,9 @@ TEST(Beats, MatchesEveryHiddenState) {
   const auto dir = golden_dir("beats_like");
   const std::vector<HiddenState> states = model().forward(golden_values(dir / "input.npy"));
   const std::vector<std::string> names = {
-      "preprocess",         "patch_embedding",  "layer_norm",       "post_extract_proj",
-      "encoder.pos_conv",   "encoder.layer_norm", "encoder.layers.0", "encoder.layers.1",
-      "encoder.layers.2"};
+      "preprocess",        "patch_embedding",  "layer_norm",
+      "post_extract_proj", "encoder.pos_conv", "encoder.layer_norm",
+      "encoder.layers.0",  "encoder.layers.1", "encoder.layers.2"};
   ASSERT_EQ(states.size(), names.size());
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(states[i].name, names[i]);
@@ -65,8 +65,8 @@ TEST(Beats, RelativePositionBucketsMatchExactly) {
   const std::vector<double> expected = golden_values(dir / "rel_pos_bucket.npy");
   ASSERT_EQ(buckets.numel(), static_cast<std::int64_t>(expected.size()));
   for (std::int64_t i = 0; i < buckets.numel(); ++i) {
-    ASSERT_EQ(static_cast<double>(buckets[i].item<std::int64_t>()), expected[i]) << "offset "
-                                                                                 << i - 1000;
+    ASSERT_EQ(static_cast<double>(buckets[i].item<std::int64_t>()), expected[i])
+        << "offset " << i - 1000;
   }
 }
 
@@ -74,7 +74,8 @@ TEST(Beats, NamesTheTensorThatDisagreesWithTheConfiguration) {
   io::testing::ScratchDir dir;
   ASSERT_TRUE(io::testing::run_python(dir.path(), R"(
 import torch
-ck = torch.load(')" + (golden_dir("beats_like") / "model.pt").string() + R"(')
+ck = torch.load(')" + (golden_dir("beats_like") / "model.pt").string() +
+                                                      R"(')
 ck['cfg']['encoder_ffn_embed_dim'] = 96
 torch.save(ck, 'ffn.pt')
 ck['cfg']['encoder_ffn_embed_dim'] = 128
@@ -85,8 +86,9 @@ torch.save(ck, 'missing.pt')
     BeatsModel::load(dir / "ffn.pt");
     ADD_FAILURE() << "no error";
   } catch (const InputError& error) {
-    EXPECT_NE(std::string(error.what()).find("'encoder.layers.0.fc1.weight' has shape [128, 64], "
-                                             "expected [96, 64]"),
+    EXPECT_NE(std::string(error.what())
+                  .find("'encoder.layers.0.fc1.weight' has shape [128, 64], "
+                        "expected [96, 64]"),
               std::string::npos)
         << error.what();
   }

@@ -69,10 +69,12 @@ TEST(EncodecMae, ParsesGinMacrosBlocksAndOverrides) {
 TEST(EncodecMae, MatchesEveryHiddenState) {
   const auto dir = golden_dir("encodecmae_like");
   const std::vector<HiddenState> states = model().forward(input_24k());
-  const std::vector<std::string> names = {
-      "mel", "wav_encoder.post_net", "masker.positional_encoder",
-      "visible_encoder.encoder_layers.0", "visible_encoder.encoder_layers.1",
-      "visible_encoder.encoder_layers.2"};
+  const std::vector<std::string> names = {"mel",
+                                          "wav_encoder.post_net",
+                                          "masker.positional_encoder",
+                                          "visible_encoder.encoder_layers.0",
+                                          "visible_encoder.encoder_layers.1",
+                                          "visible_encoder.encoder_layers.2"};
   ASSERT_EQ(states.size(), names.size());
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(states[i].name, names[i]);
@@ -80,8 +82,7 @@ TEST(EncodecMae, MatchesEveryHiddenState) {
     std::snprintf(file, sizeof(file), "hidden_state.%02zu.npy", i);
     const double error = relative_error(states[i].value, dir / file);
     EXPECT_LT(error, kTolerance) << names[i];
-    std::printf("encodecmae %-20s %-33s max relative error %.2e\n", file, names[i].c_str(),
-                error);
+    std::printf("encodecmae %-20s %-33s max relative error %.2e\n", file, names[i].c_str(), error);
   }
 }
 
@@ -134,8 +135,10 @@ TEST(EncodecMae, RunsOnSixteenKilohertzAudioResampledLikeLibrosa) {
   const double error =
       relative_error(model().forward(resampled).back().value, dir / "hidden_state.05.npy");
   EXPECT_LT(error, kTolerance);
-  std::printf("encodecmae 16 kHz input: resampling max |diff| %.2e, output max relative error "
-              "%.2e\n", max_diff, error);
+  std::printf(
+      "encodecmae 16 kHz input: resampling max |diff| %.2e, output max relative error "
+      "%.2e\n",
+      max_diff, error);
 }
 
 }  // namespace

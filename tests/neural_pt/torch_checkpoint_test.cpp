@@ -4,6 +4,9 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,8 +87,7 @@ np.save('weight.npy', obj['state']['weight'].numpy())
   EXPECT_EQ(view.storage().data(), a.storage().data());
   EXPECT_EQ(view.storage_offset(), 4);
   EXPECT_EQ(view.strides().vec(), (std::vector<std::int64_t>{4, 2}));
-  EXPECT_EQ(root.at("transposed").as_tensor().strides().vec(),
-            (std::vector<std::int64_t>{1, 4}));
+  EXPECT_EQ(root.at("transposed").as_tensor().strides().vec(), (std::vector<std::int64_t>{1, 4}));
 
   const PickleValue nested = root.at("nested");
   const std::vector<PickleValue> list = nested.at("list").items();
@@ -157,6 +159,18 @@ rewrite('outside.pt', lambda n, d: d.replace(b'K\x04\x85', b'K\x09\x85')
   EXPECT_NE(message_of(dir / "big_storage.pt").find("storage '0' of 40"), std::string::npos);
   EXPECT_NE(message_of(dir / "outside.pt").find("reaching element 8"), std::string::npos);
   EXPECT_THROW(read_torch_checkpoint(dir / "absent.pt"), IoError);
+
+  // The same checks hold for bytes in memory.
+  std::ifstream file(dir / "bad_global.pt", std::ios::binary);
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                                        std::istreambuf_iterator<char>());
+  EXPECT_THROW(parse_torch_checkpoint(bytes, "memory"), InputError);
+  std::ifstream good(dir / "good.pt", std::ios::binary);
+  const std::vector<std::uint8_t> good_bytes((std::istreambuf_iterator<char>(good)),
+                                             std::istreambuf_iterator<char>());
+  const Checkpoint checkpoint = parse_torch_checkpoint(good_bytes, "memory");
+  EXPECT_EQ(values_of(checkpoint.root().at("w").as_tensor()), std::vector<double>(4, 1.0));
+  EXPECT_THROW(parse_torch_checkpoint(std::span(good_bytes).first(100), "memory"), InputError);
 }
 
 // Random damage to data.pkl (re-zipped, so the damage reaches the interpreter) never crashes:

@@ -25,10 +25,10 @@ struct EncodecMaeConfig {
   int encoder_ff_dim = 4096;
   int decoder_ff_dim = 4096;
   double sample_rate = 24000.0;
-  double chunk_seconds = 4.0;       // ReadAudioProcessor.max_length
-  int padding_mask_hop = 320;       // WavEncoder.hop_length: frames = samples / hop are valid
-  dsp::KaldiFbankParams fbank;      // MelspectrogramProcessor
-  double norm_mean = 0.0;           // features are (fbank - mean) / std
+  double chunk_seconds = 4.0;   // ReadAudioProcessor.max_length
+  int padding_mask_hop = 320;   // WavEncoder.hop_length: frames = samples / hop are valid
+  dsp::KaldiFbankParams fbank;  // MelspectrogramProcessor
+  double norm_mean = 0.0;       // features are (fbank - mean) / std
   double norm_std = 1.0;
 };
 
