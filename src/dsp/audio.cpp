@@ -88,7 +88,8 @@ Audio read_audio(const std::filesystem::path& path) {
   return audio;
 }
 
-std::vector<double> resample(const std::vector<double>& samples, double from_rate, double to_rate) {
+std::vector<double> resample(const std::vector<double>& samples, double from_rate, double to_rate,
+                             ResampleQuality quality) {
   if (!(from_rate > 0.0) || !(to_rate > 0.0) || !std::isfinite(from_rate) ||
       !std::isfinite(to_rate)) {
     throw InputError("resample: sample rates must be positive, got " + std::to_string(from_rate) +
@@ -99,11 +100,12 @@ std::vector<double> resample(const std::vector<double>& samples, double from_rat
       std::llround(static_cast<double>(samples.size()) * to_rate / from_rate));
   std::vector<double> out(out_length);
   const soxr_io_spec_t io_spec = soxr_io_spec(SOXR_FLOAT64_I, SOXR_FLOAT64_I);
-  const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_VHQ, 0);
+  const soxr_quality_spec_t quality_spec =
+      soxr_quality_spec(quality == ResampleQuality::kHigh ? SOXR_HQ : SOXR_VHQ, 0);
   std::size_t produced = 0;
   const soxr_error_t error =
       soxr_oneshot(from_rate, to_rate, 1, samples.data(), samples.size(), nullptr, out.data(),
-                   out.size(), &produced, &io_spec, &quality, nullptr);
+                   out.size(), &produced, &io_spec, &quality_spec, nullptr);
   if (error != nullptr) {
     throw InputError(std::string("resample: libsoxr failed: ") + error);
   }

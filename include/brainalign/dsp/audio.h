@@ -19,9 +19,14 @@ struct Audio {
 // non-finite samples.
 Audio read_audio(const std::filesystem::path& path);
 
-// Band-limited resampling with libsoxr at its very-high-quality setting, in double precision.
-// The output has round(size * to_rate / from_rate) samples. Throws InputError for rates <= 0.
-std::vector<double> resample(const std::vector<double>& samples, double from_rate, double to_rate);
+// libsoxr's quality recipes: kHigh (SOXR_HQ, 20-bit) is what librosa's default 'soxr_hq'
+// resampling uses; kVeryHigh (SOXR_VHQ, 28-bit) is brainalign's default.
+enum class ResampleQuality { kHigh, kVeryHigh };
+
+// Band-limited resampling with libsoxr, double-precision input and output. The output has
+// round(size * to_rate / from_rate) samples. Throws InputError for rates <= 0.
+std::vector<double> resample(const std::vector<double>& samples, double from_rate, double to_rate,
+                             ResampleQuality quality = ResampleQuality::kVeryHigh);
 
 // Polyphase resampling by up / down as scipy.signal.resample_poly with its default
 // ('kaiser', 5.0) window: the resampler of the published spectrotemporal pipeline.
