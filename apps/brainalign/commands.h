@@ -16,6 +16,7 @@ Action add_synth(CLI::App& app);
 Action add_demo(CLI::App& app);
 Action add_extract(CLI::App& app);
 Action add_fetch(CLI::App& app);
+Action add_study(CLI::App& app);
 
 // Progress on standard error: one line per stage that rewrites itself on a terminal.
 void show_progress(const std::string& stage, int done, int total);
