@@ -1,6 +1,7 @@
 #include <iostream>
 #include <memory>
 
+#include "brainalign/report/study_report.h"
 #include "brainalign/study/process_group.h"
 #include "brainalign/study/study_analyses.h"
 #include "brainalign/study/study_export.h"
@@ -25,7 +26,10 @@ Action add_study(CLI::App& app) {
   CLI::App* exp = app.add_subcommand("export", "Write the store as tidy CSV and JSON");
   exp->add_option("study", a->file, "Study file (TOML)")->required();
   exp->add_option("--out", a->out, "Output folder (default: <study folder>/export)");
-  return [a, run, exp] {
+  CLI::App* rep = app.add_subcommand("report", "Write the study's HTML report and figures");
+  rep->add_option("study", a->file, "Study file (TOML)")->required();
+  rep->add_option("--out", a->out, "Output folder (default: <study folder>/report)");
+  return [a, run, exp, rep] {
     const Study study = load_study(a->file);
     if (run->parsed()) {
       ProcessGroup group;
@@ -54,6 +58,11 @@ Action add_study(CLI::App& app) {
       write_study_analyses(analyse_study(study, store), out);
       std::cout << "wrote " << out.string() << "/results.csv, units.csv, downstream.csv, "
                 << "results.json, table1.csv, overall.csv, dynamics.csv\n";
+    } else if (rep->parsed()) {
+      const std::filesystem::path out = a->out.empty() ? study.output / "report" : a->out;
+      ResultsStore store(results_store_path(study));
+      write_study_report(study, store, out);
+      std::cout << "wrote " << (out / "index.html").string() << "\n";
     }
   };
 }
