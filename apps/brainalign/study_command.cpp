@@ -52,14 +52,16 @@ Action add_study(CLI::App& app) {
         throw;
       }
     } else if (exp->parsed()) {
-      const std::filesystem::path out = a->out.empty() ? study.output / "export" : a->out;
+      const std::filesystem::path out =
+          a->out.empty() ? study.output / "export" : std::filesystem::path(a->out);
       ResultsStore store(results_store_path(study));
       export_results(store, out);
       write_study_analyses(analyse_study(study, store), out);
       std::cout << "wrote " << out.string() << "/results.csv, units.csv, downstream.csv, "
                 << "results.json, table1.csv, overall.csv, dynamics.csv\n";
     } else if (rep->parsed()) {
-      const std::filesystem::path out = a->out.empty() ? study.output / "report" : a->out;
+      const std::filesystem::path out =
+          a->out.empty() ? study.output / "report" : std::filesystem::path(a->out);
       ResultsStore store(results_store_path(study));
       write_study_report(study, store, out);
       std::cout << "wrote " << (out / "index.html").string() << "\n";

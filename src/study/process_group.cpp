@@ -5,6 +5,8 @@
 #include <thread>
 
 #ifdef BRAINALIGN_WITH_MPI
+// The C API only: OpenMPI's deprecated C++ bindings do not build warning-free.
+#define OMPI_SKIP_MPICXX 1
 #include <mpi.h>
 #endif
 
