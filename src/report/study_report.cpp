@@ -1,5 +1,6 @@
 #include "brainalign/report/study_report.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -39,10 +40,14 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
-// Text safe inside a <script> element.
+// Text safe inside a <script> element: only "</script" (any case) would end it early, and
+// "<\/" means the same inside a JavaScript string, regular expression or JSON string.
 std::string script_safe(std::string s) {
-  for (size_t at = s.find("</"); at != std::string::npos; at = s.find("</", at + 3))
-    s.replace(at, 2, "<\\/");
+  for (size_t at = s.find("</"); at != std::string::npos; at = s.find("</", at + 2)) {
+    std::string tag = s.substr(at + 2, 6);
+    for (char& c : tag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (tag == "script") s.replace(at, 2, "<\\/");
+  }
   return s;
 }
 

@@ -114,7 +114,8 @@ CorrelationCell correlate(const std::vector<double>& alignment,
     std::vector<double> shuffled = b;
     int hits = 0;
     for (int k = 0; k < permutations; ++k) {
-      for (size_t i = n - 1; i > 0; --i) std::swap(shuffled[i], shuffled[uniform_index(rng, i + 1)]);
+      for (size_t i = n - 1; i > 0; --i)
+        std::swap(shuffled[i], shuffled[uniform_index(rng, i + 1)]);
       if (std::abs(pearson(a, shuffled)) >= std::abs(c.r) - 1e-12) ++hits;
     }
     c.permutation_p = (1.0 + hits) / (1.0 + permutations);

@@ -59,7 +59,8 @@ std::vector<DynamicsCurve> pretraining_dynamics(const Study& study,
     std::vector<size_t> idx(c.steps.size());
     for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
     std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-      return c.steps[a] != c.steps[b] ? c.steps[a] < c.steps[b] : c.checkpoints[a] < c.checkpoints[b];
+      if (c.steps[a] != c.steps[b]) return c.steps[a] < c.steps[b];
+      return c.checkpoints[a] < c.checkpoints[b];
     });
     DynamicsCurve sorted = c;
     for (size_t i = 0; i < idx.size(); ++i) {

@@ -138,7 +138,9 @@ ResultsStore::ResultsStore(const std::filesystem::path& file) : file_(file) {
           .bind(2, std::to_string(kResultsSchemaVersion))
           .step();
       put.reset();
-      put.bind(1, std::string("created_by")).bind(2, std::string("brainalign " BRAINALIGN_VERSION)).step();
+      put.bind(1, std::string("created_by"))
+          .bind(2, std::string("brainalign " BRAINALIGN_VERSION))
+          .step();
     }
     exec("COMMIT");
   } catch (...) {

@@ -276,8 +276,10 @@ Study load_study(const fs::path& path) {
     auto& o = s.dynamics;
     o.models = get_strings(s, *dy, "[dynamics]", "models", {});
     for (const auto& m : o.models) s.model(m);
-    o.smooth_window = static_cast<int>(get_int(s, *dy, "[dynamics]", "smooth_window", o.smooth_window));
-    o.smooth_order = static_cast<int>(get_int(s, *dy, "[dynamics]", "smooth_order", o.smooth_order));
+    o.smooth_window =
+        static_cast<int>(get_int(s, *dy, "[dynamics]", "smooth_window", o.smooth_window));
+    o.smooth_order =
+        static_cast<int>(get_int(s, *dy, "[dynamics]", "smooth_order", o.smooth_order));
     if (o.smooth_order < 0 || (o.smooth_window > 0 && o.smooth_order >= o.smooth_window))
       fail(s, "[dynamics]", "'smooth_order' must be below 'smooth_window'");
   }

@@ -177,7 +177,8 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
                                 registry_features_path(study, *to_extract[i].first,
                                                        *to_extract[i].second),
                                 threads, options);
-  if (group.rank() == 0 && !study.tasks.empty()) store.write_downstream(read_downstream_scores(study));
+  if (group.rank() == 0 && !study.tasks.empty())
+    store.write_downstream(read_downstream_scores(study));
   group.barrier();
 
   std::vector<const WorkUnit*> mine;

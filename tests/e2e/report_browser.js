@@ -25,9 +25,15 @@ const path = require('path');
     return route.abort();
   });
   await page.goto('file://' + path.resolve(page_file));
-  await page.waitForFunction(() => window.brainalignReport &&
-    window.brainalignReport.rendered + window.brainalignReport.failed.length ===
-    window.brainalignReport.total, null, { timeout: 120000 });
+  try {
+    await page.waitForFunction(() => window.brainalignReport &&
+      window.brainalignReport.rendered + window.brainalignReport.failed.length ===
+      window.brainalignReport.total, null, { timeout: 120000 });
+  } catch (e) {
+    console.log(JSON.stringify({ timeout: String(e), console_errors, requests,
+      state: await page.evaluate(() => window.brainalignReport || null) }));
+    process.exit(1);
+  }
   const state = await page.evaluate(() => {
     const svg = {};
     document.querySelectorAll('div.chart').forEach((d) => { svg[d.id] = d.querySelectorAll('svg').length; });

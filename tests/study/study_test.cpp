@@ -45,7 +45,8 @@ void write(const fs::path& p, const std::string& text) {
 
 TEST(StudyFile, ReadsModelsDatasetsAnalysesAndTasks) {
   TempDir dir;
-  for (int step : {2000, 0, 1000}) write(dir.path() / "ck" / ("step_" + std::to_string(step) + ".npz"), "x");
+  for (int step : {2000, 0, 1000})
+    write(dir.path() / "ck" / ("step_" + std::to_string(step) + ".npz"), "x");
   write(dir.path() / "scores.csv", "model,task,score\n");
   write(dir.path() / "s.toml", R"(
 [study]
@@ -160,20 +161,33 @@ TEST(SavitzkyGolay, MatchesScipyInterpMode) {
   PythonExchange py;
   std::mt19937_64 rng(3);
   std::normal_distribution<double> noise;
-  for (int n : {10, 11, 23, 100}) {
+  const int lengths[] = {10, 11, 23, 100};
+  const std::pair<int, int> filters[] = {{10, 3}, {9, 3}, {5, 2}};
+  std::vector<std::vector<double>> curves;
+  std::string code = "from scipy.signal import savgol_filter\n";
+  for (int n : lengths) {
     Matrix x(1, n);
     for (int i = 0; i < n; ++i) x(0, i) = std::sin(i / 7.0) + 0.3 * noise(rng);
-    py.put("x.f8", x);
-    for (auto [w, p] : {std::pair{10, 3}, std::pair{9, 3}, std::pair{5, 2}}) {
+    const std::string name = "x" + std::to_string(n);
+    py.put(name + ".f8", x);
+    curves.emplace_back(x.data(), x.data() + n);
+    for (auto [w, p] : filters)
+      if (w <= n)
+        code += "savgol_filter(np.fromfile('" + name + ".f8'), " + std::to_string(w) + ", " +
+                std::to_string(p) + ", mode='interp').tofile('" + name + "_" +
+                std::to_string(w) + ".f8')\n";
+  }
+  py.run(code);
+  for (size_t c = 0; c < curves.size(); ++c) {
+    const int n = lengths[c];
+    for (auto [w, p] : filters) {
       if (w > n) continue;
-      py.run("from scipy.signal import savgol_filter\nx = np.fromfile('x.f8')\n"
-             "savgol_filter(x, " + std::to_string(w) + ", " + std::to_string(p) +
-             ", mode='interp').tofile('y.f8')\n");
-      const Matrix expected = py.get("y.f8", 1, n);
-      const std::vector<double> values(x.data(), x.data() + n);
-      const auto got = savgol_filter(values, w, p);
+      const Matrix expected =
+          py.get("x" + std::to_string(n) + "_" + std::to_string(w) + ".f8", 1, n);
+      const auto got = savgol_filter(curves[c], w, p);
       for (int i = 0; i < n; ++i)
-        EXPECT_NEAR(got[static_cast<size_t>(i)], expected(0, i), 1e-10) << n << " " << w << " " << i;
+        EXPECT_NEAR(got[static_cast<size_t>(i)], expected(0, i), 1e-10)
+            << n << " " << w << " " << i;
     }
   }
   EXPECT_THROW(savgol_filter(std::vector<double>(5, 1.0), 10, 3), InputError);
