@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   add("ceiling", "RSA noise ceiling of a dataset", brainalign::cli::add_ceiling);
   add("synth", "Write a synthetic dataset and feature set with planted ground truth",
       brainalign::cli::add_synth);
+  add("study", "Run, export and report a study of many models x datasets x analyses",
+      brainalign::cli::add_study);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

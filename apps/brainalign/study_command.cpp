@@ -1,0 +1,72 @@
+#include <iostream>
+#include <memory>
+
+#include "brainalign/report/study_report.h"
+#include "brainalign/study/process_group.h"
+#include "brainalign/study/study_analyses.h"
+#include "brainalign/study/study_export.h"
+#include "brainalign/study/study_file.h"
+#include "brainalign/study/study_runner.h"
+#include "commands.h"
+
+namespace brainalign::cli {
+
+Action add_study(CLI::App& app) {
+  struct Args {
+    std::string file, out;
+    int threads = 0;
+    bool quiet = false;
+  };
+  auto a = std::make_shared<Args>();
+  app.require_subcommand(1);
+  CLI::App* run = app.add_subcommand("run", "Compute every unit of the study the store lacks");
+  run->add_option("study", a->file, "Study file (TOML)")->required();
+  run->add_option("--threads", a->threads, "Threads per process (default: the cores shared)");
+  run->add_flag("--quiet", a->quiet, "No progress output");
+  CLI::App* exp = app.add_subcommand("export", "Write the store as tidy CSV and JSON");
+  exp->add_option("study", a->file, "Study file (TOML)")->required();
+  exp->add_option("--out", a->out, "Output folder (default: <study folder>/export)");
+  CLI::App* rep = app.add_subcommand("report", "Write the study's HTML report and figures");
+  rep->add_option("study", a->file, "Study file (TOML)")->required();
+  rep->add_option("--out", a->out, "Output folder (default: <study folder>/report)");
+  return [a, run, exp, rep] {
+    const Study study = load_study(a->file);
+    if (run->parsed()) {
+      ProcessGroup group;
+      StudyRunOptions o;
+      o.threads = a->threads;
+      if (!a->quiet) {
+        o.progress = show_progress;
+        o.note = show_note;
+      }
+      try {
+        const StudyRunSummary s = run_study(study, group, o);
+        if (group.rank() == 0)
+          std::cout << study.name << ": " << s.units << " units, " << s.already
+                    << " already stored, " << s.computed << " computed here\n";
+      } catch (const std::exception& e) {
+        if (group.size() > 1) {
+          std::cerr << "brainalign: rank " << group.rank() << ": " << e.what() << "\n";
+          group.abort(2);
+        }
+        throw;
+      }
+    } else if (exp->parsed()) {
+      const std::filesystem::path out =
+          a->out.empty() ? study.output / "export" : std::filesystem::path(a->out);
+      ResultsStore store(results_store_path(study));
+      export_results(store, out);
+      write_study_analyses(analyse_study(study, store), out);
+      std::cout << "wrote " << out.string() << "/results.csv, units.csv, downstream.csv, "
+                << "results.json, table1.csv, overall.csv, dynamics.csv\n";
+    } else if (rep->parsed()) {
+      const std::filesystem::path out =
+          a->out.empty() ? study.output / "report" : std::filesystem::path(a->out);
+      ResultsStore store(results_store_path(study));
+      write_study_report(study, store, out);
+      std::cout << "wrote " << (out / "index.html").string() << "\n";
+    }
+  };
+}
+
+}  // namespace brainalign::cli

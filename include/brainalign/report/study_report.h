@@ -1,0 +1,37 @@
+// The report of a study: one self-contained HTML page (works offline: the Vega, Vega-Lite and
+// Vega-Embed builds and the data are inlined) with per-model bars with error bars per
+// dataset and metric, per-component bars, alignment-versus-performance scatter plots with
+// fit lines and r, checkpoint curves per layer, the correlation table as a heat map, and
+// sortable tables; next to it the tables as CSV and each chart's Vega-Lite spec.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "brainalign/study/study_analyses.h"
+#include "brainalign/study/study_file.h"
+
+namespace brainalign {
+
+struct ReportChart {
+  std::string id, title;
+  nlohmann::json spec;  // Vega-Lite
+};
+
+// The charts the study's results support (a chart without data is left out).
+std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& store,
+                                       const StudyAnalyses& analyses);
+
+// Folder holding node_modules/{vega,vega-lite,vega-embed}: $BRAINALIGN_VEGA_DIR, else the
+// one vendored into the build folder. IoError from write_study_report when it lacks them.
+std::filesystem::path default_vega_dir();
+
+// Writes DIR/index.html, DIR/charts/<id>.vl.json and the analyses' CSVs.
+void write_study_report(const Study& study, const ResultsStore& store,
+                        const std::filesystem::path& dir,
+                        const std::filesystem::path& vega_dir = default_vega_dir());
+
+}  // namespace brainalign

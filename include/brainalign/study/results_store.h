@@ -1,0 +1,91 @@
+// The results store of a study: one SQLite database (WAL journal) in the study folder.
+// Schema version 1 (docs/study.md):
+//   meta(key PRIMARY KEY, value)                 schema_version, created_by
+//   units(unit_key UNIQUE, model, checkpoint, step, dataset, analysis, protocol, roi,
+//         brainalign_version, seed, features_sha256, dataset_sha256, options_json,
+//         summary_json, seconds, rank, finished_at)
+//   results(unit_key, model, checkpoint, step, layer, dataset, analysis, protocol, roi,
+//           level, target, value, sem)           level: overall, subject, component, layer
+//   downstream(model, task, score, source; PRIMARY KEY (model, task))
+// A unit and its result rows are written in one transaction, and a unit already present is
+// never written twice: the store holds each unit completely or not at all.
+#pragma once
+
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "brainalign/study/work_unit.h"
+
+struct sqlite3;
+
+namespace brainalign {
+
+inline constexpr int kResultsSchemaVersion = 1;
+
+struct ResultRow {
+  std::string level;   // overall, subject, component or layer
+  std::string target;  // subject or component name; empty for overall and layer rows
+  std::string layer;   // the layer the value belongs to (overall: the best layer, if one)
+  double value = std::numeric_limits<double>::quiet_NaN();
+  double sem = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct UnitRecord {
+  WorkUnit unit;
+  std::string brainalign_version;
+  std::uint64_t seed = 0;
+  std::string features_sha256;
+  std::string dataset_sha256;
+  std::string options_json;
+  std::string summary_json;
+  double seconds = 0;
+  int rank = 0;
+  std::vector<ResultRow> rows;
+};
+
+struct TidyResult {
+  WorkUnit unit;
+  ResultRow row;
+};
+
+struct DownstreamScore {
+  std::string model, task;
+  double score = 0;
+  std::string source;  // the file it came from
+};
+
+class ResultsStore {
+ public:
+  // Opens (creating when missing) the store. IoError when it cannot be opened; InputError
+  // when it was written with another schema version.
+  explicit ResultsStore(const std::filesystem::path& file);
+  ~ResultsStore();
+  ResultsStore(const ResultsStore&) = delete;
+  ResultsStore& operator=(const ResultsStore&) = delete;
+
+  std::set<std::string> completed_units() const;
+  // Writes the unit and its rows in one transaction; false (writing nothing) when the unit
+  // is already stored.
+  bool write_unit(const UnitRecord& record);
+  // Replaces the downstream scores of the listed (model, task) pairs, in one transaction.
+  void write_downstream(const std::vector<DownstreamScore>& scores);
+
+  std::vector<UnitRecord> units() const;  // without rows, ordered by unit key
+  std::vector<TidyResult> results() const;  // ordered by unit key, level, target, layer
+  std::vector<DownstreamScore> downstream() const;  // ordered by model, task
+
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  void exec(const std::string& sql) const;
+  std::filesystem::path file_;
+  sqlite3* db_ = nullptr;
+};
+
+// The study's store: <output>/results.sqlite.
+std::filesystem::path results_store_path(const Study& study);
+
+}  // namespace brainalign

@@ -1,0 +1,41 @@
+// Running a study: computes every unit the store lacks, each stored in one transaction, so a
+// run killed at any moment resumes where it stopped. Under MPI the missing units are dealt
+// out over the ranks, which all write into the one store (SQLite's locks serialise them).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "brainalign/study/process_group.h"
+#include "brainalign/study/results_store.h"
+#include "brainalign/study/study_file.h"
+
+namespace brainalign {
+
+struct StudyRunOptions {
+  int threads = 0;  // per process; 0: the study's setting, else the cores shared by the ranks
+  std::function<void(const std::string& stage, int done, int total)> progress;
+  std::function<void(const std::string& line)> note;
+};
+
+struct StudyRunSummary {
+  int units = 0;        // in the study
+  int already = 0;      // stored before this run
+  int computed = 0;     // by this process
+};
+
+StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
+                          const StudyRunOptions& options = {});
+
+// The downstream scores of the study's tasks: CSV rows model,task,score from each task's
+// scores file (rows of other tasks are ignored). InputError naming the file and line.
+std::vector<DownstreamScore> read_downstream_scores(const Study& study);
+
+// The result rows of one scoring summary: overall (value, sem, best layer), per subject,
+// per component and per layer.
+std::vector<ResultRow> result_rows(const nlohmann::json& summary);
+
+}  // namespace brainalign

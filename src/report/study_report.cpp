@@ -1,0 +1,331 @@
+#include "brainalign/report/study_report.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "brainalign/error.h"
+#include "brainalign/io/atomic_file.h"
+
+namespace brainalign {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kSchema = "https://vega.github.io/schema/vega-lite/v5.json";
+
+json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+std::string metric_name(const WorkUnit& u) {
+  std::string s = u.dataset + "/" + u.analysis + "/" + u.protocol;
+  if (!u.roi.empty()) s += "/" + u.roi;
+  return s;
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Text safe inside a <script> element: only "</script" (any case) would end it early, and
+// "<\/" means the same inside a JavaScript string, regular expression or JSON string.
+std::string script_safe(std::string s) {
+  for (size_t at = s.find("</"); at != std::string::npos; at = s.find("</", at + 2)) {
+    std::string tag = s.substr(at + 2, 6);
+    for (char& c : tag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (tag == "script") s.replace(at, 2, "<\\/");
+  }
+  return s;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f)
+    throw IoError(p.string() + ": cannot read the chart library (build with npm available, "
+                               "or set BRAINALIGN_VEGA_DIR to a folder holding node_modules)");
+  std::ostringstream o;
+  o << f.rdbuf();
+  return o.str();
+}
+
+std::string cell(double v, int precision = 3) {
+  if (!std::isfinite(v)) return "";
+  std::ostringstream o;
+  o.precision(precision);
+  o << v;
+  return o.str();
+}
+
+json faceted(const json& values, const std::string& facet, const json& layers, int columns,
+             const json& resolve) {
+  return {{"$schema", kSchema},
+          {"data", {{"values", values}}},
+          {"facet", {{"field", facet}, {"type", "nominal"}, {"title", nullptr}}},
+          {"columns", columns},
+          {"spec", {{"width", 200}, {"height", 150}, {"layer", layers}}},
+          {"resolve", resolve}};
+}
+
+std::string table_html(const std::string& id, const std::vector<std::string>& header,
+                       const std::vector<std::vector<std::string>>& rows) {
+  std::ostringstream o;
+  o << "<table class=\"sortable\" id=\"" << id << "\"><thead><tr>";
+  for (const auto& h : header) o << "<th>" << html_escape(h) << "</th>";
+  o << "</tr></thead><tbody>\n";
+  for (const auto& r : rows) {
+    o << "<tr>";
+    for (const auto& c : r) o << "<td>" << html_escape(c) << "</td>";
+    o << "</tr>\n";
+  }
+  o << "</tbody></table>\n";
+  return o.str();
+}
+
+}  // namespace
+
+fs::path default_vega_dir() {
+  if (const char* env = std::getenv("BRAINALIGN_VEGA_DIR")) return env;
+#ifdef BRAINALIGN_VEGA_DIR
+  return BRAINALIGN_VEGA_DIR;
+#else
+  return {};
+#endif
+}
+
+std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& store,
+                                       const StudyAnalyses& analyses) {
+  std::map<std::string, std::string> last;  // model -> last checkpoint
+  for (const auto& m : study.models) last[m.name] = m.checkpoints.back().label;
+  json bars = json::array(), components = json::array();
+  for (const auto& r : store.results()) {
+    const auto it = last.find(r.unit.model);
+    if (it == last.end() || it->second != r.unit.checkpoint) continue;
+    if (r.row.level == "overall") {
+      const double sem = std::isfinite(r.row.sem) ? r.row.sem : 0.0;
+      bars.push_back({{"model", r.unit.model}, {"metric", metric_name(r.unit)},
+                      {"value", num(r.row.value)}, {"lo", num(r.row.value - sem)},
+                      {"hi", num(r.row.value + sem)}});
+    } else if (r.row.level == "component") {
+      components.push_back({{"model", r.unit.model}, {"metric", metric_name(r.unit)},
+                            {"component", r.row.target}, {"value", num(r.row.value)}});
+    }
+  }
+  std::vector<ReportChart> charts;
+  const json color_model = {{"field", "model"}, {"type", "nominal"}};
+  if (!bars.empty()) {
+    const json layers = json::array(
+        {{{"mark", "bar"},
+          {"encoding",
+           {{"x", {{"field", "model"}, {"type", "nominal"}, {"sort", nullptr}}},
+            {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "score"}}},
+            {"color", color_model},
+            {"tooltip", json::array({{{"field", "model"}}, {{"field", "value"}}})}}}},
+         {{"mark", {{"type", "rule"}, {"color", "black"}}},
+          {"encoding",
+           {{"x", {{"field", "model"}, {"type", "nominal"}, {"sort", nullptr}}},
+            {"y", {{"field", "lo"}, {"type", "quantitative"}}},
+            {"y2", {{"field", "hi"}}}}}}});
+    charts.push_back({"bars", "Alignment per model (error bars: sem over subjects)",
+                      faceted(bars, "metric", layers, 3,
+                              {{"scale", {{"y", "independent"}}}})});
+  }
+  if (!components.empty()) {
+    const json layers = json::array(
+        {{{"mark", "bar"},
+          {"encoding",
+           {{"x", {{"field", "component"}, {"type", "nominal"}}},
+            {"xOffset", {{"field", "model"}, {"type", "nominal"}}},
+            {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "score"}}},
+            {"color", color_model}}}}});
+    json spec = faceted(components, "metric", layers, 2, json::object());
+    spec["spec"]["width"] = 360;
+    charts.push_back({"components", "Alignment per component", spec});
+  }
+  const auto& ap = analyses.alignment_performance;
+  if (!ap.models.empty() && !ap.metrics.empty()) {
+    std::map<std::string, double> r_of;
+    for (const auto& c : ap.cells)
+      if (c.subset == "all" && c.performance == "overall") r_of[c.metric] = c.r;
+    json points = json::array();
+    for (size_t k = 0; k < ap.metrics.size(); ++k) {
+      bool first = true;
+      for (size_t i = 0; i < ap.models.size(); ++i) {
+        if (!std::isfinite(ap.metric_values[k][i])) continue;
+        points.push_back({{"metric", ap.metrics[k]}, {"model", ap.models[i]},
+                          {"alignment", ap.metric_values[k][i]}, {"overall", ap.overall[i]},
+                          {"r_label", "r = " + cell(r_of[ap.metrics[k]], 3)}, {"first", first}});
+        first = false;
+      }
+    }
+    const json x = {{"field", "alignment"}, {"type", "quantitative"}, {"scale", {{"zero", false}}}};
+    const json y = {{"field", "overall"}, {"type", "quantitative"}, {"title", "overall score"}};
+    const json layers = json::array(
+        {{{"mark", {{"type", "point"}, {"filled", true}}},
+          {"encoding", {{"x", x}, {"y", y}, {"color", color_model},
+                        {"tooltip", json::array({{{"field", "model"}}})}}}},
+         {{"mark", {{"type", "line"}, {"color", "gray"}}},
+          {"transform", json::array({{{"regression", "overall"}, {"on", "alignment"}}})},
+          {"encoding", {{"x", x}, {"y", y}}}},
+         {{"mark", {{"type", "text"}, {"align", "left"}, {"baseline", "top"}}},
+          {"transform", json::array({{{"filter", "datum.first"}}})},
+          {"encoding", {{"text", {{"field", "r_label"}}}, {"x", {{"value", 4}}},
+                        {"y", {{"value", 4}}}}}}});
+    charts.push_back({"scatter", "Alignment versus overall downstream score",
+                      faceted(points, "metric", layers, 3,
+                              {{"scale", {{"x", "independent"}}}})});
+    json heat = json::array();
+    for (const auto& c : ap.cells)
+      heat.push_back({{"subset", c.subset}, {"metric", c.metric},
+                      {"performance", c.performance}, {"r", num(c.r)},
+                      {"label", cell(c.r, 2)}, {"p", num(c.p)}, {"holm_p", num(c.holm_p)}});
+    json perf_sort = json::array({"overall"});
+    for (const auto& t : ap.tasks) perf_sort.push_back(t);
+    const json hx = {{"field", "performance"}, {"type", "nominal"}, {"sort", perf_sort}};
+    const json hy = {{"field", "metric"}, {"type", "nominal"}};
+    const json heat_layers = json::array(
+        {{{"mark", "rect"},
+          {"encoding",
+           {{"x", hx}, {"y", hy},
+            {"color", {{"field", "r"}, {"type", "quantitative"},
+                       {"scale", {{"domain", json::array({-1, 1})}, {"scheme", "redblue"},
+                                  {"reverse", true}}}}},
+            {"tooltip", json::array({{{"field", "metric"}}, {{"field", "performance"}},
+                                     {{"field", "r"}}, {{"field", "p"}},
+                                     {{"field", "holm_p"}}})}}}},
+         {{"mark", {{"type", "text"}, {"fontSize", 9}}},
+          {"encoding", {{"x", hx}, {"y", hy}, {"text", {{"field", "label"}}}}}}});
+    json spec = faceted(heat, "subset", heat_layers, 2, json::object());
+    spec["spec"]["width"] = 60 * static_cast<int>(perf_sort.size());
+    spec["spec"]["height"] = 14 * static_cast<int>(ap.metrics.size());
+    charts.push_back({"heatmap", "Correlation of alignment with performance (Pearson r)", spec});
+  }
+  if (!analyses.dynamics.empty()) {
+    json points = json::array();
+    for (const auto& c : analyses.dynamics)
+      for (size_t i = 0; i < c.values.size(); ++i)
+        points.push_back({{"panel", c.model + ": " + c.dataset + "/" + c.analysis + "/" +
+                                        c.protocol + "/" + (c.roi.empty() ? "whole" : c.roi)},
+                          {"layer", c.layer}, {"step", c.steps[i]}, {"value", num(c.values[i])},
+                          {"smoothed", c.smoothed.empty() ? json(nullptr) : num(c.smoothed[i])}});
+    const json x = {{"field", "step"}, {"type", "quantitative"}, {"title", "checkpoint step"}};
+    const json color = {{"field", "layer"}, {"type", "nominal"}};
+    const json layers = json::array(
+        {{{"mark", {{"type", "line"}, {"point", true}}},
+          {"encoding", {{"x", x}, {"y", {{"field", "value"}, {"type", "quantitative"}}},
+                        {"color", color}}}},
+         {{"mark", {{"type", "line"}, {"strokeDash", json::array({4, 3})}}},
+          {"encoding", {{"x", x}, {"y", {{"field", "smoothed"}, {"type", "quantitative"}}},
+                        {"color", color}}}}});
+    charts.push_back({"dynamics", "Pretraining dynamics per layer (dashed: Savitzky-Golay)",
+                      faceted(points, "panel", layers, 3, {{"scale", {{"y", "independent"}}}})});
+  }
+  return charts;
+}
+
+void write_study_report(const Study& study, const ResultsStore& store, const fs::path& dir,
+                        const fs::path& vega_dir) {
+  const std::string libraries[] = {
+      read_text(vega_dir / "vega/build/vega.min.js"),
+      read_text(vega_dir / "vega-lite/build/vega-lite.min.js"),
+      read_text(vega_dir / "vega-embed/build/vega-embed.min.js")};
+  const StudyAnalyses analyses = analyse_study(study, store);
+  const std::vector<ReportChart> charts = report_charts(study, store, analyses);
+  fs::create_directories(dir / "charts");
+  write_study_analyses(analyses, dir);
+  json chart_list = json::array();
+  for (const auto& c : charts) {
+    io::write_file_atomically(dir / "charts" / (c.id + ".vl.json"), c.spec.dump(1) + "\n");
+    chart_list.push_back({{"id", c.id}, {"title", c.title}, {"spec", c.spec}});
+  }
+
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : store.results())
+    if (r.row.level == "overall")
+      rows.push_back({r.unit.model, r.unit.checkpoint, r.unit.dataset, r.unit.analysis,
+                      r.unit.protocol, r.unit.roi.empty() ? "whole" : r.unit.roi,
+                      cell(r.row.value, 4), cell(r.row.sem, 3), r.row.layer});
+  const std::string scores_table = table_html(
+      "scores", {"model", "checkpoint", "dataset", "analysis", "protocol", "roi", "value", "sem",
+                 "best layer"},
+      rows);
+  rows.clear();
+  for (const auto& c : analyses.alignment_performance.cells)
+    rows.push_back({c.subset, c.metric, c.performance, std::to_string(c.n), cell(c.r),
+                    cell(c.p), "[" + cell(c.ci_low) + ", " + cell(c.ci_high) + "]",
+                    cell(c.permutation_p), cell(c.holm_p), cell(c.rho)});
+  const std::string table1 = table_html(
+      "table1", {"subset", "metric", "performance", "n", "r", "p", "95% CI", "permutation p",
+                 "Holm p", "Spearman rho"},
+      rows);
+  rows.clear();
+  const auto& ap = analyses.alignment_performance;
+  for (size_t i = 0; i < ap.models.size(); ++i) {
+    std::vector<std::string> row{ap.models[i]};
+    for (double s : ap.task_scores[i]) row.push_back(cell(s, 4));
+    row.push_back(cell(ap.overall[i], 3));
+    rows.push_back(row);
+  }
+  std::vector<std::string> header{"model"};
+  for (const auto& t : ap.tasks) header.push_back(t);
+  header.push_back("overall");
+  const std::string downstream_table = table_html("downstream", header, rows);
+
+  std::ostringstream h;
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
+    << html_escape(study.name) << ": brainalign study</title>\n<style>\n"
+    << "body{font-family:sans-serif;margin:2em;color:#222}h2{margin-top:2em}"
+    << "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
+    << "padding:2px 6px}th{cursor:pointer;background:#f0f0f0}th.asc:after{content:' \\25B2'}"
+    << "th.desc:after{content:' \\25BC'}.chart{margin:1em 0}\n</style>\n";
+  for (const auto& lib : libraries) h << "<script>" << script_safe(lib) << "</script>\n";
+  h << "</head><body>\n<h1>" << html_escape(study.name) << "</h1>\n<p>"
+    << store.completed_units().size() << " units; brainalign " << BRAINALIGN_VERSION
+    << "; results store schema version " << kResultsSchemaVersion << ".</p>\n";
+  for (const auto& c : charts)
+    h << "<h2>" << html_escape(c.title) << "</h2>\n<div class=\"chart\" id=\"chart-" << c.id
+      << "\"></div>\n";
+  h << "<h2>Alignment versus performance (Table 1)</h2>\n" << table1
+    << "<h2>Downstream scores</h2>\n" << downstream_table << "<h2>Scores</h2>\n"
+    << scores_table;
+  h << "<script>\nconst charts = " << script_safe(chart_list.dump()) << ";\n" << R"js(
+window.brainalignReport = {total: charts.length, rendered: 0, failed: []};
+for (const c of charts) {
+  vegaEmbed('#chart-' + c.id, c.spec, {actions: false, renderer: 'svg'})
+    .then(() => { window.brainalignReport.rendered += 1; })
+    .catch((e) => { window.brainalignReport.failed.push(c.id + ': ' + e); console.error(e); });
+}
+for (const table of document.querySelectorAll('table.sortable')) {
+  table.querySelectorAll('th').forEach((th, col) => th.addEventListener('click', () => {
+    const asc = !th.classList.contains('asc');
+    table.querySelectorAll('th').forEach((o) => o.classList.remove('asc', 'desc'));
+    th.classList.add(asc ? 'asc' : 'desc');
+    const body = table.tBodies[0];
+    const key = (tr) => tr.cells[col].textContent;
+    const rows = Array.from(body.rows).sort((a, b) => {
+      const x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
+      const d = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+      return asc ? d : -d;
+    });
+    rows.forEach((r) => body.appendChild(r));
+  }));
+}
+</script>
+</body></html>
+)js";
+  io::write_file_atomically(dir / "index.html", h.str());
+}
+
+}  // namespace brainalign

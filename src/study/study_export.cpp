@@ -1,0 +1,89 @@
+#include "brainalign/study/study_export.h"
+
+#include <cmath>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "brainalign/io/atomic_file.h"
+#include "brainalign/io/csv.h"
+
+namespace brainalign {
+namespace {
+
+using nlohmann::json;
+
+// Shortest text that reads back as the same double; empty for NaN.
+std::string fmt(double v) {
+  if (!std::isfinite(v)) return "";
+  std::ostringstream o;
+  o.precision(17);
+  o << v;
+  return o.str();
+}
+
+json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+}  // namespace
+
+void export_results(const ResultsStore& store, const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  json out;
+  out["schema_version"] = kResultsSchemaVersion;
+
+  std::vector<std::vector<std::string>> rows;
+  json results = json::array();
+  for (const auto& r : store.results()) {
+    const WorkUnit& u = r.unit;
+    rows.push_back({u.model, u.checkpoint, std::to_string(u.step), r.row.layer, u.dataset,
+                    u.analysis, u.protocol, u.roi, r.row.level, r.row.target, fmt(r.row.value),
+                    fmt(r.row.sem)});
+    results.push_back({{"model", u.model}, {"checkpoint", u.checkpoint}, {"step", u.step},
+                       {"layer", r.row.layer}, {"dataset", u.dataset}, {"analysis", u.analysis},
+                       {"protocol", u.protocol}, {"roi", u.roi}, {"level", r.row.level},
+                       {"target", r.row.target}, {"value", num(r.row.value)},
+                       {"sem", num(r.row.sem)}});
+  }
+  io::write_csv(dir / "results.csv",
+                {"model", "checkpoint", "step", "layer", "dataset", "analysis", "protocol", "roi",
+                 "level", "target", "value", "sem"},
+                rows);
+  out["results"] = results;
+
+  rows.clear();
+  json units = json::array();
+  for (const auto& r : store.units()) {
+    const WorkUnit& u = r.unit;
+    rows.push_back({u.key(), u.model, u.checkpoint, std::to_string(u.step), u.dataset,
+                    u.analysis, u.protocol, u.roi, r.brainalign_version, std::to_string(r.seed),
+                    r.features_sha256, r.dataset_sha256, fmt(r.seconds),
+                    std::to_string(r.rank)});
+    units.push_back({{"unit", u.key()}, {"model", u.model}, {"checkpoint", u.checkpoint},
+                     {"step", u.step}, {"dataset", u.dataset}, {"analysis", u.analysis},
+                     {"protocol", u.protocol}, {"roi", u.roi},
+                     {"brainalign_version", r.brainalign_version}, {"seed", r.seed},
+                     {"features_sha256", r.features_sha256},
+                     {"dataset_sha256", r.dataset_sha256},
+                     {"options", json::parse(r.options_json)},
+                     {"summary", json::parse(r.summary_json)}, {"seconds", r.seconds},
+                     {"rank", r.rank}});
+  }
+  io::write_csv(dir / "units.csv",
+                {"unit", "model", "checkpoint", "step", "dataset", "analysis", "protocol", "roi",
+                 "brainalign_version", "seed", "features_sha256", "dataset_sha256", "seconds",
+                 "rank"},
+                rows);
+  out["units"] = units;
+
+  rows.clear();
+  json down = json::array();
+  for (const auto& d : store.downstream()) {
+    rows.push_back({d.model, d.task, fmt(d.score)});
+    down.push_back({{"model", d.model}, {"task", d.task}, {"score", d.score}});
+  }
+  io::write_csv(dir / "downstream.csv", {"model", "task", "score"}, rows);
+  out["downstream"] = down;
+  io::write_file_atomically(dir / "results.json", out.dump(1) + "\n");
+}
+
+}  // namespace brainalign

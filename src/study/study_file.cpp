@@ -1,0 +1,289 @@
+#include "brainalign/study/study_file.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "brainalign/error.h"
+
+namespace brainalign {
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void fail(const Study& s, const std::string& where, const std::string& what) {
+  throw InputError(s.file.string() + ": " + where + ": " + what);
+}
+
+std::string get_string(const Study& s, const toml::table& t, const std::string& where,
+                       const char* key, const std::string& fallback, bool required = false) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) {
+    if (required) fail(s, where, std::string("missing '") + key + "'");
+    return fallback;
+  }
+  if (!n->is_string()) fail(s, where, std::string("'") + key + "' must be a string");
+  return n->value<std::string>().value();
+}
+
+std::int64_t get_int(const Study& s, const toml::table& t, const std::string& where,
+                     const char* key, std::int64_t fallback) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return fallback;
+  if (!n->is_integer()) fail(s, where, std::string("'") + key + "' must be an integer");
+  return n->value<std::int64_t>().value();
+}
+
+double get_double(const Study& s, const toml::table& t, const std::string& where, const char* key,
+                  double fallback) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return fallback;
+  if (!n->is_number()) fail(s, where, std::string("'") + key + "' must be a number");
+  return n->value<double>().value();
+}
+
+std::vector<std::string> get_strings(const Study& s, const toml::table& t,
+                                     const std::string& where, const char* key,
+                                     std::vector<std::string> fallback) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return fallback;
+  if (n->is_string()) return {n->value<std::string>().value()};
+  const toml::array* a = n->as_array();
+  if (a == nullptr) fail(s, where, std::string("'") + key + "' must be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& e : *a) {
+    if (!e.is_string()) fail(s, where, std::string("'") + key + "' must be a list of strings");
+    out.push_back(e.value<std::string>().value());
+  }
+  return out;
+}
+
+const toml::array* get_tables(const Study& s, const toml::table& root, const char* key) {
+  const toml::node* n = root.get(key);
+  if (n == nullptr) return nullptr;
+  const toml::array* a = n->as_array();
+  if (a == nullptr || !a->is_array_of_tables())
+    fail(s, key, std::string("must be an array of tables ([[") + key + "]])");
+  return a;
+}
+
+fs::path resolve(const Study& s, const std::string& p) {
+  if (p.empty()) return {};
+  const fs::path path(p);
+  return path.is_absolute() ? path : s.file.parent_path() / path;
+}
+
+// The last run of digits in a checkpoint file's stem: its training step.
+std::int64_t step_of(const std::string& stem) {
+  std::int64_t step = -1;
+  for (size_t i = 0; i < stem.size();) {
+    if (std::isdigit(static_cast<unsigned char>(stem[i])) != 0) {
+      size_t j = i;
+      while (j < stem.size() && std::isdigit(static_cast<unsigned char>(stem[j])) != 0) ++j;
+      step = std::stoll(stem.substr(i, std::min<size_t>(j - i, 18)));
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return step;
+}
+
+std::vector<Checkpoint> expand_checkpoints(const Study& s, const std::string& where,
+                                           const fs::path& pattern) {
+  glob_t g{};
+  const int rc = glob(pattern.c_str(), 0, nullptr, &g);
+  std::vector<Checkpoint> out;
+  if (rc == 0)
+    for (size_t i = 0; i < g.gl_pathc; ++i) {
+      const fs::path p(g.gl_pathv[i]);
+      out.push_back({p.stem().string(), step_of(p.stem().string()), p});
+    }
+  globfree(&g);
+  if (out.empty()) fail(s, where, "no checkpoint matches '" + pattern.string() + "'");
+  std::sort(out.begin(), out.end(), [](const Checkpoint& a, const Checkpoint& b) {
+    return a.step != b.step ? a.step < b.step : a.label < b.label;
+  });
+  for (size_t i = 1; i < out.size(); ++i)
+    if (out[i].label == out[i - 1].label)
+      fail(s, where, "two checkpoints share the name '" + out[i].label + "'");
+  return out;
+}
+
+void check_name(const Study& s, const std::string& where, const std::string& name,
+                std::set<std::string>& seen) {
+  if (name.empty()) fail(s, where, "'name' must not be empty");
+  for (char c : name)
+    if (c == '|' || c == '\n') fail(s, where, "'name' must not contain '|' or a line break");
+  if (!seen.insert(name).second) fail(s, where, "the name '" + name + "' is used twice");
+}
+
+}  // namespace
+
+std::string to_string(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::kRegistry: return "registry";
+    case ModelKind::kFeatures: return "features";
+    case ModelKind::kCheckpoints: return "checkpoints";
+  }
+  return "registry";
+}
+
+const StudyModel& Study::model(const std::string& n) const {
+  for (const auto& m : models)
+    if (m.name == n) return m;
+  throw InputError(file.string() + ": no model called '" + n + "'");
+}
+
+const StudyDataset& Study::dataset(const std::string& n) const {
+  for (const auto& d : datasets)
+    if (d.name == n) return d;
+  throw InputError(file.string() + ": no dataset called '" + n + "'");
+}
+
+const StudyAnalysis& Study::analysis(const std::string& n) const {
+  for (const auto& a : analyses)
+    if (a.name == n) return a;
+  throw InputError(file.string() + ": no analysis called '" + n + "'");
+}
+
+Study load_study(const fs::path& path) {
+  Study s;
+  s.file = fs::absolute(path);
+  toml::table root;
+  try {
+    root = toml::parse_file(s.file.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << s.file.string() << ", line " << e.source().begin.line << ": " << e.description();
+    if (!fs::exists(s.file)) throw IoError(s.file.string() + ": cannot read the study file");
+    throw InputError(msg.str());
+  }
+
+  const toml::table* head = root["study"].as_table();
+  if (head == nullptr) fail(s, "[study]", "missing");
+  s.name = get_string(s, *head, "[study]", "name", s.file.stem().string());
+  s.output = resolve(s, get_string(s, *head, "[study]", "output", s.name));
+  s.seed = static_cast<std::uint64_t>(get_int(s, *head, "[study]", "seed", 0));
+  s.threads = static_cast<int>(get_int(s, *head, "[study]", "threads", 0));
+
+  std::set<std::string> names;
+  if (const auto* models = get_tables(s, root, "models"))
+    for (size_t i = 0; i < models->size(); ++i) {
+      const toml::table& t = *(*models)[i].as_table();
+      const std::string where = "[[models]] #" + std::to_string(i + 1);
+      StudyModel m;
+      m.name = get_string(s, t, where, "name", "", true);
+      check_name(s, where, m.name, names);
+      const std::string kind = get_string(s, t, where, "kind", "registry");
+      if (kind == "registry") {
+        m.kind = ModelKind::kRegistry;
+        m.registry_name = get_string(s, t, where, "model", m.name);
+        m.checkpoints.push_back({});
+      } else if (kind == "features") {
+        m.kind = ModelKind::kFeatures;
+        m.features = resolve(s, get_string(s, t, where, "features", "", true));
+        m.checkpoints.push_back({"", -1, m.features});
+      } else if (kind == "checkpoints") {
+        m.kind = ModelKind::kCheckpoints;
+        m.features = resolve(s, get_string(s, t, where, "features", "", true));
+        m.checkpoints = expand_checkpoints(s, where, m.features);
+      } else {
+        fail(s, where, "'kind' must be registry, features or checkpoints, not '" + kind + "'");
+      }
+      s.models.push_back(std::move(m));
+    }
+  if (s.models.empty()) fail(s, "[[models]]", "a study needs at least one model");
+
+  names.clear();
+  if (const auto* datasets = get_tables(s, root, "datasets"))
+    for (size_t i = 0; i < datasets->size(); ++i) {
+      const toml::table& t = *(*datasets)[i].as_table();
+      const std::string where = "[[datasets]] #" + std::to_string(i + 1);
+      StudyDataset d;
+      d.name = get_string(s, t, where, "name", "", true);
+      check_name(s, where, d.name, names);
+      d.source = get_string(s, t, where, "source", d.name);
+      // A registered name stays a name; anything with a slash or an existing file is a path.
+      if (d.source.find('/') != std::string::npos || fs::exists(resolve(s, d.source)))
+        d.source = resolve(s, d.source).string();
+      d.stimuli = get_string(s, t, where, "stimuli", d.stimuli);
+      if (d.stimuli.find('/') != std::string::npos) d.stimuli = resolve(s, d.stimuli).string();
+      d.folds = resolve(s, get_string(s, t, where, "folds", ""));
+      d.splits = resolve(s, get_string(s, t, where, "splits", ""));
+      s.datasets.push_back(std::move(d));
+    }
+  if (s.datasets.empty()) fail(s, "[[datasets]]", "a study needs at least one dataset");
+
+  names.clear();
+  if (const auto* analyses = get_tables(s, root, "analyses"))
+    for (size_t i = 0; i < analyses->size(); ++i) {
+      const toml::table& t = *(*analyses)[i].as_table();
+      const std::string where = "[[analyses]] #" + std::to_string(i + 1);
+      StudyAnalysis a;
+      a.analysis = get_string(s, t, where, "analysis", "", true);
+      if (a.analysis != "voxelwise" && a.analysis != "components" && a.analysis != "rsa")
+        fail(s, where, "'analysis' must be voxelwise, components or rsa");
+      a.rsa_method = get_string(s, t, where, "rsa_method", a.rsa_method);
+      if (a.rsa_method != "xval" && a.rsa_method != "layerwise")
+        fail(s, where, "'rsa_method' must be xval or layerwise");
+      a.name = get_string(s, t, where, "name",
+                          a.analysis == "rsa" ? "rsa-" + a.rsa_method : a.analysis);
+      check_name(s, where, a.name, names);
+      a.protocols = get_strings(s, t, where, "protocols", a.protocols);
+      for (const auto& p : a.protocols)
+        if (p != "pepino2025" && p != "tuckute2023")
+          fail(s, where, "protocol '" + p + "': must be pepino2025 or tuckute2023");
+      a.datasets = get_strings(s, t, where, "datasets", {});
+      for (const auto& d : a.datasets) s.dataset(d);
+      a.rois = get_strings(s, t, where, "rois", a.rois);
+      for (auto& r : a.rois)
+        if (r == "all" || r == "whole") r.clear();
+      s.analyses.push_back(std::move(a));
+    }
+  if (s.analyses.empty()) fail(s, "[[analyses]]", "a study needs at least one analysis");
+
+  if (const toml::table* down = root["downstream"].as_table())
+    s.downstream_scores = resolve(s, get_string(s, *down, "[downstream]", "scores", ""));
+  names.clear();
+  if (const auto* tasks = get_tables(s, root, "tasks"))
+    for (size_t i = 0; i < tasks->size(); ++i) {
+      const toml::table& t = *(*tasks)[i].as_table();
+      const std::string where = "[[tasks]] #" + std::to_string(i + 1);
+      StudyTask task;
+      task.name = get_string(s, t, where, "name", "", true);
+      check_name(s, where, task.name, names);
+      task.metric = get_string(s, t, where, "metric", "");
+      task.scores = resolve(s, get_string(s, t, where, "scores", ""));
+      if (task.scores.empty()) task.scores = s.downstream_scores;
+      if (task.scores.empty()) fail(s, where, "no 'scores' file here nor in [downstream]");
+      s.tasks.push_back(std::move(task));
+    }
+
+  if (const toml::table* ap = root["alignment_vs_performance"].as_table()) {
+    const std::string where = "[alignment_vs_performance]";
+    auto& o = s.alignment_performance;
+    o.bootstrap = static_cast<int>(get_int(s, *ap, where, "bootstrap", o.bootstrap));
+    o.permutations = static_cast<int>(get_int(s, *ap, where, "permutations", o.permutations));
+    o.subset_threshold = get_double(s, *ap, where, "subset_threshold", o.subset_threshold);
+  }
+  if (const toml::table* dy = root["dynamics"].as_table()) {
+    auto& o = s.dynamics;
+    o.models = get_strings(s, *dy, "[dynamics]", "models", {});
+    for (const auto& m : o.models) s.model(m);
+    o.smooth_window =
+        static_cast<int>(get_int(s, *dy, "[dynamics]", "smooth_window", o.smooth_window));
+    o.smooth_order =
+        static_cast<int>(get_int(s, *dy, "[dynamics]", "smooth_order", o.smooth_order));
+    if (o.smooth_order < 0 || (o.smooth_window > 0 && o.smooth_order >= o.smooth_window))
+      fail(s, "[dynamics]", "'smooth_order' must be below 'smooth_window'");
+  }
+  return s;
+}
+
+}  // namespace brainalign

@@ -1,0 +1,240 @@
+#include "brainalign/study/study_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "brainalign/align/score.h"
+#include "brainalign/data/brain_dataset.h"
+#include "brainalign/error.h"
+#include "brainalign/features/extract.h"
+#include "brainalign/io/csv.h"
+#include "brainalign/io/sha256.h"
+#include "brainalign/models/registry.h"
+
+namespace brainalign {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+double number_or_nan(const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
+
+// A digest of a dataset's content: stimuli, targets and every response value.
+std::string dataset_digest(const BrainDataset& d) {
+  io::Sha256 h;
+  for (const auto& s : d.stimuli) h.update(s + "\n");
+  for (const auto& t : d.targets) h.update(t.id + "," + t.subject + "," + t.roi + "\n");
+  for (const auto& r : d.repetitions)
+    h.update(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(r.data()),
+                                           static_cast<size_t>(r.size()) * sizeof(double)));
+  return h.hex();
+}
+
+// Where a registry model's features over a dataset's sounds are kept in the study folder.
+fs::path registry_features_path(const Study& study, const StudyModel& m,
+                                const StudyDataset& d) {
+  std::string tag = d.stimuli;
+  if (tag.find('/') != std::string::npos) tag = io::sha256_hex(tag).substr(0, 16);
+  return study.output / "features" / (m.name + "__" + tag + ".npz");
+}
+
+fs::path features_path(const Study& study, const WorkUnit& u) {
+  const StudyModel& m = study.model(u.model);
+  if (m.kind == ModelKind::kRegistry)
+    return registry_features_path(study, m, study.dataset(u.dataset));
+  for (const auto& c : m.checkpoints)
+    if (c.label == u.checkpoint) return c.features;
+  throw InputError(study.file.string() + ": model '" + u.model + "' has no checkpoint '" +
+                   u.checkpoint + "'");
+}
+
+void extract_registry_features(const StudyModel& m, const StudyDataset& d, const fs::path& out,
+                               int threads, const StudyRunOptions& options) {
+  const auto model = make_model(m.registry_name);
+  const auto files = resolve_stimuli(d.stimuli);
+  ExtractOptions eo;
+  eo.threads = threads;
+  eo.progress = options.progress;
+  if (options.note) options.note("extracting " + m.name + " over " + d.stimuli);
+  const ExtractedFeatures features = extract_features(*model, files, eo);
+  fs::create_directories(out.parent_path());
+  save_feature_set(out, to_feature_set(features));  // written atomically
+}
+
+json unit_options(const StudyAnalysis& a, const StudyDataset& d, const WorkUnit& u) {
+  json o;
+  o["analysis"] = a.analysis;
+  o["protocol"] = u.protocol;
+  if (a.analysis == "rsa") o["rsa_method"] = a.rsa_method;
+  o["roi"] = u.roi;
+  o["dataset_source"] = d.source;
+  if (!d.folds.empty()) o["folds"] = d.folds.string();
+  if (!d.splits.empty()) o["splits"] = d.splits.string();
+  return o;
+}
+
+}  // namespace
+
+std::vector<ResultRow> result_rows(const json& s) {
+  std::vector<ResultRow> rows;
+  ResultRow overall;
+  overall.level = "overall";
+  overall.layer = s.value("best_layer", std::string());
+  overall.value = number_or_nan(s.value("value", json()));
+  overall.sem = number_or_nan(s.value("sem", json()));
+  rows.push_back(overall);
+  const std::pair<const char*, const char*> groups[] = {
+      {"per_subject", "subject"}, {"per_component", "component"}, {"per_layer", "layer"}};
+  for (const auto& [field, level] : groups) {
+    if (!s.contains(field)) continue;
+    for (auto it = s[field].begin(); it != s[field].end(); ++it) {
+      ResultRow r;
+      r.level = level;
+      if (std::string(level) == "layer") r.layer = it.key();
+      else r.target = it.key();
+      r.value = number_or_nan(it.value());
+      rows.push_back(r);
+    }
+  }
+  return rows;
+}
+
+std::vector<DownstreamScore> read_downstream_scores(const Study& study) {
+  std::vector<DownstreamScore> out;
+  std::map<fs::path, io::CsvTable> files;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& task : study.tasks) {
+    auto it = files.find(task.scores);
+    if (it == files.end()) it = files.emplace(task.scores, io::read_csv(task.scores)).first;
+    const io::CsvTable& t = it->second;
+    const size_t cm = t.column("model"), ct = t.column("task"), cs = t.column("score");
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+      const auto& row = t.rows[i];
+      if (row[ct] != task.name) continue;
+      const std::string where = t.source + ", line " + std::to_string(i + 2) + ", column 'score'";
+      const double v = io::parse_double(row[cs], where);
+      if (!std::isfinite(v)) throw InputError(where + ": the score must be finite");
+      if (!seen.insert({row[cm], row[ct]}).second)
+        throw InputError(t.source + ", line " + std::to_string(i + 2) + ": model '" + row[cm] +
+                         "' has two scores for task '" + row[ct] + "'");
+      out.push_back({row[cm], row[ct], v, task.scores.string()});
+    }
+  }
+  return out;
+}
+
+StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
+                          const StudyRunOptions& options) {
+  const auto say = [&](const std::string& line) {
+    if (options.note && group.rank() == 0) options.note(line);
+  };
+  int threads = options.threads > 0 ? options.threads : study.threads;
+  if (threads <= 0)
+    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / group.size());
+
+  fs::create_directories(study.output);
+  ResultsStore store(results_store_path(study));
+
+  std::vector<BrainDataset> datasets;
+  std::vector<bool> components;
+  std::vector<std::string> digests;
+  for (const auto& d : study.datasets) {
+    datasets.push_back(load_dataset(d.source));
+    components.push_back(datasets.back().components);
+    digests.push_back(dataset_digest(datasets.back()));
+  }
+  const std::vector<WorkUnit> units = plan_units(study, components);
+  // Every rank reads the same stored set: nothing is written to `units` before the barrier.
+  const std::set<std::string> done = store.completed_units();
+  std::vector<WorkUnit> missing;
+  for (const auto& u : units)
+    if (!done.count(u.key())) missing.push_back(u);
+  StudyRunSummary summary;
+  summary.units = static_cast<int>(units.size());
+  summary.already = summary.units - static_cast<int>(missing.size());
+  say(study.name + ": " + std::to_string(units.size()) + " units, " +
+      std::to_string(summary.already) + " stored, " + std::to_string(missing.size()) +
+      " to compute on " + std::to_string(group.size()) + " process" +
+      (group.size() > 1 ? "es" : ""));
+
+  // Registry models' features, each extracted once (by one rank) into the study folder.
+  std::vector<std::pair<const StudyModel*, const StudyDataset*>> to_extract;
+  std::set<fs::path> planned;
+  for (const auto& u : missing) {
+    const StudyModel& m = study.model(u.model);
+    if (m.kind != ModelKind::kRegistry) continue;
+    const StudyDataset& d = study.dataset(u.dataset);
+    const fs::path p = registry_features_path(study, m, d);
+    if (!fs::exists(p) && planned.insert(p).second) to_extract.push_back({&m, &d});
+  }
+  for (size_t i = 0; i < to_extract.size(); ++i)
+    if (static_cast<int>(i % static_cast<size_t>(group.size())) == group.rank())
+      extract_registry_features(*to_extract[i].first, *to_extract[i].second,
+                                registry_features_path(study, *to_extract[i].first,
+                                                       *to_extract[i].second),
+                                threads, options);
+  if (group.rank() == 0 && !study.tasks.empty())
+    store.write_downstream(read_downstream_scores(study));
+  group.barrier();
+
+  std::vector<const WorkUnit*> mine;
+  for (size_t i = 0; i < missing.size(); ++i)
+    if (static_cast<int>(i % static_cast<size_t>(group.size())) == group.rank())
+      mine.push_back(&missing[i]);
+  std::map<fs::path, std::string> feature_digests;
+  int finished = 0;
+  const std::string stage = group.size() > 1 ? "rank " + std::to_string(group.rank()) : "study";
+  if (options.progress) options.progress(stage, 0, static_cast<int>(mine.size()));
+  for (const WorkUnit* u : mine) {
+    const auto start = std::chrono::steady_clock::now();
+    const StudyAnalysis& a = study.analysis(u->analysis);
+    const StudyDataset& d = study.dataset(u->dataset);
+    const size_t di = static_cast<size_t>(&d - study.datasets.data());
+    const fs::path fp = features_path(study, *u);
+    auto digest = feature_digests.find(fp);
+    if (digest == feature_digests.end())
+      digest = feature_digests.emplace(fp, io::sha256_file(fp)).first;
+    ScoreOptions so;
+    so.protocol = parse_protocol(u->protocol);
+    so.analysis = parse_analysis(a.analysis);
+    so.rsa_method = parse_rsa_method(a.rsa_method);
+    so.roi = u->roi;
+    if (!d.folds.empty()) so.folds_csv = d.folds;
+    if (!d.splits.empty()) so.splits_csv = d.splits;
+    so.threads = threads;
+    ScoreResult result;
+    try {
+      result = score(load_feature_set(fp), datasets[di], so);
+    } catch (const InputError& e) {
+      throw InputError("unit " + u->key() + ": " + e.what());
+    }
+    result.summary.erase("seconds");
+    UnitRecord r;
+    r.unit = *u;
+    r.brainalign_version = BRAINALIGN_VERSION;
+    r.seed = study.seed;
+    r.features_sha256 = digest->second;
+    r.dataset_sha256 = digests[di];
+    r.options_json = unit_options(a, d, *u).dump();
+    r.summary_json = result.summary.dump();
+    r.rows = result_rows(result.summary);
+    r.rank = group.rank();
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (store.write_unit(r)) ++summary.computed;
+    ++finished;
+    if (options.progress) options.progress(stage, finished, static_cast<int>(mine.size()));
+  }
+  group.barrier();
+  if (group.rank() == 0) {
+    const size_t stored = store.completed_units().size();
+    say(study.name + ": " + std::to_string(stored) + " units stored in " +
+        store.file().string());
+  }
+  return summary;
+}
+
+}  // namespace brainalign

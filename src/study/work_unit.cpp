@@ -1,0 +1,30 @@
+#include "brainalign/study/work_unit.h"
+
+#include <algorithm>
+
+namespace brainalign {
+
+std::string WorkUnit::key() const {
+  return model + "|" + checkpoint + "|" + dataset + "|" + analysis + "|" + protocol + "|" + roi;
+}
+
+std::vector<WorkUnit> plan_units(const Study& study, const std::vector<bool>& component_datasets) {
+  std::vector<WorkUnit> units;
+  for (const auto& m : study.models)
+    for (const auto& c : m.checkpoints)
+      for (size_t d = 0; d < study.datasets.size(); ++d) {
+        const auto& dataset = study.datasets[d];
+        for (const auto& a : study.analyses) {
+          const bool named = std::find(a.datasets.begin(), a.datasets.end(), dataset.name) !=
+                             a.datasets.end();
+          const bool fits = (a.analysis == "components") == component_datasets[d];
+          if (a.datasets.empty() ? !fits : !named) continue;
+          for (const auto& p : a.protocols)
+            for (const auto& r : a.rois)
+              units.push_back({m.name, c.label, c.step, dataset.name, a.name, p, r});
+        }
+      }
+  return units;
+}
+
+}  // namespace brainalign

@@ -1,0 +1,238 @@
+// The study layer: the study file, the results store (one transaction per unit, resumable),
+// Savitzky-Golay smoothing and the alignment-performance statistics against scipy.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "brainalign/error.h"
+#include "brainalign/study/alignment_performance.h"
+#include "brainalign/study/results_store.h"
+#include "brainalign/study/savitzky_golay.h"
+#include "brainalign/study/study_file.h"
+#include "brainalign/study/study_runner.h"
+#include "brainalign/study/work_unit.h"
+#include "common/python_exchange.h"
+
+namespace brainalign {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::PythonExchange;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("brainalign-study-" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+TEST(StudyFile, ReadsModelsDatasetsAnalysesAndTasks) {
+  TempDir dir;
+  for (int step : {2000, 0, 1000})
+    write(dir.path() / "ck" / ("step_" + std::to_string(step) + ".npz"), "x");
+  write(dir.path() / "scores.csv", "model,task,score\n");
+  write(dir.path() / "s.toml", R"(
+[study]
+name = "mini"
+output = "out"
+seed = 7
+[[models]]
+name = "mel"
+[[models]]
+name = "ck"
+kind = "checkpoints"
+features = "ck/step_*.npz"
+[[datasets]]
+name = "comp"
+source = "nh2015comp"
+[[datasets]]
+name = "syn"
+source = "syn/dataset"
+[[analyses]]
+analysis = "components"
+[[analyses]]
+analysis = "rsa"
+rsa_method = "layerwise"
+protocols = ["pepino2025", "tuckute2023"]
+rois = ["all", "Primary"]
+[downstream]
+scores = "scores.csv"
+[[tasks]]
+name = "esc50"
+)");
+  const Study s = load_study(dir.path() / "s.toml");
+  EXPECT_EQ(s.name, "mini");
+  EXPECT_EQ(s.output, dir.path() / "out");
+  EXPECT_EQ(s.seed, 7u);
+  ASSERT_EQ(s.models.size(), 2u);
+  EXPECT_EQ(s.models[0].registry_name, "mel");
+  ASSERT_EQ(s.models[1].checkpoints.size(), 3u);
+  EXPECT_EQ(s.models[1].checkpoints[0].step, 0);
+  EXPECT_EQ(s.models[1].checkpoints[2].label, "step_2000");
+  EXPECT_EQ(s.datasets[0].source, "nh2015comp");
+  EXPECT_EQ(s.datasets[1].source, (dir.path() / "syn/dataset").string());
+  EXPECT_EQ(s.analyses[1].name, "rsa-layerwise");
+  EXPECT_EQ(s.analyses[1].rois, (std::vector<std::string>{"", "Primary"}));
+  EXPECT_EQ(s.tasks[0].scores, dir.path() / "scores.csv");
+
+  // components on the component dataset; RSA x 2 protocols x 2 ROIs on the voxel dataset.
+  const auto units = plan_units(s, {true, false});
+  EXPECT_EQ(units.size(), 4u * (1 + 4));
+  EXPECT_EQ(units[0].key(), "mel||comp|components|pepino2025|");
+  EXPECT_EQ(units.back().key(), "ck|step_2000|syn|rsa-layerwise|tuckute2023|Primary");
+}
+
+TEST(StudyFile, ErrorsNameTheFileAndField) {
+  TempDir dir;
+  write(dir.path() / "bad.toml", "[study]\n[[models]]\nname = \"x\"\nkind = \"magic\"\n");
+  try {
+    load_study(dir.path() / "bad.toml");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("[[models]] #1"), std::string::npos) << e.what();
+  }
+  write(dir.path() / "glob.toml",
+        "[study]\n[[models]]\nname = \"x\"\nkind = \"checkpoints\"\nfeatures = \"none_*.npz\"\n");
+  EXPECT_THROW(load_study(dir.path() / "glob.toml"), InputError);
+}
+
+UnitRecord record(const std::string& model, double value) {
+  UnitRecord r;
+  r.unit = {model, "", -1, "d", "components", "pepino2025", ""};
+  r.brainalign_version = "test";
+  r.options_json = "{}";
+  r.summary_json = "{}";
+  r.rows = {{"overall", "", "", value, 0.1}, {"component", "c1", "", value, std::nan("")}};
+  return r;
+}
+
+TEST(ResultsStore, WritesEachUnitOnceAndReopens) {
+  TempDir dir;
+  const fs::path file = dir.path() / "results.sqlite";
+  {
+    ResultsStore store(file);
+    EXPECT_TRUE(store.write_unit(record("a", 0.5)));
+    EXPECT_FALSE(store.write_unit(record("a", 0.9)));  // already stored: nothing written
+    EXPECT_TRUE(store.write_unit(record("b", 0.25)));
+    store.write_downstream({{"a", "t", 1.0, "f"}, {"a", "t", 2.0, "f"}});
+  }
+  ResultsStore store(file);
+  EXPECT_EQ(store.completed_units().size(), 2u);
+  const auto rows = store.results();
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].unit.model, "a");
+  EXPECT_EQ(rows[0].row.level, "component");
+  EXPECT_DOUBLE_EQ(rows[1].row.value, 0.5);
+  EXPECT_TRUE(std::isnan(rows[0].row.sem));
+  ASSERT_EQ(store.downstream().size(), 1u);
+  EXPECT_DOUBLE_EQ(store.downstream()[0].score, 2.0);
+}
+
+TEST(ResultRows, OverallSubjectsComponentsAndLayers) {
+  const auto rows = result_rows(nlohmann::json::parse(
+      R"({"value": 0.4, "sem": null, "best_layer": "l2", "per_subject": {"s1": 0.3},
+          "per_layer": {"l1": 0.1, "l2": 0.4}})"));
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].level, "overall");
+  EXPECT_EQ(rows[0].layer, "l2");
+  EXPECT_TRUE(std::isnan(rows[0].sem));
+  EXPECT_EQ(rows[1].target, "s1");
+  EXPECT_EQ(rows[3].layer, "l2");
+}
+
+TEST(SavitzkyGolay, MatchesScipyInterpMode) {
+  PythonExchange py;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise;
+  const int lengths[] = {10, 11, 23, 100};
+  const std::pair<int, int> filters[] = {{10, 3}, {9, 3}, {5, 2}};
+  std::vector<std::vector<double>> curves;
+  std::string code = "from scipy.signal import savgol_filter\n";
+  for (int n : lengths) {
+    Matrix x(1, n);
+    for (int i = 0; i < n; ++i) x(0, i) = std::sin(i / 7.0) + 0.3 * noise(rng);
+    const std::string name = "x" + std::to_string(n);
+    py.put(name + ".f8", x);
+    curves.emplace_back(x.data(), x.data() + n);
+    for (auto [w, p] : filters)
+      if (w <= n)
+        code += "savgol_filter(np.fromfile('" + name + ".f8'), " + std::to_string(w) + ", " +
+                std::to_string(p) + ", mode='interp').tofile('" + name + "_" +
+                std::to_string(w) + ".f8')\n";
+  }
+  py.run(code);
+  for (size_t c = 0; c < curves.size(); ++c) {
+    const int n = lengths[c];
+    for (auto [w, p] : filters) {
+      if (w > n) continue;
+      const Matrix expected =
+          py.get("x" + std::to_string(n) + "_" + std::to_string(w) + ".f8", 1, n);
+      const auto got = savgol_filter(curves[c], w, p);
+      for (int i = 0; i < n; ++i)
+        EXPECT_NEAR(got[static_cast<size_t>(i)], expected(0, i), 1e-10)
+            << n << " " << w << " " << i;
+    }
+  }
+  EXPECT_THROW(savgol_filter(std::vector<double>(5, 1.0), 10, 3), InputError);
+}
+
+TEST(AlignmentPerformance, OverallScoresHolmAndCorrelationsMatchScipy) {
+  PythonExchange py;
+  const std::vector<std::vector<double>> scores = {{0.5, 10}, {0.7, 30}, {0.6, 20}, {0.9, 25}};
+  const auto overall = overall_scores(scores);
+  Matrix a(1, 6), b(1, 6);
+  a << 0.1, 0.4, 0.35, 0.8, 0.5, 0.2;
+  b << -1.2, 0.3, 0.1, 1.5, 0.2, -0.4;
+  py.put("a.f8", a);
+  py.put("b.f8", b);
+  py.run("from scipy import stats\nS = np.array([[0.5, 10], [0.7, 30], [0.6, 20], [0.9, 25]])\n"
+         "stats.zscore(S, axis=0).mean(axis=1).tofile('overall.f8')\n"
+         "a = np.fromfile('a.f8'); b = np.fromfile('b.f8')\n"
+         "r = stats.pearsonr(a, b); s = stats.spearmanr(a, b)\n"
+         "np.array([r[0], r[1], s[0], s[1]]).tofile('r.f8')\n");
+  const Matrix expected = py.get("overall.f8", 1, 4);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(overall[static_cast<size_t>(i)], expected(0, i), 1e-12);
+  const std::vector<double> av(a.data(), a.data() + 6), bv(b.data(), b.data() + 6);
+  const CorrelationCell c = correlate(av, bv, 500, 500, 11);
+  const Matrix r = py.get("r.f8", 1, 4);
+  EXPECT_NEAR(c.r, r(0, 0), 1e-12);
+  EXPECT_NEAR(c.p, r(0, 1), 1e-10);
+  EXPECT_NEAR(c.rho, r(0, 2), 1e-12);
+  EXPECT_NEAR(c.rho_p, r(0, 3), 1e-10);
+  EXPECT_EQ(c.n, 6);
+  EXPECT_LE(c.ci_low, c.r);
+  EXPECT_GE(c.ci_high, c.r);
+  EXPECT_GT(c.permutation_p, 0.0);
+  EXPECT_LT(c.permutation_p, 0.1);
+  const CorrelationCell again = correlate(av, bv, 500, 500, 11);
+  EXPECT_EQ(again.ci_low, c.ci_low);
+  EXPECT_EQ(again.permutation_p, c.permutation_p);
+
+  // Holm: sorted 0.01, 0.02, 0.03, 0.04 -> 0.04, 0.06, 0.06, 0.06; NaN untouched.
+  const auto h = holm_adjust({0.03, 0.01, std::nan(""), 0.04, 0.02});
+  EXPECT_NEAR(h[1], 0.04, 1e-15);
+  EXPECT_NEAR(h[4], 0.06, 1e-15);
+  EXPECT_NEAR(h[0], 0.06, 1e-15);
+  EXPECT_NEAR(h[3], 0.06, 1e-15);
+  EXPECT_TRUE(std::isnan(h[2]));
+}
+
+}  // namespace
+}  // namespace brainalign
