@@ -1,9 +1,64 @@
 #include "brainalign/models/registry.h"
 
+#include <mutex>
+
 #include "brainalign/error.h"
 #include "frontend_models.h"
 
 namespace brainalign {
+namespace {
+
+std::mutex& families_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::vector<ModelFamily>& families() {
+  static std::vector<ModelFamily> list;
+  return list;
+}
+
+std::string known_names() {
+  std::string known;
+  for (const auto& model : registered_models()) known += (known.empty() ? "" : ", ") + model.name;
+  const auto list = registered_model_families();
+  for (const auto& family : list) known += ", " + family.prefix + ":PATH";
+  if (!list.empty()) known += ", auto:PATH";
+  return known;
+}
+
+std::unique_ptr<Model> make_family_model(const std::string& name) {
+  const std::size_t colon = name.find(':');
+  const std::string prefix = name.substr(0, colon);
+  const std::filesystem::path path = name.substr(colon + 1);
+  if (path.empty()) throw InputError("model '" + name + "': no path after '" + prefix + ":'");
+  const auto list = registered_model_families();
+  if (list.empty()) {
+    throw InputError("model '" + name +
+                     "': this build of brainalign has no model families (it was built "
+                     "without libtorch); known models: " + known_names());
+  }
+  if (prefix == "auto") {
+    if (!std::filesystem::exists(path)) {
+      throw IoError("model '" + name + "': " + path.string() + " does not exist");
+    }
+    for (const auto& family : list) {
+      if (family.recognises(path)) return family.load(path);
+    }
+    std::string prefixes;
+    for (const auto& family : list) prefixes += (prefixes.empty() ? "" : ", ") + family.prefix;
+    throw InputError("model '" + name + "': " + path.string() +
+                     " is not a model of any known family (" + prefixes +
+                     "); name the family as <family>:PATH");
+  }
+  for (const auto& family : list) {
+    if (family.prefix == prefix) return family.load(path);
+  }
+  throw InputError("unknown model family '" + prefix + "' in '" + name +
+                   "' (known: " + known_names() + ")");
+}
+
+}  // namespace
 
 const std::vector<ModelInfo>& registered_models() {
   static const std::vector<ModelInfo> models = {
@@ -16,16 +71,37 @@ const std::vector<ModelInfo>& registered_models() {
   return models;
 }
 
+void register_model_family(ModelFamily family) {
+  const std::lock_guard lock(families_mutex());
+  for (auto& existing : families()) {
+    if (existing.prefix == family.prefix) {
+      existing = std::move(family);
+      return;
+    }
+  }
+  families().push_back(std::move(family));
+}
+
+std::vector<ModelFamily> registered_model_families() {
+  const std::lock_guard lock(families_mutex());
+  return families();
+}
+
 std::unique_ptr<Model> make_model(const std::string& name,
                                   const std::optional<std::filesystem::path>& weights) {
+  if (name.find(':') != std::string::npos) {
+    if (weights) {
+      throw InputError("model '" + name + "' names its files itself; --weights " +
+                       weights->string() + " cannot be used with it");
+    }
+    return make_family_model(name);
+  }
   const ModelInfo* info = nullptr;
   for (const auto& model : registered_models()) {
     if (model.name == name) info = &model;
   }
   if (info == nullptr) {
-    std::string known;
-    for (const auto& model : registered_models()) known += (known.empty() ? "" : ", ") + model.name;
-    throw InputError("unknown model '" + name + "' (known: " + known + ")");
+    throw InputError("unknown model '" + name + "' (known: " + known_names() + ")");
   }
   if (weights && !info->takes_weights) {
     throw InputError("model '" + name + "' has no weights to load; --weights " + weights->string() +
@@ -35,6 +111,20 @@ std::unique_ptr<Model> make_model(const std::string& name,
   if (name == "cochleagram") return make_cochleagram_model();
   if (name == "mel") return make_mel_model();
   return make_mfcc_model();
+}
+
+std::string describe_models() {
+  std::string text;
+  for (const auto& model : registered_models()) {
+    text += "  " + model.name + ": " + model.description + "\n";
+  }
+  for (const auto& family : registered_model_families()) {
+    text += "  " + family.prefix + ":PATH: " + family.description + "\n";
+  }
+  if (!registered_model_families().empty()) {
+    text += "  auto:PATH: the family whose files PATH holds\n";
+  }
+  return text;
 }
 
 }  // namespace brainalign

@@ -1,0 +1,88 @@
+#include "brainalign/models/registry.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <stdexcept>
+#include <fstream>
+#include <string>
+
+#include "brainalign/error.h"
+
+namespace brainalign {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// A family whose "checkpoints" are folders holding a file `front_end` that names a registered
+// front end: enough to exercise prefixes, detection and loading with real models.
+ModelFamily front_end_family(const std::string& prefix) {
+  ModelFamily family;
+  family.prefix = prefix;
+  family.description = "a front end named by the file front_end";
+  family.recognises = [](const fs::path& path) { return fs::exists(path / "front_end"); };
+  family.load = [](const fs::path& path) {
+    std::ifstream in(path / "front_end");
+    std::string name;
+    in >> name;
+    return make_model(name);
+  };
+  return family;
+}
+
+TEST(ModelRegistry, RegisteredFrontEndsByName) {
+  for (const auto& info : registered_models()) {
+    const auto model = make_model(info.name);
+    EXPECT_EQ(model->name(), info.name);
+    EXPECT_FALSE(model->layer_names().empty());
+  }
+  EXPECT_NE(message_of([] { make_model("nope"); }).find("unknown model 'nope' (known: spectemp"),
+            std::string::npos);
+  EXPECT_NE(message_of([] { make_model("mel", fs::path("w.pt")); }).find("has no weights"),
+            std::string::npos);
+}
+
+TEST(ModelRegistry, FamiliesByPrefixAndByDetection) {
+  const fs::path dir = fs::temp_directory_path() / "brainalign_registry_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "m");
+  std::ofstream(dir / "m" / "front_end") << "mfcc";
+
+  register_model_family(front_end_family("frontend"));
+  EXPECT_EQ(make_model("frontend:" + (dir / "m").string())->name(), "mfcc");
+  EXPECT_EQ(make_model("auto:" + (dir / "m").string())->name(), "mfcc");
+  EXPECT_NE(describe_models().find("frontend:PATH"), std::string::npos);
+
+  // Registering the same prefix again replaces the family.
+  const auto before = registered_model_families().size();
+  register_model_family(front_end_family("frontend"));
+  EXPECT_EQ(registered_model_families().size(), before);
+
+  fs::create_directories(dir / "empty");
+  EXPECT_NE(message_of([&] { make_model("auto:" + (dir / "empty").string()); })
+                .find("is not a model of any known family (frontend"),
+            std::string::npos);
+  EXPECT_NE(message_of([&] { make_model("auto:" + (dir / "absent").string()); })
+                .find("does not exist"),
+            std::string::npos);
+  EXPECT_NE(message_of([] { make_model("nofamily:/x"); }).find("unknown model family 'nofamily'"),
+            std::string::npos);
+  EXPECT_NE(message_of([] { make_model("frontend:"); }).find("no path after"), std::string::npos);
+  EXPECT_NE(message_of([&] { make_model("frontend:" + dir.string(), dir / "w"); })
+                .find("names its files itself"),
+            std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace brainalign
