@@ -8,12 +8,16 @@ message; file failures raise `IoError` (an `OSError`).
 from ._brainalign import (
     Dataset,
     InputError,
+    Model,
     IoError,
     __version__,
     compare_rdms,
     data_root,
+    extract,
+    extract_files,
     load_dataset,
     load_features,
+    models,
     rdm,
     rsa_crossvalidated,
     rsa_layerwise,
@@ -25,7 +29,7 @@ from ._brainalign import (
 from .ridge import Ridge, RidgeCV
 
 # Shown as brainalign.InputError (not brainalign._brainalign.InputError) in tracebacks.
-for _public in (Dataset, InputError, IoError):
+for _public in (Dataset, InputError, IoError, Model):
     _public.__module__ = __name__
 del _public
 
@@ -33,13 +37,17 @@ __all__ = [
     "Dataset",
     "InputError",
     "IoError",
+    "Model",
     "Ridge",
     "RidgeCV",
     "__version__",
     "compare_rdms",
     "data_root",
+    "extract",
+    "extract_files",
     "load_dataset",
     "load_features",
+    "models",
     "rdm",
     "rsa_crossvalidated",
     "rsa_layerwise",

@@ -22,6 +22,7 @@ void register_features(py::module_& m);
 void register_score(py::module_& m);
 void register_rsa(py::module_& m);
 void register_ridge(py::module_& m);
+void register_extract(py::module_& m);
 
 // A float64 C-contiguous view of an array-like: the caller's buffer itself when it already has
 // that layout, a converted copy otherwise.

@@ -4,7 +4,7 @@
 
 PYBIND11_MODULE(_brainalign, m) {
   namespace python = brainalign::python;
-  m.doc() = "Native core of brainalign: scoring, datasets, feature sets, RDMs/RSA and ridge.";
+  m.doc() = "Native core of brainalign: scoring, datasets, feature sets, RDMs/RSA, ridge, models and extraction.";
   m.attr("__version__") = BRAINALIGN_VERSION;
   python::register_errors(m);
   python::register_dataset(m);
@@ -13,4 +13,5 @@ PYBIND11_MODULE(_brainalign, m) {
   python::register_score(m);
   python::register_rsa(m);
   python::register_ridge(m);
+  python::register_extract(m);
 }
