@@ -1,8 +1,10 @@
 """A loopback HTTP server for download tests: serves a folder, honours Range requests
-(or ignores them on request) and records what was asked for."""
+(or ignores them on request), can pace its replies like a slow link, and records what was
+asked for."""
 import http.server
 import os
 import threading
+import time
 from pathlib import Path
 
 
@@ -36,17 +38,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(200)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if not server.chunk_delay:
+            self.wfile.write(data)
+            return
+        for at in range(0, len(data), 65536):  # a slow link: 64 KiB, then a pause
+            try:
+                self.wfile.write(data[at:at + 65536])
+            except (BrokenPipeError, ConnectionResetError):
+                return
+            time.sleep(server.chunk_delay)
 
 
 class RangeServer:
     """`with RangeServer(folder) as server:` serves folder at server.url (127.0.0.1 only)."""
 
-    def __init__(self, root, honour_range=True):
+    def __init__(self, root, honour_range=True, chunk_delay=0.0):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.root = Path(os.path.realpath(root))
         self.httpd.requests = []
         self.httpd.honour_range = honour_range
+        self.httpd.chunk_delay = chunk_delay
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
