@@ -216,23 +216,6 @@ StimulusSplits split_assignment(const ScoreOptions& options, const BrainDataset&
   return options.splits_csv ? read_splits(*options.splits_csv, dataset.stimuli) : default_splits(dataset.stimuli);
 }
 
-// Brain RDMs per subject (or one for components), from finite targets only.
-std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms(const BrainDataset& d) {
-  const ColMatrix mean = d.mean_response();
-  std::vector<std::string> subjects = d.components ? std::vector<std::string>{"components"} : d.subjects();
-  std::vector<Matrix> rdms;
-  for (const auto& s : subjects) {
-    std::vector<Eigen::Index> cols;
-    for (Eigen::Index t = 0; t < d.n_targets(); ++t)
-      if ((d.components || d.targets[static_cast<size_t>(t)].subject == s) && mean.col(t).allFinite()) cols.push_back(t);
-    if (cols.size() < 2) throw InputError(d.source + ": subject '" + s + "' has fewer than two voxels without NaN");
-    Matrix Z(mean.rows(), static_cast<Eigen::Index>(cols.size()));
-    for (size_t i = 0; i < cols.size(); ++i) Z.col(static_cast<Eigen::Index>(i)) = mean.col(cols[i]);
-    rdms.push_back(rdm(Z));
-  }
-  return {subjects, rdms};
-}
-
 // Each subject's repetition-mean responses (finite voxels only), stimuli x voxels.
 std::vector<Matrix> subject_responses(const BrainDataset& d, const std::vector<std::string>& subjects) {
   const ColMatrix mean = d.mean_response();
@@ -246,6 +229,19 @@ std::vector<Matrix> subject_responses(const BrainDataset& d, const std::vector<s
     out.push_back(std::move(Z));
   }
   return out;
+}
+
+// Brain RDMs per subject (or one for components), from finite targets only.
+std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms(const BrainDataset& d) {
+  std::vector<std::string> subjects = d.components ? std::vector<std::string>{"components"} : d.subjects();
+  std::vector<Matrix> rdms;
+  const std::vector<Matrix> responses = subject_responses(d, subjects);
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    if (responses[i].cols() < 2)
+      throw InputError(d.source + ": subject '" + subjects[i] + "' has fewer than two voxels without NaN");
+    rdms.push_back(rdm(responses[i]));
+  }
+  return {subjects, rdms};
 }
 
 Matrix rows_in_order(const Matrix& m, const std::vector<int>& order) {
