@@ -2,6 +2,7 @@
 
 #include "bindings.h"
 #include "brainalign/data/brain_dataset.h"
+#include "brainalign/data/data_registry.h"
 #include "brainalign/error.h"
 
 namespace brainalign::python {
@@ -142,6 +143,27 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
   m.def(
       "data_root", [] { return data_root().string(); },
       "Folder holding the public data: $BRAINALIGN_DATA, else the per-user cache");
+  m.def(
+      "public_datasets",
+      [] {
+        py::list out;
+        for (const auto& d : public_datasets())
+          out.append(py::dict(py::arg("name") = d.name, py::arg("description") = d.description));
+        return out;
+      },
+      "The public data sets `fetch` knows, as `brainalign fetch --list`.");
+  m.def(
+      "fetch",
+      [](const std::string& name, const std::string& mirror) {
+        FetchOptions options;
+        options.mirror = mirror;
+        py::gil_scoped_release release;
+        return fetch_dataset(name, options).string();
+      },
+      py::arg("name"), py::arg("mirror") = "",
+      R"(Downloads a public data set into data_root() unless it is there (verified by SHA-256,
+resumable), as `brainalign fetch NAME`; returns the data root. mirror: a base URL serving the
+same layout instead of the pinned sources (default: $BRAINALIGN_MIRROR).)");
 }
 
 }  // namespace brainalign::python
