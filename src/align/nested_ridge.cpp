@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "brainalign/align/ridge.h"
 #include "brainalign/error.h"
@@ -38,16 +40,22 @@ struct Candidate {
   int layer;
 };
 
-// One outer fold's decompositions: inner[g][l] fits on train minus inner fold g and
-// predicts inner fold g; outer[l] fits on all training stimuli and predicts the test fold.
+// An inner fit: the decomposition of its design (shared with the fit that trains on the
+// same folds) and the test factor of the fold it predicts.
+struct InnerFit {
+  const RidgeSpectrum* spectrum = nullptr;
+  ColMatrix test_factor;  // held-out rows x rank
+};
+
+// One outer fold's design: inner[g][l] fits on train minus inner fold g and predicts inner
+// fold g; the outer fit of layer l (all training stimuli) predicts the test fold.
 struct OuterFoldDesign {
   std::vector<int> train;                   // stimulus rows
   std::vector<int> test;                    // stimulus rows
-  std::vector<std::vector<int>> inner_fit;  // per inner fold: rows of `train` used to fit
+  std::vector<std::vector<int>> inner_fit;  // per inner fold: stimulus rows used to fit
   std::vector<std::vector<int>> inner_held; // per inner fold: positions in `train` held out
-  std::vector<std::vector<RidgeSpectrum>> inner;  // [g][l]
-  std::vector<RidgeSpectrum> outer;               // [l]
-  std::vector<std::vector<ColMatrix>> hat;        // [g][l]: stacked hat matrices, all penalties
+  std::vector<std::vector<InnerFit>> inner;  // [g][l]
+  std::vector<std::vector<ColMatrix>> hat;   // [g][l]: stacked hat matrices, all penalties
 };
 
 }  // namespace
@@ -96,6 +104,47 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
   for (int l = 0; l < L; ++l)
     if (layers[static_cast<size_t>(l)].cols() >= S) grams[static_cast<size_t>(l)] = layer_gram(layers[static_cast<size_t>(l)]);
 
+  // Every design is decomposed once, up front. The inner fit of outer fold f that holds out
+  // fold g trains on the folds other than f and g, in fold order: the same design as outer
+  // fold g's inner fit holding out f. Each pair of folds is decomposed once with both folds
+  // as test rows (the lower fold's first), and each fit takes its held-out fold's rows.
+  std::vector<std::vector<int>> fold_rows(static_cast<size_t>(K));
+  for (Eigen::Index s = 0; s < S; ++s)
+    fold_rows[static_cast<size_t>(fold_of_stimulus[static_cast<size_t>(s)])].push_back(static_cast<int>(s));
+  auto rows_except = [&](int a, int b) {
+    std::vector<int> rows;
+    for (int k = 0; k < K; ++k)
+      if (k != a && k != b) rows.insert(rows.end(), fold_rows[static_cast<size_t>(k)].begin(), fold_rows[static_cast<size_t>(k)].end());
+    return rows;
+  };
+  auto decompose = [&](int l, const std::vector<int>& fit, const std::vector<int>& test) {
+    const Matrix& X = layers[static_cast<size_t>(l)];
+    return X.cols() >= S ? decompose_ridge(grams[static_cast<size_t>(l)], fit, test) : decompose_ridge(X, fit, test);
+  };
+  std::vector<std::pair<int, int>> pairs;
+  for (int a = 0; a < K; ++a)
+    for (int b = a + 1; b < K; ++b) pairs.emplace_back(a, b);
+  const int P = static_cast<int>(pairs.size());
+  std::vector<std::vector<RidgeSpectrum>> pair_spectra(static_cast<size_t>(P), std::vector<RidgeSpectrum>(static_cast<size_t>(L)));
+  std::vector<std::vector<RidgeSpectrum>> outer_spectra(static_cast<size_t>(K), std::vector<RidgeSpectrum>(static_cast<size_t>(L)));
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+  for (int job = 0; job < (P + K) * L; ++job) {
+    const int i = job / L, l = job % L;
+    if (i < P) {
+      const auto [a, b] = pairs[static_cast<size_t>(i)];
+      std::vector<int> test = fold_rows[static_cast<size_t>(a)];
+      test.insert(test.end(), fold_rows[static_cast<size_t>(b)].begin(), fold_rows[static_cast<size_t>(b)].end());
+      pair_spectra[static_cast<size_t>(i)][static_cast<size_t>(l)] = decompose(l, rows_except(a, b), test);
+    } else {
+      const int f = i - P;
+      outer_spectra[static_cast<size_t>(f)][static_cast<size_t>(l)] = decompose(l, rows_except(f, f), fold_rows[static_cast<size_t>(f)]);
+    }
+  }
+  auto pair_index = [&](int a, int b) {
+    if (a > b) std::swap(a, b);
+    return static_cast<size_t>(std::find(pairs.begin(), pairs.end(), std::make_pair(a, b)) - pairs.begin());
+  };
+
   for (int f = 0; f < K; ++f) {
     OuterFoldDesign d;
     // Training stimuli grouped by inner fold, so each inner fold's predictions are one block.
@@ -119,26 +168,19 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
       d.inner_held.push_back(std::move(held));
     }
     const int G = static_cast<int>(d.inner_fit.size());
-    d.inner.assign(static_cast<size_t>(G), std::vector<RidgeSpectrum>(static_cast<size_t>(L)));
-    d.outer.resize(static_cast<size_t>(L));
-
-    // Decompose every design once: G inner fits and one outer fit per layer.
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
-    for (int job = 0; job < (G + 1) * L; ++job) {
-      const int g = job / L, l = job % L;
-      const Matrix& X = layers[static_cast<size_t>(l)];
-      if (g < G) {
-        std::vector<int> held_rows;
-        for (int p : d.inner_held[static_cast<size_t>(g)]) held_rows.push_back(d.train[static_cast<size_t>(p)]);
-        const auto& fit = d.inner_fit[static_cast<size_t>(g)];
-        d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)] =
-            X.cols() >= S ? decompose_ridge(grams[static_cast<size_t>(l)], fit, held_rows)
-                          : decompose_ridge(X, fit, held_rows);
-      } else {
-        d.outer[static_cast<size_t>(l)] = X.cols() >= S ? decompose_ridge(grams[static_cast<size_t>(l)], d.train, d.test)
-                                                        : decompose_ridge(X, d.train, d.test);
+    d.inner.assign(static_cast<size_t>(G), std::vector<InnerFit>(static_cast<size_t>(L)));
+    for (int g = 0, gi = 0; g < K; ++g) {
+      if (g == f) continue;
+      const Eigen::Index first = g < f ? 0 : static_cast<Eigen::Index>(fold_rows[static_cast<size_t>(f)].size());
+      const Eigen::Index rows = static_cast<Eigen::Index>(fold_rows[static_cast<size_t>(g)].size());
+      for (int l = 0; l < L; ++l) {
+        InnerFit& fit = d.inner[static_cast<size_t>(gi)][static_cast<size_t>(l)];
+        fit.spectrum = &pair_spectra[pair_index(f, g)][static_cast<size_t>(l)];
+        fit.test_factor = fit.spectrum->test_factor.middleRows(first, rows);
       }
+      ++gi;
     }
+    const std::vector<RidgeSpectrum>& outer = outer_spectra[static_cast<size_t>(f)];
 
     // Stacked hat matrices of every inner fit: rows a*m..(a+1)*m give the held-out predictions
     // at penalty a of the centred fit targets.
@@ -152,13 +194,14 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int job = 0; job < G * L; ++job) {
       const int g = job / L, l = job % L;
-      const RidgeSpectrum& s = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
+      const InnerFit& fit = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
+      const RidgeSpectrum& s = *fit.spectrum;
       const Eigen::Index m = held_size[static_cast<size_t>(g)];
       ColMatrix& hat = d.hat[static_cast<size_t>(g)][static_cast<size_t>(l)];
       hat.resize(m * n_grid, s.n_train());
       for (int a = 0; a < n_grid; ++a)
         hat.middleRows(a * m, m).noalias() =
-            (s.test_factor * ridge_shrinkage(s, options.alphas[static_cast<size_t>(a)]).asDiagonal()) * s.basis.transpose();
+            (fit.test_factor * ridge_shrinkage(s, options.alphas[static_cast<size_t>(a)]).asDiagonal()) * s.basis.transpose();
     }
 
     const Eigen::Index n_train = static_cast<Eigen::Index>(d.train.size());
@@ -190,9 +233,10 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
       // One target's inner predictions at (alpha, layer), for the grid's edge extension.
       auto predict_one = [&](double alpha, int l, Eigen::Index t, Vector& out) {
         for (int g = 0; g < G; ++g) {
-          const RidgeSpectrum& s = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
+          const InnerFit& fit = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
+          const RidgeSpectrum& s = *fit.spectrum;
           const Vector z = ridge_shrinkage(s, alpha).cwiseProduct(s.basis.transpose() * y_fit[static_cast<size_t>(g)].col(t));
-          const Vector p = s.test_factor * z;
+          const Vector p = fit.test_factor * z;
           const auto& held = d.inner_held[static_cast<size_t>(g)];
           for (size_t i = 0; i < held.size(); ++i)
             out(held[i]) = p(static_cast<Eigen::Index>(i)) + fit_mean[static_cast<size_t>(g)](t);
@@ -280,7 +324,7 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
 
         // Refit the winner on all training stimuli and predict the held-out fold.
         const Candidate& win = candidates[best];
-        const RidgeSpectrum& s = d.outer[static_cast<size_t>(win.layer)];
+        const RidgeSpectrum& s = outer[static_cast<size_t>(win.layer)];
         const double mean = y_train.col(t).mean();
         const Vector z = s.basis.transpose() * (y_train.col(t).array() - mean).matrix();
         const Vector p = s.test_factor * ridge_shrinkage(s, win.alpha).cwiseProduct(z);
