@@ -36,9 +36,9 @@ bool recognises_hf_folder(const fs::path& path) {
 
 std::unique_ptr<Model> load_hf_model(const fs::path& folder) {
   if (!fs::is_directory(folder)) {
-    throw IoError(folder.string() +
-                  ": no such model folder (hf: takes a folder with config.json and "
-                  "model.safetensors)");
+    throw InputError(folder.string() +
+                     " is not a folder (hf: takes a Hugging Face model folder with config.json "
+                     "and model.safetensors)");
   }
   for (const char* file : {"config.json", "model.safetensors"}) {
     if (!fs::exists(folder / file)) {

@@ -14,6 +14,7 @@
 
 #include "brainalign/error.h"
 #include "brainalign/io/sha256.h"
+#include "brainalign/threads.h"
 
 namespace brainalign::neural {
 namespace fs = std::filesystem;
@@ -50,6 +51,10 @@ class RegistryModel final : public Model {
  public:
   explicit RegistryModel(RegistryModelSpec spec) : spec_(std::move(spec)) {
     if (!spec_.run) throw std::logic_error("model '" + spec_.name + "' has no forward pass");
+    // libtorch's matrix products go to OpenBLAS, whose own threads at::set_num_threads does
+    // not govern: configure_compute_runtime() makes them one too, and keeps large buffers
+    // mapped between clips.
+    configure_compute_runtime();
     use_one_thread();
   }
 

@@ -32,8 +32,9 @@ struct RegistryModelSpec {
 };
 
 // The model. Its forward() runs libtorch with one intra-op thread (it sets libtorch's thread
-// count to 1, once, when made): extraction runs clips in parallel instead, so the threads do
-// not multiply and the numbers do not depend on how many run. forward_memory_bytes() is
+// count, and OpenBLAS's through configure_compute_runtime(), to 1 when made): extraction runs
+// clips in parallel instead, so the threads do not multiply and the numbers do not depend on
+// how many run. forward_memory_bytes() is
 // measured on the first request by running two short probe clips (1 s and 2 s) and
 // extrapolating each layer's size, plus attention and feed-forward work space.
 std::unique_ptr<Model> make_registry_model(RegistryModelSpec spec);

@@ -1,5 +1,6 @@
 #include "brainalign/neural/torchscript_model.h"
 
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
@@ -183,6 +184,10 @@ std::vector<at::Tensor> TorchScriptModel::forward_waveform(
   c10::IValue result;
   try {
     c10::InferenceMode guard;
+    // The interpreter's unoptimised plan, the same for every call: the profiling executor
+    // would otherwise switch plans after a few runs, so a clip's numbers could depend on how
+    // many clips ran before it (and so on the thread count).
+    const torch::jit::GraphOptimizerEnabledGuard same_plan(false);
     result = state_->module.forward({input});
   } catch (const c10::Error& e) {
     throw InputError(state_->path.string() + ": forward failed on a waveform of " +
