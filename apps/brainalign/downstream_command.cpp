@@ -18,9 +18,9 @@ Action add_downstream(CLI::App& app) {
     bool no_cache = false, quiet = false;
   };
   auto a = std::make_shared<Args>();
-  std::string models;
-  for (const auto& info : registered_models()) models += (models.empty() ? "" : ", ") + info.name;
-  app.add_option("--model", a->model, "Model: " + models)->required();
+  app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
+      ->required();
+  app.footer("Models:\n" + describe_models());
   app.add_option("--weights", a->weights, "Weights file (models with weights only)");
   app.add_option("--task", a->tasks, "A hear-preprocess task folder (repeatable)")->required();
   app.add_option("--protocol", a->protocol, "pepino2025 or hear2021")->capture_default_str();

@@ -1,3 +1,4 @@
+#include <cstddef>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -12,12 +13,13 @@ Action add_extract(CLI::App& app) {
   struct Args {
     std::string model, weights, stimuli, out, pool = "mean";
     int threads = 0;
+    std::size_t memory_budget_mib = 0;
     bool no_cache = false, quiet = false;
   };
   auto a = std::make_shared<Args>();
-  std::string models;
-  for (const auto& info : registered_models()) models += (models.empty() ? "" : ", ") + info.name;
-  app.add_option("--model", a->model, "Model: " + models)->required();
+  app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
+      ->required();
+  app.footer("Models:\n" + describe_models());
   app.add_option("--weights", a->weights, "Weights file (models with weights only)");
   app.add_option("--stimuli", a->stimuli, "Folder of sound files, or a data set (natsound165)")
       ->required();
@@ -25,6 +27,9 @@ Action add_extract(CLI::App& app) {
   app.add_option("--pool", a->pool, "mean (one vector per stimulus) or none (keep time)")
       ->capture_default_str();
   app.add_option("--threads", a->threads, "Threads (default: every core)");
+  app.add_option("--memory-budget", a->memory_budget_mib,
+                 "MiB that the clips running at once may use together (default: half of the "
+                 "available memory)");
   app.add_flag("--no-cache", a->no_cache, "Neither read nor write the feature cache");
   app.add_flag("--quiet", a->quiet, "No progress output");
   return [a] {
@@ -32,6 +37,7 @@ Action add_extract(CLI::App& app) {
     options.pooling = parse_pooling(a->pool);
     options.threads = a->threads;
     options.use_cache = !a->no_cache;
+    options.memory_budget = a->memory_budget_mib << 20;
     FetchOptions fetch;
     if (!a->quiet) {
       options.progress = show_progress;

@@ -4,8 +4,14 @@
 
 #include "brainalign/error.h"
 #include "commands.h"
+#ifdef BRAINALIGN_WITH_TORCH
+#include "brainalign/neural/model_families.h"
+#endif
 
 int main(int argc, char** argv) {
+#ifdef BRAINALIGN_WITH_TORCH
+  brainalign::neural::register_model_families();  // hf:, beats:, ..., torchscript:, auto:
+#endif
   CLI::App app{"brainalign: score audio-model representations against brain data"};
   app.set_version_flag("--version", BRAINALIGN_VERSION);
   app.require_subcommand(1);

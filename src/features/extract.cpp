@@ -15,6 +15,7 @@
 #include "brainalign/io/npz.h"
 #include "brainalign/io/sha256.h"
 #include "brainalign/threads.h"
+#include "memory_budget.h"
 
 namespace brainalign {
 namespace fs = std::filesystem;
@@ -54,9 +55,12 @@ bool is_audio_file(const fs::path& path) {
   return kExtensions.count(extension) > 0;
 }
 
-// One stimulus through the model: every layer pooled, in the model's layer order.
-PooledLayers run_model(const Model& model, const fs::path& file, Pooling pooling) {
+// One stimulus through the model: every layer pooled, in the model's layer order. The forward
+// pass and the pooling hold a lease on the memory budget.
+PooledLayers run_model(const Model& model, const fs::path& file, Pooling pooling,
+                       MemoryBudget& budget) {
   const dsp::Audio audio = model.prepare(dsp::read_audio(file));
+  const MemoryBudget::Lease lease(budget, model.forward_memory_bytes(audio.samples.size()));
   std::vector<LayerActivations> activations;
   try {
     activations = model.forward(audio);
@@ -127,6 +131,8 @@ ExtractedFeatures extract_features(const Model& model, const std::vector<fs::pat
   for (const auto& file : files) out.stimuli.push_back(stimulus_name(file.string()));
   const FeatureCache cache(options.cache_dir.empty() ? default_feature_cache_dir()
                                                      : options.cache_dir);
+  MemoryBudget budget(options.memory_budget > 0 ? options.memory_budget
+                                                : default_memory_budget());
 
   const std::size_t count = files.size();
   std::vector<PooledLayers> results(count);
@@ -152,7 +158,7 @@ ExtractedFeatures extract_features(const Model& model, const std::vector<fs::pat
           }
         }
         if (results[i].empty()) {
-          results[i] = run_model(model, files[i], options.pooling);
+          results[i] = run_model(model, files[i], options.pooling, budget);
           if (options.use_cache) cache.store(model.name(), key, results[i]);
           ++computed;
         }

@@ -10,6 +10,13 @@
 
 namespace brainalign::neural {
 
+const std::vector<std::string>& supported_model_types() {
+  static const std::vector<std::string> types = {
+      "wav2vec2", "hubert",         "wavlm", "data2vec-audio", "whisper",
+      "audio-spectrogram-transformer", "speech_to_text", "encodec"};
+  return types;
+}
+
 std::unique_ptr<AudioModel> load_audio_model(const std::filesystem::path& folder,
                                              const LoadOptions& options) {
   const ModelConfig config = ModelConfig::read(folder / "config.json");
@@ -29,7 +36,11 @@ std::unique_ptr<AudioModel> load_audio_model(const std::filesystem::path& folder
   if (type == "encodec") {
     return std::make_unique<EncodecEncoder>(EncodecEncoder::load(folder, options));
   }
-  throw InputError(config.error("model_type", "is '" + type + "', which has no native port"));
+  std::string known;
+  for (const auto& name : supported_model_types()) known += (known.empty() ? "" : ", ") + name;
+  throw InputError(config.error("model_type", "is '" + type +
+                                                  "', which has no native port (known: " + known +
+                                                  ")"));
 }
 
 }  // namespace brainalign::neural

@@ -2,6 +2,7 @@
 // sounds), each layer pooled per stimulus, cached, and written as a feature set.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -18,6 +19,10 @@ namespace brainalign {
 struct ExtractOptions {
   Pooling pooling = Pooling::kMean;
   int threads = 0;  // 0: every core. Results do not depend on it.
+  // Bytes that the clips running at once may need together (Model::forward_memory_bytes): a
+  // clip waits while the others in flight would exceed it, and runs alone when it needs more
+  // than all of it. 0: half of the memory available when extraction starts.
+  std::size_t memory_budget = 0;
   bool use_cache = true;
   std::filesystem::path cache_dir;  // empty: default_feature_cache_dir()
   std::function<void(const std::string& stage, int done, int total)> progress;
@@ -43,6 +48,9 @@ std::vector<std::filesystem::path> list_audio_files(const std::filesystem::path&
 // <data root>/natsound165/wav, fetched with `fetch` when missing).
 std::vector<std::filesystem::path> resolve_stimuli(const std::string& folder_or_dataset,
                                                    const FetchOptions& fetch = {});
+
+// Half of the memory the system has available now (MemAvailable), in bytes.
+std::size_t default_memory_budget();
 
 // Runs `model` over the files in parallel and pools each layer. Every failure is an
 // InputError naming the file (unreadable audio, audio the model cannot take).

@@ -3,6 +3,7 @@
 // future neural models share this interface; features/ pools and caches what it returns.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,15 @@ class Model {
   // Every layer in layer_names() order. Safe to call from several threads at once. Throws
   // InputError for audio the model cannot take (too short, wrong rate).
   virtual std::vector<LayerActivations> forward(const dsp::Audio& audio) const = 0;
+
+  // Bytes that one forward() call on `samples` samples (after prepare()) needs while it runs,
+  // beyond the model's weights: an estimate, erring on the high side, that extraction uses to
+  // keep the clips it runs at once within a memory budget. 0: small enough not to count (the
+  // fixed front ends).
+  virtual std::size_t forward_memory_bytes(std::size_t samples) const {
+    (void)samples;
+    return 0;
+  }
 };
 
 }  // namespace brainalign

@@ -29,6 +29,9 @@ class AudioModel {
   virtual std::vector<at::Tensor> forward_waveform(const at::Tensor& waveform) const = 0;
 };
 
+// The config.json model_type values load_audio_model builds.
+const std::vector<std::string>& supported_model_types();
+
 // Builds the model a folder's config.json describes ("model_type": wav2vec2, hubert, wavlm,
 // data2vec-audio, whisper, audio-spectrogram-transformer, speech_to_text, encodec). Throws
 // InputError for an unsupported model type or a checkpoint that does not match its config.
