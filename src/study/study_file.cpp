@@ -263,7 +263,8 @@ Study load_study(const fs::path& path) {
       if (d.source.find('/') != std::string::npos || fs::exists(resolve(s, d.source)))
         d.source = resolve(s, d.source).string();
       d.stimuli = get_string(s, t, where, "stimuli", d.stimuli);
-      if (d.stimuli.find('/') != std::string::npos) d.stimuli = resolve(s, d.stimuli).string();
+      if (d.stimuli.find('/') != std::string::npos || fs::exists(resolve(s, d.stimuli)))
+        d.stimuli = resolve(s, d.stimuli).string();
       d.folds = resolve(s, get_string(s, t, where, "folds", ""));
       d.splits = resolve(s, get_string(s, t, where, "splits", ""));
       s.datasets.push_back(std::move(d));

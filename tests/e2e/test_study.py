@@ -316,18 +316,18 @@ TASK_MODELS = ["mel", "mfcc", "cochleagram"]
 TASK_EPOCHS = 3
 
 
-def write_hear_task(folder, name, kfold, rng, rate=16000, per_class=3):
+def write_hear_task(folder, name, kfold, rng, rate=16000, per_class=3, seconds=2.0):
     pitches = [150.0, 300.0, 600.0]
     splits = [f"fold{i:02d}" for i in range(3)] if kfold else ["train", "valid", "test"]
     meta = {"task_name": name, "version": "v1", "embedding_type": "scene",
             "prediction_type": "multiclass", "split_mode": "new_split_kfold" if kfold else "trainvaltest",
-            "sample_duration": 0.5, "evaluation": ["top1_acc"], "splits": splits}
+            "sample_duration": seconds, "evaluation": ["top1_acc"], "splits": splits}
     if kfold:
         meta["nfolds"] = 3
     folder.mkdir(parents=True)
     (folder / "task_metadata.json").write_text(json.dumps(meta))
     (folder / "labelvocabulary.csv").write_text("idx,label\n" + "".join(f"{i},p{i}\n" for i in range(3)))
-    t = np.arange(int(rate * 0.5)) / rate
+    t = np.arange(int(rate * seconds)) / rate  # cochleagram takes clips of 2 s or more
     for split in splits:
         labels = {}
         (folder / str(rate) / split).mkdir(parents=True)
@@ -457,27 +457,42 @@ def test_computed_and_csv_scores_make_the_overall_score(task_study):
     assert float(cell["pearson_r"]) == pytest.approx(stats.pearsonr(a, overall)[0], abs=1e-12)
 
 
+def stored_task_units(store):
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM task_units").fetchone()[0]
+    except sqlite3.OperationalError:  # not made yet
+        return 0
+
+
 def test_task_study_killed_and_resumed_gives_the_same_store(task_study):
     root, cache, plain_export = task_study
     toml = write_task_study(root, "tasks-resumed")
+    store = root / "tasks-resumed" / "results.sqlite"
+    # First killed as soon as a task unit is stored (in the middle of the task units), then at
+    # random moments.
+    p = subprocess.Popen([CLI, "study", "run", toml, "--quiet"], env=env(cache),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while p.poll() is None and stored_task_units(store) == 0:
+        time.sleep(0.02)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    assert 0 < stored_task_units(store) < N_TASK_UNITS
     rnd = random.Random(8)
-    kills = 0
-    for _ in range(4):
+    for _ in range(2):
         p = subprocess.Popen([CLI, "study", "run", toml, "--quiet"], env=env(cache),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.5, 5.0))
+        time.sleep(rnd.uniform(0.2, 2.0))
         if p.poll() is None:
             os.kill(p.pid, signal.SIGKILL)
-            kills += 1
         p.wait()
-    assert kills > 0
-    with sqlite3.connect(root / "tasks-resumed" / "results.sqlite") as db:
+    with sqlite3.connect(store) as db:
         n, distinct = db.execute("SELECT COUNT(*), COUNT(DISTINCT unit_key) FROM task_units").fetchone()
     assert n == distinct  # whole units only, never twice
     run(["study", "run", toml], cache)
     resumed = export(root, "tasks-resumed", cache)
     assert task_rows(resumed / "task_units.csv") == task_rows(plain_export / "task_units.csv")
-    for table in ["results.csv", "table1.csv", "overall.csv"]:
+    for table in ["results.csv", "table1.csv", "overall.csv", "downstream.csv"]:
         assert (resumed / table).read_text() == (plain_export / table).read_text()
 
 
@@ -490,5 +505,5 @@ def test_task_study_under_mpirun_gives_the_same_numbers(task_study):
     mpi = export(root, "tasks-mpi", cache)
     assert {u["rank"] for u in read_rows(mpi / "task_units.csv")} == {"0", "1"}
     assert task_rows(mpi / "task_units.csv") == task_rows(plain_export / "task_units.csv")
-    for table in ["results.csv", "table1.csv", "overall.csv"]:
+    for table in ["results.csv", "table1.csv", "overall.csv", "downstream.csv"]:
         assert (mpi / table).read_text() == (plain_export / table).read_text()
