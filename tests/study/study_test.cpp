@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "brainalign/error.h"
+#include "brainalign/report/chart_libraries.h"
 #include "brainalign/study/alignment_performance.h"
 #include "brainalign/study/performance_scores.h"
 #include "brainalign/study/results_store.h"
@@ -460,6 +461,30 @@ TEST(AlignmentPerformance, OverallScoresHolmAndCorrelationsMatchScipy) {
   EXPECT_NEAR(h[0], 0.06, 1e-15);
   EXPECT_NEAR(h[3], 0.06, 1e-15);
   EXPECT_TRUE(std::isnan(h[2]));
+}
+
+TEST(ChartLibraries, BundledAtTheVersionsPackageJsonPins) {
+  const auto& libraries = chart_libraries();
+  if (libraries.empty()) GTEST_SKIP() << "built without the chart libraries (no npm)";
+  std::ifstream in(fs::path(BRAINALIGN_TEST_DIR) / ".." / "src" / "report" / "package.json");
+  const auto pinned = nlohmann::json::parse(in).at("dependencies");
+  ASSERT_EQ(libraries.size(), 3u);
+  const char* names[] = {"vega", "vega-lite", "vega-embed"};  // in load order
+  for (size_t i = 0; i < 3; ++i) {
+    const ChartLibrary& l = libraries[i];
+    EXPECT_EQ(l.name, names[i]);
+    EXPECT_EQ(l.version, pinned.at(l.name).get<std::string>()) << l.name;
+    EXPECT_EQ(l.license, "BSD-3-Clause") << l.name;
+    EXPECT_NE(l.license_text.find("Redistribution and use in source and binary forms"),
+              std::string::npos)
+        << l.name;
+    EXPECT_GT(l.code.size(), 10000u) << l.name;
+    EXPECT_EQ(l.code.find('\0'), std::string::npos) << l.name;
+  }
+  // Each build defines its global: vega, vegaLite, vegaEmbed.
+  EXPECT_NE(libraries[0].code.find(".vega={}"), std::string::npos);
+  EXPECT_NE(libraries[1].code.find("vegaLite"), std::string::npos);
+  EXPECT_NE(libraries[2].code.find("vegaEmbed"), std::string::npos);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // The report of a study: one self-contained HTML page (works offline: the Vega, Vega-Lite and
-// Vega-Embed builds bundled into the binary and the data are inlined) with per-model bars with error bars per
-// dataset and metric, per-component bars, alignment-versus-performance scatter plots with
-// fit lines and r, checkpoint curves per layer, the correlation table as a heat map, and
-// sortable tables; next to it the tables as CSV and each chart's Vega-Lite spec.
+// Vega-Embed builds bundled into the binary and the data are inlined) with per-model bars with
+// error bars per dataset and metric, per-component bars, alignment-versus-performance scatter
+// plots with fit lines and r, checkpoint curves per layer, the correlation table as a heat
+// map, and sortable tables; next to it the tables as CSV and each chart's Vega-Lite spec.
 #pragma once
 
 #include <filesystem>
