@@ -1,6 +1,11 @@
+#include <functional>
 #include <iostream>
 #include <memory>
 
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#include "brainalign/downstream/study_evaluator.h"
+#endif
+#include "brainalign/models/registry.h"
 #include "brainalign/report/study_report.h"
 #include "brainalign/study/process_group.h"
 #include "brainalign/study/study_analyses.h"
@@ -20,6 +25,11 @@ Action add_study(CLI::App& app) {
   auto a = std::make_shared<Args>();
   app.require_subcommand(1);
   CLI::App* run = app.add_subcommand("run", "Compute every unit of the study the store lacks");
+  // A function: the model families are registered by the time --help is printed.
+  run->footer(std::function<std::string()>([] {
+    return "Models a study can name (model = ...; PATH relative to the study file):\n" +
+           describe_models();
+  }));
   run->add_option("study", a->file, "Study file (TOML)")->required();
   run->add_option("--threads", a->threads, "Threads per process (default: the cores shared)");
   run->add_flag("--quiet", a->quiet, "No progress output");
@@ -35,6 +45,9 @@ Action add_study(CLI::App& app) {
       ProcessGroup group;
       StudyRunOptions o;
       o.threads = a->threads;
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+      o.evaluate_task = downstream::study_task_evaluator();
+#endif
       if (!a->quiet) {
         o.progress = show_progress;
         o.note = show_note;
@@ -55,9 +68,10 @@ Action add_study(CLI::App& app) {
       const std::filesystem::path out =
           a->out.empty() ? study.output / "export" : std::filesystem::path(a->out);
       ResultsStore store(results_store_path(study));
-      export_results(store, out);
+      export_results(study, store, out);
       write_study_analyses(analyse_study(study, store), out);
-      std::cout << "wrote " << out.string() << "/results.csv, units.csv, downstream.csv, "
+      std::cout << "wrote " << out.string() << "/results.csv, units.csv, task_units.csv, "
+                << "downstream.csv, "
                 << "results.json, table1.csv, overall.csv, dynamics.csv\n";
     } else if (rep->parsed()) {
       const std::filesystem::path out =

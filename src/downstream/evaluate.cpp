@@ -145,9 +145,7 @@ TaskResult evaluate_task(const HearTask& task, const TaskEmbeddings& embeddings,
   return result;
 }
 
-namespace {
-
-json task_json(const TaskResult& r) {
+json task_summary_json(const TaskResult& r) {
   json folds = json::array();
   json weights = json::array();
   json per_fold = json::array();
@@ -178,17 +176,15 @@ json task_json(const TaskResult& r) {
           {"seconds", r.seconds}};
 }
 
-}  // namespace
-
 void write_task_summary(const std::filesystem::path& path, const TaskResult& result) {
   std::filesystem::create_directories(path.parent_path());
-  io::write_file_atomically(path, task_json(result).dump(2) + "\n");
+  io::write_file_atomically(path, task_summary_json(result).dump(2) + "\n");
 }
 
 void write_downstream_summary(const std::filesystem::path& path, const std::string& model,
                               const std::vector<TaskResult>& results) {
   json tasks = json::array();
-  for (const auto& r : results) tasks.push_back(task_json(r));
+  for (const auto& r : results) tasks.push_back(task_summary_json(r));
   json summary = {{"model", model},
                   {"version", BRAINALIGN_VERSION},
                   {"tasks", tasks}};

@@ -2,13 +2,12 @@
 
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <map>
 #include <sstream>
 
 #include "brainalign/error.h"
 #include "brainalign/io/atomic_file.h"
+#include "brainalign/report/chart_libraries.h"
 
 namespace brainalign {
 namespace {
@@ -51,16 +50,6 @@ std::string script_safe(std::string s) {
   return s;
 }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f)
-    throw IoError(p.string() + ": cannot read the chart library (build with npm available, "
-                               "or set BRAINALIGN_VEGA_DIR to a folder holding node_modules)");
-  std::ostringstream o;
-  o << f.rdbuf();
-  return o.str();
-}
-
 std::string cell(double v, int precision = 3) {
   if (!std::isfinite(v)) return "";
   std::ostringstream o;
@@ -95,15 +84,6 @@ std::string table_html(const std::string& id, const std::vector<std::string>& he
 }
 
 }  // namespace
-
-fs::path default_vega_dir() {
-  if (const char* env = std::getenv("BRAINALIGN_VEGA_DIR")) return env;
-#ifdef BRAINALIGN_VEGA_DIR
-  return BRAINALIGN_VEGA_DIR;
-#else
-  return {};
-#endif
-}
 
 std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& store,
                                        const StudyAnalyses& analyses) {
@@ -235,12 +215,13 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
   return charts;
 }
 
-void write_study_report(const Study& study, const ResultsStore& store, const fs::path& dir,
-                        const fs::path& vega_dir) {
-  const std::string libraries[] = {
-      read_text(vega_dir / "vega/build/vega.min.js"),
-      read_text(vega_dir / "vega-lite/build/vega-lite.min.js"),
-      read_text(vega_dir / "vega-embed/build/vega-embed.min.js")};
+void write_study_report(const Study& study, const ResultsStore& store, const fs::path& dir) {
+  const std::vector<ChartLibrary>& libraries = chart_libraries();
+  if (libraries.empty())
+    throw IoError(dir.string() + ": cannot write the report: this brainalign was built without "
+                                 "the chart libraries (npm was not found when it was built; "
+                                 "rebuild with npm, or configure with "
+                                 "-DBRAINALIGN_VEGA_DIR=<node_modules>)");
   const StudyAnalyses analyses = analyse_study(study, store);
   const std::vector<ReportChart> charts = report_charts(study, store, analyses);
   fs::create_directories(dir / "charts");
@@ -282,6 +263,17 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
   for (const auto& t : ap.tasks) header.push_back(t);
   header.push_back("overall");
   const std::string downstream_table = table_html("downstream", header, rows);
+  rows.clear();
+  for (const auto& r : store.task_units())
+    rows.push_back({r.unit.model, r.unit.checkpoint, r.unit.task, r.unit.protocol, r.metric,
+                    cell(r.score, 4), std::to_string(r.seed), cell(r.seconds, 3)});
+  const std::string task_table =
+      rows.empty() ? std::string()
+                   : "<h2>Downstream task units (computed)</h2>\n" +
+                         table_html("task-units",
+                                    {"model", "checkpoint", "task", "protocol", "metric",
+                                     "score", "seed", "seconds"},
+                                    rows);
 
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
@@ -290,16 +282,29 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
     << "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
     << "padding:2px 6px}th{cursor:pointer;background:#f0f0f0}th.asc:after{content:' \\25B2'}"
     << "th.desc:after{content:' \\25BC'}.chart{margin:1em 0}\n</style>\n";
-  for (const auto& lib : libraries) h << "<script>" << script_safe(lib) << "</script>\n";
+  for (const auto& lib : libraries)
+    h << "<script>/*! " << lib.name << " " << lib.version << " | " << lib.license << " */\n"
+      << script_safe(lib.code) << "</script>\n";
   h << "</head><body>\n<h1>" << html_escape(study.name) << "</h1>\n<p>"
-    << store.completed_units().size() << " units; brainalign " << BRAINALIGN_VERSION
+    << store.completed_units().size() + store.completed_task_units().size()
+    << " units; brainalign " << BRAINALIGN_VERSION
     << "; results store schema version " << kResultsSchemaVersion << ".</p>\n";
   for (const auto& c : charts)
     h << "<h2>" << html_escape(c.title) << "</h2>\n<div class=\"chart\" id=\"chart-" << c.id
       << "\"></div>\n";
   h << "<h2>Alignment versus performance (Table 1)</h2>\n" << table1
-    << "<h2>Downstream scores</h2>\n" << downstream_table << "<h2>Scores</h2>\n"
-    << scores_table;
+    << "<h2>Downstream scores</h2>\n" << downstream_table << task_table
+    << "<h2>Scores</h2>\n" << scores_table;
+  h << "<h2>Chart libraries</h2>\n<p>The charts are drawn by";
+  for (size_t i = 0; i < libraries.size(); ++i)
+    h << (i == 0 ? " " : i + 1 == libraries.size() ? " and " : ", ") << "<a href=\"https://"
+      << "www.npmjs.com/package/" << libraries[i].name << "\">" << libraries[i].name << "</a> "
+      << html_escape(libraries[i].version) << " (" << html_escape(libraries[i].license) << ")";
+  h << ", inlined in this page. Their licences:</p>\n";
+  for (const auto& lib : libraries)
+    h << "<details id=\"license-" << lib.name << "\"><summary>" << lib.name << " "
+      << html_escape(lib.version) << ": " << html_escape(lib.license) << "</summary><pre>"
+      << html_escape(lib.license_text) << "</pre></details>\n";
   h << "<script>\nconst charts = " << script_safe(chart_list.dump()) << ";\n" << R"js(
 window.brainalignReport = {total: charts.length, rendered: 0, failed: []};
 for (const c of charts) {

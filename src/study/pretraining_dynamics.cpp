@@ -10,7 +10,8 @@
 namespace brainalign {
 
 std::vector<DynamicsCurve> pretraining_dynamics(const Study& study,
-                                                const std::vector<TidyResult>& results) {
+                                                const std::vector<TidyResult>& results,
+                                                const std::vector<TaskRecord>& tasks) {
   std::set<std::string> series;
   for (const auto& m : study.models)
     if (m.kind == ModelKind::kCheckpoints &&
@@ -51,6 +52,24 @@ std::vector<DynamicsCurve> pretraining_dynamics(const Study& study,
     c.steps.push_back(u.step);
     c.checkpoints.push_back(u.checkpoint);
     c.values.push_back(r.row.value);
+  }
+  for (const auto& r : tasks) {
+    const TaskUnit& u = r.unit;
+    if (!series.count(u.model)) continue;
+    const StudyTask* task = nullptr;
+    for (const auto& t : study.tasks)
+      if (t.name == u.task && t.computed() && t.protocol == u.protocol) task = &t;
+    if (task == nullptr) continue;
+    // After every alignment curve: "~" sorts after the names in the keys.
+    DynamicsCurve& c = curves[{"~" + u.model, u.task, "downstream", u.protocol, "", "score"}];
+    c.model = u.model;
+    c.dataset = u.task;
+    c.analysis = "downstream";
+    c.protocol = u.protocol;
+    c.layer = "score";
+    c.steps.push_back(u.step);
+    c.checkpoints.push_back(u.checkpoint);
+    c.values.push_back(r.score);
   }
   std::vector<DynamicsCurve> out;
   const int w = study.dynamics.smooth_window, order = study.dynamics.smooth_order;

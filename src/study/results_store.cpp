@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE TABLE IF NOT EXISTS downstream (
   model TEXT NOT NULL, task TEXT NOT NULL, score REAL NOT NULL, source TEXT NOT NULL,
   PRIMARY KEY (model, task));
+CREATE TABLE IF NOT EXISTS task_units (
+  unit_key TEXT PRIMARY KEY, model TEXT NOT NULL, checkpoint TEXT NOT NULL,
+  step INTEGER NOT NULL, task TEXT NOT NULL, protocol TEXT NOT NULL, metric TEXT NOT NULL,
+  score REAL, brainalign_version TEXT NOT NULL, seed INTEGER NOT NULL,
+  model_id TEXT NOT NULL, task_sha256 TEXT NOT NULL, options_json TEXT NOT NULL,
+  summary_json TEXT NOT NULL, seconds REAL NOT NULL, rank INTEGER NOT NULL,
+  finished_at TEXT NOT NULL);
 )sql";
 
 // A prepared statement that finalizes itself.
@@ -123,10 +130,17 @@ ResultsStore::ResultsStore(const std::filesystem::path& file) : file_(file) {
     exec("PRAGMA synchronous=FULL");
     exec("BEGIN IMMEDIATE");
     exec(kSchema);
-    Statement get(db_, "SELECT value FROM meta WHERE key = 'schema_version'", file_.string());
-    if (get.step()) {
-      const std::string v = get.text(0);
-      if (v != std::to_string(kResultsSchemaVersion)) {
+    std::string v;
+    {
+      Statement get(db_, "SELECT value FROM meta WHERE key = 'schema_version'", file_.string());
+      if (get.step()) v = get.text(0);
+    }
+    if (!v.empty()) {
+      if (v == "1") {
+        // Version 2 only adds task_units (made above by the schema): record the upgrade.
+        exec("UPDATE meta SET value = '" + std::to_string(kResultsSchemaVersion) +
+             "' WHERE key = 'schema_version'");
+      } else if (v != std::to_string(kResultsSchemaVersion)) {
         exec("ROLLBACK");
         throw InputError(file_.string() + ": results store schema version " + v +
                          ", this brainalign reads version " +
@@ -222,6 +236,69 @@ void ResultsStore::write_downstream(const std::vector<DownstreamScore>& scores) 
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
+}
+
+std::set<std::string> ResultsStore::completed_task_units() const {
+  std::set<std::string> out;
+  Statement s(db_, "SELECT unit_key FROM task_units", file_.string());
+  while (s.step()) out.insert(s.text(0));
+  return out;
+}
+
+bool ResultsStore::write_task_unit(const TaskRecord& r) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    const std::string key = r.unit.key();
+    {
+      Statement exists(db_, "SELECT 1 FROM task_units WHERE unit_key = ?", file_.string());
+      exists.bind(1, key);
+      if (exists.step()) {
+        exec("ROLLBACK");
+        return false;
+      }
+    }
+    Statement put(db_,
+                  "INSERT INTO task_units VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  file_.string());
+    const TaskUnit& u = r.unit;
+    put.bind(1, key).bind(2, u.model).bind(3, u.checkpoint).bind(4, u.step).bind(5, u.task);
+    put.bind(6, u.protocol).bind(7, r.metric).bind(8, r.score).bind(9, r.brainalign_version);
+    put.bind(10, static_cast<std::int64_t>(r.seed)).bind(11, r.model_id);
+    put.bind(12, r.task_sha256).bind(13, r.options_json).bind(14, r.summary_json);
+    put.bind(15, r.seconds).bind(16, static_cast<std::int64_t>(r.rank)).bind(17, now_utc());
+    put.step();
+    exec("COMMIT");
+    return true;
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::vector<TaskRecord> ResultsStore::task_units() const {
+  std::vector<TaskRecord> out;
+  Statement s(db_,
+              "SELECT model, checkpoint, step, task, protocol, metric, score, "
+              "brainalign_version, seed, model_id, task_sha256, options_json, summary_json, "
+              "seconds, rank FROM task_units ORDER BY unit_key",
+              file_.string());
+  while (s.step()) {
+    TaskRecord r;
+    r.unit = {s.text(0), s.text(1), s.integer(2), s.text(3), s.text(4)};
+    r.metric = s.text(5);
+    r.score = s.real(6);
+    r.brainalign_version = s.text(7);
+    r.seed = static_cast<std::uint64_t>(s.integer(8));
+    r.model_id = s.text(9);
+    r.task_sha256 = s.text(10);
+    r.options_json = s.text(11);
+    r.summary_json = s.text(12);
+    r.seconds = s.real(13);
+    r.rank = static_cast<int>(s.integer(14));
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 std::vector<UnitRecord> ResultsStore::units() const {

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "brainalign/io/csv.h"
+#include "brainalign/study/performance_scores.h"
 
 namespace brainalign {
 namespace {
@@ -25,8 +26,9 @@ json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 StudyAnalyses analyse_study(const Study& study, const ResultsStore& store) {
   StudyAnalyses a;
   const auto results = store.results();
-  a.alignment_performance = alignment_vs_performance(study, results, store.downstream());
-  a.dynamics = pretraining_dynamics(study, results);
+  a.alignment_performance =
+      alignment_vs_performance(study, results, performance_scores(study, store));
+  a.dynamics = pretraining_dynamics(study, results, store.task_units());
   return a;
 }
 

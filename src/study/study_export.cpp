@@ -7,6 +7,7 @@
 
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/io/csv.h"
+#include "brainalign/study/performance_scores.h"
 
 namespace brainalign {
 namespace {
@@ -26,7 +27,8 @@ json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 }  // namespace
 
-void export_results(const ResultsStore& store, const std::filesystem::path& dir) {
+void export_results(const Study& study, const ResultsStore& store,
+                    const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   json out;
   out["schema_version"] = kResultsSchemaVersion;
@@ -76,12 +78,35 @@ void export_results(const ResultsStore& store, const std::filesystem::path& dir)
   out["units"] = units;
 
   rows.clear();
-  json down = json::array();
-  for (const auto& d : store.downstream()) {
-    rows.push_back({d.model, d.task, fmt(d.score)});
-    down.push_back({{"model", d.model}, {"task", d.task}, {"score", d.score}});
+  json tasks = json::array();
+  for (const auto& r : store.task_units()) {
+    const TaskUnit& u = r.unit;
+    rows.push_back({u.key(), u.model, u.checkpoint, std::to_string(u.step), u.task, u.protocol,
+                    r.metric, fmt(r.score), r.brainalign_version, std::to_string(r.seed),
+                    r.model_id, r.task_sha256, fmt(r.seconds), std::to_string(r.rank)});
+    tasks.push_back({{"unit", u.key()}, {"model", u.model}, {"checkpoint", u.checkpoint},
+                     {"step", u.step}, {"task", u.task}, {"protocol", u.protocol},
+                     {"metric", r.metric}, {"score", num(r.score)},
+                     {"brainalign_version", r.brainalign_version}, {"seed", r.seed},
+                     {"model_id", r.model_id}, {"task_sha256", r.task_sha256},
+                     {"options", json::parse(r.options_json)},
+                     {"summary", json::parse(r.summary_json)}, {"seconds", r.seconds},
+                     {"rank", r.rank}});
   }
-  io::write_csv(dir / "downstream.csv", {"model", "task", "score"}, rows);
+  io::write_csv(dir / "task_units.csv",
+                {"unit", "model", "checkpoint", "step", "task", "protocol", "metric", "score",
+                 "brainalign_version", "seed", "model_id", "task_sha256", "seconds", "rank"},
+                rows);
+  out["task_units"] = tasks;
+
+  rows.clear();
+  json down = json::array();
+  for (const auto& d : performance_scores(study, store)) {
+    rows.push_back({d.model, d.task, fmt(d.score), d.source});
+    down.push_back({{"model", d.model}, {"task", d.task}, {"score", d.score},
+                    {"source", d.source}});
+  }
+  io::write_csv(dir / "downstream.csv", {"model", "task", "score", "source"}, rows);
   out["downstream"] = down;
   io::write_file_atomically(dir / "results.json", out.dump(1) + "\n");
 }

@@ -94,15 +94,24 @@ std::int64_t step_of(const std::string& stem) {
   return step;
 }
 
+// The checkpoints a glob matches, ordered by step. `family` empty: feature-set files, each
+// named by its stem; else model files or folders run as "<family>:PATH", each named by its
+// stem (a folder by its whole name).
 std::vector<Checkpoint> expand_checkpoints(const Study& s, const std::string& where,
-                                           const fs::path& pattern) {
+                                           const fs::path& pattern, const std::string& family) {
   glob_t g{};
   const int rc = glob(pattern.c_str(), 0, nullptr, &g);
   std::vector<Checkpoint> out;
   if (rc == 0)
     for (size_t i = 0; i < g.gl_pathc; ++i) {
-      const fs::path p(g.gl_pathv[i]);
-      out.push_back({p.stem().string(), step_of(p.stem().string()), p});
+      fs::path p(g.gl_pathv[i]);
+      if (!p.has_filename()) p = p.parent_path();  // "dir/" from a pattern ending in '/'
+      const std::string label =
+          !family.empty() && fs::is_directory(p) ? p.filename().string() : p.stem().string();
+      Checkpoint c{label, step_of(label), {}, {}};
+      if (family.empty()) c.features = p;
+      else c.model = family + ":" + p.string();
+      out.push_back(std::move(c));
     }
   globfree(&g);
   if (out.empty()) fail(s, where, "no checkpoint matches '" + pattern.string() + "'");
@@ -115,6 +124,17 @@ std::vector<Checkpoint> expand_checkpoints(const Study& s, const std::string& wh
   return out;
 }
 
+// The family prefix of "<family>:PATH" (letters, digits, '_', '-'); empty for other names.
+std::string family_of(const std::string& name) {
+  const size_t colon = name.find(':');
+  if (colon == std::string::npos || colon == 0) return {};
+  for (size_t i = 0; i < colon; ++i) {
+    const char c = name[i];
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_' && c != '-') return {};
+  }
+  return name.substr(0, colon);
+}
+
 void check_name(const Study& s, const std::string& where, const std::string& name,
                 std::set<std::string>& seen) {
   if (name.empty()) fail(s, where, "'name' must not be empty");
@@ -124,6 +144,14 @@ void check_name(const Study& s, const std::string& where, const std::string& nam
 }
 
 }  // namespace
+
+std::string resolve_model_name(const std::string& name, const fs::path& base) {
+  const std::string family = family_of(name);
+  if (family.empty()) return name;
+  const fs::path path(name.substr(family.size() + 1));
+  if (path.empty() || path.is_absolute()) return name;
+  return family + ":" + (base / path).lexically_normal().string();
+}
 
 std::string to_string(ModelKind kind) {
   switch (kind) {
@@ -150,6 +178,12 @@ const StudyAnalysis& Study::analysis(const std::string& n) const {
   for (const auto& a : analyses)
     if (a.name == n) return a;
   throw InputError(file.string() + ": no analysis called '" + n + "'");
+}
+
+const StudyTask& Study::task(const std::string& n) const {
+  for (const auto& t : tasks)
+    if (t.name == n) return t;
+  throw InputError(file.string() + ": no task called '" + n + "'");
 }
 
 Study load_study(const fs::path& path) {
@@ -183,16 +217,32 @@ Study load_study(const fs::path& path) {
       const std::string kind = get_string(s, t, where, "kind", "registry");
       if (kind == "registry") {
         m.kind = ModelKind::kRegistry;
-        m.registry_name = get_string(s, t, where, "model", m.name);
-        m.checkpoints.push_back({});
+        m.registry_name =
+            resolve_model_name(get_string(s, t, where, "model", m.name), s.file.parent_path());
+        m.checkpoints.push_back({"", -1, {}, m.registry_name});
       } else if (kind == "features") {
         m.kind = ModelKind::kFeatures;
         m.features = resolve(s, get_string(s, t, where, "features", "", true));
-        m.checkpoints.push_back({"", -1, m.features});
+        m.checkpoints.push_back({"", -1, m.features, {}});
       } else if (kind == "checkpoints") {
         m.kind = ModelKind::kCheckpoints;
-        m.features = resolve(s, get_string(s, t, where, "features", "", true));
-        m.checkpoints = expand_checkpoints(s, where, m.features);
+        const std::string features = get_string(s, t, where, "features", "");
+        const std::string model = get_string(s, t, where, "model", "");
+        if (features.empty() == model.empty())
+          fail(s, where, "a checkpoint series gives either 'features' (a glob of feature-set "
+                         "files) or 'model' (\"<family>:GLOB\" of model files or folders)");
+        if (!features.empty()) {
+          m.features = resolve(s, features);
+          m.checkpoints = expand_checkpoints(s, where, m.features, {});
+        } else {
+          const std::string family = family_of(model);
+          if (family.empty() || family == "auto" || model.size() == family.size() + 1)
+            fail(s, where, "'model' of a checkpoint series must be \"<family>:GLOB\" (e.g. "
+                           "\"hf:checkpoints/step_*\"), not '" + model + "'");
+          m.model = resolve_model_name(model, s.file.parent_path());
+          m.checkpoints =
+              expand_checkpoints(s, where, m.model.substr(family.size() + 1), family);
+        }
       } else {
         fail(s, where, "'kind' must be registry, features or checkpoints, not '" + kind + "'");
       }
@@ -213,7 +263,8 @@ Study load_study(const fs::path& path) {
       if (d.source.find('/') != std::string::npos || fs::exists(resolve(s, d.source)))
         d.source = resolve(s, d.source).string();
       d.stimuli = get_string(s, t, where, "stimuli", d.stimuli);
-      if (d.stimuli.find('/') != std::string::npos) d.stimuli = resolve(s, d.stimuli).string();
+      if (d.stimuli.find('/') != std::string::npos || fs::exists(resolve(s, d.stimuli)))
+        d.stimuli = resolve(s, d.stimuli).string();
       d.folds = resolve(s, get_string(s, t, where, "folds", ""));
       d.splits = resolve(s, get_string(s, t, where, "splits", ""));
       s.datasets.push_back(std::move(d));
@@ -248,20 +299,46 @@ Study load_study(const fs::path& path) {
     }
   if (s.analyses.empty()) fail(s, "[[analyses]]", "a study needs at least one analysis");
 
-  if (const toml::table* down = root["downstream"].as_table())
+  if (const toml::table* down = root["downstream"].as_table()) {
     s.downstream_scores = resolve(s, get_string(s, *down, "[downstream]", "scores", ""));
+    s.downstream_max_epochs =
+        static_cast<int>(get_int(s, *down, "[downstream]", "max_epochs", 0));
+    if (s.downstream_max_epochs < 0) fail(s, "[downstream]", "'max_epochs' must be >= 0");
+  }
   names.clear();
   if (const auto* tasks = get_tables(s, root, "tasks"))
     for (size_t i = 0; i < tasks->size(); ++i) {
       const toml::table& t = *(*tasks)[i].as_table();
       const std::string where = "[[tasks]] #" + std::to_string(i + 1);
       StudyTask task;
-      task.name = get_string(s, t, where, "name", "", true);
+      task.path = resolve(s, get_string(s, t, where, "path", ""));
+      fs::path folder = task.path.lexically_normal();
+      if (!folder.has_filename()) folder = folder.parent_path();  // "tasks/esc50/"
+      task.name = get_string(s, t, where, "name", folder.filename().string(), !task.computed());
       check_name(s, where, task.name, names);
       task.metric = get_string(s, t, where, "metric", "");
       task.scores = resolve(s, get_string(s, t, where, "scores", ""));
-      if (task.scores.empty()) task.scores = s.downstream_scores;
-      if (task.scores.empty()) fail(s, where, "no 'scores' file here nor in [downstream]");
+      task.protocol = get_string(s, t, where, "protocol", task.protocol);
+      task.max_epochs =
+          static_cast<int>(get_int(s, t, where, "max_epochs", s.downstream_max_epochs));
+      if (task.computed()) {
+        if (!task.scores.empty())
+          fail(s, where, "give either 'path' (a HEAR task folder, scores computed) or "
+                         "'scores' (a CSV of scores), not both");
+        if (task.protocol != "pepino2025" && task.protocol != "hear2021")
+          fail(s, where, "'protocol' must be pepino2025 or hear2021, not '" + task.protocol +
+                             "'");
+        if (task.max_epochs < 0) fail(s, where, "'max_epochs' must be >= 0");
+        if (!fs::is_directory(task.path))
+          fail(s, where, "'path': " + task.path.string() + " is not a folder");
+      } else {
+        if (t.get("protocol") != nullptr || t.get("max_epochs") != nullptr)
+          fail(s, where, "'protocol' and 'max_epochs' apply to computed tasks (with 'path')");
+        if (task.scores.empty()) task.scores = s.downstream_scores;
+        if (task.scores.empty())
+          fail(s, where, "no 'path' (a HEAR task folder) nor 'scores' file, here or in "
+                         "[downstream]");
+      }
       s.tasks.push_back(std::move(task));
     }
 

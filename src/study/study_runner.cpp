@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "brainalign/io/csv.h"
 #include "brainalign/io/sha256.h"
 #include "brainalign/models/registry.h"
+#include "brainalign/study/task_units.h"
 
 namespace brainalign {
 namespace {
@@ -34,35 +36,69 @@ std::string dataset_digest(const BrainDataset& d) {
   return h.hex();
 }
 
-// Where a registry model's features over a dataset's sounds are kept in the study folder.
-fs::path registry_features_path(const Study& study, const StudyModel& m,
-                                const StudyDataset& d) {
+// Where the features of a model that is run (one checkpoint of it) over a dataset's sounds are
+// kept in the study folder.
+fs::path run_features_path(const Study& study, const StudyModel& m, const Checkpoint& c,
+                           const StudyDataset& d) {
   std::string tag = d.stimuli;
   if (tag.find('/') != std::string::npos) tag = io::sha256_hex(tag).substr(0, 16);
-  return study.output / "features" / (m.name + "__" + tag + ".npz");
+  const std::string checkpoint = c.label.empty() ? "" : c.label + "__";
+  return study.output / "features" / (m.name + "__" + checkpoint + tag + ".npz");
+}
+
+const Checkpoint& checkpoint_of(const Study& study, const std::string& model,
+                                const std::string& label) {
+  for (const auto& c : study.model(model).checkpoints)
+    if (c.label == label) return c;
+  throw InputError(study.file.string() + ": model '" + model + "' has no checkpoint '" + label +
+                   "'");
 }
 
 fs::path features_path(const Study& study, const WorkUnit& u) {
   const StudyModel& m = study.model(u.model);
-  if (m.kind == ModelKind::kRegistry)
-    return registry_features_path(study, m, study.dataset(u.dataset));
-  for (const auto& c : m.checkpoints)
-    if (c.label == u.checkpoint) return c.features;
-  throw InputError(study.file.string() + ": model '" + u.model + "' has no checkpoint '" +
-                   u.checkpoint + "'");
+  const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
+  if (m.runs()) return run_features_path(study, m, c, study.dataset(u.dataset));
+  return c.features;
 }
 
-void extract_registry_features(const StudyModel& m, const StudyDataset& d, const fs::path& out,
-                               int threads, const StudyRunOptions& options) {
-  const auto model = make_model(m.registry_name);
+void extract_run_features(const StudyModel& m, const Checkpoint& c, const StudyDataset& d,
+                          const fs::path& out, int threads, const StudyRunOptions& options) {
+  const auto model = make_model(c.model);
   const auto files = resolve_stimuli(d.stimuli);
   ExtractOptions eo;
   eo.threads = threads;
   eo.progress = options.progress;
-  if (options.note) options.note("extracting " + m.name + " over " + d.stimuli);
+  if (options.note)
+    options.note("extracting " + m.name + (c.label.empty() ? "" : " " + c.label) + " over " +
+                 d.stimuli);
   const ExtractedFeatures features = extract_features(*model, files, eo);
   fs::create_directories(out.parent_path());
   save_feature_set(out, to_feature_set(features));  // written atomically
+}
+
+// Checks that a model the study runs names a registered model or family (and an existing path),
+// before any work: a typo fails at once rather than after hours.
+void check_model_name(const Study& study, const StudyModel& m, const std::string& name) {
+  const std::string where = study.file.string() + ": [[models]] '" + m.name + "': model '" +
+                            name + "': ";
+  const size_t colon = name.find(':');
+  if (colon == std::string::npos) {
+    for (const auto& info : registered_models())
+      if (info.name == name) return;
+    throw InputError(where + "not a registered model (known:\n" + describe_models() + ")");
+  }
+  const std::string prefix = name.substr(0, colon);
+  const auto families = registered_model_families();
+  if (families.empty())
+    throw InputError(where + "this build of brainalign has no model families (they come with "
+                             "libtorch, BRAINALIGN_WITH_TORCH)");
+  bool known = prefix == "auto";
+  for (const auto& f : families) known = known || f.prefix == prefix;
+  if (!known)
+    throw InputError(where + "unknown model family '" + prefix + "' (known:\n" +
+                     describe_models() + ")");
+  const fs::path path = name.substr(colon + 1);
+  if (!fs::exists(path)) throw InputError(where + path.string() + " does not exist");
 }
 
 json unit_options(const StudyAnalysis& a, const StudyDataset& d, const WorkUnit& u) {
@@ -108,6 +144,7 @@ std::vector<DownstreamScore> read_downstream_scores(const Study& study) {
   std::map<fs::path, io::CsvTable> files;
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& task : study.tasks) {
+    if (task.computed()) continue;
     auto it = files.find(task.scores);
     if (it == files.end()) it = files.emplace(task.scores, io::read_csv(task.scores)).first;
     const io::CsvTable& t = it->second;
@@ -148,47 +185,91 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     digests.push_back(dataset_digest(datasets.back()));
   }
   const std::vector<WorkUnit> units = plan_units(study, components);
-  // Every rank reads the same stored set: nothing is written to `units` before the barrier.
+  const std::vector<TaskUnit> task_units = plan_task_units(study);
+  // Every rank reads the same stored sets: nothing is written to the units before the barrier.
   const std::set<std::string> done = store.completed_units();
+  const std::set<std::string> tasks_done = store.completed_task_units();
   std::vector<WorkUnit> missing;
   for (const auto& u : units)
     if (!done.count(u.key())) missing.push_back(u);
+  std::vector<TaskUnit> missing_tasks;
+  for (const auto& u : task_units)
+    if (!tasks_done.count(u.key())) missing_tasks.push_back(u);
   StudyRunSummary summary;
-  summary.units = static_cast<int>(units.size());
-  summary.already = summary.units - static_cast<int>(missing.size());
-  say(study.name + ": " + std::to_string(units.size()) + " units, " +
-      std::to_string(summary.already) + " stored, " + std::to_string(missing.size()) +
-      " to compute on " + std::to_string(group.size()) + " process" +
-      (group.size() > 1 ? "es" : ""));
+  summary.units = static_cast<int>(units.size() + task_units.size());
+  summary.task_units = static_cast<int>(task_units.size());
+  const int to_compute = static_cast<int>(missing.size() + missing_tasks.size());
+  summary.already = summary.units - to_compute;
 
-  // Registry models' features, each extracted once (by one rank) into the study folder.
-  std::vector<std::pair<const StudyModel*, const StudyDataset*>> to_extract;
+  // Everything the missing work needs is checked before any of it starts.
+  std::set<std::string> checked;
+  for (const auto& u : missing) {
+    const StudyModel& m = study.model(u.model);
+    const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
+    if (m.runs() && checked.insert(c.model).second) check_model_name(study, m, c.model);
+  }
+  for (const auto& u : missing_tasks) {
+    const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
+    if (checked.insert(c.model).second) check_model_name(study, study.model(u.model), c.model);
+  }
+  std::map<std::string, StudyTaskData> tasks;  // the computed tasks with missing units
+  for (const auto& u : missing_tasks) {
+    if (tasks.count(u.task)) continue;
+    const StudyTask& t = study.task(u.task);
+    if (!options.evaluate_task)
+      throw InputError(study.file.string() + ": task '" + t.name + "' is computed from the " +
+                       "HEAR task folder " + t.path.string() + ", and this brainalign was " +
+                       "built without libtorch, which trains the probes: use a build with " +
+                       "libtorch (BRAINALIGN_WITH_TORCH), or give the task's scores in a CSV " +
+                       "('scores' instead of 'path')");
+    tasks.emplace(u.task, read_study_task(study, t));
+  }
+  say(study.name + ": " + std::to_string(summary.units) + " units (" +
+      std::to_string(summary.task_units) + " downstream), " + std::to_string(summary.already) +
+      " stored, " + std::to_string(to_compute) + " to compute on " +
+      std::to_string(group.size()) + " process" + (group.size() > 1 ? "es" : ""));
+
+  // Features of the models that are run, each extracted once (by one rank) into the study
+  // folder: per checkpoint and dataset sounds.
+  struct Extraction {
+    const StudyModel* model;
+    const Checkpoint* checkpoint;
+    const StudyDataset* dataset;
+    fs::path out;
+  };
+  std::vector<Extraction> to_extract;
   std::set<fs::path> planned;
   for (const auto& u : missing) {
     const StudyModel& m = study.model(u.model);
-    if (m.kind != ModelKind::kRegistry) continue;
+    if (!m.runs()) continue;
+    const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
     const StudyDataset& d = study.dataset(u.dataset);
-    const fs::path p = registry_features_path(study, m, d);
-    if (!fs::exists(p) && planned.insert(p).second) to_extract.push_back({&m, &d});
+    const fs::path p = run_features_path(study, m, c, d);
+    if (!fs::exists(p) && planned.insert(p).second) to_extract.push_back({&m, &c, &d, p});
   }
   for (size_t i = 0; i < to_extract.size(); ++i)
     if (static_cast<int>(i % static_cast<size_t>(group.size())) == group.rank())
-      extract_registry_features(*to_extract[i].first, *to_extract[i].second,
-                                registry_features_path(study, *to_extract[i].first,
-                                                       *to_extract[i].second),
-                                threads, options);
-  if (group.rank() == 0 && !study.tasks.empty())
-    store.write_downstream(read_downstream_scores(study));
+      extract_run_features(*to_extract[i].model, *to_extract[i].checkpoint,
+                           *to_extract[i].dataset, to_extract[i].out, threads, options);
+  if (group.rank() == 0) {
+    const auto scores = read_downstream_scores(study);
+    if (!scores.empty()) store.write_downstream(scores);
+  }
   group.barrier();
 
+  // The missing units, alignment units first, dealt out over the ranks: unit i to rank i mod N.
   std::vector<const WorkUnit*> mine;
-  for (size_t i = 0; i < missing.size(); ++i)
-    if (static_cast<int>(i % static_cast<size_t>(group.size())) == group.rank())
-      mine.push_back(&missing[i]);
+  std::vector<const TaskUnit*> mine_tasks;
+  for (size_t i = 0; i < static_cast<size_t>(to_compute); ++i) {
+    if (static_cast<int>(i % static_cast<size_t>(group.size())) != group.rank()) continue;
+    if (i < missing.size()) mine.push_back(&missing[i]);
+    else mine_tasks.push_back(&missing_tasks[i - missing.size()]);
+  }
+  const int total = static_cast<int>(mine.size() + mine_tasks.size());
   std::map<fs::path, std::string> feature_digests;
   int finished = 0;
   const std::string stage = group.size() > 1 ? "rank " + std::to_string(group.rank()) : "study";
-  if (options.progress) options.progress(stage, 0, static_cast<int>(mine.size()));
+  if (options.progress) options.progress(stage, 0, total);
   for (const WorkUnit* u : mine) {
     const auto start = std::chrono::steady_clock::now();
     const StudyAnalysis& a = study.analysis(u->analysis);
@@ -226,11 +307,38 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (store.write_unit(r)) ++summary.computed;
     ++finished;
-    if (options.progress) options.progress(stage, finished, static_cast<int>(mine.size()));
+    if (options.progress) options.progress(stage, finished, total);
+  }
+  // Task units come ordered by model and checkpoint: each model is made once for its tasks.
+  std::string made;
+  std::unique_ptr<Model> model;
+  for (const TaskUnit* u : mine_tasks) {
+    const Checkpoint& c = checkpoint_of(study, u->model, u->checkpoint);
+    if (!model || made != c.model) {
+      model = make_model(c.model);
+      made = c.model;
+    }
+    const StudyTask& t = study.task(u->task);
+    ExtractOptions extract;
+    extract.threads = threads;
+    TaskEvaluationSettings settings;
+    settings.protocol = u->protocol;
+    settings.seed = study.seed;
+    settings.max_epochs = t.max_epochs;
+    settings.threads = threads;
+    if (options.note)
+      options.note((group.size() > 1 ? stage + ": " : std::string()) + "downstream " +
+                   u->key());
+    TaskRecord r = compute_task_unit(*u, *model, c.model, tasks.at(u->task),
+                                     options.evaluate_task, extract, settings);
+    r.rank = group.rank();
+    if (store.write_task_unit(r)) ++summary.computed;
+    ++finished;
+    if (options.progress) options.progress(stage, finished, total);
   }
   group.barrier();
   if (group.rank() == 0) {
-    const size_t stored = store.completed_units().size();
+    const size_t stored = store.completed_units().size() + store.completed_task_units().size();
     say(study.name + ": " + std::to_string(stored) + " units stored in " +
         store.file().string());
   }

@@ -27,4 +27,19 @@ std::vector<WorkUnit> plan_units(const Study& study, const std::vector<bool>& co
   return units;
 }
 
+std::string TaskUnit::key() const {
+  return model + "|" + checkpoint + "|" + task + "|" + protocol;
+}
+
+std::vector<TaskUnit> plan_task_units(const Study& study) {
+  std::vector<TaskUnit> units;
+  for (const auto& m : study.models) {
+    if (!m.runs()) continue;
+    for (const auto& c : m.checkpoints)
+      for (const auto& t : study.tasks)
+        if (t.computed()) units.push_back({m.name, c.label, c.step, t.name, t.protocol});
+  }
+  return units;
+}
+
 }  // namespace brainalign

@@ -1,6 +1,9 @@
 """End-to-end: a mini-study of registry models, a checkpoint series and downstream scores over
 the real NH2015 components and a synthetic voxel dataset; run plainly, killed (kill -9) and
-resumed, and under mpirun: the same results each time; then the analyses and the report."""
+resumed, and under mpirun: the same results each time; then the analyses and the report. A
+second mini-study computes two small synthetic HEAR tasks (tones whose pitch class a probe
+learns) itself: its task scores equal `brainalign downstream`'s, and survive kill -9 and
+mpirun unchanged."""
 import csv
 import hashlib
 import json
@@ -17,12 +20,15 @@ import numpy as np
 import pytest
 from scipy import signal as sps
 from scipy import stats
+from scipy.io import wavfile
 
 CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
 SHARED = Path(os.environ.get("BRAINALIGN_SHARED", Path(__file__).resolve().parents[3] / "shared"))
 DATA = SHARED / "data"
 NATSOUND = DATA / "natsound165"
-VENDOR = Path(os.environ.get("BRAINALIGN_VEGA_DIR", Path(CLI).resolve().parent / "report-vendor" / "node_modules"))
+# playwright-core for the browser test (npm vendors it into the build folder, with the chart
+# libraries that the build bundles into the binary).
+VENDOR = Path(CLI).resolve().parent / "report-vendor" / "node_modules"
 TASKS = ["esc50", "fsd50k", "crema_d"]
 STEPS = [0, 1000, 2000, 3000, 4000, 5000]
 
@@ -167,7 +173,7 @@ def plain(study):
 def test_store_is_complete_and_versioned(study, plain):
     root, _ = study
     (n, distinct), rows, version, orphans = store_counts(root / "plain" / "results.sqlite")
-    assert n == distinct == N_UNITS and orphans == 0 and version == "1"
+    assert n == distinct == N_UNITS and orphans == 0 and version == "2"
     units = read_rows(plain / "units.csv")
     assert {u["model"] for u in units} == {"spectemp", "mel", "mfcc", "ckpt"}
     ckpt = [u for u in units if u["model"] == "ckpt"]
@@ -182,7 +188,8 @@ def test_store_is_complete_and_versioned(study, plain):
     layers = [r for r in results if r["model"] == "ckpt" and r["level"] == "layer"]
     assert len(layers) == 3 * len(STEPS) * 3  # layers x checkpoints x (whole, Primary, Posterior)
     data = json.loads((plain / "results.json").read_text())
-    assert data["schema_version"] == 1 and len(data["units"]) == N_UNITS
+    assert data["schema_version"] == 2 and len(data["units"]) == N_UNITS
+    assert data["task_units"] == []
 
 
 def test_table1_matches_scipy(study, plain):
@@ -269,14 +276,28 @@ def test_mpi_run_gives_the_same_results(study, plain):
     assert (mpi / "table1.csv").read_text() == (plain / "table1.csv").read_text()
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not Path("/usr/bin/chromium").exists(),
-                    reason="node or chromium is not installed")
+@pytest.mark.skipif(shutil.which("node") is None or not Path("/usr/bin/chromium").exists()
+                    or not (VENDOR / "playwright-core").exists(),
+                    reason="node, chromium or playwright-core is not installed")
 def test_report_renders_in_a_headless_browser(study, plain):
     root, cache = study
     out = root / "report"
-    run(["study", "report", root / "plain.toml", "--out", out], cache)
+    # The chart libraries are in the binary: nothing points it at the build folder's npm files
+    # (a folder that does not exist instead), and their path is nowhere in the binary.
+    assert b"report-vendor/node_modules" not in Path(CLI).read_bytes()
+    p = subprocess.run([CLI, "study", "report", root / "plain.toml", "--out", out],
+                       capture_output=True, text=True, cwd=root,
+                       env=dict(env(cache), BRAINALIGN_VEGA_DIR=str(root / "nowhere")))
+    assert p.returncode == 0, p.stderr
     for chart in ["bars", "components", "scatter", "heatmap", "dynamics"]:
         assert (out / "charts" / f"{chart}.vl.json").exists()
+    page = (out / "index.html").read_text()
+    for package in ["vega", "vega-lite", "vega-embed"]:  # versions and licences recorded
+        manifest = json.loads((VENDOR / package / "package.json").read_text())
+        assert manifest["license"] == "BSD-3-Clause"
+        assert f"/*! {package} {manifest['version']} | BSD-3-Clause */" in page
+        assert f'<details id="license-{package}">' in page
+    assert page.count("Redistribution and use in source and binary forms") >= 3
     p = subprocess.run(["node", Path(__file__).with_name("report_browser.js"), out / "index.html",
                         out / "report.png"], capture_output=True, text=True,
                        env=dict(os.environ, NODE_PATH=str(VENDOR)), timeout=300)
@@ -286,3 +307,211 @@ def test_report_renders_in_a_headless_browser(study, plain):
     assert result["rendered"] == result["total"] == 5
     assert all(n > 0 for n in result["svg_per_chart"].values())
     assert (out / "report.png").stat().st_size > 10000
+
+
+# A mini-study that computes its downstream tasks: two HEAR tasks in the hear-preprocess layout
+# (k-fold and train/valid/test) of harmonic tones, three pitch classes; registry models run over
+# their clips, probes capped at a few epochs (max_epochs, for quick checks only).
+TASK_MODELS = ["mel", "mfcc", "cochleagram"]
+TASK_EPOCHS = 3
+
+
+def write_hear_task(folder, name, kfold, rng, rate=16000, per_class=3, seconds=2.0):
+    pitches = [150.0, 300.0, 600.0]
+    splits = [f"fold{i:02d}" for i in range(3)] if kfold else ["train", "valid", "test"]
+    meta = {"task_name": name, "version": "v1", "embedding_type": "scene",
+            "prediction_type": "multiclass",
+            "split_mode": "new_split_kfold" if kfold else "trainvaltest",
+            "sample_duration": seconds, "evaluation": ["top1_acc"], "splits": splits}
+    if kfold:
+        meta["nfolds"] = 3
+    folder.mkdir(parents=True)
+    (folder / "task_metadata.json").write_text(json.dumps(meta))
+    vocabulary = "".join(f"{i},p{i}\n" for i in range(3))
+    (folder / "labelvocabulary.csv").write_text("idx,label\n" + vocabulary)
+    t = np.arange(int(rate * seconds)) / rate  # cochleagram takes clips of 2 s or more
+    for split in splits:
+        labels = {}
+        (folder / str(rate) / split).mkdir(parents=True)
+        for c, f0 in enumerate(pitches):
+            for k in range(per_class):
+                x = sum(rng.uniform(0, 1) / h * np.sin(2 * np.pi * f0 * (1 + 0.03 * k) * h * t
+                                                       + rng.uniform(0, 6.28)) for h in range(1, 6))
+                x = 0.2 * x / np.abs(x).max() + 0.002 * rng.standard_normal(len(t))
+                file = f"{split}_{c}_{k}.wav"
+                wavfile.write(folder / str(rate) / split / file, rate, (x * 32767).astype(np.int16))
+                labels[file] = [f"p{c}"]
+        (folder / f"{split}.json").write_text(json.dumps(labels))
+
+
+def write_task_study(root, name):
+    models = "".join(f'[[models]]\nname = "{m}"\n' for m in TASK_MODELS)
+    (root / f"{name}.toml").write_text(f"""
+[study]
+name = "{name}"
+output = "{name}"
+seed = 3
+threads = 1
+{models}
+[[models]]
+name = "ckpt"
+kind = "checkpoints"
+features = "checkpoints/step_*.npz"
+[[datasets]]
+name = "synthetic"
+source = "synthetic/dataset"
+[[analyses]]
+analysis = "voxelwise"
+
+[downstream]
+scores = "task-downstream.csv"
+max_epochs = {TASK_EPOCHS}   # quick checks only: caps the probes' training
+[[tasks]]
+path = "tasks/pitch-kfold"
+[[tasks]]
+name = "pitch_tvt"
+path = "tasks/pitch-tvt"
+protocol = "hear2021"
+[[tasks]]
+name = "esc50"
+
+[alignment_vs_performance]
+bootstrap = 100
+permutations = 100
+""")
+    return root / f"{name}.toml"
+
+
+N_TASK_UNITS = len(TASK_MODELS) * 2
+N_TASK_STUDY_UNITS = len(TASK_MODELS) + len(STEPS) + N_TASK_UNITS
+
+
+def task_rows(path):
+    """The task units' identity, score and provenance, without timings and ranks."""
+    keep = ["unit", "model", "checkpoint", "task", "protocol", "metric", "score", "seed",
+            "model_id", "task_sha256", "brainalign_version"]
+    return [{k: r[k] for k in keep} for r in read_rows(path)]
+
+
+@pytest.fixture(scope="module")
+def task_study(study):
+    root, cache = study
+    rng = np.random.default_rng(11)
+    write_hear_task(root / "tasks" / "pitch-kfold", "pitch_kfold", True, rng)
+    write_hear_task(root / "tasks" / "pitch-tvt", "pitch_tvt", False, rng)
+    with open(root / "task-downstream.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["model", "task", "score"])
+        for model in TASK_MODELS + ["ckpt"]:
+            w.writerow([model, "esc50", round(rng.uniform(0.2, 0.9), 4)])
+        w.writerow(["mel", "pitch-kfold", 0.01])  # a computed task: CSV rows are ignored
+    toml = write_task_study(root, "tasks")
+    if "downstream" not in run(["--help"], cache).stdout:  # a build without libtorch
+        p = run(["study", "run", toml], cache, expect=2)
+        assert "task 'pitch-kfold'" in p.stderr and "without libtorch" in p.stderr
+        pytest.skip("this brainalign has no probes (built without libtorch)")
+    p = run(["study", "run", toml], cache)
+    n = N_TASK_STUDY_UNITS
+    assert f"{n} units, 0 already stored, {n} computed here" in p.stdout
+    assert f"{n} already stored, 0 computed here" in run(["study", "run", toml], cache).stdout
+    return root, cache, export(root, "tasks", cache)
+
+
+def test_task_units_score_as_brainalign_downstream(task_study):
+    root, cache, exported = task_study
+    units = task_rows(exported / "task_units.csv")
+    assert len(units) == N_TASK_UNITS
+    assert {u["model"] for u in units} == set(TASK_MODELS)  # feature files have no task units
+    for model in TASK_MODELS:
+        for folder, name, protocol in [("pitch-kfold", "pitch-kfold", "pepino2025"),
+                                       ("pitch-tvt", "pitch_tvt", "hear2021")]:
+            out = root / "downstream-cli" / model / protocol
+            run(["downstream", "--model", model, "--task", root / "tasks" / folder, "--seed", 3,
+                 "--max-epochs", TASK_EPOCHS, "--protocol", protocol, "--threads", 2,
+                 "--out", out, "--quiet"], cache)
+            summary = json.loads((out / ("pitch_kfold" if folder == "pitch-kfold" else "pitch_tvt")
+                                  / "summary.json").read_text())
+            unit = next(u for u in units if u["model"] == model and u["task"] == name)
+            assert unit["protocol"] == protocol and unit["seed"] == "3"
+            assert float(unit["score"]) == summary["score"], (model, name)
+            assert unit["metric"] == summary["metric"] == "top1_acc"
+    with sqlite3.connect(root / "tasks" / "results.sqlite") as db:
+        stored = dict(db.execute("SELECT unit_key, summary_json FROM task_units").fetchall())
+        version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    assert version == "2" and len(stored) == N_TASK_UNITS
+    mel = json.loads(stored["mel||pitch-kfold|pepino2025"])
+    assert mel["score"] > 0.5 and len(mel["folds"]) == 3  # chance: 1/3
+    assert all(f["epochs"] <= TASK_EPOCHS for f in mel["folds"])
+
+
+def test_computed_and_csv_scores_make_the_overall_score(task_study):
+    _, _, exported = task_study
+    down = read_rows(exported / "downstream.csv")
+    computed = {d["task"] for d in down if d["source"].startswith("computed: ")}
+    assert computed == {"pitch-kfold", "pitch_tvt"}
+    tasks = ["pitch-kfold", "pitch_tvt", "esc50"]
+    scores = np.array([[float(next(d["score"] for d in down if d["model"] == m and d["task"] == t))
+                        for t in tasks] for m in sorted(TASK_MODELS)])
+    overall = stats.zscore(scores, axis=0).mean(axis=1)
+    rows = read_rows(exported / "overall.csv")
+    assert [r["model"] for r in rows] == sorted(TASK_MODELS)  # ckpt has no computed scores
+    assert [float(r["overall"]) for r in rows] == pytest.approx(overall, abs=1e-12)
+    results = read_rows(exported / "results.csv")
+    a = [float(next(r["value"] for r in results if r["model"] == m and r["level"] == "overall"))
+         for m in sorted(TASK_MODELS)]
+    cell = next(c for c in read_rows(exported / "table1.csv")
+                if c["subset"] == "all" and c["performance"] == "overall")
+    assert float(cell["pearson_r"]) == pytest.approx(stats.pearsonr(a, overall)[0], abs=1e-12)
+
+
+def stored_task_units(store):
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM task_units").fetchone()[0]
+    except sqlite3.OperationalError:  # not made yet
+        return 0
+
+
+def test_task_study_killed_and_resumed_gives_the_same_store(task_study):
+    root, cache, plain_export = task_study
+    toml = write_task_study(root, "tasks-resumed")
+    store = root / "tasks-resumed" / "results.sqlite"
+    # First killed as soon as a task unit is stored (in the middle of the task units), then at
+    # random moments.
+    p = subprocess.Popen([CLI, "study", "run", toml, "--quiet"], env=env(cache),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while p.poll() is None and stored_task_units(store) == 0:
+        time.sleep(0.02)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    assert 0 < stored_task_units(store) < N_TASK_UNITS
+    rnd = random.Random(8)
+    for _ in range(2):
+        p = subprocess.Popen([CLI, "study", "run", toml, "--quiet"], env=env(cache),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rnd.uniform(0.2, 2.0))
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+    with sqlite3.connect(store) as db:
+        n, distinct = db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT unit_key) FROM task_units").fetchone()
+    assert n == distinct  # whole units only, never twice
+    run(["study", "run", toml], cache)
+    resumed = export(root, "tasks-resumed", cache)
+    assert task_rows(resumed / "task_units.csv") == task_rows(plain_export / "task_units.csv")
+    for table in ["results.csv", "table1.csv", "overall.csv", "downstream.csv"]:
+        assert (resumed / table).read_text() == (plain_export / table).read_text()
+
+
+@pytest.mark.skipif(shutil.which("mpirun") is None, reason="OpenMPI is not installed")
+def test_task_study_under_mpirun_gives_the_same_numbers(task_study):
+    root, cache, plain_export = task_study
+    toml = write_task_study(root, "tasks-mpi")
+    run(["study", "run", toml, "--quiet"], cache,
+        prefix=("mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2"))
+    mpi = export(root, "tasks-mpi", cache)
+    assert {u["rank"] for u in read_rows(mpi / "task_units.csv")} == {"0", "1"}
+    assert task_rows(mpi / "task_units.csv") == task_rows(plain_export / "task_units.csv")
+    for table in ["results.csv", "table1.csv", "overall.csv", "downstream.csv"]:
+        assert (mpi / table).read_text() == (plain_export / table).read_text()

@@ -6,8 +6,12 @@
 #include <fstream>
 #include <random>
 
+#include <sqlite3.h>
+
 #include "brainalign/error.h"
+#include "brainalign/report/chart_libraries.h"
 #include "brainalign/study/alignment_performance.h"
+#include "brainalign/study/performance_scores.h"
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/savitzky_golay.h"
 #include "brainalign/study/study_file.h"
@@ -145,6 +149,231 @@ TEST(ResultsStore, WritesEachUnitOnceAndReopens) {
   EXPECT_DOUBLE_EQ(store.downstream()[0].score, 2.0);
 }
 
+TEST(StudyFile, ModelPathsAreTakenFromTheStudyFileAndModelCheckpointsAreGlobbed) {
+  TempDir dir;
+  for (const char* step : {"step_200", "step_30", "step_1000"})
+    fs::create_directories(dir.path() / "runs" / step);  // model folders
+  write(dir.path() / "runs" / "notes.txt", "not a checkpoint");
+  write(dir.path() / "pt" / "ckpt-7.pt", "x");
+  write(dir.path() / "pt" / "ckpt-12.pt", "x");
+  write(dir.path() / "s.toml", R"(
+[study]
+[[models]]
+name = "local"
+model = "hf:models/small"
+[[models]]
+name = "guessed"
+model = "auto:/abs/model.pt"
+[[models]]
+name = "series"
+kind = "checkpoints"
+model = "hf:runs/step_*"
+[[models]]
+name = "pt"
+kind = "checkpoints"
+model = "beats:pt/ckpt-*.pt"
+[[datasets]]
+name = "nh2015comp"
+[[analyses]]
+analysis = "components"
+)");
+  const Study s = load_study(dir.path() / "s.toml");
+  EXPECT_EQ(s.models[0].registry_name, "hf:" + (dir.path() / "models/small").string());
+  EXPECT_EQ(s.models[0].checkpoints[0].model, s.models[0].registry_name);
+  EXPECT_TRUE(s.models[0].runs());
+  EXPECT_EQ(s.models[1].registry_name, "auto:/abs/model.pt");
+  const auto& series = s.models[2].checkpoints;
+  ASSERT_EQ(series.size(), 3u);  // notes.txt does not match the glob
+  EXPECT_EQ(series[0].label, "step_30");
+  EXPECT_EQ(series[1].step, 200);
+  EXPECT_EQ(series[2].model, "hf:" + (dir.path() / "runs/step_1000").string());
+  EXPECT_TRUE(series[2].features.empty());
+  EXPECT_TRUE(s.models[2].runs());
+  ASSERT_EQ(s.models[3].checkpoints.size(), 2u);
+  EXPECT_EQ(s.models[3].checkpoints[0].label, "ckpt-7");  // a file: its stem
+  EXPECT_EQ(s.models[3].checkpoints[1].model, "beats:" + (dir.path() / "pt/ckpt-12.pt").string());
+  EXPECT_EQ(resolve_model_name("mel", dir.path()), "mel");
+  EXPECT_EQ(resolve_model_name("hf:a/../b", "/x"), "hf:/x/b");
+}
+
+TEST(StudyFile, ComputedTasksAndTheirErrors) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "tasks" / "pitch-v1");
+  write(dir.path() / "scores.csv", "model,task,score\n");
+  const std::string head = R"(
+[study]
+[[models]]
+name = "mel"
+[[models]]
+name = "file"
+kind = "features"
+features = "f.npz"
+[[datasets]]
+name = "nh2015comp"
+[[analyses]]
+analysis = "components"
+)";
+  write(dir.path() / "s.toml", head + R"(
+[downstream]
+scores = "scores.csv"
+max_epochs = 4
+[[tasks]]
+path = "tasks/pitch-v1/"
+[[tasks]]
+name = "again"
+path = "tasks/pitch-v1"
+protocol = "hear2021"
+max_epochs = 2
+[[tasks]]
+name = "esc50"
+)");
+  const Study s = load_study(dir.path() / "s.toml");
+  ASSERT_EQ(s.tasks.size(), 3u);
+  EXPECT_EQ(s.tasks[0].name, "pitch-v1");  // the folder's name
+  EXPECT_TRUE(s.tasks[0].computed());
+  EXPECT_EQ(s.tasks[0].path, dir.path() / "tasks/pitch-v1/");
+  EXPECT_EQ(s.tasks[0].protocol, "pepino2025");
+  EXPECT_EQ(s.tasks[0].max_epochs, 4);
+  EXPECT_EQ(s.tasks[1].protocol, "hear2021");
+  EXPECT_EQ(s.tasks[1].max_epochs, 2);
+  EXPECT_FALSE(s.tasks[2].computed());
+  EXPECT_EQ(s.tasks[2].scores, dir.path() / "scores.csv");
+
+  // Task units: every computed task for every model that is run; none for feature files.
+  const auto units = plan_task_units(s);
+  ASSERT_EQ(units.size(), 2u);
+  EXPECT_EQ(units[0].key(), "mel||pitch-v1|pepino2025");
+  EXPECT_EQ(units[1].key(), "mel||again|hear2021");
+
+  const auto expect_error = [&](const std::string& tasks, const std::string& what) {
+    write(dir.path() / "bad.toml", head + tasks);
+    try {
+      load_study(dir.path() / "bad.toml");
+      ADD_FAILURE() << "no error for " << tasks;
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find((dir.path() / "bad.toml").string()), std::string::npos) << msg;
+      EXPECT_NE(msg.find("[[tasks]] #1"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(what), std::string::npos) << msg;
+    }
+  };
+  expect_error("[[tasks]]\npath = \"tasks/none\"\n", "is not a folder");
+  expect_error("[[tasks]]\npath = \"tasks/pitch-v1\"\nprotocol = \"hear\"\n",
+               "'protocol' must be pepino2025 or hear2021");
+  expect_error("[[tasks]]\npath = \"tasks/pitch-v1\"\nscores = \"scores.csv\"\n", "not both");
+  expect_error("[[tasks]]\nname = \"x\"\nscores = \"scores.csv\"\nprotocol = \"hear2021\"\n",
+               "apply to computed tasks");
+  expect_error("[[tasks]]\nname = \"x\"\n", "no 'path'");
+  expect_error("[[tasks]]\npath = \"tasks/pitch-v1\"\nmax_epochs = -1\n", "'max_epochs'");
+
+  write(dir.path() / "bad.toml", head + "[[models]]\nname = \"s\"\nkind = \"checkpoints\"\n"
+                                        "model = \"runs/step_*\"\n");
+  EXPECT_THROW(load_study(dir.path() / "bad.toml"), InputError);  // no family
+  write(dir.path() / "bad.toml", head + "[[models]]\nname = \"s\"\nkind = \"checkpoints\"\n"
+                                        "model = \"hf:runs/step_*\"\nfeatures = \"x_*.npz\"\n");
+  EXPECT_THROW(load_study(dir.path() / "bad.toml"), InputError);  // both
+}
+
+TaskRecord task_record(const std::string& model, const std::string& checkpoint,
+                       std::int64_t step, const std::string& protocol, double score) {
+  TaskRecord r;
+  r.unit = {model, checkpoint, step, "pitch", protocol};
+  r.metric = "top1_acc";
+  r.score = score;
+  r.brainalign_version = "test";
+  r.seed = 5;
+  r.model_id = model + "@none";
+  r.task_sha256 = "abc";
+  r.options_json = "{}";
+  r.summary_json = "{\"score\": 1}";
+  return r;
+}
+
+TEST(ResultsStore, TaskUnitsAreWrittenOnceAndFeedThePerformanceScores) {
+  TempDir dir;
+  for (int step : {5, 40}) fs::create_directories(dir.path() / "ck" / ("s" + std::to_string(step)));
+  fs::create_directories(dir.path() / "pitch");
+  write(dir.path() / "scores.csv", "model,task,score\n");
+  write(dir.path() / "s.toml", R"(
+[study]
+[[models]]
+name = "mel"
+[[models]]
+name = "ck"
+kind = "checkpoints"
+model = "hf:ck/s*"
+[[datasets]]
+name = "nh2015comp"
+[[analyses]]
+analysis = "components"
+[[tasks]]
+path = "pitch"
+protocol = "hear2021"
+[[tasks]]
+name = "esc50"
+scores = "scores.csv"
+)");
+  const Study s = load_study(dir.path() / "s.toml");
+  ResultsStore store(results_store_path(s));
+  EXPECT_TRUE(store.write_task_unit(task_record("mel", "", -1, "hear2021", 0.75)));
+  EXPECT_FALSE(store.write_task_unit(task_record("mel", "", -1, "hear2021", 0.1)));
+  EXPECT_TRUE(store.write_task_unit(task_record("mel", "", -1, "pepino2025", 0.2)));
+  EXPECT_TRUE(store.write_task_unit(task_record("ck", "s40", 40, "hear2021", 0.5)));
+  EXPECT_TRUE(store.write_task_unit(task_record("ck", "s5", 5, "hear2021", 0.3)));
+  store.write_downstream({{"mel", "esc50", 0.9, "scores.csv"}, {"mel", "pitch", 0.01, "old"}});
+  EXPECT_EQ(store.completed_task_units().size(), 4u);
+  const auto units = store.task_units();
+  ASSERT_EQ(units.size(), 4u);
+  EXPECT_EQ(units[0].unit.key(), "ck|s40|pitch|hear2021");
+  EXPECT_EQ(units[0].unit.step, 40);
+  EXPECT_EQ(units[2].score, 0.75);
+  EXPECT_EQ(units[2].seed, 5u);
+  EXPECT_EQ(units[2].summary_json, "{\"score\": 1}");
+
+  // CSV scores of CSV tasks; for the computed task each model's last checkpoint under the
+  // task's protocol (the stale CSV row and the other protocol's unit are left out).
+  const auto scores = performance_scores(s, store);
+  ASSERT_EQ(scores.size(), 3u);
+  EXPECT_EQ(scores[0].model, "ck");
+  EXPECT_EQ(scores[0].score, 0.5);
+  EXPECT_EQ(scores[0].source, "computed: ck|s40|pitch|hear2021");
+  EXPECT_EQ(scores[1].task, "esc50");
+  EXPECT_EQ(scores[2].task, "pitch");
+  EXPECT_EQ(scores[2].score, 0.75);
+}
+
+TEST(ResultsStore, UpgradesVersionOneAndRefusesOthers) {
+  TempDir dir;
+  const fs::path file = dir.path() / "results.sqlite";
+  const auto exec = [&](const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+    sqlite3_close(db);
+  };
+  {
+    ResultsStore store(file);
+    EXPECT_TRUE(store.write_unit(record("a", 0.5)));
+  }
+  // As version 1 left it: no task_units table.
+  exec("DROP TABLE task_units; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  {
+    ResultsStore store(file);
+    EXPECT_EQ(store.completed_units().size(), 1u);
+    EXPECT_TRUE(store.write_task_unit(task_record("a", "", -1, "hear2021", 0.5)));
+  }
+  exec("UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+  try {
+    ResultsStore store(file);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 3"), std::string::npos) << e.what();
+  }
+  exec("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  ResultsStore store(file);  // task_units already there: the upgrade only records it
+  EXPECT_EQ(store.task_units().size(), 1u);
+}
+
 TEST(ResultRows, OverallSubjectsComponentsAndLayers) {
   const auto rows = result_rows(nlohmann::json::parse(
       R"({"value": 0.4, "sem": null, "best_layer": "l2", "per_subject": {"s1": 0.3},
@@ -232,6 +461,30 @@ TEST(AlignmentPerformance, OverallScoresHolmAndCorrelationsMatchScipy) {
   EXPECT_NEAR(h[0], 0.06, 1e-15);
   EXPECT_NEAR(h[3], 0.06, 1e-15);
   EXPECT_TRUE(std::isnan(h[2]));
+}
+
+TEST(ChartLibraries, BundledAtTheVersionsPackageJsonPins) {
+  const auto& libraries = chart_libraries();
+  if (libraries.empty()) GTEST_SKIP() << "built without the chart libraries (no npm)";
+  std::ifstream in(fs::path(BRAINALIGN_TEST_DIR) / ".." / "src" / "report" / "package.json");
+  const auto pinned = nlohmann::json::parse(in).at("dependencies");
+  ASSERT_EQ(libraries.size(), 3u);
+  const char* names[] = {"vega", "vega-lite", "vega-embed"};  // in load order
+  for (size_t i = 0; i < 3; ++i) {
+    const ChartLibrary& l = libraries[i];
+    EXPECT_EQ(l.name, names[i]);
+    EXPECT_EQ(l.version, pinned.at(l.name).get<std::string>()) << l.name;
+    EXPECT_EQ(l.license, "BSD-3-Clause") << l.name;
+    EXPECT_NE(l.license_text.find("Redistribution and use in source and binary forms"),
+              std::string::npos)
+        << l.name;
+    EXPECT_GT(l.code.size(), 10000u) << l.name;
+    EXPECT_EQ(l.code.find('\0'), std::string::npos) << l.name;
+  }
+  // Each build defines its global: vega, vegaLite, vegaEmbed.
+  EXPECT_NE(libraries[0].code.find(".vega={}"), std::string::npos);
+  EXPECT_NE(libraries[1].code.find("vegaLite"), std::string::npos);
+  EXPECT_NE(libraries[2].code.find("vegaEmbed"), std::string::npos);
 }
 
 }  // namespace

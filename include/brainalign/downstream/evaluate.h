@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "brainalign/downstream/hear_task.h"
 #include "brainalign/downstream/probe.h"
 #include "brainalign/downstream/task_embeddings.h"
@@ -37,6 +39,10 @@ struct TaskResult {
 // folds. hear2021: the last layer and the 8-point grid. Train/valid/test tasks have one fold.
 TaskResult evaluate_task(const HearTask& task, const TaskEmbeddings& embeddings,
                          Protocol protocol, const ProbeOptions& options);
+
+// One task's summary: score, per fold, chosen configuration, grid, layers, layer weights, folds
+// and seconds (what DIR/<task>/summary.json holds).
+nlohmann::json task_summary_json(const TaskResult& result);
 
 // DIR/<task>/summary.json for one task; DIR/summary.json over several.
 void write_task_summary(const std::filesystem::path& path, const TaskResult& result);

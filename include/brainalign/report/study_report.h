@@ -1,8 +1,8 @@
 // The report of a study: one self-contained HTML page (works offline: the Vega, Vega-Lite and
-// Vega-Embed builds and the data are inlined) with per-model bars with error bars per
-// dataset and metric, per-component bars, alignment-versus-performance scatter plots with
-// fit lines and r, checkpoint curves per layer, the correlation table as a heat map, and
-// sortable tables; next to it the tables as CSV and each chart's Vega-Lite spec.
+// Vega-Embed builds bundled into the binary and the data are inlined) with per-model bars with
+// error bars per dataset and metric, per-component bars, alignment-versus-performance scatter
+// plots with fit lines and r, checkpoint curves per layer, the correlation table as a heat
+// map, and sortable tables; next to it the tables as CSV and each chart's Vega-Lite spec.
 #pragma once
 
 #include <filesystem>
@@ -25,13 +25,9 @@ struct ReportChart {
 std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& store,
                                        const StudyAnalyses& analyses);
 
-// Folder holding node_modules/{vega,vega-lite,vega-embed}: $BRAINALIGN_VEGA_DIR, else the
-// one vendored into the build folder. IoError from write_study_report when it lacks them.
-std::filesystem::path default_vega_dir();
-
-// Writes DIR/index.html, DIR/charts/<id>.vl.json and the analyses' CSVs.
+// Writes DIR/index.html, DIR/charts/<id>.vl.json and the analyses' CSVs. The chart libraries
+// come from the binary (chart_libraries()); IoError when this build bundled none.
 void write_study_report(const Study& study, const ResultsStore& store,
-                        const std::filesystem::path& dir,
-                        const std::filesystem::path& vega_dir = default_vega_dir());
+                        const std::filesystem::path& dir);
 
 }  // namespace brainalign

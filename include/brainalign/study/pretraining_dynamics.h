@@ -1,5 +1,6 @@
 // Pretraining dynamics: a checkpoint series' alignment per checkpoint and layer (whole
-// dataset and per ROI), optionally smoothed over checkpoints by a Savitzky-Golay filter.
+// dataset and per ROI) and its computed downstream task scores per checkpoint, optionally
+// smoothed over checkpoints by a Savitzky-Golay filter.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +13,9 @@
 namespace brainalign {
 
 struct DynamicsCurve {
-  std::string model, dataset, analysis, protocol, roi;
-  std::string layer;  // a layer, or "best" for an analysis that reports no per-layer values
+  std::string model, dataset, analysis, protocol, roi;  // tasks: dataset = the task,
+                                                         // analysis = "downstream"
+  std::string layer;  // a layer, "best" for an analysis without per-layer values, "score"
   std::vector<std::int64_t> steps;
   std::vector<std::string> checkpoints;
   std::vector<double> values;
@@ -21,8 +23,10 @@ struct DynamicsCurve {
 };
 
 // Curves of the study's checkpoint series (those named in [dynamics], else all): per-layer
-// values where the analysis stores them (layerwise RSA), else the overall value.
+// values where the analysis stores them (layerwise RSA), else the overall value; then one
+// curve per computed task and protocol (the task units of the study's current protocol).
 std::vector<DynamicsCurve> pretraining_dynamics(const Study& study,
-                                                const std::vector<TidyResult>& results);
+                                                const std::vector<TidyResult>& results,
+                                                const std::vector<TaskRecord>& tasks = {});
 
 }  // namespace brainalign

@@ -1,14 +1,18 @@
 // The results store of a study: one SQLite database (WAL journal) in the study folder.
-// Schema version 1 (docs/study.md):
+// Schema version 2 (docs/study.md):
 //   meta(key PRIMARY KEY, value)                 schema_version, created_by
 //   units(unit_key UNIQUE, model, checkpoint, step, dataset, analysis, protocol, roi,
 //         brainalign_version, seed, features_sha256, dataset_sha256, options_json,
 //         summary_json, seconds, rank, finished_at)
 //   results(unit_key, model, checkpoint, step, layer, dataset, analysis, protocol, roi,
 //           level, target, value, sem)           level: overall, subject, component, layer
-//   downstream(model, task, score, source; PRIMARY KEY (model, task))
+//   downstream(model, task, score, source; PRIMARY KEY (model, task))   scores read from CSVs
+//   task_units(unit_key UNIQUE, model, checkpoint, step, task, protocol, metric, score,
+//              brainalign_version, seed, model_id, task_sha256, options_json, summary_json,
+//              seconds, rank, finished_at)           downstream scores the study computed
 // A unit and its result rows are written in one transaction, and a unit already present is
-// never written twice: the store holds each unit completely or not at all.
+// never written twice: the store holds each unit completely or not at all. A version 1 store
+// (without task_units) is upgraded when opened.
 #pragma once
 
 #include <filesystem>
@@ -23,7 +27,7 @@ struct sqlite3;
 
 namespace brainalign {
 
-inline constexpr int kResultsSchemaVersion = 1;
+inline constexpr int kResultsSchemaVersion = 2;
 
 struct ResultRow {
   std::string level;   // overall, subject, component or layer
@@ -51,6 +55,21 @@ struct TidyResult {
   ResultRow row;
 };
 
+// A downstream task unit as stored: the task's score under the protocol and its provenance.
+struct TaskRecord {
+  TaskUnit unit;
+  std::string metric;  // the task's primary metric
+  double score = std::numeric_limits<double>::quiet_NaN();
+  std::string brainalign_version;
+  std::uint64_t seed = 0;      // the probes' seed
+  std::string model_id;        // the model's name and the identity of its weights
+  std::string task_sha256;     // hear_task_digest() of the task folder
+  std::string options_json;    // protocol, epochs cap, the registry name, the task folder
+  std::string summary_json;    // the evaluation summary (folds, chosen probe, ...)
+  double seconds = 0;
+  int rank = 0;
+};
+
 struct DownstreamScore {
   std::string model, task;
   double score = 0;
@@ -72,10 +91,14 @@ class ResultsStore {
   bool write_unit(const UnitRecord& record);
   // Replaces the downstream scores of the listed (model, task) pairs, in one transaction.
   void write_downstream(const std::vector<DownstreamScore>& scores);
+  std::set<std::string> completed_task_units() const;
+  // Writes a task unit in one transaction; false (writing nothing) when already stored.
+  bool write_task_unit(const TaskRecord& record);
 
   std::vector<UnitRecord> units() const;  // without rows, ordered by unit key
   std::vector<TidyResult> results() const;  // ordered by unit key, level, target, layer
-  std::vector<DownstreamScore> downstream() const;  // ordered by model, task
+  std::vector<DownstreamScore> downstream() const;  // read from CSVs; by model, task
+  std::vector<TaskRecord> task_units() const;       // ordered by unit key
 
   const std::filesystem::path& file() const { return file_; }
 

@@ -4,13 +4,16 @@
 #include <filesystem>
 
 #include "brainalign/study/results_store.h"
+#include "brainalign/study/study_file.h"
 
 namespace brainalign {
 
 // Writes into `dir` (each file atomically): results.csv (model, checkpoint, step, layer,
 // dataset, analysis, protocol, roi, level, target, value, sem), units.csv (one row per unit
-// with its provenance), downstream.csv (model, task, score) and results.json (all three and
-// the schema version).
-void export_results(const ResultsStore& store, const std::filesystem::path& dir);
+// with its provenance), task_units.csv (one row per downstream task unit with its score and
+// provenance), downstream.csv (model, task, score, source: the scores the analyses use,
+// performance_scores()) and results.json (all four and the schema version).
+void export_results(const Study& study, const ResultsStore& store,
+                    const std::filesystem::path& dir);
 
 }  // namespace brainalign

@@ -10,23 +10,29 @@
 namespace brainalign {
 
 enum class ModelKind {
-  kRegistry,     // a registered model run over the dataset's sounds (spectemp, mel, ...)
+  kRegistry,     // a model the registry makes ("mel", "hf:PATH", ...) run over the sounds
   kFeatures,     // one feature-set file
-  kCheckpoints,  // a series of feature-set files, one per training checkpoint (a glob)
+  kCheckpoints,  // a series of checkpoints given by a glob: feature-set files or model files
 };
 
 struct Checkpoint {
   std::string label;              // the file's stem; empty for a model without checkpoints
   std::int64_t step = -1;         // the last integer in the stem; -1 when none
-  std::filesystem::path features; // empty for registry models until extracted
+  std::filesystem::path features; // a feature-set file; empty for a model that is run
+  std::string model;              // the registry name of a model that is run (paths absolute)
 };
 
 struct StudyModel {
   std::string name;
   ModelKind kind = ModelKind::kRegistry;
-  std::string registry_name;          // kRegistry
+  std::string registry_name;          // kRegistry: the registry name (paths absolute)
   std::filesystem::path features;     // kFeatures: the file; kCheckpoints: the glob
-  std::vector<Checkpoint> checkpoints;  // kFeatures: one; kCheckpoints: by step
+  std::string model;                  // kCheckpoints of model files: "<family>:GLOB"
+  std::vector<Checkpoint> checkpoints;  // kRegistry, kFeatures: one; kCheckpoints: by step
+
+  // Whether the model is run over sounds (a registry model or a series of model files), so
+  // that it can be evaluated on downstream tasks; else its features come from files.
+  bool runs() const { return !checkpoints.empty() && !checkpoints.front().model.empty(); }
 };
 
 struct StudyDataset {
@@ -50,6 +56,13 @@ struct StudyTask {
   std::string name;
   std::string metric;        // for the report
   std::filesystem::path scores;  // CSV model,task,score (empty: the [downstream] file)
+  // A HEAR task folder (hear-preprocess layout): the study computes the scores of the models
+  // it runs. Empty: the scores are read from `scores`.
+  std::filesystem::path path;
+  std::string protocol = "pepino2025";  // pepino2025 or hear2021
+  int max_epochs = 0;  // cap on probe training epochs, for quick checks only (0: protocol's)
+
+  bool computed() const { return !path.empty(); }
 };
 
 struct AlignmentPerformanceOptions {
@@ -75,18 +88,25 @@ struct Study {
   std::vector<StudyAnalysis> analyses;
   std::vector<StudyTask> tasks;
   std::filesystem::path downstream_scores;  // CSV model,task,score
+  int downstream_max_epochs = 0;            // [downstream] max_epochs: every task's default
   AlignmentPerformanceOptions alignment_performance;
   DynamicsOptions dynamics;
 
   const StudyModel& model(const std::string& name) const;
   const StudyDataset& dataset(const std::string& name) const;
   const StudyAnalysis& analysis(const std::string& name) const;
+  const StudyTask& task(const std::string& name) const;
 };
 
-// Reads and checks a study file; relative paths are taken from the file's folder and
-// checkpoint globs are expanded. InputError naming the file and the field for anything wrong.
+// Reads and checks a study file; relative paths are taken from the file's folder (also the
+// PATH of model names "<family>:PATH" and "auto:PATH") and checkpoint globs are expanded.
+// InputError naming the file and the field for anything wrong.
 Study load_study(const std::filesystem::path& path);
 
 std::string to_string(ModelKind kind);
+
+// A model name with the PATH of "<family>:PATH" taken from `base` when relative; other names
+// are returned as they are.
+std::string resolve_model_name(const std::string& name, const std::filesystem::path& base);
 
 }  // namespace brainalign

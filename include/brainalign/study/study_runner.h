@@ -1,6 +1,7 @@
-// Running a study: computes every unit the store lacks, each stored in one transaction, so a
-// run killed at any moment resumes where it stopped. Under MPI the missing units are dealt
-// out over the ranks, which all write into the one store (SQLite's locks serialise them).
+// Running a study: computes every unit the store lacks (alignment units and downstream task
+// units), each stored in one transaction, so a run killed at any moment resumes where it
+// stopped. Under MPI the missing units are dealt out over the ranks, which all write into the
+// one store (SQLite's locks serialise them).
 #pragma once
 
 #include <functional>
@@ -12,6 +13,7 @@
 #include "brainalign/study/process_group.h"
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
+#include "brainalign/study/task_evaluator.h"
 
 namespace brainalign {
 
@@ -19,10 +21,14 @@ struct StudyRunOptions {
   int threads = 0;  // per process; 0: the study's setting, else the cores shared by the ranks
   std::function<void(const std::string& stage, int done, int total)> progress;
   std::function<void(const std::string& line)> note;
+  // Trains the probes of computed downstream tasks (downstream::study_task_evaluator() in a
+  // build with libtorch). Without it a study that computes tasks is refused before any work.
+  TaskEvaluator evaluate_task;
 };
 
 struct StudyRunSummary {
-  int units = 0;        // in the study
+  int units = 0;        // in the study: alignment and task units
+  int task_units = 0;   // of which downstream task units
   int already = 0;      // stored before this run
   int computed = 0;     // by this process
 };
@@ -30,8 +36,9 @@ struct StudyRunSummary {
 StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
                           const StudyRunOptions& options = {});
 
-// The downstream scores of the study's tasks: CSV rows model,task,score from each task's
-// scores file (rows of other tasks are ignored). InputError naming the file and line.
+// The downstream scores of the study's tasks read from CSVs: rows model,task,score from each
+// such task's scores file (rows of other tasks are ignored; computed tasks have none).
+// InputError naming the file and line.
 std::vector<DownstreamScore> read_downstream_scores(const Study& study);
 
 // The result rows of one scoring summary: overall (value, sem, best layer), per subject,

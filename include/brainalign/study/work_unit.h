@@ -1,5 +1,6 @@
-// The units of work of a study: one (model, checkpoint, dataset, analysis, protocol, ROI)
-// each, scored and stored as a whole.
+// The units of work of a study, each computed and stored as a whole: alignment units (model,
+// checkpoint, dataset, analysis, protocol, ROI) and downstream task units (model, checkpoint,
+// task, protocol) of the tasks the study computes.
 #pragma once
 
 #include <cstdint>
@@ -28,5 +29,21 @@ struct WorkUnit {
 // components: a components analysis runs only on those, voxelwise and RSA on the others
 // (unless an analysis names its datasets).
 std::vector<WorkUnit> plan_units(const Study& study, const std::vector<bool>& component_datasets);
+
+struct TaskUnit {
+  std::string model;
+  std::string checkpoint;  // empty for a model without checkpoints
+  std::int64_t step = -1;
+  std::string task;        // the study's task name
+  std::string protocol;    // pepino2025 or hear2021
+
+  // model|checkpoint|task|protocol: the unit's identity in the store.
+  std::string key() const;
+};
+
+// Every task unit of the study in a fixed order (models, checkpoints, tasks, as listed): each
+// computed task (one with a HEAR folder) for every checkpoint of every model that is run over
+// sounds. Models given as feature files have no task units (their scores come from a CSV).
+std::vector<TaskUnit> plan_task_units(const Study& study);
 
 }  // namespace brainalign

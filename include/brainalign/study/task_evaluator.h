@@ -1,0 +1,37 @@
+// How a study scores a model on a HEAR task: the runner reads the task and extracts the
+// model's embeddings (torch-free), then hands them to a TaskEvaluator that trains the
+// protocol's probes. The probes live in brainalign_downstream (libtorch), which supplies the
+// evaluator (downstream::study_task_evaluator()); the core library never calls into it, so a
+// build without libtorch runs every other part of a study.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "brainalign/downstream/hear_task.h"
+#include "brainalign/downstream/task_embeddings.h"
+
+namespace brainalign {
+
+struct TaskEvaluationSettings {
+  std::string protocol = "pepino2025";  // pepino2025 or hear2021
+  std::uint64_t seed = 0;               // the probes' seed
+  int max_epochs = 0;                   // cap on training epochs (0: the protocol's)
+  int threads = 0;                      // probes trained at once; results do not depend on it
+  std::function<void(const std::string& stage, int done, int total)> progress;
+};
+
+struct TaskEvaluation {
+  std::string metric;       // the task's primary metric
+  double score = 0;         // the protocol's score (mean over folds of the test score)
+  nlohmann::json summary;   // folds, chosen probe, layer weights (no timings)
+};
+
+using TaskEvaluator = std::function<TaskEvaluation(const downstream::HearTask& task,
+                                                   const downstream::TaskEmbeddings& embeddings,
+                                                   const TaskEvaluationSettings& settings)>;
+
+}  // namespace brainalign

@@ -1,0 +1,277 @@
+// Running studies: models of a registered family given as a checkpoint series of model files
+// (extracted once per checkpoint, with the family's weights), and downstream tasks computed
+// from HEAR folders into task units. With libtorch the stored task scores are compared with
+// the probes run directly on the same embeddings; without it such a study is refused.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+#include "brainalign/data/synthetic.h"
+#include "brainalign/error.h"
+#include "brainalign/features/extract.h"
+#include "brainalign/models/registry.h"
+#include "brainalign/study/results_store.h"
+#include "brainalign/study/study_file.h"
+#include "brainalign/study/study_runner.h"
+#include "downstream/hear_task_builder.h"
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#include "brainalign/downstream/evaluate.h"
+#include "brainalign/downstream/study_evaluator.h"
+#include "brainalign/downstream/task_embeddings.h"
+#endif
+
+namespace brainalign {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kRate = 16000;
+
+// A model family whose files hold one number: the mel front end with its output scaled by it.
+// Its checkpoints differ by their weights like a trained model's, and are told apart by them.
+class GainModel : public Model {
+ public:
+  GainModel(double gain, std::string id) : mel_(make_model("mel")), gain_(gain), id_(id) {}
+  std::string name() const override { return "gain"; }
+  double sample_rate() const override { return mel_->sample_rate(); }
+  std::vector<std::string> layer_names() const override { return mel_->layer_names(); }
+  std::string weights_id() const override { return id_; }
+  dsp::Audio prepare(dsp::Audio audio) const override { return mel_->prepare(std::move(audio)); }
+  std::vector<LayerActivations> forward(const dsp::Audio& audio) const override {
+    auto layers = mel_->forward(audio);
+    for (auto& l : layers) l.values *= gain_;
+    return layers;
+  }
+
+ private:
+  std::unique_ptr<Model> mel_;
+  double gain_;
+  std::string id_;
+};
+
+void register_gain_family() {
+  ModelFamily f;
+  f.prefix = "gain";
+  f.description = "the mel front end scaled by the number in PATH";
+  f.recognises = [](const fs::path& p) { return p.extension() == ".gain"; };
+  f.load = [](const fs::path& p) -> std::unique_ptr<Model> {
+    std::ifstream in(p);
+    double gain = 0;
+    if (!(in >> gain)) throw InputError(p.string() + ": expected a number");
+    return std::make_unique<GainModel>(gain, "gain=" + std::to_string(gain));
+  };
+  register_model_family(f);
+}
+
+class StudyRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("brainalign-study-run-" + std::to_string(rd()));
+    fs::create_directories(dir_);
+    setenv("BRAINALIGN_CACHE", (dir_ / "cache").c_str(), 1);
+    register_gain_family();
+    // 24 sounds (tones) and a synthetic voxel dataset over them.
+    std::mt19937 rng(1);
+    SyntheticSpec spec;
+    spec.stimuli = 24;
+    spec.voxels = 24;
+    spec.subjects = 2;
+    spec.layers = 2;
+    spec.features = 8;
+    spec.latent = 4;
+    SyntheticStudy syn = make_synthetic_study(spec);
+    fs::create_directories(dir_ / "sounds");
+    for (int i = 0; i < spec.stimuli; ++i) {
+      const std::string name = "s" + std::to_string(100 + i);
+      syn.dataset.stimuli[static_cast<size_t>(i)] = name;
+      syn.features.stimuli[static_cast<size_t>(i)] = name;
+      testing::write_wav(dir_ / "sounds" / (name + ".wav"),
+                         testing::tone(200.0 + 37.0 * i, kRate, 0.5, rng), kRate);
+    }
+    save_synthetic_study(dir_ / "syn", syn);
+    fs::create_directories(dir_ / "ck");
+    for (auto [step, gain] : {std::pair{10, 1.0}, {200, 3.0}, {30, 2.0}})
+      std::ofstream(dir_ / "ck" / ("step_" + std::to_string(step) + ".gain")) << gain << "\n";
+  }
+  void TearDown() override {
+    unsetenv("BRAINALIGN_CACHE");
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Two tasks of tones whose pitch class a probe can learn: k-fold and train/valid/test.
+  void write_tasks() {
+    std::mt19937 rng(2);
+    const double pitches[] = {150, 300, 600};
+    const auto splits = [&](int n, int per_class) {
+      std::vector<std::vector<testing::SynthClip>> out(static_cast<size_t>(n));
+      for (auto& split : out)
+        for (int c = 0; c < 3; ++c)
+          for (int k = 0; k < per_class; ++k)
+            split.push_back({testing::tone(pitches[c] * (1 + 0.03 * k), kRate, 0.5, rng),
+                             {"p" + std::to_string(c)}});
+      return out;
+    };
+    testing::write_hear_task(dir_ / "tasks" / "pitch-kfold", "pitch_kfold", splits(3, 2), true,
+                             false, "top1_acc", kRate, {"p0", "p1", "p2"});
+    testing::write_hear_task(dir_ / "tasks" / "pitch-tvt", "pitch_tvt", splits(3, 2), false,
+                             false, "top1_acc", kRate, {"p0", "p1", "p2"});
+  }
+
+  fs::path write_study(const std::string& name, const std::string& extra) {
+    const fs::path file = dir_ / (name + ".toml");
+    std::ofstream(file) << "[study]\nname = \"" << name << "\"\nseed = 4\nthreads = 2\n"
+                        << R"(
+[[models]]
+name = "mel"
+[[models]]
+name = "series"
+kind = "checkpoints"
+model = "gain:ck/step_*.gain"
+[[datasets]]
+name = "syn"
+source = "syn/dataset"
+stimuli = "sounds"
+[[analyses]]
+analysis = "rsa"
+rsa_method = "layerwise"
+)" << extra;
+    return file;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(StudyRun, CheckpointSeriesOfModelFilesAreExtractedPerCheckpoint) {
+  const Study study = load_study(write_study("series", ""));
+  ASSERT_EQ(study.models[1].checkpoints.size(), 3u);
+  EXPECT_EQ(study.models[1].checkpoints[2].label, "step_200");
+  ProcessGroup group;
+  const StudyRunSummary first = run_study(study, group);
+  EXPECT_EQ(first.units, 4);  // mel + 3 checkpoints, one RSA unit each
+  EXPECT_EQ(first.computed, 4);
+  EXPECT_EQ(run_study(study, group).computed, 0);  // all stored: nothing again
+
+  // Each checkpoint's features are its own weights' (gain x mel), cached per checkpoint.
+  const auto cached = [&](const std::string& prefix) {
+    for (const auto& e : fs::directory_iterator(study.output / "features"))
+      if (e.path().filename().string().rfind(prefix, 0) == 0) return load_feature_set(e.path());
+    ADD_FAILURE() << "no cached features " << prefix;
+    return FeatureSet{};
+  };
+  const FeatureSet mel = cached("mel__");
+  for (auto [label, gain] : {std::pair{"step_10", 1.0}, {"step_30", 2.0}, {"step_200", 3.0}}) {
+    const FeatureSet f = cached(std::string("series__") + label + "__");
+    ASSERT_EQ(f.layers.size(), mel.layers.size());
+    EXPECT_EQ(f.stimuli, mel.stimuli);
+    for (size_t l = 0; l < f.layers.size(); ++l)
+      EXPECT_LT((f.layers[l].values - gain * mel.layers[l].values).cwiseAbs().maxCoeff(),
+                1e-9 * (1 + mel.layers[l].values.cwiseAbs().maxCoeff()))
+          << label;
+  }
+  ResultsStore store(results_store_path(study));
+  const auto units = store.units();
+  ASSERT_EQ(units.size(), 4u);
+  EXPECT_EQ(units[1].unit.key(), "series|step_10|syn|rsa-layerwise|pepino2025|");
+  EXPECT_NE(units[1].features_sha256, units[2].features_sha256);
+  EXPECT_EQ(units[3].unit.step, 30);
+}
+
+TEST_F(StudyRun, UnknownModelsAreRefusedBeforeAnyWork) {
+  const fs::path file = write_study("typo", "[[models]]\nname = \"x\"\nmodel = \"mell\"\n");
+  ProcessGroup group;
+  try {
+    run_study(load_study(file), group);
+    FAIL();
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(file.string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'mell'"), std::string::npos) << msg;
+  }
+  EXPECT_TRUE(ResultsStore(dir_ / "typo" / "results.sqlite").completed_units().empty());
+  const fs::path family = write_study("family", "[[models]]\nname = \"x\"\n"
+                                                "model = \"nofamily:ck/step_10.gain\"\n");
+  EXPECT_THROW(run_study(load_study(family), group), InputError);
+}
+
+TEST_F(StudyRun, ComputedTasksNeedAnEvaluator) {
+  write_tasks();
+  const Study study = load_study(write_study("refused", "[[tasks]]\npath = \"tasks/pitch-tvt\"\n"));
+  ProcessGroup group;
+  try {
+    run_study(study, group);  // no evaluator: as a build without libtorch runs it
+    FAIL();
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("task 'pitch-tvt'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("without libtorch"), std::string::npos) << msg;
+  }
+  ResultsStore store(results_store_path(study));
+  EXPECT_TRUE(store.completed_units().empty());  // refused before any work
+  EXPECT_TRUE(store.task_units().empty());
+}
+
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+TEST_F(StudyRun, TaskUnitsScoreAsTheProbesDoDirectly) {
+  write_tasks();
+  const Study study = load_study(write_study("tasks", R"(
+[downstream]
+max_epochs = 3
+[[tasks]]
+path = "tasks/pitch-kfold"
+[[tasks]]
+name = "tvt"
+path = "tasks/pitch-tvt"
+protocol = "hear2021"
+)"));
+  ProcessGroup group;
+  StudyRunOptions options;
+  options.evaluate_task = downstream::study_task_evaluator();
+  const StudyRunSummary s = run_study(study, group, options);
+  EXPECT_EQ(s.task_units, 8);  // (mel + 3 checkpoints) x 2 tasks
+  EXPECT_EQ(s.units, 12);
+  EXPECT_EQ(s.computed, 12);
+  EXPECT_EQ(run_study(study, group, options).computed, 0);
+
+  ResultsStore store(results_store_path(study));
+  const auto units = store.task_units();
+  ASSERT_EQ(units.size(), 8u);
+  const auto find = [&](const std::string& key) -> const TaskRecord& {
+    for (const auto& r : units)
+      if (r.unit.key() == key) return r;
+    throw std::runtime_error("no task unit " + key);
+  };
+  for (const auto& [key, model_name, task_dir, protocol] :
+       {std::tuple{"mel||pitch-kfold|pepino2025", std::string("mel"), "pitch-kfold",
+                   downstream::Protocol::kPepino2025},
+        {"series|step_30|tvt|hear2021", "gain:" + (dir_ / "ck/step_30.gain").string(),
+         "pitch-tvt", downstream::Protocol::kHear2021}}) {
+    const TaskRecord& r = find(key);
+    const auto model = make_model(model_name);
+    const auto task = downstream::read_hear_task(dir_ / "tasks" / task_dir);
+    downstream::ProbeOptions probe = downstream::ProbeOptions::for_protocol(protocol);
+    probe.seed = 4;
+    probe.epoch_cap = 3;
+    probe.threads = 1;
+    const auto expected =
+        downstream::evaluate_task(task, downstream::embed_task(*model, task), protocol, probe);
+    EXPECT_EQ(r.score, expected.score) << key;
+    auto summary = downstream::task_summary_json(expected);
+    summary.erase("seconds");
+    EXPECT_EQ(nlohmann::json::parse(r.summary_json), summary) << key;
+    EXPECT_EQ(r.metric, "top1_acc");
+    EXPECT_EQ(r.seed, 4u);
+    EXPECT_EQ(r.model_id, model->name() + "@" + model->weights_id());
+    EXPECT_EQ(r.task_sha256.size(), 64u);
+  }
+  EXPECT_GT(find("mel||pitch-kfold|pepino2025").score, 0.5);  // chance is 1/3
+  EXPECT_NE(find("series|step_10|tvt|hear2021").model_id,
+            find("series|step_200|tvt|hear2021").model_id);
+}
+#endif
+
+}  // namespace
+}  // namespace brainalign
