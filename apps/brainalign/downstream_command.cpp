@@ -50,21 +50,17 @@ Action add_downstream(CLI::App& app) {
     }
     std::vector<HearTask> tasks;  // every folder checked before any work starts
     for (const auto& dir : a->tasks) tasks.push_back(read_hear_task(dir));
-    std::vector<TaskResult> results;
-    for (const auto& task : tasks) {
-      const TaskEmbeddings embeddings = embed_task(*model, task, extract);
-      std::printf("%s: embeddings of %d clips at %d Hz (%d computed, %d from cache)\n",
-                  task.name.c_str(), embeddings.computed + embeddings.from_cache,
-                  embeddings.sample_rate, embeddings.computed, embeddings.from_cache);
-      results.push_back(evaluate_task(task, embeddings, protocol, probe));
-      write_task_summary(std::filesystem::path(a->out) / task.name / "summary.json",
-                         results.back());
-      std::printf("%s: %s = %.4f (%zu folds, %s)\n", task.name.c_str(),
-                  results.back().metric.c_str(), results.back().score,
-                  results.back().folds.size(), results.back().chosen_config.name().c_str());
-    }
-    write_downstream_summary(std::filesystem::path(a->out) / "summary.json", model->name(),
-                             results);
+    evaluate_model(*model, tasks, protocol, probe, extract, a->out,
+                   [](const TaskResult& result, const TaskEmbeddings& embeddings) {
+                     std::printf("%s: embeddings of %d clips at %d Hz (%d computed, %d from "
+                                 "cache)\n",
+                                 result.task.c_str(), embeddings.computed + embeddings.from_cache,
+                                 embeddings.sample_rate, embeddings.computed,
+                                 embeddings.from_cache);
+                     std::printf("%s: %s = %.4f (%zu folds, %s)\n", result.task.c_str(),
+                                 result.metric.c_str(), result.score, result.folds.size(),
+                                 result.chosen_config.name().c_str());
+                   });
   };
 }
 

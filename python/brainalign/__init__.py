@@ -16,6 +16,7 @@ from ._brainalign import (
     extract,
     extract_files,
     fetch,
+    has_torch,
     load_dataset,
     load_features,
     models,
@@ -26,9 +27,20 @@ from ._brainalign import (
     rsa_noise_ceiling,
     save_features,
     score,
+    study_export,
+    study_report,
+    study_run,
     synthesize,
 )
 from .ridge import Ridge, RidgeCV
+
+if has_torch:
+    from ._brainalign import downstream
+else:
+    def downstream(*args, **kwargs):
+        """Downstream probes need a build with libtorch (libtorch-dev)."""
+        raise InputError("brainalign.downstream: this build of brainalign has no downstream "
+                         "probes (it was built without libtorch)")
 
 # Shown as brainalign.InputError (not brainalign._brainalign.InputError) in tracebacks.
 for _public in (Dataset, InputError, IoError, Model):
@@ -46,8 +58,10 @@ __all__ = [
     "compare_rdms",
     "data_root",
     "extract",
+    "downstream",
     "extract_files",
     "fetch",
+    "has_torch",
     "load_dataset",
     "load_features",
     "models",
@@ -58,5 +72,8 @@ __all__ = [
     "rsa_noise_ceiling",
     "save_features",
     "score",
+    "study_export",
+    "study_report",
+    "study_run",
     "synthesize",
 ]

@@ -5,11 +5,13 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "brainalign/matrix.h"
+#include "brainalign/models/model.h"
 
 namespace brainalign::python {
 
@@ -23,6 +25,11 @@ void register_score(py::module_& m);
 void register_rsa(py::module_& m);
 void register_ridge(py::module_& m);
 void register_extract(py::module_& m);
+void register_study(py::module_& m);
+void register_downstream(py::module_& m);  // with libtorch only
+
+// A model argument: a name (loaded with make_model) or a brainalign.Model.
+std::shared_ptr<const Model> model_argument(py::handle model);
 
 // A float64 C-contiguous view of an array-like: the caller's buffer itself when it already has
 // that layout, a converted copy otherwise.

@@ -23,7 +23,9 @@ std::shared_ptr<const Model> load_model(const std::string& name, py::handle weig
   return make_model(name, path);
 }
 
-std::shared_ptr<const Model> model_of(py::handle model) {
+}  // namespace
+
+std::shared_ptr<const Model> model_argument(py::handle model) {
   if (py::isinstance<py::str>(model)) return load_model(model.cast<std::string>(), py::none());
   try {
     return model.cast<std::shared_ptr<const Model>>();
@@ -32,6 +34,8 @@ std::shared_ptr<const Model> model_of(py::handle model) {
                      py::repr(model).cast<std::string>());
   }
 }
+
+namespace {
 
 // A mono waveform: a 1-D array, or 2-D (channels, samples) mixed down to the mean.
 dsp::Audio to_audio(py::handle audio, double sample_rate) {
@@ -132,7 +136,7 @@ brainalign.models().)")
   m.def(
       "extract",
       [](py::handle audio, double sample_rate, py::handle model, const std::string& pool) {
-        const auto loaded = model_of(model);
+        const auto loaded = model_argument(model);
         return run_model(*loaded, to_audio(audio, sample_rate), parse_pooling(pool));
       },
       py::arg("audio"), py::arg("sample_rate"), py::arg("model") = "spectemp",
@@ -148,7 +152,7 @@ layer -> (features,) averaged over time.)");
       "extract_files",
       [](py::handle stimuli, py::handle model, const std::string& pool, py::object threads,
          bool cache, py::object cache_dir) {
-        const auto loaded = model_of(model);
+        const auto loaded = model_argument(model);
         ExtractOptions options;
         options.pooling = parse_pooling(pool);
         if (!threads.is_none()) options.threads = threads.cast<int>();

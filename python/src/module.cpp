@@ -1,6 +1,9 @@
 // brainalign._brainalign: the library's calls for Python, re-exported by the package
 // `brainalign`. Computation runs without the GIL.
 #include "bindings.h"
+#ifdef BRAINALIGN_WITH_TORCH
+#include "brainalign/neural/model_families.h"
+#endif
 
 PYBIND11_MODULE(_brainalign, m) {
   namespace python = brainalign::python;
@@ -14,4 +17,14 @@ PYBIND11_MODULE(_brainalign, m) {
   python::register_rsa(m);
   python::register_ridge(m);
   python::register_extract(m);
+  python::register_study(m);
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+  python::register_downstream(m);
+  brainalign::neural::register_model_families();
+#endif
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+  m.attr("has_torch") = true;
+#else
+  m.attr("has_torch") = false;
+#endif
 }

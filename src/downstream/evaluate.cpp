@@ -181,6 +181,21 @@ void write_task_summary(const std::filesystem::path& path, const TaskResult& res
   io::write_file_atomically(path, task_summary_json(result).dump(2) + "\n");
 }
 
+std::vector<TaskResult> evaluate_model(
+    const Model& model, const std::vector<HearTask>& tasks, Protocol protocol,
+    const ProbeOptions& probe, const ExtractOptions& extract, const std::filesystem::path& out_dir,
+    const std::function<void(const TaskResult&, const TaskEmbeddings&)>& on_task) {
+  std::vector<TaskResult> results;
+  for (const auto& task : tasks) {
+    const TaskEmbeddings embeddings = embed_task(model, task, extract);
+    results.push_back(evaluate_task(task, embeddings, protocol, probe));
+    if (!out_dir.empty()) write_task_summary(out_dir / task.name / "summary.json", results.back());
+    if (on_task) on_task(results.back(), embeddings);
+  }
+  if (!out_dir.empty()) write_downstream_summary(out_dir / "summary.json", model.name(), results);
+  return results;
+}
+
 void write_downstream_summary(const std::filesystem::path& path, const std::string& model,
                               const std::vector<TaskResult>& results) {
   json tasks = json::array();

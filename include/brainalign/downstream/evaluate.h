@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,16 @@ TaskResult evaluate_task(const HearTask& task, const TaskEmbeddings& embeddings,
 // One task's summary: score, per fold, chosen configuration, grid, layers, layer weights, folds
 // and seconds (what DIR/<task>/summary.json holds).
 nlohmann::json task_summary_json(const TaskResult& result);
+
+// A model on several tasks, as `brainalign downstream` runs it: each task's embeddings through
+// the feature cache, then the protocol. With `out_dir`, each task's summary is written to
+// out_dir/<task>/summary.json as soon as it is done and out_dir/summary.json at the end.
+// `on_task` (optional) hears of each task when it is done.
+std::vector<TaskResult> evaluate_model(
+    const Model& model, const std::vector<HearTask>& tasks, Protocol protocol,
+    const ProbeOptions& probe, const ExtractOptions& extract,
+    const std::filesystem::path& out_dir = {},
+    const std::function<void(const TaskResult&, const TaskEmbeddings&)>& on_task = {});
 
 // DIR/<task>/summary.json for one task; DIR/summary.json over several.
 void write_task_summary(const std::filesystem::path& path, const TaskResult& result);

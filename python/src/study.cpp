@@ -1,0 +1,83 @@
+// Studies from Python: run, export and report a study file, as `brainalign study`.
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#include "brainalign/downstream/study_evaluator.h"
+#endif
+#include "brainalign/report/study_report.h"
+#include "brainalign/study/process_group.h"
+#include "brainalign/study/study_analyses.h"
+#include "brainalign/study/study_export.h"
+#include "brainalign/study/study_file.h"
+#include "brainalign/study/study_runner.h"
+
+namespace brainalign::python {
+namespace {
+
+std::filesystem::path output_folder(const Study& study, py::handle out, const char* fallback) {
+  return out.is_none() ? study.output / fallback : std::filesystem::path(path_string(out));
+}
+
+}  // namespace
+
+void register_study(py::module_& m) {
+  m.def(
+      "study_run",
+      [](py::handle path, py::object threads) {
+        const std::string where = path_string(path);
+        StudyRunSummary summary;
+        {
+          py::gil_scoped_release release;
+          const Study study = load_study(where);
+          ProcessGroup group;
+          StudyRunOptions options;
+          if (!threads.is_none()) {
+            py::gil_scoped_acquire acquire;
+            options.threads = threads.cast<int>();
+          }
+#ifdef BRAINALIGN_HAS_DOWNSTREAM
+          options.evaluate_task = downstream::study_task_evaluator();
+#endif
+          summary = run_study(study, group, options);
+        }
+        return py::dict(py::arg("units") = summary.units,
+                        py::arg("task_units") = summary.task_units,
+                        py::arg("already") = summary.already,
+                        py::arg("computed") = summary.computed);
+      },
+      py::arg("study"), py::arg("threads") = py::none(),
+      R"(Computes every unit of a study file (TOML) that its store lacks, as
+`brainalign study run`: resumable, the same numbers whatever was stored before. Returns the
+counts: units (alignment and task units), task_units, already (stored before), computed.)");
+  m.def(
+      "study_export",
+      [](py::handle path, py::object out) {
+        const Study study = load_study(path_string(path));
+        const auto folder = output_folder(study, out, "export");
+        py::gil_scoped_release release;
+        ResultsStore store(results_store_path(study));
+        export_results(study, store, folder);
+        write_study_analyses(analyse_study(study, store), folder);
+        return folder.string();
+      },
+      py::arg("study"), py::arg("out") = py::none(),
+      R"(Writes the study's store as tidy CSV and JSON plus the analyses (table1.csv,
+overall.csv, dynamics.csv), as `brainalign study export`; returns the folder (default:
+<study folder>/export).)");
+  m.def(
+      "study_report",
+      [](py::handle path, py::object out) {
+        const Study study = load_study(path_string(path));
+        const auto folder = output_folder(study, out, "report");
+        py::gil_scoped_release release;
+        ResultsStore store(results_store_path(study));
+        write_study_report(study, store, folder);
+        return (folder / "index.html").string();
+      },
+      py::arg("study"), py::arg("out") = py::none(),
+      R"(Writes the study's self-contained HTML report and figures, as
+`brainalign study report`; returns the page's path (default folder: <study folder>/report).)");
+}
+
+}  // namespace brainalign::python
