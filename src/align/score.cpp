@@ -7,7 +7,6 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 
 #include "brainalign/align/nested_ridge.h"
@@ -19,6 +18,7 @@
 #include "brainalign/error.h"
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/io/csv.h"
+#include "brainalign/io/json.h"
 
 namespace brainalign {
 namespace fs = std::filesystem;
@@ -26,15 +26,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string fmt(double v) {
-  if (std::isnan(v)) return "nan";
-  std::ostringstream o;
-  o.precision(17);
-  o << v;
-  return o.str();
-}
+std::string fmt(double v) { return io::format_double(v); }
 
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json number(double v) { return io::json_number(v); }
 
 // Subjects' values -> per_subject, value (mean), sem (std / sqrt(n - 1)).
 void summarise_subjects(json& summary, const std::vector<std::string>& subjects,

@@ -223,6 +223,14 @@ void write_csv(const std::filesystem::path& path, const CsvTable& table) {
   write_csv(path, table.header, table.rows);
 }
 
+std::string format_double(double value) {
+  if (value != value) return "nan";  // whatever its sign bit
+  std::ostringstream out;
+  out.precision(17);
+  out << value;
+  return out.str();
+}
+
 double parse_double(const std::string& text, const std::string& context) {
   const std::string trimmed = trim_blanks(text);
   const char* first = trimmed.data();

@@ -1,9 +1,9 @@
 #include "brainalign/study/study_analyses.h"
 
 #include <cmath>
-#include <sstream>
 
 #include "brainalign/io/csv.h"
+#include "brainalign/io/json.h"
 #include "brainalign/study/performance_scores.h"
 
 namespace brainalign {
@@ -11,15 +11,10 @@ namespace {
 
 using nlohmann::json;
 
-std::string fmt(double v) {
-  if (!std::isfinite(v)) return "";
-  std::ostringstream o;
-  o.precision(17);
-  o << v;
-  return o.str();
-}
+// Text that reads back as the same double; empty where the value is not finite.
+std::string fmt(double v) { return std::isfinite(v) ? io::format_double(v) : ""; }
 
-json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json num(double v) { return io::json_number(v); }
 
 }  // namespace
 

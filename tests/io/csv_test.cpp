@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <string>
@@ -81,6 +83,23 @@ pd.DataFrame({'voxel_id': [3, 4], 'roi_label_general': ['Primary', None],
   const CsvTable pandas = read_csv(dir / "pandas.csv");
   EXPECT_EQ(pandas.header, (std::vector<std::string>{"voxel_id", "roi_label_general", "x_ras"}));
   EXPECT_EQ(pandas.rows, (Rows{{"3", "Primary", "-40.5"}, {"4", "", "1.25"}}));
+}
+
+TEST(Csv, FormattedDoublesReadBackExactly) {
+  std::uint64_t state = 88172645463325252ULL;  // xorshift: bit patterns of every magnitude
+  for (int i = 0; i < 20000; ++i) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    double value;
+    std::memcpy(&value, &state, sizeof value);
+    if (!std::isfinite(value)) continue;
+    EXPECT_EQ(parse_double(format_double(value), "test"), value) << format_double(value);
+  }
+  EXPECT_EQ(format_double(0.1), "0.10000000000000001");
+  EXPECT_EQ(format_double(-std::numeric_limits<double>::quiet_NaN()), "nan");
+  EXPECT_EQ(format_double(std::numeric_limits<double>::infinity()), "inf");
+  EXPECT_EQ(format_double(-std::numeric_limits<double>::infinity()), "-inf");
 }
 
 TEST(Csv, ParsesEdgeCasesInMemory) {

@@ -42,6 +42,10 @@ void write_csv(const std::filesystem::path& path, const std::vector<std::string>
                const std::vector<std::vector<std::string>>& rows);
 void write_csv(const std::filesystem::path& path, const CsvTable& table);
 
+// A double as text that reads back as the same double (17 significant digits); "nan", "inf"
+// or "-inf" for the values that are not finite.
+std::string format_double(double value);
+
 // Parses a whole field as a double (surrounding blanks allowed; nan and inf accepted).
 // Throws InputError whose message starts with `context` (such as "folds.csv, line 4, column
 // 'fold'") and quotes the text.

@@ -17,4 +17,9 @@ nlohmann::json parse_json(std::string_view text, const std::string& source);
 // Reads and parses a JSON file. Throws IoError if it cannot be read and InputError as above.
 nlohmann::json read_json(const std::filesystem::path& path);
 
+// A double as JSON: the number, or null for NaN and infinities (which JSON cannot hold).
+inline nlohmann::json json_number(double value) {
+  return value == value && value - value == 0 ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
 }  // namespace brainalign::io
