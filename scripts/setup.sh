@@ -20,6 +20,8 @@ packages=(
 
 missing=()
 for p in "${packages[@]}"; do
+  # NodeSource's nodejs package carries npm itself and conflicts with Debian's npm package.
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 sudo_cmd=""
