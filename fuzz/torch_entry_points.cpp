@@ -75,11 +75,11 @@ void walk(const neural_pt::PickleValue& value, int depth, int& budget) {
       for (const auto& item : value.items()) walk(item, depth + 1, budget);
       break;
     case Kind::kDict:
-      for (const auto& [key, item] : value.entries()) {
-        walk(key, depth + 1, budget);
-        walk(item, depth + 1, budget);
-        if (key.kind() == Kind::kString) {
-          tolerate_rejection([&] { (void)value.at(key.as_string()); });
+      for (const auto& entry : value.entries()) {
+        walk(entry.first, depth + 1, budget);
+        walk(entry.second, depth + 1, budget);
+        if (entry.first.kind() == Kind::kString) {
+          tolerate_rejection([&] { (void)value.at(entry.first.as_string()); });
         }
       }
       (void)value.contains("model");
