@@ -116,7 +116,8 @@ void safetensors_entry(Input input) {
 }
 
 void torch_checkpoint_entry(Input input) {
-  tolerate_rejection([&] { walk_checkpoint(neural_pt::parse_torch_checkpoint(input, "input.pt")); });
+  tolerate_rejection(
+      [&] { walk_checkpoint(neural_pt::parse_torch_checkpoint(input, "input.pt")); });
   static const ScratchFile file("model.pt");
   const fs::path& path = file.write(input);
   tolerate_rejection([&] { walk_checkpoint(neural_pt::read_torch_checkpoint(path)); });

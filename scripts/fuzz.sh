@@ -41,7 +41,8 @@ for target in "${targets[@]}"; do
   # -timeout=60: under ASan, libmatio's and libhdf5's large allocations for corrupt headers
   # take seconds (0.2 s without ASan); a real hang still shows.
   if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
-      -max_len=$max_len -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$build/fuzz-corpus/$target" \
+      -max_len=$max_len -print_final_stats=1 -artifact_prefix="$artifacts/" \
+      "$work" "$build/fuzz-corpus/$target" \
       2>"$build/fuzz-$target.log"; then
     failed+=("$target")
     tail -n 40 "$build/fuzz-$target.log"

@@ -238,8 +238,9 @@ HearTask read_hear_task(const fs::path& dir) {
     if (entry.is_directory() && !folder.empty() &&
         std::all_of(folder.begin(), folder.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
       int rate = 0;
-      const auto [end, status] = std::from_chars(folder.data(), folder.data() + folder.size(), rate);
-      if (status != std::errc() || end != folder.data() + folder.size() || rate <= 0) {
+      const char* const last = folder.data() + folder.size();
+      const auto [end, status] = std::from_chars(folder.data(), last, rate);
+      if (status != std::errc() || end != last || rate <= 0) {
         throw InputError(entry.path().string() + ": audio folder names a sample rate out of "
                          "range (expected 1 to " + std::to_string(INT32_MAX) + " Hz)");
       }
