@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "brainalign/data/brain_dataset.h"
+#include "brainalign/downstream/hear_task.h"
+#include "brainalign/dsp/audio.h"
 #include "brainalign/error.h"
 #include "brainalign/features/feature_set.h"
 #include "brainalign/io/csv.h"
@@ -16,6 +18,7 @@
 #include "brainalign/io/mat.h"
 #include "brainalign/io/npy.h"
 #include "brainalign/io/npz.h"
+#include "brainalign/study/study_file.h"
 
 // libmatio and libhdf5 size malloc and calloc requests from what a file declares and handle a
 // NULL result; under ASan such a request must fail as it does in a release build instead of
@@ -224,16 +227,60 @@ void dataset_entry(Input input) {
   });
 }
 
+void audio_entry(Input input) {
+  // No extension: libsndfile tells the format from the content.
+  const fs::path file = scratch().fresh("audio") / "input";
+  write_file(file, as_text(input));
+  tolerate_rejection([&] { (void)dsp::read_audio(file); });
+}
+
+void study_entry(Input input) {
+  // With the files the seeds name: checkpoint series, a feature set and downstream scores.
+  const fs::path folder = scratch().fresh("study");
+  fs::create_directories(folder / "ck");
+  for (const char* name : {"ck/step_0.npz", "ck/step_1000.npz", "ck/step_2000.npz",
+                           "features.npz", "scores.csv"}) {
+    write_file(folder / name, "x");
+  }
+  const fs::path file = folder / "study.toml";
+  write_file(file, as_text(input));
+  tolerate_rejection([&] {
+    const Study study = load_study(file);
+    for (const StudyModel& model : study.models) (void)study.model(model.name);
+    for (const StudyDataset& dataset : study.datasets) (void)study.dataset(dataset.name);
+    for (const StudyAnalysis& analysis : study.analyses) (void)study.analysis(analysis.name);
+  });
+}
+
+void hear_task_entry(Input input) {
+  const fs::path folder = scratch().fresh("hear_task");
+  fs::create_directories(folder / "16000");
+  write_parts(folder, as_text(input),
+              std::vector<std::string>(std::begin(kHearTaskFiles), std::end(kHearTaskFiles)));
+  tolerate_rejection([&] {
+    const downstream::HearTask task = downstream::read_hear_task(folder);
+    (void)task.primary_metric();
+    for (const downstream::HearSplit& split : task.splits) {
+      tolerate_rejection([&] { (void)downstream::split_targets(task, split); });
+    }
+    tolerate_rejection([&] { (void)downstream::protocol_folds(task); });
+    tolerate_rejection([&] { (void)downstream::closest_sample_rate(task, 16000.0); });
+  });
+}
+
 const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
-      {"npy", npy_entry},
-      {"npz", npz_entry},
-      {"csv", csv_entry},
-      {"mat", mat_entry},
-      {"hdf5", hdf5_entry},
-      {"json", json_entry},
-      {"feature_set", feature_set_entry},
-      {"dataset", dataset_entry},
+      {"npy", npy_entry, "io/regressions/npy"},
+      {"npz", npz_entry, "io/regressions/npz"},
+      {"csv", csv_entry, "io/regressions/csv"},
+      {"mat", mat_entry, "io/regressions/mat"},
+      {"hdf5", hdf5_entry, "io/regressions/hdf5"},
+      {"json", json_entry, "io/regressions/json"},
+      {"feature_set", feature_set_entry, "io/regressions/feature_set"},
+      {"dataset", dataset_entry, "io/regressions/dataset"},
+      {"audio", audio_entry, "io/regressions/audio"},
+      {"study", study_entry, "io/regressions/study"},
+      {"hear_task", hear_task_entry, "io/regressions/hear_task"},
   };
   return all;
 }

@@ -27,6 +27,13 @@ void json_entry(Input input);
 void feature_set_entry(Input input);
 // The first byte picks the layout (see kDatasetLayouts); the rest as for feature sets.
 void dataset_entry(Input input);
+// dsp::read_audio on the input as a sound file (any format libsndfile knows, by its content).
+void audio_entry(Input input);
+// load_study on the input as a study's TOML file.
+void study_entry(Input input);
+// read_hear_task on a task folder of parts (see kHearTaskFiles), with a 16000 Hz audio folder;
+// then every split's targets and the protocol's folds.
+void hear_task_entry(Input input);
 
 // Joins the files of a multi-file input (a folder layout).
 inline constexpr std::string_view kPartSeparator = "\n--brainalign-part--\n";
@@ -38,13 +45,20 @@ inline constexpr int kFeatureSetLayouts = 3;
 // stimuli.txt]; 2023 release [voxel_features_array.npy, voxel_features_meta.npy,
 // neural_stim_meta.npy, df_roi_meta.csv, stim_info_v4.mat].
 inline constexpr int kDatasetLayouts = 3;
+// The files of a HEAR task input, in part order.
+inline constexpr const char* kHearTaskFiles[] = {
+    "task_metadata.json", "labelvocabulary.csv", "train.json",  "valid.json",  "test.json",
+    "fold00.json",        "fold01.json",         "fold02.json", "fold03.json", "fold04.json"};
 
 struct Target {
   const char* name;
   void (*entry)(Input);
+  // Where the target's regression inputs are kept, under tests/.
+  const char* regressions;
 };
 
-// Every target, by the name of its corpus folder and fuzzer (fuzz_<name>).
+// Every torch-free target, by the name of its corpus folder and fuzzer (fuzz_<name>); those
+// of the libtorch readers are in torch_entry_points.h.
 const std::vector<Target>& targets();
 
 }  // namespace brainalign::fuzz

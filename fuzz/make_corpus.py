@@ -2,8 +2,10 @@
 """Writes the fuzz targets' seed corpus: OUT/<target>/<seed>, one folder per fuzz target.
 
 Seeds come from the shared data (the real components.mat, the fold and split CSVs, the golden
-.npy and .json files) and from small files written here with numpy, scipy and h5py, covering
-the layouts and dtypes the readers accept. Nothing here is committed: the corpus is rebuilt
+.npy, .json, .safetensors and .pt files, the real sounds) and from small files written here
+with numpy, scipy, h5py, torch, Python's wave, aifc and sunau modules and sox (when present),
+covering the layouts and dtypes the readers accept. The study seeds are the TOML examples of
+docs/study.md and the study tests. Nothing here is committed: the corpus is rebuilt
 into the build folder whenever the tests or scripts/fuzz.sh run.
 
 Usage: make_corpus.py --shared ../shared --out build/fuzz-corpus
@@ -11,8 +13,12 @@ Usage: make_corpus.py --shared ../shared --out build/fuzz-corpus
 import argparse
 import io
 import json
+import re
 import shutil
+import struct
+import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 import h5py
@@ -25,6 +31,12 @@ FEATURES_NPZ, FEATURES_H5, FEATURES_FOLDER = b"\x00", b"\x01", b"\x02"
 DATASET_MAT, DATASET_GENERIC, DATASET_RELEASE = b"\x00", b"\x01", b"\x02"
 # Larger shared files slow every mutation down without reaching new code.
 MAX_SHARED_SEED = 64 * 1024
+# The checkpoints are larger; their targets run with a larger -max_len (scripts/fuzz.sh).
+MAX_CHECKPOINT_SEED = 1024 * 1024
+HEAR_TASK_FILES = ["task_metadata.json", "labelvocabulary.csv", "train.json", "valid.json",
+                   "test.json", "fold00.json", "fold01.json", "fold02.json", "fold03.json",
+                   "fold04.json"]
+ROOT = Path(__file__).resolve().parent.parent
 
 STIMULI = ["stim1_alarm_clock", "stim2_baby_crying", "stim3_bird_song", "stim4_cat",
            "stim5_dog_barking", "stim6_engine"]
@@ -256,6 +268,262 @@ def dataset_seeds(shared, rng):
     }
 
 
+class KeptOpen(io.BytesIO):
+    """A buffer that survives the close() of aifc and sunau writers."""
+    def close(self):
+        pass
+
+
+def wav_bytes(write):
+    buffer = KeptOpen()
+    write(buffer)
+    return buffer.getvalue()
+
+
+def pcm(module, samples, rate, width, channels=1):
+    """A file written by Python's wave, aifc or sunau module from int16 samples."""
+    ints = np.repeat(samples.astype(np.int64), channels)
+    if width == 1:
+        ints = ints // 256 + (128 if module.__name__ == "wave" else 0)
+    else:
+        ints = ints << (8 * width - 16)
+    order = "little" if module.__name__ == "wave" else "big"
+    frames = b"".join(int(v).to_bytes(width, order, signed=width > 1 or order == "big")
+                      for v in ints)
+
+    def write(buffer):
+        out = module.open(buffer, "wb")
+        out.setnchannels(channels)
+        out.setsampwidth(width)
+        out.setframerate(rate)
+        out.writeframes(frames)
+        out.close()
+    return wav_bytes(write)
+
+
+def sox_convert(wav, suffix):
+    """The WAV converted by sox to another format libsndfile reads; None without sox."""
+    if shutil.which("sox") is None:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.wav", Path(folder) / ("out." + suffix)
+        source.write_bytes(wav)
+        done = subprocess.run(["sox", str(source), str(target)], capture_output=True)
+        return target.read_bytes() if done.returncode == 0 and target.exists() else None
+
+
+def audio_seeds(shared):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import aifc
+        import sunau
+        import wave
+    from scipy.io import wavfile
+    sounds = sorted((shared / "data" / "natsound165" / "wav").glob("*.wav"))
+    rate, real = wavfile.read(sounds[0])
+    short = real[:4000]
+    ramp = (np.sin(np.arange(800) / 5.0) * 20000).astype(np.int16)
+
+    def scipy_wav(data, sample_rate=rate):
+        return wav_bytes(lambda buffer: wavfile.write(buffer, sample_rate, data))
+
+    seeds = {
+        "real_short": scipy_wav(short),
+        "int16_stereo": scipy_wav(np.stack([ramp, ramp[::-1]], axis=1)),
+        "uint8": scipy_wav((ramp // 256 + 128).astype(np.uint8), 8000),
+        "int32": scipy_wav(ramp.astype(np.int32) << 16),
+        "float32": scipy_wav((ramp / 32768).astype(np.float32)),
+        "float64_6ch": scipy_wav(np.tile((ramp / 32768)[:, None], (1, 6))),
+        "wave_24bit": pcm(wave, ramp, 16000, 3),
+        "wave_8bit": pcm(wave, ramp, 11025, 1),
+        "aiff_16bit": pcm(aifc, ramp, 22050, 2),
+        "aiff_stereo": pcm(aifc, ramp, 44100, 2, channels=2),
+        "au_16bit": pcm(sunau, ramp, 8000, 2),
+    }
+    if sounds[0].stat().st_size <= 4 * MAX_SHARED_SEED:
+        seeds["real_" + sounds[0].stem] = sounds[0].read_bytes()
+    for suffix in ["flac", "ogg", "caf", "w64", "voc", "sf", "paf", "nist", "htk", "mat5"]:
+        converted = sox_convert(seeds["real_short"], suffix)
+        if converted is not None:
+            seeds["sox_" + suffix] = converted
+    return seeds
+
+
+def toml_blocks(text):
+    return [block for block in re.findall(r"```toml\n(.*?)```", text, re.S)]
+
+
+def study_seeds():
+    seeds = {}
+    for i, block in enumerate(toml_blocks((ROOT / "docs" / "study.md").read_text())):
+        seeds[f"docs_{i}"] = block
+    tests = (ROOT / "tests" / "study" / "study_test.cpp").read_text()
+    for i, block in enumerate(re.findall(r'R"\((.*?)\)"', tests, re.S)):
+        if "[study]" in block:
+            seeds[f"test_{i}"] = block
+    seeds["checkpoints"] = """[study]
+name = "ck"
+seed = 18446744073709551615
+[[models]]
+name = "ck"
+kind = "checkpoints"
+features = "ck/step_*.npz"
+[[models]]
+name = "one"
+kind = "features"
+features = "features.npz"
+[[datasets]]
+name = "comp"
+source = "nh2015comp"
+folds = "folds.csv"
+[[analyses]]
+name = "v"
+analysis = "voxelwise"
+protocols = ["pepino2025"]
+datasets = ["comp"]
+rois = ["all"]
+[downstream]
+scores = "scores.csv"
+[[tasks]]
+name = "esc50"
+metric = "top1_acc"
+[alignment_vs_performance]
+bootstrap = 10
+permutations = 10
+subset_threshold = 0.5
+[dynamics]
+models = ["ck"]
+smooth_window = 5
+smooth_order = 2
+"""
+    return seeds
+
+
+def hear_task(meta, vocabulary, splits):
+    """A HEAR task input: the parts in the order of HEAR_TASK_FILES (absent ones empty)."""
+    files = {"task_metadata.json": json.dumps(meta).encode(),
+             "labelvocabulary.csv": ("idx,label\n" + "".join(
+                 f"{i},{label}\n" for i, label in enumerate(vocabulary))).encode()}
+    files.update({name + ".json": json.dumps(labels).encode() for name, labels in splits.items()})
+    return join(*[files.get(name, b"") for name in HEAR_TASK_FILES])
+
+
+def hear_task_seeds():
+    vocabulary = ["dog", "rooster", "rain"]
+    meta = {"task_name": "tiny", "version": "v1.0.0", "embedding_type": "scene",
+            "prediction_type": "multiclass", "split_mode": "trainvaltest",
+            "sample_duration": 5.0, "evaluation": ["top1_acc", "mAP"]}
+    splits = {name: {f"{name}_{i}.wav": [vocabulary[i % 3]] for i in range(3)}
+              for name in ["train", "valid", "test"]}
+    kfold = dict(meta, split_mode="new_split_kfold", nfolds=5, prediction_type="multilabel",
+                 splits=[f"fold0{i}" for i in range(5)])
+    folds = {f"fold0{i}": {f"f{i}_{j}.wav": vocabulary[:j + 1] for j in range(3)}
+             for i in range(5)}
+    numbered = {name: {f"{name}_{i}.wav": [i % 3] for i in range(2)}
+                for name in ["train", "valid", "test"]}
+    return {
+        "trainvaltest": hear_task(meta, vocabulary, splits),
+        "kfold_multilabel": hear_task(kfold, vocabulary, folds),
+        "presplit_named": hear_task(dict(kfold, split_mode="presplit_kfold",
+                                         splits=[{"name": f"fold0{i}"} for i in range(5)]),
+                                    vocabulary, folds),
+        "numeric_labels": hear_task(dict(meta, splits=["train", "valid", "test"]),
+                                    ["0", "1", "2"], numbered),
+        "event_task": hear_task(dict(meta, embedding_type="event"), vocabulary, splits),
+    }
+
+
+def safetensors_file(tensors, metadata=None):
+    """A safetensors file written by hand: the format is a JSON header and raw bytes."""
+    header, data = {}, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, (dtype, array) in tensors.items():
+        raw = np.ascontiguousarray(array).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(array.shape),
+                        "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def safetensors_seeds(shared, rng):
+    import torch
+    bf16 = torch.tensor([1.5, -2.0, 3.25]).to(torch.bfloat16).view(torch.int16).numpy()
+    seeds = {
+        "dtypes": safetensors_file({
+            "a.f32": ("F32", rng.standard_normal((2, 3)).astype(np.float32)),
+            "b.f16": ("F16", np.arange(4, dtype=np.float16)),
+            "c.bf16": ("BF16", bf16),
+            "d.f64": ("F64", np.arange(3.0)),
+            "e.i64": ("I64", np.arange(-2, 2, dtype=np.int64)),
+            "f.i32": ("I32", np.arange(3, dtype=np.int32)),
+            "g.i16": ("I16", np.arange(3, dtype=np.int16)),
+            "h.i8": ("I8", np.arange(3, dtype=np.int8)),
+            "i.u8": ("U8", np.arange(3, dtype=np.uint8)),
+            "j.bool": ("BOOL", np.array([True, False])),
+        }, metadata={"format": "pt"}),
+        "scalar_and_empty": safetensors_file({"s": ("F32", np.float32(2.0).reshape(())),
+                                              "z": ("F32", np.zeros((0, 4), np.float32))}),
+        "empty": safetensors_file({}),
+    }
+    for path in sorted(shared.glob("golden/*/model.safetensors")):
+        if path.stat().st_size <= MAX_CHECKPOINT_SEED:
+            seeds["golden_" + path.parent.name] = path.read_bytes()
+    return seeds
+
+
+def torch_checkpoint_seeds(shared):
+    import collections
+
+    import torch
+    torch.manual_seed(0)
+
+    def save(value, **options):
+        buffer = io.BytesIO()
+        torch.save(value, buffer, **options)
+        return buffer.getvalue()
+
+    weight = torch.randn(4, 3)
+    state = collections.OrderedDict([("layer.weight", weight), ("layer.bias", torch.randn(4)),
+                                     ("view", weight[1:3, ::2]), ("same", weight)])
+    seeds = {
+        "state_dict": save(state),
+        "nested": save({"model": state, "cfg": {"dim": 4, "rate": 16000.0, "name": "x",
+                                                "flags": [True, False, None], "pair": (1, 2)},
+                        "step": 2 ** 40, "neg": -7}),
+        "dtypes": save({"f16": torch.arange(3, dtype=torch.float16),
+                        "bf16": torch.arange(3, dtype=torch.bfloat16),
+                        "f64": torch.arange(3, dtype=torch.float64),
+                        "i64": torch.arange(3), "i32": torch.arange(3, dtype=torch.int32),
+                        "i8": torch.arange(3, dtype=torch.int8),
+                        "u8": torch.arange(3, dtype=torch.uint8),
+                        "bool": torch.tensor([True, False]),
+                        "scalar": torch.tensor(1.5), "empty": torch.zeros(0, 2)}),
+        "parameter": save({"p": torch.nn.Parameter(torch.ones(2, 2))}),
+        "protocol4": save(state, pickle_protocol=4),
+        "list_root": save([torch.ones(2), "text", 3.5]),
+    }
+    for path in sorted(shared.glob("golden/*/model.pt")):
+        if path.stat().st_size <= MAX_CHECKPOINT_SEED:
+            seeds["golden_" + path.parent.name] = path.read_bytes()
+    return seeds
+
+
+def model_config_seeds(shared):
+    seeds = {"golden_" + path.parent.name: path.read_bytes()
+             for path in sorted(shared.glob("golden/*/config.json"))}
+    seeds["empty_object"] = b"{}"
+    seeds["wav2vec2_lists"] = json.dumps({
+        "model_type": "wav2vec2", "hidden_size": 64, "num_hidden_layers": 2,
+        "num_attention_heads": 4, "intermediate_size": 128, "conv_dim": [32, 32],
+        "conv_kernel": [10, 3], "conv_stride": [5, 2], "feat_extract_norm": "group",
+        "hidden_act": "gelu", "num_conv_pos_embeddings": 16,
+        "num_conv_pos_embedding_groups": 4, "do_stable_layer_norm": False}).encode()
+    return seeds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, required=True, help="the shared data folder")
@@ -272,7 +540,18 @@ def main():
         "json": json_seeds(shared),
         "feature_set": feature_set_seeds(rng),
         "dataset": dataset_seeds(shared, rng),
+        "audio": audio_seeds(shared),
+        "study": study_seeds(),
+        "hear_task": hear_task_seeds(),
+        "model_config": model_config_seeds(shared),
     }
+    # The libtorch readers' seeds need torch to write; without it their targets do not build.
+    try:
+        import torch  # noqa: F401
+        corpus["safetensors"] = safetensors_seeds(shared, rng)
+        corpus["torch_checkpoint"] = torch_checkpoint_seeds(shared)
+    except ImportError:
+        pass
     if args.out.exists():
         shutil.rmtree(args.out)
     for target, seeds in corpus.items():

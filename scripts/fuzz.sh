@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) into build-fuzz/ and runs each in turn.
 # Usage: scripts/fuzz.sh [seconds-per-target]     (default 60)
-#   FUZZ_TARGETS="npy csv" scripts/fuzz.sh 30       runs only those targets
+#   FUZZ_TARGETS="npy csv" scripts/fuzz.sh 30       builds and runs only those targets
+# The targets of the libtorch readers (safetensors, torch_checkpoint, model_config) are part of
+# the default list where libtorch is found.
 # Inputs found along the way accumulate in build-fuzz/fuzz-work/<target> and are reused by the
 # next run; a crash, leak, hang or sanitizer report is saved in build-fuzz/fuzz-artifacts/.
 set -euo pipefail
@@ -9,14 +11,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build="$root/build-fuzz"
 shared="${BRAINALIGN_SHARED_DIR:-$root/../shared}"
-targets=(${FUZZ_TARGETS:-npy npz csv mat hdf5 json feature_set dataset})
 
 "$root/scripts/setup.sh" --no-build
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DBRAINALIGN_FUZZ=ON \
-  -DBRAINALIGN_BUILD_TESTS=OFF -DBRAINALIGN_BUILD_BENCH=OFF \
+  -DBRAINALIGN_BUILD_TESTS=OFF -DBRAINALIGN_BUILD_BENCH=OFF -DBRAINALIGN_BUILD_PYTHON=OFF \
   -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
-cmake --build "$build" -j2 --target fuzz_targets
+default_targets="npy npz csv mat hdf5 json feature_set dataset audio study hear_task"
+if grep -q '^BRAINALIGN_WITH_TORCH:BOOL=ON' "$build/CMakeCache.txt"; then
+  default_targets+=" safetensors torch_checkpoint model_config"
+fi
+targets=(${FUZZ_TARGETS:-$default_targets})
+cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}"
 /usr/bin/python3 "$root/fuzz/make_corpus.py" --shared "$shared" --out "$build/fuzz-corpus"
 
 failed=()
@@ -25,11 +31,18 @@ for target in "${targets[@]}"; do
   artifacts="$build/fuzz-artifacts/$target"
   mkdir -p "$work" "$artifacts"
   echo "== fuzz_$target for ${seconds}s"
-  # -max_len: the real components.mat (0.5 MB) would otherwise slow every mutation down.
+  # -max_len: the real components.mat (0.5 MB) would otherwise slow every mutation down; the
+  # checkpoints' seeds are the golden models (0.5 to 0.9 MB), the real sounds 176 kB.
+  case $target in
+    safetensors | torch_checkpoint) max_len=1048576 ;;
+    audio) max_len=262144 ;;
+    *) max_len=65536 ;;
+  esac
   # -timeout=60: under ASan, libmatio's and libhdf5's large allocations for corrupt headers
   # take seconds (0.2 s without ASan); a real hang still shows.
   if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
-      -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$build/fuzz-corpus/$target" \
+      -max_len=$max_len -print_final_stats=1 -artifact_prefix="$artifacts/" \
+      "$work" "$build/fuzz-corpus/$target" \
       2>"$build/fuzz-$target.log"; then
     failed+=("$target")
     tail -n 40 "$build/fuzz-$target.log"

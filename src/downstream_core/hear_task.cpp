@@ -1,7 +1,9 @@
 #include "brainalign/downstream/hear_task.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -46,6 +48,20 @@ std::string label_text(const json& value, const fs::path& file, const std::strin
   if (value.is_number_integer()) return value.dump();
   throw InputError(file.string() + ": clip '" + clip + "' has a label that is not a string (" +
                    value.dump() + ")");
+}
+
+// HEAR tasks have 5 or 10 folds; a k-fold task without a 'splits' list reads fold00.. itself.
+constexpr std::int64_t kMaxFolds = 100;
+
+// Split names and clip filenames become paths inside the task folder: they must stay there.
+void check_relative_name(const std::string& name, const fs::path& file, const std::string& what) {
+  const fs::path path(name);
+  bool escapes = name.empty() || name.find('\0') != std::string::npos || path.is_absolute();
+  for (const auto& part : path) escapes = escapes || part == "..";
+  if (escapes) {
+    throw InputError(file.string() + ": " + what + " '" + name +
+                     "' must be a non-empty relative name inside the task folder");
+  }
 }
 
 }  // namespace
@@ -95,11 +111,13 @@ HearTask read_hear_task(const fs::path& dir) {
              task.split_mode_name == "new_split_kfold") {
     task.split_mode = SplitMode::kKFold;
     const json& nfolds = require(meta, "nfolds", meta_path);
-    if (!nfolds.is_number_integer() || nfolds.get<int>() < 3) {
-      throw InputError(meta_path.string() + ": key 'nfolds' must be an integer >= 3, not " +
-                       nfolds.dump());
+    if (!nfolds.is_number_integer() || nfolds.get<std::int64_t>() < 3 ||
+        (nfolds.is_number_unsigned() && nfolds.get<std::uint64_t>() > kMaxFolds) ||
+        nfolds.get<std::int64_t>() > kMaxFolds) {
+      throw InputError(meta_path.string() + ": key 'nfolds' must be an integer from 3 to " +
+                       std::to_string(kMaxFolds) + ", not " + nfolds.dump());
     }
-    task.nfolds = nfolds.get<int>();
+    task.nfolds = static_cast<int>(nfolds.get<std::int64_t>());
   } else {
     throw InputError(meta_path.string() +
                      ": key 'split_mode' must be trainvaltest, presplit_kfold or "
@@ -185,6 +203,7 @@ HearTask read_hear_task(const fs::path& dir) {
   if (task.labels.empty()) throw InputError(vocabulary_path.string() + ": no labels");
 
   for (const auto& split_name : split_names) {
+    check_relative_name(split_name, meta_path, "split");
     const fs::path split_path = dir / (split_name + ".json");
     const json content = read_json(split_path);
     if (!content.is_object()) {
@@ -196,6 +215,7 @@ HearTask read_hear_task(const fs::path& dir) {
         throw InputError(split_path.string() + ": clip '" + filename +
                          "' must map to a list of labels");
       }
+      check_relative_name(filename, split_path, "clip");
       HearClip clip{filename, {}};
       for (const auto& label : labels) {
         clip.labels.push_back(label_text(label, split_path, filename));
@@ -217,7 +237,14 @@ HearTask read_hear_task(const fs::path& dir) {
     const std::string folder = entry.path().filename().string();
     if (entry.is_directory() && !folder.empty() &&
         std::all_of(folder.begin(), folder.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-      task.sample_rates.push_back(std::stoi(folder));
+      int rate = 0;
+      const char* const last = folder.data() + folder.size();
+      const auto [end, status] = std::from_chars(folder.data(), last, rate);
+      if (status != std::errc() || end != last || rate <= 0) {
+        throw InputError(entry.path().string() + ": audio folder names a sample rate out of "
+                         "range (expected 1 to " + std::to_string(INT32_MAX) + " Hz)");
+      }
+      task.sample_rates.push_back(rate);
     }
   }
   std::sort(task.sample_rates.begin(), task.sample_rates.end());

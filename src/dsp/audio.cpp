@@ -65,25 +65,35 @@ Audio read_audio(const std::filesystem::path& path) {
   if (info.samplerate <= 0) {
     throw InputError("audio file " + quoted(path) + " has an invalid sample rate");
   }
-  const auto frames = static_cast<std::size_t>(info.frames);
+  // The frame count comes from the header (a FLAC stream's STREAMINFO declares up to 2^36
+  // frames whatever the file holds): read block by block and keep only what was read.
   const auto channels = static_cast<std::size_t>(info.channels);
-  std::vector<double> interleaved(frames * channels);
-  const sf_count_t read = sf_readf_double(file.get(), interleaved.data(), info.frames);
-  if (read != info.frames) {
-    throw InputError("audio file " + quoted(path) + " is truncated or corrupt: read " +
-                     std::to_string(read) + " of " + std::to_string(info.frames) + " frames");
-  }
+  const sf_count_t block_frames =
+      std::min<sf_count_t>(info.frames, std::max<sf_count_t>(1, 65536 / info.channels));
+  std::vector<double> block(static_cast<std::size_t>(block_frames) * channels);
   Audio audio;
   audio.sample_rate = static_cast<double>(info.samplerate);
-  audio.samples.resize(frames);
-  for (std::size_t i = 0; i < frames; ++i) {
-    double sum = 0.0;
-    for (std::size_t c = 0; c < channels; ++c) sum += interleaved[i * channels + c];
-    audio.samples[i] = sum / static_cast<double>(channels);
-    if (!std::isfinite(audio.samples[i])) {
-      throw InputError("audio file " + quoted(path) + " holds a non-finite sample at frame " +
-                       std::to_string(i));
+  sf_count_t read = 0;
+  while (read < info.frames) {
+    const sf_count_t want = std::min(block_frames, info.frames - read);
+    const sf_count_t got = sf_readf_double(file.get(), block.data(), want);
+    if (got <= 0) break;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(got); ++i) {
+      double sum = 0.0;
+      for (std::size_t c = 0; c < channels; ++c) sum += block[i * channels + c];
+      const double sample = sum / static_cast<double>(channels);
+      if (!std::isfinite(sample)) {
+        throw InputError("audio file " + quoted(path) + " holds a non-finite sample at frame " +
+                         std::to_string(static_cast<std::size_t>(read) + i));
+      }
+      audio.samples.push_back(sample);
     }
+    read += got;
+  }
+  if (read != info.frames) {
+    throw InputError("audio file " + quoted(path) + " is truncated or corrupt: read " +
+                     std::to_string(read) + " of the " + std::to_string(info.frames) +
+                     " frames its header declares");
   }
   return audio;
 }

@@ -38,9 +38,22 @@ const nlohmann::json& ModelConfig::value(const std::string& key) const {
   return json_[key];
 }
 
+namespace {
+
+// An integer that fits std::int64_t (JSON integers above 2^63 - 1 are read as unsigned).
+bool is_int64(const nlohmann::json& v) {
+  return v.is_number_integer() &&
+         !(v.is_number_unsigned() &&
+           v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX));
+}
+
+}  // namespace
+
 std::int64_t ModelConfig::integer(const std::string& key) const {
   const auto& v = value(key);
-  if (!v.is_number_integer()) throw InputError(error(key, "must be an integer, got " + v.dump()));
+  if (!is_int64(v)) {
+    throw InputError(error(key, "must be an integer below 2^63, got " + v.dump()));
+  }
   return v.get<std::int64_t>();
 }
 
@@ -83,12 +96,12 @@ std::vector<std::int64_t> ModelConfig::integers(const std::string& key) const {
   std::vector<std::int64_t> values;
   if (v.is_array()) {
     for (const auto& item : v) {
-      if (!item.is_number_integer()) break;
+      if (!is_int64(item)) break;
       values.push_back(item.get<std::int64_t>());
     }
     if (values.size() == v.size()) return values;
   }
-  throw InputError(error(key, "must be a list of integers, got " + v.dump()));
+  throw InputError(error(key, "must be a list of integers below 2^63, got " + v.dump()));
 }
 
 }  // namespace brainalign::neural

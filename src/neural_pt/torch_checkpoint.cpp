@@ -549,8 +549,9 @@ class Unpickler {
     return it->second;
   }
 
-  const std::vector<std::size_t>& tuple_args(std::size_t index, std::size_t min_count,
-                                             std::size_t max_count, const std::string& callee) {
+  // A copy: the callers add nodes, which moves every node (and its items) in memory.
+  std::vector<std::size_t> tuple_args(std::size_t index, std::size_t min_count,
+                                      std::size_t max_count, const std::string& callee) {
     if (kind(index) != NodeKind::kTuple) fail("calls " + callee + " without an argument tuple");
     const auto& items = data_.nodes[index].items;
     if (items.size() < min_count || items.size() > max_count) {
@@ -580,7 +581,7 @@ class Unpickler {
     const std::string name = data_.nodes[callee].text;
     std::size_t result = 0;
     if (name == "collections OrderedDict") {
-      const auto& items = tuple_args(args, 0, 1, name);
+      const auto items = tuple_args(args, 0, 1, name);
       result = new_node(NodeKind::kDict);
       if (!items.empty()) {
         const std::size_t pairs = items[0];
@@ -604,11 +605,11 @@ class Unpickler {
       result = rebuild_tensor(items);
     } else if (name == "torch._utils _rebuild_parameter" ||
                name == "torch._utils _rebuild_parameter_with_state") {
-      const auto& items = tuple_args(args, 3, 4, name);
+      const auto items = tuple_args(args, 3, 4, name);
       if (kind(items[0]) != NodeKind::kTensor) fail("rebuilds a parameter from a non-tensor");
       result = items[0];
     } else if (name == "torch device") {
-      const auto& items = tuple_args(args, 1, 2, name);
+      const auto items = tuple_args(args, 1, 2, name);
       if (kind(items[0]) != NodeKind::kString) fail("builds a device without a type string");
       result = new_node(NodeKind::kString);
       std::string text = data_.nodes[items[0]].text;
@@ -624,8 +625,9 @@ class Unpickler {
 
   std::size_t rebuild_tensor(const std::vector<std::size_t>& args) {
     if (kind(args[0]) != NodeKind::kStorage) fail("rebuilds a tensor from a non-storage");
-    const at::Tensor& flat = data_.nodes[args[0]].tensor;
-    const std::string& key = data_.nodes[args[0]].text;
+    // Copies (a tensor is a handle): new_node below moves the nodes in memory.
+    const at::Tensor flat = data_.nodes[args[0]].tensor;
+    const std::string key = data_.nodes[args[0]].text;
     const std::int64_t offset = int_arg(args[1], "storage offset");
     const std::vector<std::int64_t> sizes = int_tuple(args[2], "size");
     const std::vector<std::int64_t> strides = int_tuple(args[3], "stride");

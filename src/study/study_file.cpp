@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -32,12 +33,23 @@ std::string get_string(const Study& s, const toml::table& t, const std::string& 
 }
 
 std::int64_t get_int(const Study& s, const toml::table& t, const std::string& where,
-                     const char* key, std::int64_t fallback) {
+                     const char* key, std::int64_t fallback,
+                     std::int64_t lowest = std::numeric_limits<std::int64_t>::min(),
+                     std::int64_t highest = std::numeric_limits<std::int64_t>::max()) {
   const toml::node* n = t.get(key);
   if (n == nullptr) return fallback;
   if (!n->is_integer()) fail(s, where, std::string("'") + key + "' must be an integer");
-  return n->value<std::int64_t>().value();
+  const std::int64_t value = n->value<std::int64_t>().value();
+  if (value < lowest || value > highest) {
+    fail(s, where, std::string("'") + key + "' must be an integer from " +
+                       std::to_string(lowest) + " to " + std::to_string(highest) + ", not " +
+                       std::to_string(value));
+  }
+  return value;
 }
+
+// The options kept as an int: from 0 to the largest int.
+constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
 
 double get_double(const Study& s, const toml::table& t, const std::string& where, const char* key,
                   double fallback) {
@@ -204,7 +216,7 @@ Study load_study(const fs::path& path) {
   s.name = get_string(s, *head, "[study]", "name", s.file.stem().string());
   s.output = resolve(s, get_string(s, *head, "[study]", "output", s.name));
   s.seed = static_cast<std::uint64_t>(get_int(s, *head, "[study]", "seed", 0));
-  s.threads = static_cast<int>(get_int(s, *head, "[study]", "threads", 0));
+  s.threads = static_cast<int>(get_int(s, *head, "[study]", "threads", 0, 0, 4096));
 
   std::set<std::string> names;
   if (const auto* models = get_tables(s, root, "models"))
@@ -345,18 +357,19 @@ Study load_study(const fs::path& path) {
   if (const toml::table* ap = root["alignment_vs_performance"].as_table()) {
     const std::string where = "[alignment_vs_performance]";
     auto& o = s.alignment_performance;
-    o.bootstrap = static_cast<int>(get_int(s, *ap, where, "bootstrap", o.bootstrap));
-    o.permutations = static_cast<int>(get_int(s, *ap, where, "permutations", o.permutations));
+    o.bootstrap = static_cast<int>(get_int(s, *ap, where, "bootstrap", o.bootstrap, 0, kIntMax));
+    o.permutations =
+        static_cast<int>(get_int(s, *ap, where, "permutations", o.permutations, 0, kIntMax));
     o.subset_threshold = get_double(s, *ap, where, "subset_threshold", o.subset_threshold);
   }
   if (const toml::table* dy = root["dynamics"].as_table()) {
     auto& o = s.dynamics;
     o.models = get_strings(s, *dy, "[dynamics]", "models", {});
     for (const auto& m : o.models) s.model(m);
-    o.smooth_window =
-        static_cast<int>(get_int(s, *dy, "[dynamics]", "smooth_window", o.smooth_window));
-    o.smooth_order =
-        static_cast<int>(get_int(s, *dy, "[dynamics]", "smooth_order", o.smooth_order));
+    o.smooth_window = static_cast<int>(
+        get_int(s, *dy, "[dynamics]", "smooth_window", o.smooth_window, 0, kIntMax));
+    o.smooth_order = static_cast<int>(
+        get_int(s, *dy, "[dynamics]", "smooth_order", o.smooth_order, 0, kIntMax));
     if (o.smooth_order < 0 || (o.smooth_window > 0 && o.smooth_order >= o.smooth_window))
       fail(s, "[dynamics]", "'smooth_order' must be below 'smooth_window'");
   }

@@ -95,6 +95,50 @@ TEST(HearTask, ErrorsNameTheFileAndKey) {
   EXPECT_NE(message_of(dir).find("valid.json: missing"), std::string::npos);
 }
 
+// Found while writing fuzz_hear_task: a fold count of 2^31 - 1 made the reader build two
+// billion split names; split names and clip filenames could name files outside the task
+// folder (an absolute clip filename replaced the whole audio path); a rate folder beyond int
+// escaped as std::out_of_range.
+TEST(HearTask, RefusesAbsurdFoldCountsNamesOutsideTheFolderAndRatesBeyondRange) {
+  testing::PythonExchange tmp;
+  const fs::path dir = tmp.dir() / "task";
+  testing::write_hear_task(dir, "toy", tiny_splits(3), true, false, "top1_acc", 16000,
+                           {"a", "b"});
+  const auto meta = dir / "task_metadata.json";
+  const auto original = nlohmann::json::parse(std::ifstream(meta));
+  auto rewrite = [&](auto edit) {
+    auto m = original;
+    edit(m);
+    std::ofstream(meta) << m.dump();
+  };
+  rewrite([](auto& m) {
+    m.erase("splits");
+    m["nfolds"] = 2147483647;
+  });
+  EXPECT_NE(message_of(dir).find("key 'nfolds' must be an integer from 3 to 100, not "
+                                 "2147483647"),
+            std::string::npos)
+      << message_of(dir);
+  rewrite([](auto& m) { m["splits"] = {"fold00", "fold01", "../fold02"}; });
+  EXPECT_NE(message_of(dir).find("task_metadata.json: split '../fold02' must be a non-empty "
+                                 "relative name inside the task folder"),
+            std::string::npos)
+      << message_of(dir);
+  rewrite([](auto&) {});
+  ASSERT_EQ(message_of(dir), "");
+  std::ofstream(dir / "fold01.json") << R"({"/etc/passwd": ["a"]})";
+  EXPECT_NE(message_of(dir).find("fold01.json: clip '/etc/passwd' must be a non-empty "
+                                 "relative name"),
+            std::string::npos)
+      << message_of(dir);
+  std::ofstream(dir / "fold01.json") << R"({"x.wav": ["a"]})";
+  ASSERT_EQ(message_of(dir), "");
+  fs::create_directories(dir / "99999999999");
+  EXPECT_NE(message_of(dir).find("99999999999: audio folder names a sample rate out of range"),
+            std::string::npos)
+      << message_of(dir);
+}
+
 TEST(HearEmbeddings, RoundTripAndPythonInterchange) {
   testing::PythonExchange py;
   HearSplitEmbeddings e;

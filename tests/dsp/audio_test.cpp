@@ -125,6 +125,23 @@ TEST_F(AudioFiles, RejectsBadFilesNamingThem) {
   expect_input_error(folder_ / "truncated.wav", "cannot read");
 }
 
+// A FLAC stream's STREAMINFO declares its frame count (36 bits) and channels: a file of 4,000
+// mono frames rewritten to declare 2^36 - 1 frames of 8 channels once made read_audio allocate
+// 4 TB before reading (found by reading the reader while writing fuzz_audio).
+TEST(Audio, AFlacDeclaringMoreFramesThanItHoldsIsAnInputError) {
+  const fs::path file = fs::path(BRAINALIGN_TEST_DIR) /
+                        "io/regressions/audio/flac_declaring_2e36_frames_of_8_channels.flac";
+  try {
+    (void)read_audio(file);
+    FAIL() << "read " << file;
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(file.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("of the 68719476735 frames its header declares"), std::string::npos)
+        << message;
+  }
+}
+
 TEST(Resample, KeepsASineAndItsLength) {
   std::vector<double> tone(44100);
   for (std::size_t i = 0; i < tone.size(); ++i) {

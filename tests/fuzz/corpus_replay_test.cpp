@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "entry_points.h"
+#ifdef BRAINALIGN_FUZZ_TORCH
+#include "torch_entry_points.h"
+#endif
 
 namespace brainalign::fuzz {
 
@@ -47,6 +50,15 @@ std::size_t replay(const Target& target, const fs::path& folder) {
   return files.size();
 }
 
+// The torch-free targets, and those of the libtorch readers where they are built.
+std::vector<Target> all_targets() {
+  std::vector<Target> all = targets();
+#ifdef BRAINALIGN_FUZZ_TORCH
+  all.insert(all.end(), torch_targets().begin(), torch_targets().end());
+#endif
+  return all;
+}
+
 class CorpusReplay : public ::testing::TestWithParam<Target> {};
 
 TEST_P(CorpusReplay, SeedsAreAcceptedOrRejectedCleanly) {
@@ -57,10 +69,10 @@ TEST_P(CorpusReplay, SeedsAreAcceptedOrRejectedCleanly) {
 }
 
 TEST_P(CorpusReplay, RegressionInputsAreRejectedCleanly) {
-  replay(GetParam(), fs::path(BRAINALIGN_TEST_DIR) / "io" / "regressions" / GetParam().name);
+  replay(GetParam(), fs::path(BRAINALIGN_TEST_DIR) / GetParam().regressions);
 }
 
-INSTANTIATE_TEST_SUITE_P(Targets, CorpusReplay, ::testing::ValuesIn(targets()),
+INSTANTIATE_TEST_SUITE_P(Targets, CorpusReplay, ::testing::ValuesIn(all_targets()),
                          [](const ::testing::TestParamInfo<Target>& target) {
                            return std::string(target.param.name);
                          });

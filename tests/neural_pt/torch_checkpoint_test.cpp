@@ -117,6 +117,30 @@ np.save('weight.npy', obj['state']['weight'].numpy())
   EXPECT_THROW(root.at("a").as_string(), InputError);
 }
 
+// torch.save([OrderedDict((f'k{j}', j) for j in range(i)) for i in range(24)]): building an
+// OrderedDict (and a device, and a tensor) adds a node while the call's arguments, held by
+// reference, lived in the node list, so that a growing list freed them under the reader
+// (found by fuzz_torch_checkpoint on the golden Dasheng checkpoint: heap-use-after-free under
+// ASan; without ASan the freed memory usually still held the right values).
+TEST(TorchCheckpoint, ReadsCallsWhileTheNodeListGrows) {
+  const std::filesystem::path file =
+      std::filesystem::path(BRAINALIGN_TEST_DIR) /
+      "neural_pt/regressions/torch_checkpoint/ordered_dicts_across_node_growth.pt";
+  const Checkpoint checkpoint = read_torch_checkpoint(file);
+  const std::vector<PickleValue> dicts = checkpoint.root().items();
+  ASSERT_EQ(dicts.size(), 24u);
+  for (std::size_t i = 0; i < dicts.size(); ++i) {
+    const auto entries = dicts[i].entries();
+    ASSERT_EQ(entries.size(), i);
+    for (std::size_t j = 0; j < i; ++j) {
+      const std::string& key = entries[j].first.as_string();
+      EXPECT_EQ(key.substr(0, 1), "k");
+      EXPECT_EQ(key.substr(1), std::to_string(j));
+      EXPECT_EQ(entries[j].second.as_int(), static_cast<std::int64_t>(j));
+    }
+  }
+}
+
 TEST(TorchCheckpoint, RejectsMalformedFiles) {
   ScratchDir dir;
   ASSERT_TRUE(run_python(dir.path(), R"(

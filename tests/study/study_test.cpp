@@ -117,6 +117,36 @@ TEST(StudyFile, ErrorsNameTheFileAndField) {
   EXPECT_THROW(load_study(dir.path() / "glob.toml"), InputError);
 }
 
+// Integer options kept as an int were narrowed silently (threads = 4294967298 became 2).
+TEST(StudyFile, IntegerOptionsOutOfRangeNameTheFieldAndTheRange) {
+  TempDir dir;
+  const auto message = [&](const std::string& text) -> std::string {
+    write(dir.path() / "range.toml", text);
+    try {
+      load_study(dir.path() / "range.toml");
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string study =
+      "[study]\n[[models]]\nname = \"mel\"\n[[datasets]]\nname = \"comp\"\n"
+      "source = \"nh2015comp\"\n[[analyses]]\nanalysis = \"components\"\n";
+  ASSERT_EQ(message(study), "");
+  EXPECT_NE(message("[study]\nthreads = 4294967298\n")
+                .find("range.toml: [study]: 'threads' must be an integer from 0 to 4096, not "
+                      "4294967298"),
+            std::string::npos);
+  EXPECT_NE(message(study + "[alignment_vs_performance]\nbootstrap = -1\n")
+                .find("[alignment_vs_performance]: 'bootstrap' must be an integer from 0 to "
+                      "2147483647, not -1"),
+            std::string::npos);
+  EXPECT_NE(message(study + "[dynamics]\nsmooth_window = 3000000000\n")
+                .find("[dynamics]: 'smooth_window' must be an integer from 0 to 2147483647"),
+            std::string::npos);
+  EXPECT_EQ(message(study + "[alignment_vs_performance]\nbootstrap = 2147483647\n"), "");
+}
+
 UnitRecord record(const std::string& model, double value) {
   UnitRecord r;
   r.unit = {model, "", -1, "d", "components", "pepino2025", ""};

@@ -1,0 +1,157 @@
+#include "torch_entry_points.h"
+
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "brainalign/error.h"
+#include "brainalign/neural/config.h"
+#include "brainalign/neural/safetensors.h"
+#include "brainalign/neural_pt/torch_checkpoint.h"
+
+namespace brainalign::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private file for the path-based readers, in a folder removed at exit.
+class ScratchFile {
+ public:
+  explicit ScratchFile(const std::string& name) {
+    std::string pattern = (fs::temp_directory_path() / "brainalign-fuzz-torch-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    root_ = pattern;
+    path_ = root_ / name;
+  }
+  ~ScratchFile() {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+
+  const fs::path& write(Input input) const {
+    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(input.data()),
+              static_cast<std::streamsize>(input.size()));
+    if (!out) throw std::runtime_error("cannot write " + path_.string());
+    return path_;
+  }
+
+ private:
+  fs::path root_;
+  fs::path path_;
+};
+
+template <class Read>
+void tolerate_rejection(Read&& read) {
+  try {
+    read();
+  } catch (const InputError&) {
+  } catch (const IoError&) {
+  }
+}
+
+// Visits every value reachable from `value`, at most `budget` of them, `depth` deep.
+void walk(const neural_pt::PickleValue& value, int depth, int& budget) {
+  using Kind = neural_pt::PickleValue::Kind;
+  if (depth > 64 || --budget < 0) return;
+  (void)value.repr();
+  switch (value.kind()) {
+    case Kind::kNone: break;
+    case Kind::kBool: (void)value.as_bool(); break;
+    case Kind::kInt: (void)value.as_int(); (void)value.as_double(); break;
+    case Kind::kFloat: (void)value.as_double(); break;
+    case Kind::kString: (void)value.as_string(); break;
+    case Kind::kTensor: (void)value.as_tensor().sum(); break;
+    case Kind::kList:
+    case Kind::kTuple:
+      for (const auto& item : value.items()) walk(item, depth + 1, budget);
+      break;
+    case Kind::kDict:
+      for (const auto& entry : value.entries()) {
+        walk(entry.first, depth + 1, budget);
+        walk(entry.second, depth + 1, budget);
+        if (entry.first.kind() == Kind::kString) {
+          tolerate_rejection([&] { (void)value.at(entry.first.as_string()); });
+        }
+      }
+      (void)value.contains("model");
+      break;
+  }
+  // A conversion to the wrong kind is a rejection.
+  tolerate_rejection([&] { (void)value.as_string(); });
+  tolerate_rejection([&] { (void)value.as_int(); });
+  tolerate_rejection([&] { (void)value.items(); });
+}
+
+void walk_checkpoint(const neural_pt::Checkpoint& checkpoint) {
+  int budget = 20000;
+  walk(checkpoint.root(), 0, budget);
+  tolerate_rejection([&] { (void)neural_pt::tensor_dict(checkpoint.root()); });
+}
+
+}  // namespace
+
+void safetensors_entry(Input input) {
+  static const ScratchFile file("model.safetensors");
+  const fs::path& path = file.write(input);
+  tolerate_rejection([&] {
+    const neural::SafetensorsFile safetensors(path);
+    (void)safetensors.metadata();
+    for (const neural::SafetensorsEntry& entry : safetensors.entries()) {
+      (void)safetensors.entry(entry.name);
+      tolerate_rejection([&] { (void)safetensors.load_raw(entry.name); });
+      tolerate_rejection([&] { (void)safetensors.load(entry.name); });
+    }
+    tolerate_rejection([&] { (void)safetensors.entry("missing.weight"); });
+    (void)safetensors.load_all();
+  });
+}
+
+void torch_checkpoint_entry(Input input) {
+  tolerate_rejection(
+      [&] { walk_checkpoint(neural_pt::parse_torch_checkpoint(input, "input.pt")); });
+  static const ScratchFile file("model.pt");
+  const fs::path& path = file.write(input);
+  tolerate_rejection([&] { walk_checkpoint(neural_pt::read_torch_checkpoint(path)); });
+}
+
+void model_config_entry(Input input) {
+  static const ScratchFile file("config.json");
+  const fs::path& path = file.write(input);
+  tolerate_rejection([&] {
+    const neural::ModelConfig config = neural::ModelConfig::read(path);
+    std::vector<std::string> keys = {"missing_key"};
+    for (const auto& item : config.json().items()) keys.push_back(item.key());
+    for (const std::string& key : keys) {
+      (void)config.has(key);
+      tolerate_rejection([&] { (void)config.integer(key); });
+      tolerate_rejection([&] { (void)config.integer(key, 1); });
+      tolerate_rejection([&] { (void)config.number(key); });
+      tolerate_rejection([&] { (void)config.number(key, 1.0); });
+      tolerate_rejection([&] { (void)config.boolean(key); });
+      tolerate_rejection([&] { (void)config.boolean(key, true); });
+      tolerate_rejection([&] { (void)config.string(key); });
+      tolerate_rejection([&] { (void)config.string(key, "x"); });
+      tolerate_rejection([&] { (void)config.integers(key); });
+    }
+  });
+}
+
+const std::vector<Target>& torch_targets() {
+  static const std::vector<Target> all = {
+      {"safetensors", safetensors_entry, "neural/regressions/safetensors"},
+      {"torch_checkpoint", torch_checkpoint_entry, "neural_pt/regressions/torch_checkpoint"},
+      {"model_config", model_config_entry, "neural/regressions/model_config"},
+  };
+  return all;
+}
+
+}  // namespace brainalign::fuzz
