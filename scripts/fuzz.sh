@@ -40,9 +40,11 @@ for target in "${targets[@]}"; do
   esac
   # -timeout=60: under ASan, libmatio's and libhdf5's large allocations for corrupt headers
   # take seconds (0.2 s without ASan); a real hang still shows.
+  # -malloc_limit_mb: libmatio reserves up to 8 GB for a corrupt header without touching it;
+  # memory actually used is still held to -rss_limit_mb.
   if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
-      -max_len=$max_len -print_final_stats=1 -artifact_prefix="$artifacts/" \
-      "$work" "$build/fuzz-corpus/$target" \
+      -malloc_limit_mb=16384 -max_len=$max_len -print_final_stats=1 \
+      -artifact_prefix="$artifacts/" "$work" "$build/fuzz-corpus/$target" \
       2>"$build/fuzz-$target.log"; then
     failed+=("$target")
     tail -n 40 "$build/fuzz-$target.log"

@@ -243,7 +243,9 @@ std::vector<std::uint32_t> char_units(const matvar_t* variable, std::size_t coun
     throw InputError(where + ": its characters could not be read");
   }
   const auto* bytes = static_cast<const std::uint8_t*>(variable->data);
-  if (unit_bytes == 1) {
+  // UTF-8 takes at most 4 bytes a character: more bytes cannot decode to `count` characters
+  // (and a corrupt header can claim gigabytes).
+  if (unit_bytes == 1 && variable->nbytes / 4 <= count) {
     try {
       auto code_points = detail::decode_utf8(
           std::string_view(reinterpret_cast<const char*>(bytes), variable->nbytes));
@@ -251,8 +253,8 @@ std::vector<std::uint32_t> char_units(const matvar_t* variable, std::size_t coun
     } catch (const std::invalid_argument&) {
       // Not UTF-8: fall through to Latin-1.
     }
-    return std::vector<std::uint32_t>(bytes, bytes + count);
   }
+  if (unit_bytes == 1) return std::vector<std::uint32_t>(bytes, bytes + count);
   std::vector<std::uint32_t> units(count);
   for (std::size_t i = 0; i < count; ++i) {
     if (unit_bytes == 2) {
@@ -382,6 +384,37 @@ void check_v4_records(std::ifstream& file, std::uint64_t size, const std::string
   }
 }
 
+// The top-level data elements of a v5 file (8-byte tag: type, byte count), whose byte counts
+// libmatio allocates as it lists or reads the variables: each must end within the file.
+void check_v5_elements(std::ifstream& file, std::uint64_t size, bool big_endian,
+                       const std::string& where) {
+  std::uint64_t offset = 128;
+  while (offset + 8 <= size) {
+    std::array<std::uint8_t, 8> tag{};
+    file.seekg(static_cast<std::streamoff>(offset));
+    if (!file.read(reinterpret_cast<char*>(tag.data()), 8)) break;
+    const auto word = [&](std::size_t at) {
+      std::uint32_t value = 0;
+      for (std::size_t b = 0; b < 4; ++b) {
+        value |= std::uint32_t{tag[at + b]} << (8 * (big_endian ? 3 - b : b));
+      }
+      return value;
+    };
+    const std::uint32_t type = word(0);
+    if ((type >> 16) != 0) {  // a small element: its data sits in the tag
+      offset += 8;
+      continue;
+    }
+    const std::uint64_t bytes = word(4);
+    if (bytes > size - offset - 8) {
+      throw InputError(where + ": the variable at byte " + std::to_string(offset) + " declares " +
+                       std::to_string(bytes) + " bytes, more than the file holds");
+    }
+    constexpr std::uint32_t kCompressed = 15;  // miCOMPRESSED elements are not padded
+    offset += 8 + (type == kCompressed ? bytes : (bytes + 7) / 8 * 8);
+  }
+}
+
 // libmatio opens a file without a v5 header as v4; those headers are checked here first.
 void check_before_opening(const std::filesystem::path& path) {
   std::error_code error;
@@ -392,7 +425,12 @@ void check_before_opening(const std::filesystem::path& path) {
   std::array<std::uint8_t, 128> header{};
   file.read(reinterpret_cast<char*>(header.data()), static_cast<std::streamsize>(header.size()));
   file.clear();
-  if (has_v5_header(header, size)) return;
+  if (has_v5_header(header, size)) {
+    const bool v73 =
+        (header[124] == 2 && header[125] == 0) || (header[124] == 0 && header[125] == 2);
+    if (!v73) check_v5_elements(file, size, header[126] == 'M', path.string());
+    return;
+  }
   check_v4_records(file, size, path.string());
 }
 

@@ -89,6 +89,13 @@ TEST(AbsurdSizes, MatV4HeaderBeyondTheFileIsRefusedBeforeOpening) {
                        "declares more than the file holds"));
 }
 
+// Found by fuzz_mat: a 553-byte v5 file whose first element claims 4 GB, which libmatio
+// allocated and filled while listing the variables (70 s, 4.2 GB of memory).
+TEST(AbsurdSizes, MatV5ElementBeyondTheFileIsRefusedBeforeOpening) {
+  const auto path = regression("mat/v5_element_of_4gb.mat");
+  EXPECT_TRUE(contains(input_error([&] { MatFile file(path); }), "more than the file holds"));
+}
+
 TEST(AbsurdSizes, CsvAboveTheSizeLimitIsRefusedUnread) {
   ScratchDir dir;
   const auto path = dir / "huge.csv";
