@@ -228,7 +228,8 @@ struct Layout {
 };
 
 Layout layout(Painter& measure, size_t panels, int columns,
-              const std::vector<std::string>& legend, double legend_extra = 0) {
+              const std::vector<std::string>& legend, double legend_extra = 0,
+              double panel_height = 0) {
   Layout l;
   if (!legend.empty()) {
     double widest = 0;
@@ -239,7 +240,9 @@ Layout layout(Painter& measure, size_t panels, int columns,
   l.columns = std::max(1, std::min(columns, static_cast<int>(panels)));
   const size_t cols = static_cast<size_t>(l.columns), rows = (panels + cols - 1) / cols;
   l.panel_width = (kWidth - 2 * kMargin - l.legend_width) / l.columns;
-  l.panel_height = rows <= 1 ? 440.0 : std::max(240.0, 440.0 / static_cast<double>(rows));
+  l.panel_height = panel_height > 0 ? panel_height
+                  : rows <= 1     ? 440.0
+                                  : std::max(240.0, 440.0 / static_cast<double>(rows));
   l.height = std::max(500.0, kTitleHeight + static_cast<double>(rows) * l.panel_height + kMargin);
   l.height = std::max(l.height, kTitleHeight + 30 + 18.0 * static_cast<double>(legend.size()));
   for (size_t i = 0; i < panels; ++i) {
@@ -270,12 +273,23 @@ void draw_legend(Painter& p, const Layout& l, const std::string& heading,
 }
 
 // The plot area inside a panel, below the panel's title.
-Box plot_box(const Box& panel, double left = 58, double bottom = 52) {
-  return {panel.x0 + left, panel.y0 + 26, panel.x1 - 12, panel.y1 - bottom};
+Box plot_box(const Box& panel, double left = 58, double bottom = 52, double top = 26) {
+  return {panel.x0 + left, panel.y0 + top, panel.x1 - 12, panel.y1 - bottom};
 }
 
-void panel_title(Painter& p, const Box& panel, const std::string& title) {
-  p.text(title, (panel.x0 + panel.x1) / 2, panel.y0 + 15, kFont + 1, 0.5, 0, true);
+// A panel's title, in a smaller font where it is wide, cut at the front ("...") where still
+// too wide; a subtitle goes on a second line.
+void panel_title(Painter& p, const Box& panel, const std::string& title,
+                 const std::string& subtitle = "") {
+  const double room = panel.x1 - panel.x0 - 8;
+  double size = kFont + 1;
+  while (size > 8 && p.text_width(title, size, true) > room) size -= 0.5;
+  std::string shown = title;
+  while (shown.size() > 4 && p.text_width(shown, size, true) > room)
+    shown = "..." + shown.substr(std::min(shown.size(), size_t{4}));
+  p.text(shown, (panel.x0 + panel.x1) / 2, panel.y0 + 15, size, 0.5, 0, true);
+  if (!subtitle.empty())
+    p.text(subtitle, (panel.x0 + panel.x1) / 2, panel.y0 + 30, kFont, 0.5);
 }
 
 Ticks value_ticks(const json& rows, std::initializer_list<const char*> fields, bool zero) {
@@ -288,7 +302,7 @@ Ticks value_ticks(const json& rows, std::initializer_list<const char*> fields, b
     const double pad = (hi - lo) * 0.05;
     lo -= pad, hi += pad;
   }
-  return nice_ticks(lo, hi, true);
+  return nice_ticks(lo, hi, zero);
 }
 
 json panel_rows(const json& values, const std::string& facet, const std::string& name) {
@@ -373,13 +387,13 @@ void draw_scatter(Painter& p, const ReportChart& chart, const json& values, Layo
   if (measure_only) return;
   for (size_t k = 0; k < metrics.size(); ++k) {
     const json rows = panel_rows(values, "metric", metrics[k]);
-    Plot plot{plot_box(l.panels[k])};
+    Plot plot{plot_box(l.panels[k], 58, 52, 40)};
     plot.y = value_ticks(rows, {"overall"}, false);
     plot.x = value_ticks(rows, {"alignment"}, false);
     std::string r_label;
     for (const auto& r : rows)
       if (r.value("first", false)) r_label = r.value("r_label", "");
-    panel_title(p, l.panels[k], metrics[k] + (r_label.empty() ? "" : " (" + r_label + ")"));
+    panel_title(p, l.panels[k], metrics[k], r_label);
     draw_y_axis(p, plot, "overall score");
     draw_x_continuous(p, plot, "alignment");
     double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
@@ -423,24 +437,27 @@ void draw_heatmap(Painter& p, const ReportChart& chart, const json& values, Layo
     for (const auto& s : sort) columns.push_back(s.get<std::string>());
   for (const auto& s : distinct(values, "performance"))
     if (index_of(columns, s) == columns.size()) columns.push_back(s);
-  l = layout(p, subsets.size(), chart.spec.value("columns", 2), {}, 90);
+  constexpr double kCell = 24;
+  const double rows_height = kCell * static_cast<double>(metrics.size());
+  l = layout(p, subsets.size(), 1, {}, 90, 26 + rows_height + 90);
   double left = 0;
   for (const auto& m : metrics) left = std::max(left, p.text_width(m, kFont - 1));
-  left = std::min(left + 10, l.panel_width * 0.5);
+  left = std::min(left + 10, l.panel_width * 0.6);
   if (measure_only) return;
   for (size_t k = 0; k < subsets.size(); ++k) {
     const json rows = panel_rows(values, "subset", subsets[k]);
-    const Box box = plot_box(l.panels[k], left, 70);
+    const Box box = plot_box(l.panels[k], left, 90);
     panel_title(p, l.panels[k], subsets[k]);
-    const double cw = (box.x1 - box.x0) / static_cast<double>(columns.size());
-    const double ch = std::min(28.0, (box.y1 - box.y0) / static_cast<double>(metrics.size()));
+    const double cw = std::min(90.0, (box.x1 - box.x0) / static_cast<double>(columns.size()));
+    const double ch = kCell;
     for (size_t i = 0; i < metrics.size(); ++i)
       p.text(metrics[i], box.x0 - 5, box.y0 + ch * (static_cast<double>(i) + 0.5) + 3.5,
              kFont - 1, 1);
     std::vector<double> centres;
     for (size_t j = 0; j < columns.size(); ++j)
       centres.push_back(box.x0 + cw * (static_cast<double>(j) + 0.5));
-    Plot frame{{box.x0, box.y0, box.x1, box.y0 + ch * static_cast<double>(metrics.size())}};
+    Plot frame{{box.x0, box.y0, box.x0 + cw * static_cast<double>(columns.size()),
+                box.y0 + ch * static_cast<double>(metrics.size())}};
     for (const auto& r : rows) {
       const double x = box.x0 + cw * static_cast<double>(index_of(columns, r["performance"]));
       const double y = box.y0 + ch * static_cast<double>(index_of(metrics, r["metric"]));
