@@ -630,8 +630,8 @@ void write_static_figure(const ReportChart& chart, const fs::path& dir) {
     check(finished, svg_file);
   }
   {
-    cairo_surface_t* s = cairo_image_surface_create(
-        CAIRO_FORMAT_ARGB32, static_cast<int>(std::ceil(l.width)),
+    cairo_surface_t* s = cairo_image_surface_create(  // opaque: an RGB PNG
+        CAIRO_FORMAT_RGB24, static_cast<int>(std::ceil(l.width)),
         static_cast<int>(std::ceil(l.height)));
     cairo_t* cr = cairo_create(s);
     paint(cr, draw, chart, values, l, nullptr);

@@ -174,9 +174,9 @@ smooth_order = 1
     EXPECT_GE(f["height"].get<int>(), 400);
     EXPECT_LE(f["height"].get<int>(), 800);
     EXPECT_EQ(f["depth"], 8);
-    EXPECT_EQ(f["colour"], 6);  // RGBA
+    EXPECT_EQ(f["colour"], 2);  // RGB: one filter byte and 3 bytes a pixel per row
     EXPECT_EQ(f["pixels"].get<long>(),
-              f["height"].get<long>() * (1 + 4 * f["width"].get<long>()));
+              f["height"].get<long>() * (1 + 3 * f["width"].get<long>()));
     EXPECT_EQ(f["svg_width"], "900pt");
     EXPECT_EQ(f["svg_height"], std::to_string(f["height"].get<int>()) + "pt");
     if (c.id != "heatmap")
