@@ -619,6 +619,7 @@ void write_static_figure(const ReportChart& chart, const fs::path& dir) {
   std::vector<Label> labels;
   {
     cairo_surface_t* s = cairo_svg_surface_create_for_stream(append, &svg, l.width, l.height);
+    cairo_svg_surface_set_document_unit(s, CAIRO_SVG_UNIT_PX);  // the PNG's size
     cairo_t* cr = cairo_create(s);
     paint(cr, draw, chart, values, l, &labels);
     const cairo_status_t status = cairo_status(cr);

@@ -177,8 +177,8 @@ smooth_order = 1
     EXPECT_EQ(f["colour"], 2);  // RGB: one filter byte and 3 bytes a pixel per row
     EXPECT_EQ(f["pixels"].get<long>(),
               f["height"].get<long>() * (1 + 3 * f["width"].get<long>()));
-    EXPECT_EQ(f["svg_width"], "900pt");
-    EXPECT_EQ(f["svg_height"], std::to_string(f["height"].get<int>()) + "pt");
+    EXPECT_EQ(f["svg_width"], "900px");
+    EXPECT_EQ(f["svg_height"], std::to_string(f["height"].get<int>()) + "px");
     if (c.id != "heatmap")
       for (const char* m : {"alpha", "beta", "gamma", "ck"})
         EXPECT_EQ(contains(texts, m), c.id != "dynamics") << m;
