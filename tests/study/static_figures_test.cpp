@@ -179,9 +179,10 @@ smooth_order = 1
               f["height"].get<long>() * (1 + 3 * f["width"].get<long>()));
     EXPECT_EQ(f["svg_width"], "900px");
     EXPECT_EQ(f["svg_height"], std::to_string(f["height"].get<int>()) + "px");
-    if (c.id != "heatmap")
+    if (c.id != "heatmap") {  // models in the legend (layers in the dynamics' legend)
       for (const char* m : {"alpha", "beta", "gamma", "ck"})
         EXPECT_EQ(contains(texts, m), c.id != "dynamics") << m;
+    }
   }
   const auto bars_texts = figures["bars"]["texts"].get<std::vector<std::string>>();
   EXPECT_TRUE(contains(bars_texts, "comp/components/pepino2025"));
