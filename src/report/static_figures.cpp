@@ -87,13 +87,20 @@ class Painter {
   }
   void line(double x0, double y0, double x1, double y1, Rgb c, double width = 1,
             bool dashed = false) {
+    polyline({{x0, y0}, {x1, y1}}, c, width, dashed);
+  }
+  void polyline(const std::vector<std::pair<double, double>>& points, Rgb c, double width = 1,
+                bool dashed = false) {
+    if (points.size() < 2) return;
     cairo_save(cr_);
     if (dashed) {
       const double dash[] = {4, 3};
       cairo_set_dash(cr_, dash, 2, 0);
     }
-    cairo_move_to(cr_, x0, y0);
-    cairo_line_to(cr_, x1, y1);
+    cairo_set_line_join(cr_, CAIRO_LINE_JOIN_ROUND);
+    cairo_move_to(cr_, points[0].first, points[0].second);
+    for (size_t i = 1; i < points.size(); ++i)
+      cairo_line_to(cr_, points[i].first, points[i].second);
     cairo_set_source_rgb(cr_, c.r, c.g, c.b);
     cairo_set_line_width(cr_, width);
     cairo_stroke(cr_);
@@ -507,11 +514,8 @@ void draw_dynamics(Painter& p, const ReportChart& chart, const json& values, Lay
         if (has(r, "smoothed")) smooth.emplace_back(x, plot.py(r["smoothed"].get<double>()));
       }
       const Rgb c = series_colour(li);
-      for (size_t i = 1; i < raw.size(); ++i)
-        p.line(raw[i - 1].first, raw[i - 1].second, raw[i].first, raw[i].second, c, 1.8);
-      for (size_t i = 1; i < smooth.size(); ++i)
-        p.line(smooth[i - 1].first, smooth[i - 1].second, smooth[i].first, smooth[i].second, c,
-               1.2, true);
+      p.polyline(raw, c, 1.8);
+      p.polyline(smooth, c, 1.2, true);
       for (const auto& [x, y] : raw) p.dot(x, y, 3, c);
     }
   }
@@ -562,8 +566,8 @@ void paint(cairo_t* cr, DrawFn draw, const ReportChart& chart, const json& value
   cairo_rectangle(cr, 0, 0, l.width, l.height);
   cairo_fill(cr);
   Painter p(cr, labels);
-  Layout again;
-  draw(p, chart, values, again, false);
+  Layout drawn;  // the same as `l`: the layout is recomputed from the same text widths
+  draw(p, chart, values, drawn, false);
   draw_title(p, chart.title);
 }
 
