@@ -192,10 +192,13 @@ smooth_order = 1
   EXPECT_TRUE(contains(figures["heatmap"]["texts"].get<std::vector<std::string>>(), "overall"));
   EXPECT_TRUE(contains(figures["dynamics"]["texts"].get<std::vector<std::string>>(),
                        "checkpoint step"));
-  bool r_in_title = false;
-  for (const auto& t : figures["scatter"]["texts"])
-    r_in_title |= t.get<std::string>().find("(r = ") != std::string::npos;
-  EXPECT_TRUE(r_in_title);
+  // Each scatter panel's title gives r (Table 1's cell, as the page's chart labels it).
+  const auto scatter_texts = figures["scatter"]["texts"].get<std::vector<std::string>>();
+  std::string r_label;
+  for (const auto& c : charts)
+    if (c.id == "scatter") r_label = c.spec["data"]["values"][0]["r_label"];
+  EXPECT_EQ(r_label.rfind("r = 0.", 0) == 0 || r_label.rfind("r = -0.", 0) == 0, true) << r_label;
+  EXPECT_TRUE(contains(scatter_texts, r_label)) << r_label;
 
   // One bar per model, heights in the values' ratios: 0.1 : 0.2 : 0.3 : 0.4.
   const auto bars = figures["bars"]["bars"].get<std::vector<double>>();
