@@ -10,7 +10,7 @@ packages=(
   libmatio-dev libhdf5-dev libzip-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsndfile1-dev libsoxr-dev libtorch-dev
+  libsndfile1-dev libsoxr-dev libtorch-dev libcairo2-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev libsqlite3-dev
   libopenmpi-dev openmpi-bin chromium nodejs npm
   python3 python3-dev python3-numpy python3-scipy python3-sklearn python3-pandas python3-h5py

@@ -8,6 +8,7 @@
 #include "brainalign/error.h"
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/report/chart_libraries.h"
+#include "brainalign/report/static_figures.h"
 
 namespace brainalign {
 namespace {
@@ -231,6 +232,7 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
     io::write_file_atomically(dir / "charts" / (c.id + ".vl.json"), c.spec.dump(1) + "\n");
     chart_list.push_back({{"id", c.id}, {"title", c.title}, {"spec", c.spec}});
   }
+  write_static_figures(charts, dir / "figures");
 
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : store.results())
@@ -281,7 +283,8 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
     << "body{font-family:sans-serif;margin:2em;color:#222}h2{margin-top:2em}"
     << "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
     << "padding:2px 6px}th{cursor:pointer;background:#f0f0f0}th.asc:after{content:' \\25B2'}"
-    << "th.desc:after{content:' \\25BC'}.chart{margin:1em 0}\n</style>\n";
+    << "th.desc:after{content:' \\25BC'}.chart{margin:1em 0}.figure-files{font-size:13px}"
+    << "\n</style>\n";
   for (const auto& lib : libraries)
     h << "<script>/*! " << lib.name << " " << lib.version << " | " << lib.license << " */\n"
       << script_safe(lib.code) << "</script>\n";
@@ -291,7 +294,8 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
     << "; results store schema version " << kResultsSchemaVersion << ".</p>\n";
   for (const auto& c : charts)
     h << "<h2>" << html_escape(c.title) << "</h2>\n<div class=\"chart\" id=\"chart-" << c.id
-      << "\"></div>\n";
+      << "\"></div>\n<p class=\"figure-files\">Static figure: <a href=\"figures/" << c.id
+      << ".svg\">SVG</a>, <a href=\"figures/" << c.id << ".png\">PNG</a></p>\n";
   h << "<h2>Alignment versus performance (Table 1)</h2>\n" << table1
     << "<h2>Downstream scores</h2>\n" << downstream_table << task_table
     << "<h2>Scores</h2>\n" << scores_table;

@@ -2,7 +2,8 @@
 // Vega-Embed builds bundled into the binary and the data are inlined) with per-model bars with
 // error bars per dataset and metric, per-component bars, alignment-versus-performance scatter
 // plots with fit lines and r, checkpoint curves per layer, the correlation table as a heat
-// map, and sortable tables; next to it the tables as CSV and each chart's Vega-Lite spec.
+// map, and sortable tables; next to it the tables as CSV, each chart's Vega-Lite spec and each
+// chart as a static figure (SVG and PNG, drawn with cairo).
 #pragma once
 
 #include <filesystem>
@@ -25,8 +26,9 @@ struct ReportChart {
 std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& store,
                                        const StudyAnalyses& analyses);
 
-// Writes DIR/index.html, DIR/charts/<id>.vl.json and the analyses' CSVs. The chart libraries
-// come from the binary (chart_libraries()); IoError when this build bundled none.
+// Writes DIR/index.html, DIR/charts/<id>.vl.json, DIR/figures/<id>.svg and .png (linked from
+// the page) and the analyses' CSVs. The chart libraries come from the binary
+// (chart_libraries()); IoError when this build bundled none.
 void write_study_report(const Study& study, const ResultsStore& store,
                         const std::filesystem::path& dir);
 

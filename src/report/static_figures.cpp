@@ -1,0 +1,660 @@
+#include "brainalign/report/static_figures.h"
+
+#include <cairo-svg.h>
+#include <cairo.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "brainalign/error.h"
+#include "brainalign/io/atomic_file.h"
+
+namespace brainalign {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr double kWidth = 900;
+constexpr double kMargin = 16;
+constexpr double kTitleHeight = 40;
+constexpr double kFont = 11;
+
+struct Rgb {
+  double r, g, b;
+};
+
+// Tableau 10, the Vega default for nominal colours.
+const Rgb kPalette[] = {{0.298, 0.471, 0.659}, {0.961, 0.522, 0.094}, {0.894, 0.341, 0.337},
+                        {0.447, 0.718, 0.698}, {0.329, 0.635, 0.294}, {0.933, 0.792, 0.231},
+                        {0.698, 0.475, 0.635}, {1.000, 0.616, 0.651}, {0.616, 0.459, 0.376},
+                        {0.729, 0.690, 0.675}};
+
+Rgb series_colour(size_t i) { return kPalette[i % std::size(kPalette)]; }
+
+// Red (-1) through white (0) to blue (+1), as Vega's reversed "redblue" scheme.
+Rgb diverging(double r) {
+  r = std::clamp(r, -1.0, 1.0);
+  const Rgb red{0.698, 0.094, 0.169}, blue{0.129, 0.400, 0.675}, white{0.97, 0.97, 0.97};
+  const Rgb& end = r < 0 ? red : blue;
+  const double t = std::abs(r);
+  return {white.r + (end.r - white.r) * t, white.g + (end.g - white.g) * t,
+          white.b + (end.b - white.b) * t};
+}
+
+// A label as drawn, kept for the SVG's text layer.
+struct Label {
+  double x, y, size, angle;  // anchor point (baseline), font size, degrees
+  double align;              // 0 left, 0.5 centre, 1 right
+  std::string text;
+};
+
+// Draws on one cairo context; records each label it draws.
+class Painter {
+ public:
+  Painter(cairo_t* cr, std::vector<Label>* labels) : cr_(cr), labels_(labels) {
+    cairo_select_font_face(cr_, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  }
+  cairo_t* cr() const { return cr_; }
+
+  double text_width(const std::string& s, double size, bool bold = false) const {
+    font(size, bold);
+    cairo_text_extents_t e;
+    cairo_text_extents(cr_, s.c_str(), &e);
+    return e.x_advance;
+  }
+  // `y` is the baseline; `angle` in degrees, counter-clockwise.
+  void text(const std::string& s, double x, double y, double size, double align = 0,
+            double angle = 0, bool bold = false, Rgb colour = {0.13, 0.13, 0.13}) {
+    const double w = text_width(s, size, bold);
+    cairo_save(cr_);
+    cairo_set_source_rgb(cr_, colour.r, colour.g, colour.b);
+    cairo_translate(cr_, x, y);
+    cairo_rotate(cr_, -angle * M_PI / 180.0);
+    cairo_move_to(cr_, -w * align, 0);
+    cairo_show_text(cr_, s.c_str());
+    cairo_restore(cr_);
+    if (labels_ != nullptr) labels_->push_back({x, y, size, angle, align, s});
+  }
+  void rect(double x, double y, double w, double h, Rgb c) {
+    cairo_rectangle(cr_, x, y, w, h);
+    cairo_set_source_rgb(cr_, c.r, c.g, c.b);
+    cairo_fill(cr_);
+  }
+  void line(double x0, double y0, double x1, double y1, Rgb c, double width = 1,
+            bool dashed = false) {
+    polyline({{x0, y0}, {x1, y1}}, c, width, dashed);
+  }
+  void polyline(const std::vector<std::pair<double, double>>& points, Rgb c, double width = 1,
+                bool dashed = false) {
+    if (points.size() < 2) return;
+    cairo_save(cr_);
+    if (dashed) {
+      const double dash[] = {4, 3};
+      cairo_set_dash(cr_, dash, 2, 0);
+    }
+    cairo_set_line_join(cr_, CAIRO_LINE_JOIN_ROUND);
+    cairo_move_to(cr_, points[0].first, points[0].second);
+    for (size_t i = 1; i < points.size(); ++i)
+      cairo_line_to(cr_, points[i].first, points[i].second);
+    cairo_set_source_rgb(cr_, c.r, c.g, c.b);
+    cairo_set_line_width(cr_, width);
+    cairo_stroke(cr_);
+    cairo_restore(cr_);
+  }
+  void dot(double x, double y, double radius, Rgb c) {
+    cairo_new_sub_path(cr_);
+    cairo_arc(cr_, x, y, radius, 0, 2 * M_PI);
+    cairo_set_source_rgb(cr_, c.r, c.g, c.b);
+    cairo_fill(cr_);
+  }
+
+ private:
+  void font(double size, bool bold) const {
+    cairo_select_font_face(cr_, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr_, size);
+  }
+  cairo_t* cr_;
+  std::vector<Label>* labels_;
+};
+
+const Rgb kInk{0.13, 0.13, 0.13}, kGrid{0.88, 0.88, 0.88}, kAxis{0.45, 0.45, 0.45};
+
+// Round tick values spanning [lo, hi] (about `count` of them).
+struct Ticks {
+  double lo, hi, step;
+  int decimals;
+  std::vector<double> values;
+};
+
+Ticks nice_ticks(double lo, double hi, bool extend, int count = 5) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) lo = 0, hi = 1;
+  if (hi - lo < 1e-12) {
+    const double pad = std::abs(lo) > 1e-12 ? std::abs(lo) * 0.1 : 1.0;
+    lo -= pad, hi += pad;
+  }
+  const double raw = (hi - lo) / count, mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * mag >= raw) {
+      step = m * mag;
+      break;
+    }
+  Ticks t{lo, hi, step, std::max(0, -static_cast<int>(std::floor(std::log10(step)))), {}};
+  if (extend) t.lo = std::floor(lo / step) * step, t.hi = std::ceil(hi / step) * step;
+  for (double v = std::ceil(t.lo / step - 1e-9) * step; v <= t.hi + step * 1e-9; v += step)
+    t.values.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+  return t;
+}
+
+std::string format_tick(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+struct Box {
+  double x0, y0, x1, y1;
+};
+
+// A panel's plot area with its y scale (and, for continuous x, its x scale).
+struct Plot {
+  Box box;
+  Ticks y{0, 1, 1, 0, {}}, x{0, 1, 1, 0, {}};
+  double py(double v) const { return box.y1 - (v - y.lo) / (y.hi - y.lo) * (box.y1 - box.y0); }
+  double px(double v) const { return box.x0 + (v - x.lo) / (x.hi - x.lo) * (box.x1 - box.x0); }
+};
+
+void draw_y_axis(Painter& p, const Plot& plot, const std::string& title) {
+  for (double v : plot.y.values) {
+    const double y = plot.py(v);
+    p.line(plot.box.x0, y, plot.box.x1, y, kGrid);
+    p.line(plot.box.x0 - 4, y, plot.box.x0, y, kAxis);
+    p.text(format_tick(v, plot.y.decimals), plot.box.x0 - 6, y + kFont * 0.35, kFont - 1, 1);
+  }
+  p.line(plot.box.x0, plot.box.y0, plot.box.x0, plot.box.y1, kAxis);
+  if (!title.empty())
+    p.text(title, plot.box.x0 - 42, (plot.box.y0 + plot.box.y1) / 2, kFont, 0.5, 90);
+}
+
+void draw_x_continuous(Painter& p, const Plot& plot, const std::string& title) {
+  for (double v : plot.x.values) {
+    const double x = plot.px(v);
+    p.line(x, plot.box.y0, x, plot.box.y1, kGrid);
+    p.line(x, plot.box.y1, x, plot.box.y1 + 4, kAxis);
+    p.text(format_tick(v, plot.x.decimals), x, plot.box.y1 + 15, kFont - 1, 0.5);
+  }
+  p.line(plot.box.x0, plot.box.y1, plot.box.x1, plot.box.y1, kAxis);
+  p.text(title, (plot.box.x0 + plot.box.x1) / 2, plot.box.y1 + 32, kFont, 0.5);
+}
+
+// Category labels under the x axis: level when they fit their slot, else slanted.
+void draw_x_categories(Painter& p, const Plot& plot, const std::vector<std::string>& names,
+                       const std::vector<double>& centres, double slot) {
+  p.line(plot.box.x0, plot.box.y1, plot.box.x1, plot.box.y1, kAxis);
+  double widest = 0;
+  for (const auto& n : names) widest = std::max(widest, p.text_width(n, kFont - 1));
+  const bool slant = widest > slot - 4;
+  for (size_t i = 0; i < names.size(); ++i) {
+    p.line(centres[i], plot.box.y1, centres[i], plot.box.y1 + 4, kAxis);
+    if (slant)
+      p.text(names[i], centres[i] + 3, plot.box.y1 + 12, kFont - 1, 1, 35);
+    else
+      p.text(names[i], centres[i], plot.box.y1 + 15, kFont - 1, 0.5);
+  }
+}
+
+// Distinct values of `field` in order of first appearance.
+std::vector<std::string> distinct(const json& values, const std::string& field) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    const std::string s = v.at(field).get<std::string>();
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
+}
+
+size_t index_of(const std::vector<std::string>& v, const std::string& s) {
+  return static_cast<size_t>(std::find(v.begin(), v.end(), s) - v.begin());
+}
+
+bool has(const json& row, const char* field) {
+  return row.contains(field) && row.at(field).is_number();
+}
+
+// The figure's frame: title, a grid of panels (one per facet value) and a legend on the right.
+struct Layout {
+  double width = kWidth, height = 500, legend_width = 0, panel_width = 0, panel_height = 0;
+  int columns = 1;
+  std::vector<Box> panels;
+};
+
+Layout layout(Painter& measure, size_t panels, int columns,
+              const std::vector<std::string>& legend, double legend_extra = 0,
+              double panel_height = 0) {
+  Layout l;
+  if (!legend.empty()) {
+    double widest = 0;
+    for (const auto& s : legend) widest = std::max(widest, measure.text_width(s, kFont));
+    l.legend_width = std::min(260.0, widest + 40);
+  }
+  l.legend_width = std::max(l.legend_width, legend_extra);
+  l.columns = std::max(1, std::min(columns, static_cast<int>(panels)));
+  const size_t cols = static_cast<size_t>(l.columns), rows = (panels + cols - 1) / cols;
+  l.panel_width = (kWidth - 2 * kMargin - l.legend_width) / l.columns;
+  l.panel_height = panel_height > 0 ? panel_height
+                  : rows <= 1     ? 440.0
+                                  : std::max(240.0, 440.0 / static_cast<double>(rows));
+  l.height = std::max(500.0, kTitleHeight + static_cast<double>(rows) * l.panel_height + kMargin);
+  l.height = std::max(l.height, kTitleHeight + 30 + 18.0 * static_cast<double>(legend.size()));
+  for (size_t i = 0; i < panels; ++i) {
+    const double x = kMargin + static_cast<double>(i % static_cast<size_t>(l.columns)) *
+                                   l.panel_width;
+    const double y = kTitleHeight + static_cast<double>(i / static_cast<size_t>(l.columns)) *
+                                        l.panel_height;
+    l.panels.push_back({x, y, x + l.panel_width, y + l.panel_height});
+  }
+  return l;
+}
+
+void draw_title(Painter& p, const std::string& title) {
+  p.text(title, kWidth / 2, 26, 16, 0.5, 0, true);
+}
+
+void draw_legend(Painter& p, const Layout& l, const std::string& heading,
+                 const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  const double x = kWidth - kMargin - l.legend_width + 14;
+  double y = kTitleHeight + 14;
+  p.text(heading, x, y, kFont, 0, 0, true);
+  for (size_t i = 0; i < names.size(); ++i) {
+    y += 18;
+    p.rect(x, y - 10, 11, 11, series_colour(i));
+    p.text(names[i], x + 17, y, kFont);
+  }
+}
+
+// The plot area inside a panel, below the panel's title.
+Box plot_box(const Box& panel, double left = 58, double bottom = 52, double top = 26) {
+  return {panel.x0 + left, panel.y0 + top, panel.x1 - 12, panel.y1 - bottom};
+}
+
+// A panel's title, in a smaller font where it is wide, cut at the front ("...") where still
+// too wide; a subtitle goes on a second line.
+void panel_title(Painter& p, const Box& panel, const std::string& title,
+                 const std::string& subtitle = "") {
+  const double room = panel.x1 - panel.x0 - 8;
+  double size = kFont + 1;
+  while (size > 8 && p.text_width(title, size, true) > room) size -= 0.5;
+  std::string shown = title;
+  while (shown.size() > 4 && p.text_width(shown, size, true) > room)
+    shown = "..." + shown.substr(std::min(shown.size(), size_t{4}));
+  p.text(shown, (panel.x0 + panel.x1) / 2, panel.y0 + 15, size, 0.5, 0, true);
+  if (!subtitle.empty())
+    p.text(subtitle, (panel.x0 + panel.x1) / 2, panel.y0 + 30, kFont, 0.5);
+}
+
+Ticks value_ticks(const json& rows, std::initializer_list<const char*> fields, bool zero) {
+  double lo = zero ? 0.0 : INFINITY, hi = zero ? 0.0 : -INFINITY;
+  for (const auto& r : rows)
+    for (const char* f : fields)
+      if (has(r, f)) lo = std::min(lo, r[f].get<double>()), hi = std::max(hi, r[f].get<double>());
+  if (!std::isfinite(lo)) lo = 0, hi = 1;
+  if (!zero) {
+    const double pad = (hi - lo) * 0.05;
+    lo -= pad, hi += pad;
+  }
+  return nice_ticks(lo, hi, zero);
+}
+
+json panel_rows(const json& values, const std::string& facet, const std::string& name) {
+  json out = json::array();
+  for (const auto& v : values)
+    if (v.at(facet).get<std::string>() == name) out.push_back(v);
+  return out;
+}
+
+// Per-model bars with error bars (lo, hi), one panel per metric.
+void draw_bars(Painter& p, const ReportChart& chart, const json& values, Layout& l,
+               bool measure_only) {
+  const auto models = distinct(values, "model"), metrics = distinct(values, "metric");
+  l = layout(p, metrics.size(), chart.spec.value("columns", 3), models);
+  if (measure_only) return;
+  for (size_t k = 0; k < metrics.size(); ++k) {
+    const json rows = panel_rows(values, "metric", metrics[k]);
+    const auto here = distinct(rows, "model");
+    Plot plot{plot_box(l.panels[k])};
+    plot.y = value_ticks(rows, {"value", "lo", "hi"}, true);
+    panel_title(p, l.panels[k], metrics[k]);
+    draw_y_axis(p, plot, "score");
+    const double slot = (plot.box.x1 - plot.box.x0) / static_cast<double>(here.size());
+    std::vector<double> centres;
+    for (size_t i = 0; i < here.size(); ++i)
+      centres.push_back(plot.box.x0 + slot * (static_cast<double>(i) + 0.5));
+    for (const auto& r : rows) {
+      if (!has(r, "value")) continue;
+      const double c = centres[index_of(here, r["model"])], w = slot * 0.7;
+      const double v = r["value"].get<double>(), y0 = plot.py(0), y1 = plot.py(v);
+      p.rect(c - w / 2, std::min(y0, y1), w, std::abs(y1 - y0),
+             series_colour(index_of(models, r["model"])));
+      if (has(r, "lo") && has(r, "hi") && r["hi"].get<double>() > r["lo"].get<double>()) {
+        const double lo = plot.py(r["lo"].get<double>()), hi = plot.py(r["hi"].get<double>());
+        p.line(c, lo, c, hi, kInk, 1.2);
+        p.line(c - 5, lo, c + 5, lo, kInk, 1.2);
+        p.line(c - 5, hi, c + 5, hi, kInk, 1.2);
+      }
+    }
+    draw_x_categories(p, plot, here, centres, slot);
+  }
+  draw_legend(p, l, "model", models);
+}
+
+// Bars per component, grouped, one bar per model in each group; one panel per metric.
+void draw_components(Painter& p, const ReportChart& chart, const json& values, Layout& l,
+                     bool measure_only) {
+  const auto models = distinct(values, "model"), metrics = distinct(values, "metric");
+  l = layout(p, metrics.size(), chart.spec.value("columns", 2), models);
+  if (measure_only) return;
+  for (size_t k = 0; k < metrics.size(); ++k) {
+    const json rows = panel_rows(values, "metric", metrics[k]);
+    const auto components = distinct(rows, "component");
+    Plot plot{plot_box(l.panels[k])};
+    plot.y = value_ticks(rows, {"value"}, true);
+    panel_title(p, l.panels[k], metrics[k]);
+    draw_y_axis(p, plot, "score");
+    const double slot = (plot.box.x1 - plot.box.x0) / static_cast<double>(components.size());
+    const double bar = slot * 0.8 / static_cast<double>(models.size());
+    std::vector<double> centres;
+    for (size_t i = 0; i < components.size(); ++i)
+      centres.push_back(plot.box.x0 + slot * (static_cast<double>(i) + 0.5));
+    for (const auto& r : rows) {
+      if (!has(r, "value")) continue;
+      const size_t m = index_of(models, r["model"]);
+      const double x = centres[index_of(components, r["component"])] - slot * 0.4 +
+                       bar * static_cast<double>(m);
+      const double y0 = plot.py(0), y1 = plot.py(r["value"].get<double>());
+      p.rect(x, std::min(y0, y1), bar, std::abs(y1 - y0), series_colour(m));
+    }
+    draw_x_categories(p, plot, components, centres, slot);
+  }
+  draw_legend(p, l, "model", models);
+}
+
+// Alignment (x) against the overall downstream score (y), points per model and the
+// least-squares line; the panel title carries r.
+void draw_scatter(Painter& p, const ReportChart& chart, const json& values, Layout& l,
+                  bool measure_only) {
+  const auto models = distinct(values, "model"), metrics = distinct(values, "metric");
+  l = layout(p, metrics.size(), chart.spec.value("columns", 3), models);
+  if (measure_only) return;
+  for (size_t k = 0; k < metrics.size(); ++k) {
+    const json rows = panel_rows(values, "metric", metrics[k]);
+    Plot plot{plot_box(l.panels[k], 58, 52, 40)};
+    plot.y = value_ticks(rows, {"overall"}, false);
+    plot.x = value_ticks(rows, {"alignment"}, false);
+    std::string r_label;
+    for (const auto& r : rows)
+      if (r.value("first", false)) r_label = r.value("r_label", "");
+    panel_title(p, l.panels[k], metrics[k], r_label);
+    draw_y_axis(p, plot, "overall score");
+    draw_x_continuous(p, plot, "alignment");
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (const auto& r : rows) {
+      if (!has(r, "alignment") || !has(r, "overall")) continue;
+      const double x = r["alignment"].get<double>(), y = r["overall"].get<double>();
+      n += 1, sx += x, sy += y, sxx += x * x, sxy += x * y;
+    }
+    const double den = n * sxx - sx * sx;
+    if (n >= 2 && std::abs(den) > 1e-300) {
+      const double slope = (n * sxy - sx * sy) / den, icpt = (sy - slope * sx) / n;
+      double x0 = INFINITY, x1 = -INFINITY;
+      for (const auto& r : rows)
+        if (has(r, "alignment") && has(r, "overall"))
+          x0 = std::min(x0, r["alignment"].get<double>()),
+          x1 = std::max(x1, r["alignment"].get<double>());
+      cairo_save(p.cr());
+      cairo_rectangle(p.cr(), plot.box.x0, plot.box.y0, plot.box.x1 - plot.box.x0,
+                      plot.box.y1 - plot.box.y0);
+      cairo_clip(p.cr());
+      p.line(plot.px(x0), plot.py(icpt + slope * x0), plot.px(x1), plot.py(icpt + slope * x1),
+             {0.5, 0.5, 0.5}, 1.5);
+      cairo_restore(p.cr());
+    }
+    for (const auto& r : rows)
+      if (has(r, "alignment") && has(r, "overall"))
+        p.dot(plot.px(r["alignment"].get<double>()), plot.py(r["overall"].get<double>()), 4.5,
+              series_colour(index_of(models, r["model"])));
+  }
+  draw_legend(p, l, "model", models);
+}
+
+// Pearson r per metric (rows) and performance measure (columns), one panel per subset, with
+// a colour bar from -1 to 1.
+void draw_heatmap(Painter& p, const ReportChart& chart, const json& values, Layout& l,
+                  bool measure_only) {
+  const auto subsets = distinct(values, "subset"), metrics = distinct(values, "metric");
+  std::vector<std::string> columns;
+  const json sort = chart.spec.value("/spec/layer/0/encoding/x/sort"_json_pointer, json());
+  if (sort.is_array())
+    for (const auto& s : sort) columns.push_back(s.get<std::string>());
+  for (const auto& s : distinct(values, "performance"))
+    if (index_of(columns, s) == columns.size()) columns.push_back(s);
+  constexpr double kCell = 24;
+  const double rows_height = kCell * static_cast<double>(metrics.size());
+  l = layout(p, subsets.size(), 1, {}, 90, 26 + rows_height + 90);
+  double left = 0;
+  for (const auto& m : metrics) left = std::max(left, p.text_width(m, kFont - 1));
+  left = std::min(left + 10, l.panel_width * 0.6);
+  if (measure_only) return;
+  for (size_t k = 0; k < subsets.size(); ++k) {
+    const json rows = panel_rows(values, "subset", subsets[k]);
+    const Box box = plot_box(l.panels[k], left, 90);
+    panel_title(p, l.panels[k], subsets[k]);
+    const double cw = std::min(90.0, (box.x1 - box.x0) / static_cast<double>(columns.size()));
+    const double ch = kCell;
+    for (size_t i = 0; i < metrics.size(); ++i)
+      p.text(metrics[i], box.x0 - 5, box.y0 + ch * (static_cast<double>(i) + 0.5) + 3.5,
+             kFont - 1, 1);
+    std::vector<double> centres;
+    for (size_t j = 0; j < columns.size(); ++j)
+      centres.push_back(box.x0 + cw * (static_cast<double>(j) + 0.5));
+    Plot frame{{box.x0, box.y0, box.x0 + cw * static_cast<double>(columns.size()),
+                box.y0 + ch * static_cast<double>(metrics.size())}};
+    for (const auto& r : rows) {
+      const double x = box.x0 + cw * static_cast<double>(index_of(columns, r["performance"]));
+      const double y = box.y0 + ch * static_cast<double>(index_of(metrics, r["metric"]));
+      if (!has(r, "r")) {
+        p.rect(x, y, cw, ch, {0.8, 0.8, 0.8});
+        continue;
+      }
+      const double v = r["r"].get<double>();
+      p.rect(x, y, cw, ch, diverging(v));
+      p.text(r.value("label", ""), x + cw / 2, y + ch / 2 + 3.5, kFont - 2, 0.5, 0, false,
+             std::abs(v) > 0.6 ? Rgb{1, 1, 1} : kInk);
+    }
+    draw_x_categories(p, frame, columns, centres, cw);
+  }
+  // Colour bar.
+  const double x = kWidth - kMargin - 60, y0 = kTitleHeight + 30, h = 200;
+  p.text("r", x, y0 - 10, kFont, 0, 0, true);
+  for (int i = 0; i < 100; ++i)
+    p.rect(x, y0 + h * i / 100.0, 14, h / 100.0 + 0.5, diverging(1.0 - 2.0 * i / 99.0));
+  for (double v : {1.0, 0.5, 0.0, -0.5, -1.0}) {
+    const double y = y0 + h * (1.0 - v) / 2.0;
+    p.line(x + 14, y, x + 18, y, kAxis);
+    p.text(format_tick(v, 1), x + 21, y + 3.5, kFont - 1);
+  }
+}
+
+// Values per checkpoint step, one line per layer (dashed: smoothed), one panel per curve set.
+void draw_dynamics(Painter& p, const ReportChart& chart, const json& values, Layout& l,
+                   bool measure_only) {
+  const auto layers = distinct(values, "layer"), panels = distinct(values, "panel");
+  l = layout(p, panels.size(), chart.spec.value("columns", 3), layers);
+  if (measure_only) return;
+  for (size_t k = 0; k < panels.size(); ++k) {
+    const json rows = panel_rows(values, "panel", panels[k]);
+    Plot plot{plot_box(l.panels[k])};
+    plot.y = value_ticks(rows, {"value", "smoothed"}, false);
+    plot.x = value_ticks(rows, {"step"}, false);
+    panel_title(p, l.panels[k], panels[k]);
+    draw_y_axis(p, plot, "value");
+    draw_x_continuous(p, plot, "checkpoint step");
+    for (size_t li = 0; li < layers.size(); ++li) {
+      std::vector<std::pair<double, double>> raw, smooth;
+      for (const auto& r : rows) {
+        if (r["layer"].get<std::string>() != layers[li] || !has(r, "step")) continue;
+        const double x = plot.px(r["step"].get<double>());
+        if (has(r, "value")) raw.emplace_back(x, plot.py(r["value"].get<double>()));
+        if (has(r, "smoothed")) smooth.emplace_back(x, plot.py(r["smoothed"].get<double>()));
+      }
+      const Rgb c = series_colour(li);
+      p.polyline(raw, c, 1.8);
+      p.polyline(smooth, c, 1.2, true);
+      for (const auto& [x, y] : raw) p.dot(x, y, 3, c);
+    }
+  }
+  draw_legend(p, l, "layer", layers);
+}
+
+using DrawFn = void (*)(Painter&, const ReportChart&, const json&, Layout&, bool);
+
+DrawFn drawing_for(const std::string& id) {
+  static const std::map<std::string, DrawFn> kinds = {{"bars", draw_bars},
+                                                      {"components", draw_components},
+                                                      {"scatter", draw_scatter},
+                                                      {"heatmap", draw_heatmap},
+                                                      {"dynamics", draw_dynamics}};
+  const auto it = kinds.find(id);
+  return it == kinds.end() ? nullptr : it->second;
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+cairo_status_t append(void* closure, const unsigned char* data, unsigned int length) {
+  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+void check(cairo_status_t status, const fs::path& file) {
+  if (status != CAIRO_STATUS_SUCCESS)
+    throw IoError(file.string() + ": cannot draw the figure: " +
+                  cairo_status_to_string(status));
+}
+
+// Paints the white background and the chart on `cr`.
+void paint(cairo_t* cr, DrawFn draw, const ReportChart& chart, const json& values,
+           const Layout& l, std::vector<Label>* labels) {
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_rectangle(cr, 0, 0, l.width, l.height);
+  cairo_fill(cr);
+  Painter p(cr, labels);
+  Layout drawn;  // the same as `l`: the layout is recomputed from the same text widths
+  draw(p, chart, values, drawn, false);
+  draw_title(p, chart.title);
+}
+
+// The SVG with a <title> and a transparent text layer holding every label where it is drawn.
+std::string with_text_layer(std::string svg, const std::string& title,
+                            const std::vector<Label>& labels) {
+  const size_t open = svg.find("<svg");
+  const size_t end = open == std::string::npos ? open : svg.find('>', open);
+  if (end == std::string::npos) return svg;
+  svg.insert(end + 1, "\n<title>" + xml_escape(title) + "</title>");
+  std::string layer = "<g fill-opacity=\"0\" font-family=\"sans-serif\">\n";
+  char buf[160];
+  for (const auto& t : labels) {
+    const char* anchor = t.align < 0.25 ? "start" : t.align > 0.75 ? "end" : "middle";
+    std::snprintf(buf, sizeof buf, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" "
+                  "text-anchor=\"%s\"", t.x, t.y, t.size, anchor);
+    layer += buf;
+    if (t.angle != 0) {
+      std::snprintf(buf, sizeof buf, " transform=\"rotate(%.1f %.2f %.2f)\"", -t.angle, t.x,
+                    t.y);
+      layer += buf;
+    }
+    layer += ">" + xml_escape(t.text) + "</text>\n";
+  }
+  layer += "</g>\n";
+  const size_t close = svg.rfind("</svg>");
+  if (close != std::string::npos) svg.insert(close, layer);
+  return svg;
+}
+
+}  // namespace
+
+void write_static_figure(const ReportChart& chart, const fs::path& dir) {
+  const DrawFn draw = drawing_for(chart.id);
+  if (draw == nullptr)
+    throw InputError("chart '" + chart.id + "': no static figure for this chart kind "
+                     "(expected bars, components, scatter, heatmap or dynamics)");
+  const json values = chart.spec.value("/data/values"_json_pointer, json::array());
+  const fs::path svg_file = dir / (chart.id + ".svg"), png_file = dir / (chart.id + ".png");
+
+  // Measure: the layout (the figure's height) depends on the text widths.
+  Layout l;
+  {
+    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t* cr = cairo_create(s);
+    Painter p(cr, nullptr);
+    draw(p, chart, values, l, true);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+  }
+
+  std::string svg, png;
+  std::vector<Label> labels;
+  {
+    cairo_surface_t* s = cairo_svg_surface_create_for_stream(append, &svg, l.width, l.height);
+    cairo_svg_surface_set_document_unit(s, CAIRO_SVG_UNIT_PX);  // the PNG's size
+    cairo_t* cr = cairo_create(s);
+    paint(cr, draw, chart, values, l, &labels);
+    const cairo_status_t status = cairo_status(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    const cairo_status_t finished = cairo_surface_status(s);
+    cairo_surface_destroy(s);
+    check(status, svg_file);
+    check(finished, svg_file);
+  }
+  {
+    cairo_surface_t* s = cairo_image_surface_create(  // opaque: an RGB PNG
+        CAIRO_FORMAT_RGB24, static_cast<int>(std::ceil(l.width)),
+        static_cast<int>(std::ceil(l.height)));
+    cairo_t* cr = cairo_create(s);
+    paint(cr, draw, chart, values, l, nullptr);
+    const cairo_status_t status = cairo_status(cr);
+    cairo_destroy(cr);
+    const cairo_status_t written = status == CAIRO_STATUS_SUCCESS
+                                       ? cairo_surface_write_to_png_stream(s, append, &png)
+                                       : status;
+    cairo_surface_destroy(s);
+    check(written, png_file);
+  }
+  io::write_file_atomically(svg_file, with_text_layer(svg, chart.title, labels));
+  io::write_file_atomically(png_file, png);
+}
+
+void write_static_figures(const std::vector<ReportChart>& charts, const fs::path& dir) {
+  fs::create_directories(dir);
+  for (const auto& c : charts) write_static_figure(c, dir);
+}
+
+}  // namespace brainalign
