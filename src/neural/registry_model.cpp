@@ -64,13 +64,10 @@ class RegistryModel final : public Model {
   std::vector<std::string> layer_names() const override { return spec_.layers; }
   std::string weights_id() const override { return spec_.weights_id; }
 
- protected:
   std::vector<std::string> study_layers(const std::string& study) const override {
     if (spec_.study_family.empty()) return {};
     return neural::published_layers(study, spec_.study_family, spec_.layers);
   }
-
- public:
 
   dsp::Audio prepare(dsp::Audio audio) const override {
     if (audio.sample_rate == spec_.sample_rate) return audio;
