@@ -1,8 +1,10 @@
 // The studies' layer lists (docs/neural.md, "Layers of the published studies"):
 // - Tuckute et al. 2023, gretatuckute/auditory_brain_dnn, aud_dnn/resources.py
-//   (d_layer_reindex): 'wav2vec', 'AST': Embedding, Encoder_1..12, Final; 'S2T': Embedding,
-//   Encoder_1..12. Embedding is the transformer's input, Encoder_i layer i's output (the
-//   hidden states), Final the task head's output, which brainalign does not expose.
+//   (d_layer_reindex) and aud_dnn/model_specs.py (source_layer_map): 'wav2vec': Embedding,
+//   Encoder_1..12, Final (= the CTC head's Logits, which brainalign does not expose); 'S2T':
+//   Embedding, Encoder_1..12: the transformer's input and each layer's output. 'AST' hooks
+//   the patch convolution and each layer's feed-forward output projection (as braindnn_ast
+//   below): not brainalign layers, so AST has no list.
 // - Pepino et al. 2025, mrpep/braindnn, src/specs.py (layer_map): braindnn_wav2vec2 and
 //   braindnn_s2t: Embedding, Encoder_1..12; BEATs_*: <model>_0..12 (the transformer's input,
 //   then each layer's output); dasheng_base*: _0..11, dasheng_06B: _0,3,..,30,31,
@@ -39,8 +41,7 @@ std::vector<std::string> every_nth_and_last(int n, int step) {
 }
 
 std::vector<std::string> tuckute2023(const StudyArchitecture& a) {
-  if (a.family == "wav2vec2" || a.family == "audio-spectrogram-transformer" ||
-      a.family == "speech_to_text") {
+  if (a.family == "wav2vec2" || a.family == "speech_to_text") {
     return embedding_and_layers(a.transformer_layers);
   }
   return {};

@@ -20,7 +20,7 @@ struct StudyArchitecture {
 
 // The layers `study` ("tuckute2023" or "pepino2025") took from a model of this architecture,
 // in the study's order; empty when the study did not use the family, or used layers brainalign
-// does not expose (AST in pepino2025). Throws InputError for another study.
+// does not expose (AST in both). Throws InputError for another study.
 std::vector<std::string> published_layers(const std::string& study,
                                           const StudyArchitecture& architecture);
 
