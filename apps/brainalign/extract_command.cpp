@@ -2,6 +2,9 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "brainalign/features/extract.h"
 #include "brainalign/models/registry.h"
@@ -11,7 +14,7 @@ namespace brainalign::cli {
 
 Action add_extract(CLI::App& app) {
   struct Args {
-    std::string model, weights, stimuli, out, pool = "mean";
+    std::string model, weights, stimuli, out, pool = "mean", layers;
     int threads = 0;
     std::size_t memory_budget_mib = 0;
     bool no_cache = false, quiet = false;
@@ -26,6 +29,9 @@ Action add_extract(CLI::App& app) {
   app.add_option("--out", a->out, "Feature set to write (.npz)")->required();
   app.add_option("--pool", a->pool, "mean (one vector per stimulus) or none (keep time)")
       ->capture_default_str();
+  app.add_option("--layers", a->layers,
+                 "Keep only the layers a published study used: tuckute2023 or pepino2025 "
+                 "(docs/neural.md)");
   app.add_option("--threads", a->threads, "Threads (default: every core)");
   app.add_option("--memory-budget", a->memory_budget_mib,
                  "MiB that the clips running at once may use together (default: half of the "
@@ -47,8 +53,11 @@ Action add_extract(CLI::App& app) {
     const auto model =
         make_model(a->model, a->weights.empty() ? std::nullopt
                                                 : std::optional<std::filesystem::path>(a->weights));
+    const auto layers = a->layers.empty() ? std::vector<std::string>()
+                                          : require_published_layers(*model, a->layers);
     const auto files = resolve_stimuli(a->stimuli, fetch);
-    const ExtractedFeatures features = extract_features(*model, files, options);
+    ExtractedFeatures features = extract_features(*model, files, options);
+    if (!layers.empty()) features = select_layers(std::move(features), layers);
     save_extracted_features(a->out, features);
     std::printf("%s: %zu stimuli x %zu layers (%d computed, %d from cache) -> %s\n",
                 features.model.c_str(), features.stimuli.size(), features.layers.size(),

@@ -195,6 +195,23 @@ ExtractedFeatures extract_features(const Model& model, const std::vector<fs::pat
   return out;
 }
 
+ExtractedFeatures select_layers(ExtractedFeatures features,
+                                const std::vector<std::string>& layers) {
+  std::vector<std::vector<Matrix>> values;
+  values.reserve(layers.size());
+  for (const auto& layer : layers) {
+    const auto found = std::find(features.layers.begin(), features.layers.end(), layer);
+    if (found == features.layers.end()) {
+      throw InputError("model '" + features.model + "' has no layer '" + layer + "'");
+    }
+    values.push_back(std::move(features.values[static_cast<std::size_t>(
+        std::distance(features.layers.begin(), found))]));
+  }
+  features.layers = layers;
+  features.values = std::move(values);
+  return features;
+}
+
 FeatureSet to_feature_set(const ExtractedFeatures& features) {
   if (features.pooling != Pooling::kMean) {
     throw InputError("a feature set holds one vector per stimulus: extract with --pool mean");

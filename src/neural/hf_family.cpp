@@ -13,6 +13,19 @@
 namespace brainalign::neural {
 namespace fs = std::filesystem;
 
+namespace {
+
+// config.json's "model_type" (load_audio_model has checked it).
+std::string config_model_type(const fs::path& config) {
+  std::ifstream in(config);
+  const nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
+  return json.is_object() && json.contains("model_type") && json["model_type"].is_string()
+             ? json["model_type"].get<std::string>()
+             : std::string();
+}
+
+}  // namespace
+
 bool recognises_hf_folder(const fs::path& path) {
   try {
     std::error_code error;
@@ -52,6 +65,7 @@ std::unique_ptr<Model> load_hf_model(const fs::path& folder) {
   spec.name = registry_model_name("hf", folder);
   spec.sample_rate = network->sample_rate();
   spec.layers = network->layer_names();
+  spec.study_family = config_model_type(folder / "config.json");
   spec.weights_id = weights_digest({folder / "config.json", folder / "model.safetensors",
                                     folder / "preprocessor_config.json"});
   spec.run = [network](const std::vector<double>& waveform) {

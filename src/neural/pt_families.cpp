@@ -105,6 +105,7 @@ std::unique_ptr<Model> load_beats_model(const fs::path& checkpoint) {
       transformer_layers("encoder.layer_norm", "encoder.layers.", network->config().encoder_layers);
   RegistryModelSpec spec =
       spec_for("beats", checkpoint, neural_pt::BeatsModel::kSampleRate, layers);
+  spec.study_family = "beats";
   spec.run = [network, sources = layers.sources](const std::vector<double>& waveform) {
     return pick(network->forward(waveform), sources);
   };
@@ -119,6 +120,7 @@ std::unique_ptr<Model> load_dasheng_model(const fs::path& checkpoint) {
       transformer_layers("blocks.input", "blocks.", network->config().depth);
   RegistryModelSpec spec =
       spec_for("dasheng", checkpoint, neural_pt::DashengModel::kSampleRate, layers);
+  spec.study_family = "dasheng";
   spec.run = [network, sources = layers.sources](const std::vector<double>& waveform) {
     return pick(network->forward(waveform), sources);
   };
@@ -134,6 +136,7 @@ std::unique_ptr<Model> load_encodecmae_model(const fs::path& checkpoint) {
       network->config().encoder_layers);
   RegistryModelSpec spec =
       spec_for("encodecmae", checkpoint, network->config().sample_rate, layers);
+  spec.study_family = "encodecmae";
   // The reference pipeline loads audio with librosa at 24 kHz: libsoxr's HQ recipe.
   spec.resample_quality = dsp::ResampleQuality::kHigh;
   spec.run = [network, sources = layers.sources](const std::vector<double>& waveform) {

@@ -14,6 +14,7 @@
 
 #include "brainalign/error.h"
 #include "brainalign/io/sha256.h"
+#include "brainalign/neural/published_layers.h"
 #include "brainalign/threads.h"
 
 namespace brainalign::neural {
@@ -62,6 +63,11 @@ class RegistryModel final : public Model {
   double sample_rate() const override { return spec_.sample_rate; }
   std::vector<std::string> layer_names() const override { return spec_.layers; }
   std::string weights_id() const override { return spec_.weights_id; }
+
+  std::vector<std::string> study_layers(const std::string& study) const override {
+    if (spec_.study_family.empty()) return {};
+    return neural::published_layers(study, spec_.study_family, spec_.layers);
+  }
 
   dsp::Audio prepare(dsp::Audio audio) const override {
     if (audio.sample_rate == spec_.sample_rate) return audio;

@@ -28,6 +28,9 @@ struct RegistryModelSpec {
   dsp::ResampleQuality resample_quality = dsp::ResampleQuality::kVeryHigh;
   std::vector<std::string> layers;
   std::string weights_id;  // weights_digest() of the files the weights come from
+  // The family published_layers() knows the network by (a model_type, "beats", ...); empty:
+  // no study used it.
+  std::string study_family;
   LayerRunner run;
 };
 

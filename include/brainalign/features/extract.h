@@ -58,6 +58,10 @@ ExtractedFeatures extract_features(const Model& model,
                                    const std::vector<std::filesystem::path>& files,
                                    const ExtractOptions& options = {});
 
+// `features` with only `layers`, in that order (e.g. Model::published_layers()). InputError
+// naming the model and a layer it lacks.
+ExtractedFeatures select_layers(ExtractedFeatures features, const std::vector<std::string>& layers);
+
 // The mean-pooled features as a feature set (stimuli x features per layer).
 FeatureSet to_feature_set(const ExtractedFeatures& features);
 

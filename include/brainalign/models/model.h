@@ -32,6 +32,12 @@ class Model {
   // Identifies the weights in use, for cache keys ("none" for fixed front ends).
   virtual std::string weights_id() const { return "none"; }
 
+  // The layers a published study (one of published_layer_studies()) compared with the brain,
+  // in the study's order, named as layer_names() names them; empty when the study did not use
+  // this model. Throws InputError naming the study and the known ones for any other study.
+  // docs/neural.md maps each study's layer names onto these.
+  std::vector<std::string> published_layers(const std::string& study) const;
+
   // Brings audio read at its native rate to what forward() takes: by default a
   // band-limited resampling to sample_rate() (dsp::resample).
   virtual dsp::Audio prepare(dsp::Audio audio) const;
@@ -47,6 +53,21 @@ class Model {
     (void)samples;
     return 0;
   }
+
+ protected:
+  // published_layers() for a known study; by default none.
+  virtual std::vector<std::string> study_layers(const std::string& study) const {
+    (void)study;
+    return {};
+  }
 };
+
+// The studies published_layers() knows: "tuckute2023" (Tuckute et al. 2023,
+// gretatuckute/auditory_brain_dnn) and "pepino2025" (Pepino et al. 2025, mrpep/braindnn).
+const std::vector<std::string>& published_layer_studies();
+// Throws InputError naming `study` and the known ones unless it is one of them.
+void check_published_layer_study(const std::string& study);
+// model.published_layers(study), or InputError naming the model and the study when empty.
+std::vector<std::string> require_published_layers(const Model& model, const std::string& study);
 
 }  // namespace brainalign
