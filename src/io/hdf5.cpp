@@ -4,7 +4,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
 #include <limits>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "brainalign/error.h"
@@ -166,6 +170,169 @@ std::string trim_fixed(const char* bytes, std::size_t size, H5T_str_t padding) {
   return std::string(bytes, length);
 }
 
+// An unsigned integer of `size` bytes (at most 8), stored little-endian as HDF5 stores them.
+std::uint64_t little_endian(const char* bytes, std::size_t size) {
+  std::uint64_t value = 0;
+  for (std::size_t i = size; i-- > 0;) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  return value;
+}
+
+// Variable-length strings are kept in global heap collections; the dataset holds, per
+// string, its length and a heap ID (collection address, object index). libhdf5 1.10.8 trusts
+// both while converting (a corrupt heap makes it read through wild pointers, loop forever or
+// allocate gigabytes), so for a contiguous dataset brainalign reads the IDs and the heap
+// objects itself, every offset checked against the file. Layout (HDF5 file format spec,
+// "Global Heap"): "GCOL", version 1, 3 reserved bytes, the collection size (a length); then
+// objects: index (2 bytes), reference count (2), reserved (4), size (a length), data padded to
+// 8 bytes; index 0 is the free space that ends the collection.
+class GlobalHeapReader {
+ public:
+  GlobalHeapReader(const std::filesystem::path& path, std::string where, std::size_t length_size,
+                   std::uint64_t base)
+      : in_(path, std::ios::binary), where_(std::move(where)), length_size_(length_size),
+        base_(base) {
+    std::error_code status;
+    file_size_ = std::filesystem::file_size(path, status);
+    if (!in_ || status) throw IoError("cannot read " + path.string());
+  }
+
+  std::string read(std::uint64_t offset, std::uint64_t size, const std::string& what) {
+    if (offset > file_size_ || size > file_size_ - offset) {
+      throw InputError(where_ + ": " + what + " (" + std::to_string(size) + " bytes at byte " +
+                       std::to_string(offset) + ") lies beyond the end of the file (" +
+                       std::to_string(file_size_) + " bytes)");
+    }
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    in_.seekg(static_cast<std::streamoff>(offset));
+    in_.read(bytes.data(), static_cast<std::streamsize>(size));
+    if (!in_) throw IoError("cannot read " + where_ + ": " + what);
+    return bytes;
+  }
+
+  // The string an element's heap ID points to, up to its first NUL (as libhdf5 gives it).
+  std::string string_at(std::uint64_t address, std::uint32_t index, std::uint32_t length,
+                        std::size_t element) {
+    const Collection& collection = collection_at(address, element);
+    const auto object = collection.objects.find(index);
+    if (object == collection.objects.end() || object->second.second < length) {
+      throw InputError(where_ + ": variable-length string " + std::to_string(element) + " of " +
+                       std::to_string(length) + " bytes points to " +
+                       (object == collection.objects.end()
+                            ? "no object " + std::to_string(index)
+                            : "object " + std::to_string(index) + " of " +
+                                  std::to_string(object->second.second) + " bytes") +
+                       " in the global heap collection at byte " + std::to_string(address));
+    }
+    const char* begin = collection.bytes.data() + object->second.first;
+    return std::string(begin, static_cast<std::size_t>(
+                                  std::find(begin, begin + length, '\0') - begin));
+  }
+
+ private:
+  struct Collection {
+    std::string bytes;
+    std::map<std::uint32_t, std::pair<std::size_t, std::uint64_t>> objects;  // offset, size
+  };
+
+  const Collection& collection_at(std::uint64_t address, std::size_t element) {
+    if (const auto found = collections_.find(address); found != collections_.end()) {
+      return found->second;
+    }
+    const std::string what = "the global heap collection of variable-length string " +
+                             std::to_string(element);
+    if (address > std::numeric_limits<std::uint64_t>::max() - base_) {
+      throw InputError(where_ + ": " + what + " has an impossible address");
+    }
+    const std::uint64_t start = base_ + address;
+    const std::size_t header = 8 + length_size_;
+    const std::string head = read(start, header, what);
+    if (head.compare(0, 4, "GCOL") != 0 || head[4] != 1) {
+      throw InputError(where_ + ": " + what + " (at byte " + std::to_string(start) +
+                       ") is not a global heap collection of version 1");
+    }
+    const std::uint64_t size = little_endian(head.data() + 8, length_size_);
+    // Collections of a valid file do not overlap, so together they fit in the file.
+    if (size < header || size > file_size_ - cached_bytes_) {
+      throw InputError(where_ + ": " + what + " declares " + std::to_string(size) +
+                       " bytes; the file has " + std::to_string(file_size_));
+    }
+    Collection collection{read(start, size, what), {}};
+    cached_bytes_ += size;
+    const std::size_t object_header = 8 + length_size_;
+    std::size_t at = header;
+    while (collection.bytes.size() - at >= object_header) {
+      const char* object = collection.bytes.data() + at;
+      const auto index = static_cast<std::uint32_t>(little_endian(object, 2));
+      if (index == 0) break;  // the free space
+      const std::uint64_t object_size = little_endian(object + 8, length_size_);
+      const std::size_t data = at + object_header;
+      if (object_size > collection.bytes.size() - data) {
+        throw InputError(where_ + ": " + what + " holds object " + std::to_string(index) +
+                         " of " + std::to_string(object_size) + " bytes, which runs past the collection's end");
+      }
+      collection.objects.emplace(index, std::make_pair(data, object_size));
+      const std::uint64_t padded = (object_size + 7) / 8 * 8;
+      if (padded > collection.bytes.size() - data) break;
+      at = data + static_cast<std::size_t>(padded);
+    }
+    return collections_.emplace(address, std::move(collection)).first->second;
+  }
+
+  std::ifstream in_;
+  std::string where_;
+  std::size_t length_size_;
+  std::uint64_t base_;
+  std::uint64_t file_size_ = 0;
+  std::uint64_t cached_bytes_ = 0;
+  std::map<std::uint64_t, Collection> collections_;
+};
+
+// The variable-length strings of a contiguous dataset, read from the file directly; nullopt
+// where the dataset is chunked, compact, external or unwritten (libhdf5 then reads it).
+std::optional<std::vector<std::string>> read_contiguous_vlen_strings(
+    hid_t file, const std::filesystem::path& path, hid_t dataset, std::size_t count,
+    const std::string& where) {
+  Handle creation(H5Dget_create_plist(dataset), H5Pclose);
+  if (!creation.valid() || H5Pget_layout(creation.get()) != H5D_CONTIGUOUS ||
+      H5Pget_external_count(creation.get()) != 0) {
+    return std::nullopt;
+  }
+  const haddr_t offset = H5Dget_offset(dataset);
+  if (offset == HADDR_UNDEF) return std::nullopt;
+  Handle file_creation(H5Fget_create_plist(file), H5Pclose);
+  std::size_t address_size = 0;
+  std::size_t length_size = 0;
+  hsize_t userblock = 0;
+  if (!file_creation.valid() || H5Pget_sizes(file_creation.get(), &address_size, &length_size) < 0 ||
+      H5Pget_userblock(file_creation.get(), &userblock) < 0 || address_size < 2 ||
+      address_size > 8 || length_size < 2 || length_size > 8) {
+    throw InputError(where + ": cannot read the file's address and length sizes");
+  }
+  GlobalHeapReader heap(path, where, length_size, userblock);
+  const std::size_t element = 4 + address_size + 4;
+  const std::uint64_t stored = H5Dget_storage_size(dataset);
+  if (stored / element != count || stored % element != 0) {
+    throw InputError(where + ": stores " + std::to_string(stored) + " bytes for " +
+                     std::to_string(count) + " variable-length strings of " +
+                     std::to_string(element) + " bytes each");
+  }
+  const std::string ids = heap.read(offset, stored, "the variable-length string references");
+  std::vector<std::string> values;
+  values.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const char* id = ids.data() + i * element;
+    const auto length = static_cast<std::uint32_t>(little_endian(id, 4));
+    if (length == 0) {
+      values.emplace_back();
+      continue;
+    }
+    const std::uint64_t address = little_endian(id + 4, address_size);
+    const auto index = static_cast<std::uint32_t>(little_endian(id + 4 + address_size, 4));
+    values.push_back(heap.string_at(address, index, length, i));
+  }
+  return values;
+}
+
 }  // namespace
 
 std::vector<std::string> hdf5_dataset_names(const std::filesystem::path& path) {
@@ -205,6 +372,10 @@ std::vector<std::string> read_hdf5_strings(const std::filesystem::path& path,
   if (dataset.count == 0) return values;
 
   if (H5Tis_variable_str(dataset.type.get()) > 0) {
+    if (auto read = read_contiguous_vlen_strings(file.get(), path, dataset.dataset.get(),
+                                                 dataset.count, where)) {
+      return std::move(*read);
+    }
     Handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(memory_type.get(), H5T_VARIABLE);
     H5Tset_cset(memory_type.get(), H5Tget_cset(dataset.type.get()));

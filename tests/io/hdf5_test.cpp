@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "brainalign/error.h"
@@ -82,6 +85,110 @@ TEST(Hdf5, ReadsLayerListAsFixedOrVariableLengthStrings) {
   EXPECT_EQ(read_hdf5_strings(dir / "fixed_utf8.h5", "layer_list"), with_unicode);
   EXPECT_EQ(read_hdf5_strings(dir / "fixed.h5", "grid"),
             (std::vector<std::string>{"a", "bb", "ccc", ""}));
+}
+
+// Variable-length strings in every storage layout h5py can write, in files with and without a
+// user block, many enough to fill several global heap collections; h5py's own reading of each
+// is written beside it, one string per line, as the expected value.
+constexpr const char* kWriteVariableLengthStrings = R"(
+import h5py
+rng = np.random.default_rng(3)
+alphabet = list('abcdefghijklmnopqrstuvwxyz0123456789_') + ['\u00e9', '\u4e2d']
+names = [''.join(rng.choice(alphabet, size=rng.integers(0, 40))) for _ in range(3000)]
+names[7] = ''
+grid = np.array(names, dtype=object).reshape(60, 50)
+def write(path, layout, **file_options):
+    with h5py.File(path, 'w', **file_options) as f:
+        kwargs = dict(dtype=h5py.string_dtype())
+        if layout == 'compact':
+            space = h5py.h5s.create_simple((4,))
+            plist = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+            plist.set_layout(h5py.h5d.COMPACT)
+            h5py.h5d.create(f.id, b'grid', h5py.h5t.py_create(h5py.string_dtype(), logical=True),
+                            space, dcpl=plist)
+            f['grid'][...] = np.array(names[:4], dtype=object)
+        elif layout == 'chunked':
+            f.create_dataset('grid', data=grid, chunks=(7, 9), compression='gzip', **kwargs)
+        else:
+            f.create_dataset('grid', data=grid, **kwargs)
+    with h5py.File(path, 'r') as f:
+        values = [v.decode() for v in f['grid'][...].ravel()]
+        layout_found = f['grid'].id.get_create_plist().get_layout()
+    assert layout_found == {'compact': h5py.h5d.COMPACT, 'chunked': h5py.h5d.CHUNKED}.get(
+        layout, h5py.h5d.CONTIGUOUS)
+    with open(path + '.expected', 'w', encoding='utf-8') as out:
+        out.write(''.join(v + '\n' for v in values))
+write('contiguous.h5', 'contiguous')
+write('userblock.h5', 'contiguous', userblock_size=1024)
+write('chunked.h5', 'chunked')
+write('compact.h5', 'compact')
+)";
+
+std::vector<std::string> expected_lines(const std::filesystem::path& path) {
+  std::ifstream in(path.string() + ".expected", std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(Hdf5, ReadsVariableLengthStringsFromEveryLayoutAsH5pyDoes) {
+  ScratchDir dir;
+  ASSERT_TRUE(run_python(dir.path(), kWriteVariableLengthStrings));
+  for (const char* name : {"contiguous.h5", "userblock.h5", "chunked.h5", "compact.h5"}) {
+    SCOPED_TRACE(name);
+    const std::vector<std::string> expected = expected_lines(dir / name);
+    ASSERT_EQ(expected.size(), std::string(name) == "compact.h5" ? 4u : 3000u);
+    EXPECT_EQ(read_hdf5_strings(dir / name, "grid"), expected);
+  }
+}
+
+// A file whose variable-length string references or global heap disagree: each is an
+// InputError naming the file, the dataset and what is wrong (libhdf5 1.10.8 itself crashes,
+// loops or allocates gigabytes on such files).
+constexpr const char* kCorruptGlobalHeaps = R"(
+import h5py
+with h5py.File('good.h5', 'w') as f:
+    f.create_dataset('names', data=['alpha', 'beta', 'gamma'], dtype=h5py.string_dtype())
+    offset = f['names'].id.get_offset()
+good = bytearray(open('good.h5', 'rb').read())
+heap = good.index(b'GCOL')
+assert int.from_bytes(good[offset + 4:offset + 12], 'little') == heap
+def corrupt(name, at, value, size):
+    data = bytearray(good)
+    data[at:at + size] = value.to_bytes(size, 'little')
+    open(name, 'wb').write(data)
+corrupt('long_reference.h5', offset, 1000, 4)                  # 1000 bytes of a 5-byte object
+corrupt('missing_object.h5', offset + 12, 77, 4)               # object 77 does not exist
+corrupt('collection_beyond_file.h5', offset + 4, 1 << 40, 8)   # collection past the end
+corrupt('not_a_collection.h5', offset + 4, 8, 8)               # points into the superblock
+corrupt('object_beyond_collection.h5', heap + 16 + 8, 1 << 27, 8)  # object 1 of 128 MB
+corrupt('huge_collection.h5', heap + 8, 1 << 50, 8)            # a collection of 1 PB
+)";
+
+TEST(Hdf5, CorruptVariableLengthStringsAreInputErrorsNamingTheProblem) {
+  ScratchDir dir;
+  ASSERT_TRUE(run_python(dir.path(), kCorruptGlobalHeaps));
+  EXPECT_EQ(read_hdf5_strings(dir / "good.h5", "names"),
+            (std::vector<std::string>{"alpha", "beta", "gamma"}));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"long_reference.h5", "variable-length string 0 of 1000 bytes points to object"},
+      {"missing_object.h5", "points to no object 77"},
+      {"collection_beyond_file.h5", "lies beyond the end of the file"},
+      {"not_a_collection.h5", "is not a global heap collection"},
+      {"object_beyond_collection.h5", "object 1 of 134217728 bytes"},
+      {"huge_collection.h5", "declares 1125899906842624 bytes"},
+  };
+  for (const auto& [name, expected] : cases) {
+    SCOPED_TRACE(name);
+    const auto path = dir / name;
+    try {
+      (void)read_hdf5_strings(path, "names");
+      ADD_FAILURE() << "no error";
+    } catch (const InputError& error) {
+      EXPECT_TRUE(contains(error.what(), path.string() + ", dataset 'names'")) << error.what();
+      EXPECT_TRUE(contains(error.what(), expected)) << error.what();
+    }
+  }
 }
 
 TEST(Hdf5, ErrorsNameTheFileAndDataset) {
