@@ -2,6 +2,10 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) into build-fuzz/ and runs each in turn.
 # Usage: scripts/fuzz.sh [seconds-per-target]     (default 60)
 #   FUZZ_TARGETS="npy csv" scripts/fuzz.sh 30       builds and runs only those targets
+#   FUZZ_JOBS=4 scripts/fuzz.sh 1800                runs 4 targets at a time (default 1)
+#   FUZZ_FLAGS="-fork=1 -ignore_timeouts=1" ...     extra libFuzzer flags for every target
+#     (fork mode goes on past slow inputs, such as libmatio's large allocations under ASan,
+#     and still stops at a crash)
 # The targets of the libtorch readers (safetensors, torch_checkpoint, model_config) are part of
 # the default list where libtorch is found.
 # Inputs found along the way accumulate in build-fuzz/fuzz-work/<target> and are reused by the
@@ -10,7 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build="$root/build-fuzz"
-shared="${BRAINALIGN_SHARED_DIR:-$root/../shared}"
+shared="${BRAINALIGN_SHARED:-$root/../shared}"
 
 "$root/scripts/setup.sh" --no-build
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -21,16 +25,15 @@ default_targets="npy npz csv mat hdf5 json feature_set dataset audio study hear_
 if grep -q '^BRAINALIGN_WITH_TORCH:BOOL=ON' "$build/CMakeCache.txt"; then
   default_targets+=" safetensors torch_checkpoint model_config"
 fi
-targets=(${FUZZ_TARGETS:-$default_targets})
+read -r -a targets <<<"${FUZZ_TARGETS:-$default_targets}"
 cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}"
 /usr/bin/python3 "$root/fuzz/make_corpus.py" --shared "$shared" --out "$build/fuzz-corpus"
 
-failed=()
-for target in "${targets[@]}"; do
-  work="$build/fuzz-work/$target"
-  artifacts="$build/fuzz-artifacts/$target"
+# One target: its log in build-fuzz/fuzz-<target>.log, its status in build-fuzz/fuzz-<target>.rc.
+fuzz_target() {
+  local target=$1 max_len
+  local work="$build/fuzz-work/$target" artifacts="$build/fuzz-artifacts/$target"
   mkdir -p "$work" "$artifacts"
-  echo "== fuzz_$target for ${seconds}s"
   # -max_len: the real components.mat (0.5 MB) would otherwise slow every mutation down; the
   # checkpoints' seeds are the golden models (0.5 to 0.9 MB), the real sounds 176 kB.
   case $target in
@@ -42,11 +45,33 @@ for target in "${targets[@]}"; do
   # take seconds (0.2 s without ASan); a real hang still shows.
   # -malloc_limit_mb: libmatio reserves up to 8 GB for a corrupt header without touching it;
   # memory actually used is still held to -rss_limit_mb.
-  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
-      -malloc_limit_mb=16384 -max_len=$max_len -print_final_stats=1 \
+  local status=0
+  # shellcheck disable=SC2086  # FUZZ_FLAGS is a list of flags
+  "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
+      -malloc_limit_mb=16384 -max_len=$max_len -print_final_stats=1 ${FUZZ_FLAGS:-} \
       -artifact_prefix="$artifacts/" "$work" "$build/fuzz-corpus/$target" \
-      2>"$build/fuzz-$target.log"; then
+      2>"$build/fuzz-$target.log" || status=$?
+  echo "$status" >"$build/fuzz-$target.rc"
+}
+
+jobs_at_once=${FUZZ_JOBS:-1}
+running=0
+for target in "${targets[@]}"; do
+  if ((running >= jobs_at_once)); then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  echo "== fuzz_$target for ${seconds}s"
+  fuzz_target "$target" &
+  running=$((running + 1))
+done
+wait
+
+failed=()
+for target in "${targets[@]}"; do
+  if [[ $(cat "$build/fuzz-$target.rc") != 0 ]]; then
     failed+=("$target")
+    echo "== fuzz_$target:"
     tail -n 40 "$build/fuzz-$target.log"
   fi
   grep -E "^stat::number_of_executed_units|^Done" "$build/fuzz-$target.log" || true
