@@ -3,16 +3,15 @@
 #include <matio.h>
 
 #include <algorithm>
-#include <array>
 #include <climits>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <utility>
 
 #include "array_order.h"
+#include "mat_prescan.h"
 #include "brainalign/error.h"
 #include "unicode.h"
 
@@ -331,109 +330,6 @@ std::vector<std::string> to_strings(matvar_t* variable, const std::string& where
   return values;
 }
 
-// Bytes of one element of a v4 precision digit (double, single, int32, int16, uint16, uint8).
-constexpr std::uint64_t kV4ElementBytes[] = {8, 4, 4, 2, 2, 1};
-
-// Whether `header` (the first 128 bytes) is a v5 or v7.3 header: a version and an endian mark.
-bool has_v5_header(const std::array<std::uint8_t, 128>& header, std::size_t size) {
-  if (size < header.size()) return false;
-  const bool little = header[126] == 'I' && header[127] == 'M';
-  const bool big = header[126] == 'M' && header[127] == 'I';
-  const int version = little ? header[124] | header[125] << 8 : header[125] | header[124] << 8;
-  return (little || big) && (version == 0x0100 || version == 0x0200);
-}
-
-// A v4 file is a run of (20-byte header, name, data) records whose sizes libmatio allocates as
-// they come (a 700 MB name length is allocated and read). Each record is checked against the
-// file first; a header that does not decode, or points beyond the file, is an InputError.
-void check_v4_records(std::ifstream& file, std::uint64_t size, const std::string& where) {
-  std::uint64_t offset = 0;
-  while (offset < size) {
-    std::array<std::uint8_t, 20> bytes{};
-    file.seekg(static_cast<std::streamoff>(offset));
-    if (size - offset < bytes.size() || !file.read(reinterpret_cast<char*>(bytes.data()), 20)) {
-      throw InputError(where + ": a v4 variable header ends at byte " + std::to_string(offset));
-    }
-    const auto field = [&](std::size_t i, bool big_endian) {
-      std::uint32_t value = 0;
-      for (std::size_t b = 0; b < 4; ++b) {
-        value |= std::uint32_t{bytes[4 * i + b]} << (8 * (big_endian ? 3 - b : b));
-      }
-      return value;
-    };
-    // The type's thousands digit gives the byte order: 0 little endian, 1 big endian.
-    const bool big_endian = field(0, false) >= 1000;
-    const std::uint32_t type = field(0, big_endian);
-    const std::uint32_t precision = type / 10 % 10;
-    if (type / 1000 != (big_endian ? 1u : 0u) || type / 100 % 10 != 0 || precision > 5 ||
-        type % 10 > 2) {
-      throw InputError(where + ": not a MATLAB .mat file (no v5 header, and bytes " +
-                       std::to_string(offset) + "- are no v4 variable header)");
-    }
-    const std::uint64_t parts = field(3, big_endian) != 0 ? 2 : 1;
-    const std::uint64_t name = field(4, big_endian);
-    // 32-bit counts: their product fits in 64 bits before the element size and parts.
-    const std::uint64_t elements = std::uint64_t{field(1, big_endian)} * field(2, big_endian);
-    const std::uint64_t remaining = size - offset - bytes.size();
-    if (name == 0 || name > remaining ||
-        elements > (remaining - name) / kV4ElementBytes[precision] / parts) {
-      throw InputError(where + ": the v4 variable at byte " + std::to_string(offset) +
-                       " declares more than the file holds");
-    }
-    offset += bytes.size() + name + elements * kV4ElementBytes[precision] * parts;
-  }
-}
-
-// The top-level data elements of a v5 file (8-byte tag: type, byte count), whose byte counts
-// libmatio allocates as it lists or reads the variables: each must end within the file.
-void check_v5_elements(std::ifstream& file, std::uint64_t size, bool big_endian,
-                       const std::string& where) {
-  std::uint64_t offset = 128;
-  while (offset + 8 <= size) {
-    std::array<std::uint8_t, 8> tag{};
-    file.seekg(static_cast<std::streamoff>(offset));
-    if (!file.read(reinterpret_cast<char*>(tag.data()), 8)) break;
-    const auto word = [&](std::size_t at) {
-      std::uint32_t value = 0;
-      for (std::size_t b = 0; b < 4; ++b) {
-        value |= std::uint32_t{tag[at + b]} << (8 * (big_endian ? 3 - b : b));
-      }
-      return value;
-    };
-    const std::uint32_t type = word(0);
-    if ((type >> 16) != 0) {  // a small element: its data sits in the tag
-      offset += 8;
-      continue;
-    }
-    const std::uint64_t bytes = word(4);
-    if (bytes > size - offset - 8) {
-      throw InputError(where + ": the variable at byte " + std::to_string(offset) + " declares " +
-                       std::to_string(bytes) + " bytes, more than the file holds");
-    }
-    constexpr std::uint32_t kCompressed = 15;  // miCOMPRESSED elements are not padded
-    offset += 8 + (type == kCompressed ? bytes : (bytes + 7) / 8 * 8);
-  }
-}
-
-// libmatio opens a file without a v5 header as v4; those headers are checked here first.
-void check_before_opening(const std::filesystem::path& path) {
-  std::error_code error;
-  const std::uint64_t size = std::filesystem::file_size(path, error);
-  if (error) throw IoError("cannot read " + path.string() + ": " + error.message());
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw IoError("cannot open " + path.string());
-  std::array<std::uint8_t, 128> header{};
-  file.read(reinterpret_cast<char*>(header.data()), static_cast<std::streamsize>(header.size()));
-  file.clear();
-  if (has_v5_header(header, size)) {
-    const bool v73 =
-        (header[124] == 2 && header[125] == 0) || (header[124] == 0 && header[125] == 2);
-    if (!v73) check_v5_elements(file, size, header[126] == 'M', path.string());
-    return;
-  }
-  check_v4_records(file, size, path.string());
-}
-
 }  // namespace
 
 MatFile::MatFile(const std::filesystem::path& path) : path_(path) {
@@ -442,7 +338,7 @@ MatFile::MatFile(const std::filesystem::path& path) : path_(path) {
   if (!std::filesystem::is_regular_file(path_, status)) {
     throw IoError("cannot read " + path_.string() + ": not an existing file");
   }
-  check_before_opening(path_);
+  prescan_mat_file(path_);
   last_matio_message.clear();
   mat_ = Mat_Open(path_.c_str(), MAT_ACC_RDONLY);
   if (mat_ == nullptr) {

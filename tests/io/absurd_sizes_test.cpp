@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "brainalign/error.h"
 #include "brainalign/io/csv.h"
@@ -72,13 +73,81 @@ with h5py.File('zeros.h5', 'w') as f:
   EXPECT_EQ(read_hdf5_numeric(dir / "zeros.h5", "unwritten").values, std::vector<double>(12, 0.0));
 }
 
+// The dimensions of every array, nested ones included, are checked against the bytes that hold
+// them when the file is opened, before libmatio reads a header.
 TEST(AbsurdSizes, MatDimensionsBeyondTheFileAreRefused) {
-  const MatFile numeric(regression("mat/absurd_dims.mat"));
-  EXPECT_TRUE(contains(input_error([&] { numeric.read_numeric("R"); }),
-                       "declares a 100000 x 100000 double array"));
-  const MatFile cells(regression("mat/absurd_cell_dims.mat"));
-  EXPECT_TRUE(contains(input_error([&] { cells.read_strings("stim_names"); }),
-                       "more than the 192-byte file can hold"));
+  const auto numeric = regression("mat/absurd_dims.mat");
+  EXPECT_TRUE(contains(input_error([&] { MatFile file(numeric); }),
+                       numeric.string() + ", the variable at byte 128: an array of 10000000000 "
+                                          "elements stored in 8 bytes"));
+  const auto cells = regression("mat/absurd_cell_dims.mat");
+  EXPECT_TRUE(contains(input_error([&] { MatFile file(cells); }),
+                       "the variable at byte 128: a cell array of 10000000000 elements in 0 bytes"));
+}
+
+// v5 files built element by element: a struct whose field holds a cell array of two names,
+// stored plain and compressed, and the same with the nested counts made absurd. libmatio
+// allocates a pointer per declared cell (or struct element x field) while reading the header,
+// so 2^28 cells in a 300-byte file cost 2 GB and half a minute inside libmatio.
+constexpr const char* kNestedMatFiles = R"(
+import struct, zlib
+import scipy.io as sio
+def element(kind, data):
+    return struct.pack('<II', kind, len(data)) + data + b'\0' * (-len(data) % 8)
+def small(kind, data):
+    return struct.pack('<HH', kind, len(data)) + data.ljust(4, b'\0')
+def matrix(array_class, dims, name, body):
+    return element(14, element(6, struct.pack('<II', array_class, 0)) +
+                   element(5, struct.pack('<%di' % len(dims), *dims)) + element(1, name) + body)
+def chars(text):
+    return matrix(4, [1, len(text)], b'', element(4, text.encode('utf-16-le')))
+def struct_of(name, fields, dims=(1, 1)):
+    names = b''.join(field.encode().ljust(32, b'\0') for field in fields)
+    return matrix(2, list(dims), name,
+                  small(5, struct.pack('<i', 32)) + element(1, names) + b''.join(fields.values()))
+def nested(depth):
+    return chars('deep') if depth == 0 else matrix(1, [1, 1], b'', nested(depth - 1))
+header = b'MATLAB 5.0 MAT-file, written element by element'.ljust(116, b' ') + b'\0' * 8
+header += struct.pack('<H', 0x0100) + b'IM'
+def write(name, variable):
+    open(name + '.mat', 'wb').write(header + variable)
+    compressed = zlib.compress(variable)
+    open(name + '_compressed.mat', 'wb').write(
+        header + struct.pack('<II', 15, len(compressed)) + compressed)
+names = matrix(1, [2, 1], b'', chars('stim5_alarm_clock') + chars('stim7_applause'))
+write('good', struct_of(b'stim_info', {'stim_names': names}))
+assert [c[0] for c in sio.loadmat('good.mat')['stim_info'][0, 0]['stim_names'].ravel()] == [
+    'stim5_alarm_clock', 'stim7_applause']
+write('deep_ok', matrix(1, [1, 1], b'deep', nested(40)))
+many_cells = matrix(1, [268435456, 1], b'', chars('stim5_alarm_clock') + chars('stim7_applause'))
+write('cells_of_2gb', struct_of(b'stim_info', {'stim_names': many_cells}))
+write('struct_elements_of_16gb', struct_of(b'stim_info', {'stim_names': names}, (1, 2**31 - 1)))
+write('too_deep', matrix(1, [1, 1], b'deep', nested(100)))
+)";
+
+TEST(AbsurdSizes, MatNestedCountsBeyondTheirVariableAreRefusedBeforeOpening) {
+  ScratchDir dir;
+  ASSERT_TRUE(run_python(dir.path(), kNestedMatFiles));
+  for (const std::string suffix : {"", "_compressed"}) {
+    SCOPED_TRACE(suffix);
+    const MatFile good(dir / ("good" + suffix + ".mat"));
+    EXPECT_EQ(good.read_struct_field_strings("stim_info", "stim_names"),
+              (std::vector<std::string>{"stim5_alarm_clock", "stim7_applause"}));
+    const MatFile deep(dir / ("deep_ok" + suffix + ".mat"));
+    EXPECT_EQ(deep.variable_names(), std::vector<std::string>{"deep"});
+    const std::string variable = ", the variable at byte 128" +
+                                 std::string(suffix.empty() ? ": " : " (compressed): ");
+    const auto refused = [&](const std::string& name) {
+      const auto path = dir / (name + suffix + ".mat");
+      const std::string message = input_error([&] { MatFile file(path); });
+      EXPECT_TRUE(contains(message, path.string() + variable)) << message;
+      return message;
+    };
+    EXPECT_TRUE(contains(refused("cells_of_2gb"), "a cell array of 268435456 elements in "));
+    EXPECT_TRUE(contains(refused("struct_elements_of_16gb"),
+                         "a struct array of 2147483647 elements x 1 fields in "));
+    EXPECT_TRUE(contains(refused("too_deep"), "nests arrays more than 64 deep"));
+  }
 }
 
 // Found by fuzz_mat: an 84-byte file without a v5 header, taken as v4, whose name length
