@@ -97,6 +97,18 @@ std::string now_utc() {
   return buf;
 }
 
+// The provenance columns units and task units share, selected as columns 7, 8 and 11 to 14:
+// brainalign_version, seed, options_json, summary_json, seconds, rank.
+template <class Record>
+void read_provenance(const Statement& s, Record& record) {
+  record.brainalign_version = s.text(7);
+  record.seed = static_cast<std::uint64_t>(s.integer(8));
+  record.options_json = s.text(11);
+  record.summary_json = s.text(12);
+  record.seconds = s.real(13);
+  record.rank = static_cast<int>(s.integer(14));
+}
+
 WorkUnit unit_from(const Statement& s, int first) {
   WorkUnit u;
   u.model = s.text(first);
@@ -288,14 +300,9 @@ std::vector<TaskRecord> ResultsStore::task_units() const {
     r.unit = {s.text(0), s.text(1), s.integer(2), s.text(3), s.text(4)};
     r.metric = s.text(5);
     r.score = s.real(6);
-    r.brainalign_version = s.text(7);
-    r.seed = static_cast<std::uint64_t>(s.integer(8));
+    read_provenance(s, r);
     r.model_id = s.text(9);
     r.task_sha256 = s.text(10);
-    r.options_json = s.text(11);
-    r.summary_json = s.text(12);
-    r.seconds = s.real(13);
-    r.rank = static_cast<int>(s.integer(14));
     out.push_back(std::move(r));
   }
   return out;
@@ -311,14 +318,9 @@ std::vector<UnitRecord> ResultsStore::units() const {
   while (s.step()) {
     UnitRecord r;
     r.unit = unit_from(s, 0);
-    r.brainalign_version = s.text(7);
-    r.seed = static_cast<std::uint64_t>(s.integer(8));
+    read_provenance(s, r);
     r.features_sha256 = s.text(9);
     r.dataset_sha256 = s.text(10);
-    r.options_json = s.text(11);
-    r.summary_json = s.text(12);
-    r.seconds = s.real(13);
-    r.rank = static_cast<int>(s.integer(14));
     out.push_back(std::move(r));
   }
   return out;
