@@ -85,10 +85,18 @@ struct Dataset {
 
 // A dataset can declare any shape without storing it (unwritten chunks read as the fill value).
 // One whose values could not have come from its stored bytes is refused before anything is
-// allocated for it.
-void check_declared_size(const Dataset& dataset, const std::string& where) {
+// allocated for it. A corrupt file can also declare more stored bytes than it has; a dataset
+// kept inside the file stores at most the file's size.
+void check_declared_size(const Dataset& dataset, const std::string& where,
+                         const std::string& source) {
   const std::size_t element = H5Tget_size(dataset.type.get());
-  const std::uint64_t stored = H5Dget_storage_size(dataset.dataset.get());
+  std::uint64_t stored = H5Dget_storage_size(dataset.dataset.get());
+  const Handle creation(H5Dget_create_plist(dataset.dataset.get()), H5Pclose);
+  std::error_code status;
+  const std::uint64_t file_size = std::filesystem::file_size(source, status);
+  if (!status && (!creation.valid() || H5Pget_external_count(creation.get()) <= 0)) {
+    stored = std::min(stored, file_size);
+  }
   const std::uint64_t limit = std::max(kUnstoredBytes, stored) * kMaxExpansion;
   if (element != 0 && dataset.count > limit / element) {
     throw InputError(where + ": declares " + std::to_string(dataset.count) + " values of " +
@@ -125,7 +133,7 @@ Dataset open_dataset(hid_t file, const std::string& name, const std::string& whe
     result.shape.push_back(static_cast<std::size_t>(extent));
     result.count *= static_cast<std::size_t>(extent);
   }
-  check_declared_size(result, where);
+  check_declared_size(result, where, source);
   return result;
 }
 
@@ -368,7 +376,6 @@ std::vector<std::string> read_hdf5_strings(const std::filesystem::path& path,
                      " values; expected strings");
   }
   std::vector<std::string> values;
-  values.reserve(dataset.count);
   if (dataset.count == 0) return values;
 
   if (H5Tis_variable_str(dataset.type.get()) > 0) {
@@ -384,6 +391,7 @@ std::vector<std::string> read_hdf5_strings(const std::filesystem::path& path,
                 pointers.data()) < 0) {
       throw InputError(where + ": cannot read the variable-length strings");
     }
+    values.reserve(dataset.count);
     for (const char* pointer : pointers) values.emplace_back(pointer != nullptr ? pointer : "");
 #if H5_VERSION_GE(1, 12, 0)
     H5Treclaim(memory_type.get(), dataset.space.get(), H5P_DEFAULT, pointers.data());
@@ -403,6 +411,7 @@ std::vector<std::string> read_hdf5_strings(const std::filesystem::path& path,
               buffer.data()) < 0) {
     throw InputError(where + ": cannot read the fixed-length strings");
   }
+  values.reserve(dataset.count);
   for (std::size_t i = 0; i < dataset.count; ++i) {
     values.push_back(trim_fixed(buffer.data() + i * size, size, padding));
   }
