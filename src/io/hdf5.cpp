@@ -97,6 +97,16 @@ void check_declared_size(const Dataset& dataset, const std::string& where,
   if (!status && (!creation.valid() || H5Pget_external_count(creation.get()) <= 0)) {
     stored = std::min(stored, file_size);
   }
+  // A compact dataset keeps all its values in its object header: nothing is left unwritten, and
+  // libhdf5 1.10.8 copies the declared size out of a shorter (or absent) buffer.
+  const bool variable_length = H5Tis_variable_str(dataset.type.get()) > 0 ||
+                               H5Tget_class(dataset.type.get()) == H5T_VLEN;
+  if (creation.valid() && H5Pget_layout(creation.get()) == H5D_COMPACT && !variable_length &&
+      element != 0 && dataset.count > stored / element) {
+    throw InputError(where + ": a compact dataset of " + std::to_string(dataset.count) +
+                     " values of " + std::to_string(element) + " bytes that stores only " +
+                     std::to_string(stored) + " bytes");
+  }
   const std::uint64_t limit = std::max(kUnstoredBytes, stored) * kMaxExpansion;
   if (element != 0 && dataset.count > limit / element) {
     throw InputError(where + ": declares " + std::to_string(dataset.count) + " values of " +

@@ -142,6 +142,25 @@ TEST(Hdf5, ReadsVariableLengthStringsFromEveryLayoutAsH5pyDoes) {
   }
 }
 
+// Compact datasets keep their values in the object header; a corrupt one that declares more
+// values than it holds is refused (tests/io/regressions/hdf5/compact_dataset_without_its_values.h5).
+TEST(Hdf5, ReadsCompactNumericDatasets) {
+  ScratchDir dir;
+  ASSERT_TRUE(run_python(dir.path(), R"(
+import h5py
+with h5py.File('compact.h5', 'w') as f:
+    space = h5py.h5s.create_simple((6, 3))
+    plist = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    plist.set_layout(h5py.h5d.COMPACT)
+    h5py.h5d.create(f.id, b'block', h5py.h5t.IEEE_F64LE, space, dcpl=plist)
+    f['block'][...] = np.arange(18.0).reshape(6, 3) / 8
+    assert f['block'].id.get_create_plist().get_layout() == h5py.h5d.COMPACT
+)"));
+  const Hdf5Array block = read_hdf5_numeric(dir / "compact.h5", "block");
+  EXPECT_EQ(block.shape, (std::vector<std::size_t>{6, 3}));
+  EXPECT_EQ(block.values, iota_over(18, 0, 8));
+}
+
 // A file whose variable-length string references or global heap disagree: each is an
 // InputError naming the file, the dataset and what is wrong (libhdf5 1.10.8 itself crashes,
 // loops or allocates gigabytes on such files).
