@@ -170,6 +170,13 @@ struct Plot {
   double px(double v) const { return box.x0 + (v - x.lo) / (x.hi - x.lo) * (box.x1 - box.x0); }
 };
 
+// Centres of `count` equal slots of `slot` width from `x0`.
+std::vector<double> slot_centres(double x0, double slot, size_t count) {
+  std::vector<double> centres;
+  for (size_t i = 0; i < count; ++i) centres.push_back(x0 + slot * (static_cast<double>(i) + 0.5));
+  return centres;
+}
+
 void draw_y_axis(Painter& p, const Plot& plot, const std::string& title) {
   for (double v : plot.y.values) {
     const double y = plot.py(v);
@@ -333,9 +340,7 @@ void draw_bars(Painter& p, const ReportChart& chart, const json& values, Layout&
     panel_title(p, l.panels[k], metrics[k]);
     draw_y_axis(p, plot, "score");
     const double slot = (plot.box.x1 - plot.box.x0) / static_cast<double>(here.size());
-    std::vector<double> centres;
-    for (size_t i = 0; i < here.size(); ++i)
-      centres.push_back(plot.box.x0 + slot * (static_cast<double>(i) + 0.5));
+    const std::vector<double> centres = slot_centres(plot.box.x0, slot, here.size());
     for (const auto& r : rows) {
       if (!has(r, "value")) continue;
       const double c = centres[index_of(here, r["model"])], w = slot * 0.7;
@@ -369,9 +374,7 @@ void draw_components(Painter& p, const ReportChart& chart, const json& values, L
     draw_y_axis(p, plot, "score");
     const double slot = (plot.box.x1 - plot.box.x0) / static_cast<double>(components.size());
     const double bar = slot * 0.8 / static_cast<double>(models.size());
-    std::vector<double> centres;
-    for (size_t i = 0; i < components.size(); ++i)
-      centres.push_back(plot.box.x0 + slot * (static_cast<double>(i) + 0.5));
+    const std::vector<double> centres = slot_centres(plot.box.x0, slot, components.size());
     for (const auto& r : rows) {
       if (!has(r, "value")) continue;
       const size_t m = index_of(models, r["model"]);
@@ -460,9 +463,7 @@ void draw_heatmap(Painter& p, const ReportChart& chart, const json& values, Layo
     for (size_t i = 0; i < metrics.size(); ++i)
       p.text(metrics[i], box.x0 - 5, box.y0 + ch * (static_cast<double>(i) + 0.5) + 3.5,
              kFont - 1, 1);
-    std::vector<double> centres;
-    for (size_t j = 0; j < columns.size(); ++j)
-      centres.push_back(box.x0 + cw * (static_cast<double>(j) + 0.5));
+    const std::vector<double> centres = slot_centres(box.x0, cw, columns.size());
     Plot frame{{box.x0, box.y0, box.x0 + cw * static_cast<double>(columns.size()),
                 box.y0 + ch * static_cast<double>(metrics.size())}};
     for (const auto& r : rows) {
