@@ -89,7 +89,8 @@ struct Dataset {
 // kept inside the file stores at most the file's size.
 void check_declared_size(const Dataset& dataset, const std::string& where,
                          const std::string& source) {
-  const std::size_t element = H5Tget_size(dataset.type.get());
+  // H5Tget_size gives 0 for a type it cannot read; every value takes at least a byte.
+  const std::size_t element = std::max<std::size_t>(1, H5Tget_size(dataset.type.get()));
   std::uint64_t stored = H5Dget_storage_size(dataset.dataset.get());
   const Handle creation(H5Dget_create_plist(dataset.dataset.get()), H5Pclose);
   std::error_code status;
@@ -102,13 +103,13 @@ void check_declared_size(const Dataset& dataset, const std::string& where,
   const bool variable_length = H5Tis_variable_str(dataset.type.get()) > 0 ||
                                H5Tget_class(dataset.type.get()) == H5T_VLEN;
   if (creation.valid() && H5Pget_layout(creation.get()) == H5D_COMPACT && !variable_length &&
-      element != 0 && dataset.count > stored / element) {
+      dataset.count > stored / element) {
     throw InputError(where + ": a compact dataset of " + std::to_string(dataset.count) +
                      " values of " + std::to_string(element) + " bytes that stores only " +
                      std::to_string(stored) + " bytes");
   }
   const std::uint64_t limit = std::max(kUnstoredBytes, stored) * kMaxExpansion;
-  if (element != 0 && dataset.count > limit / element) {
+  if (dataset.count > limit / element) {
     throw InputError(where + ": declares " + std::to_string(dataset.count) + " values of " +
                      std::to_string(element) + " bytes but stores only " + std::to_string(stored) +
                      " bytes");

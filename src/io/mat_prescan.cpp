@@ -220,16 +220,22 @@ class ArrayWalker {
       skip_element(names, left);
       const std::uint64_t fields = length == 0 ? 0 : names.bytes / length;
       children(count, fields, left, depth, Container::struct_fields);
-    } else if (array_class == kCharClass ||
-               (array_class >= kFirstNumericClass && array_class <= kLastNumericClass)) {
-      if (count > 0) {
-        const Tag real = next_tag(left);
-        const std::uint64_t element = data_type_bytes(real.type);
-        if (element == 0 || count > real.bytes / element) {
-          fail("an array of " + std::to_string(count) + " elements stored in " +
-               std::to_string(real.bytes) + " bytes");
+    } else {
+      // Data subelements (a numeric or char array's real and imaginary parts, a sparse array's
+      // indices and values): libmatio allocates each at its byte count, so each must fit here;
+      // a numeric or char array's first one must hold its elements.
+      const bool holds_elements = array_class == kCharClass || (array_class >= kFirstNumericClass &&
+                                                                array_class <= kLastNumericClass);
+      for (bool first = true; left >= 8; first = false) {
+        const Tag data = next_tag(left);
+        if (first && holds_elements && count > 0) {
+          const std::uint64_t element = data_type_bytes(data.type);
+          if (element == 0 || count > data.bytes / element) {
+            fail("an array of " + std::to_string(count) + " elements stored in " +
+                 std::to_string(data.bytes) + " bytes");
+          }
         }
-        skip_element(real, left);
+        skip_element(data, left);
       }
     }
     if (!in_.skip(left)) fail("ends early");

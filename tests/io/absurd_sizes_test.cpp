@@ -123,6 +123,9 @@ many_cells = matrix(1, [268435456, 1], b'', chars('stim5_alarm_clock') + chars('
 write('cells_of_2gb', struct_of(b'stim_info', {'stim_names': many_cells}))
 write('struct_elements_of_16gb', struct_of(b'stim_info', {'stim_names': names}, (1, 2**31 - 1)))
 write('too_deep', matrix(1, [1, 1], b'deep', nested(100)))
+# An empty char array whose data element claims 1.7 GB (found by fuzz_mat: libmatio allocated
+# and cleared it while reading the variable).
+write('empty_chars_claiming_2gb', matrix(4, [0, 3], b'names', struct.pack('<II', 16, 0x6900b706)))
 )";
 
 TEST(AbsurdSizes, MatNestedCountsBeyondTheirVariableAreRefusedBeforeOpening) {
@@ -147,6 +150,8 @@ TEST(AbsurdSizes, MatNestedCountsBeyondTheirVariableAreRefusedBeforeOpening) {
     EXPECT_TRUE(contains(refused("struct_elements_of_16gb"),
                          "a struct array of 2147483647 elements x 1 fields in "));
     EXPECT_TRUE(contains(refused("too_deep"), "nests arrays more than 64 deep"));
+    EXPECT_TRUE(contains(refused("empty_chars_claiming_2gb"),
+                         "an element of 1761654534 bytes where 0 remain"));
   }
 }
 
