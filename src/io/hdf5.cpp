@@ -54,6 +54,13 @@ Handle open_file(const std::filesystem::path& path) {
   }
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.valid()) throw InputError(path.string() + ": cannot open the HDF5 file");
+  // H5Gget_info checks the root group's link storage (symbol table, local heap) and fails
+  // cleanly where it is corrupt; listing or looking up links in such a group reads through a
+  // NULL buffer in libhdf5 1.10.8's metadata accumulator.
+  H5G_info_t root{};
+  if (H5Gget_info(file.get(), &root) < 0) {
+    throw InputError(path.string() + ": cannot read the root group of the HDF5 file");
+  }
   return file;
 }
 
