@@ -2,8 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <ctime>
+#include <thread>
 
 #include "brainalign/error.h"
 
@@ -37,6 +40,23 @@ CREATE TABLE IF NOT EXISTS task_units (
   finished_at TEXT NOT NULL);
 )sql";
 
+// How long a process waits for the others sharing the store (MPI ranks, a second run).
+constexpr std::chrono::seconds kLockWait{600};
+
+// SQLite's busy handler waits for other processes' locks, but SQLite skips it where waiting
+// could deadlock, and while another process initialises or recovers the WAL index; under load
+// two ranks opening one store then see "database is locked". Those results are waited out here
+// too: true (after a short sleep) while `deadline` has not passed.
+bool wait_if_busy(int rc, std::chrono::steady_clock::time_point deadline, int attempt) {
+  const int primary = rc & 0xFF;
+  if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) ||
+      std::chrono::steady_clock::now() >= deadline) {
+    return false;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::min(200, 5 << std::min(attempt, 6))));
+  return true;
+}
+
 // A prepared statement that finalizes itself.
 class Statement {
  public:
@@ -61,16 +81,27 @@ class Statement {
     else sqlite3_bind_null(stmt_, i);
     return *this;
   }
-  // True while there is a row.
+  // True while there is a row. A store busy before the first row is waited for.
   bool step() {
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw IoError(file_ + ": " + sqlite3_errmsg(db_));
+    const auto deadline = std::chrono::steady_clock::now() + kLockWait;
+    for (int attempt = 0;; ++attempt) {
+      const int rc = sqlite3_step(stmt_);
+      if (rc == SQLITE_ROW) {
+        ++rows_;
+        return true;
+      }
+      if (rc == SQLITE_DONE) return false;
+      if (rows_ == 0 && wait_if_busy(rc, deadline, attempt)) {
+        sqlite3_reset(stmt_);
+        continue;
+      }
+      throw IoError(file_ + ": " + sqlite3_errmsg(db_));
+    }
   }
   void reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
+    rows_ = 0;
   }
   std::string text(int i) const {
     const unsigned char* t = sqlite3_column_text(stmt_, i);
@@ -86,6 +117,7 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   std::string file_;
+  std::size_t rows_ = 0;
 };
 
 std::string now_utc() {
@@ -136,7 +168,7 @@ ResultsStore::ResultsStore(const std::filesystem::path& file) : file_(file) {
     throw IoError(file.string() + ": cannot open the results store: " + msg);
   }
   // Several processes may share the store (MPI ranks): wait for each other's locks.
-  sqlite3_busy_timeout(db_, 600000);
+  sqlite3_busy_timeout(db_, static_cast<int>(kLockWait.count() * 1000));
   try {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");
@@ -179,11 +211,14 @@ ResultsStore::ResultsStore(const std::filesystem::path& file) : file_(file) {
 ResultsStore::~ResultsStore() { sqlite3_close(db_); }
 
 void ResultsStore::exec(const std::string& sql) const {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  const auto deadline = std::chrono::steady_clock::now() + kLockWait;
+  for (int attempt = 0;; ++attempt) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    if (rc == SQLITE_OK) return;
     const std::string msg = err != nullptr ? err : "unknown error";
     sqlite3_free(err);
-    throw IoError(file_.string() + ": " + msg);
+    if (!wait_if_busy(rc, deadline, attempt)) throw IoError(file_.string() + ": " + msg);
   }
 }
 
