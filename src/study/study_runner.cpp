@@ -230,7 +230,9 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
       std::to_string(group.size()) + " process" + (group.size() > 1 ? "es" : ""));
 
   // Features of the models that are run, each extracted once (by one rank) into the study
-  // folder: per checkpoint and dataset sounds.
+  // folder: per checkpoint and dataset sounds. Every rank plans the same list, whatever the
+  // others have already written, so that each file has exactly one rank responsible for it;
+  // that rank skips a file already there.
   struct Extraction {
     const StudyModel* model;
     const Checkpoint* checkpoint;
@@ -245,10 +247,11 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
     const StudyDataset& d = study.dataset(u.dataset);
     const fs::path p = run_features_path(study, m, c, d);
-    if (!fs::exists(p) && planned.insert(p).second) to_extract.push_back({&m, &c, &d, p});
+    if (planned.insert(p).second) to_extract.push_back({&m, &c, &d, p});
   }
   for (size_t i = 0; i < to_extract.size(); ++i)
-    if (static_cast<int>(i % static_cast<size_t>(group.size())) == group.rank())
+    if (static_cast<int>(i % static_cast<size_t>(group.size())) == group.rank() &&
+        !fs::exists(to_extract[i].out))
       extract_run_features(*to_extract[i].model, *to_extract[i].checkpoint,
                            *to_extract[i].dataset, to_extract[i].out, threads, options);
   if (group.rank() == 0) {
