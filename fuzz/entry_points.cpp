@@ -1,11 +1,6 @@
 #include "entry_points.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <stdexcept>
 
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/downstream/hear_task.h"
@@ -19,6 +14,7 @@
 #include "brainalign/io/npy.h"
 #include "brainalign/io/npz.h"
 #include "brainalign/study/study_file.h"
+#include "harness.h"
 
 // libmatio and libhdf5 size malloc and calloc requests from what a file declares and handle a
 // NULL result; under ASan such a request must fail as it does in a release build instead of
@@ -33,48 +29,11 @@ namespace brainalign::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A private folder for the files that path-based readers need, removed at exit.
-class Scratch {
- public:
-  Scratch() {
-    std::string pattern = (fs::temp_directory_path() / "brainalign-fuzz-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    root_ = pattern;
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-
-  // An empty folder for one input.
-  fs::path fresh(const std::string& name) const {
-    const fs::path folder = root_ / name;
-    fs::remove_all(folder);
-    fs::create_directories(folder);
-    return folder;
-  }
-
- private:
-  fs::path root_;
-};
-
-const Scratch& scratch() {
-  static const Scratch instance;
-  return instance;
-}
-
-std::string_view as_text(Input input) {
-  return {reinterpret_cast<const char*>(input.data()), input.size()};
-}
-
-void write_file(const fs::path& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
+using harness::as_text;
+using harness::scratch;
+using harness::scratch_file;
+using harness::tolerate_rejection;
+using harness::write_file;
 
 std::vector<std::string_view> split_parts(std::string_view text) {
   std::vector<std::string_view> parts;
@@ -95,16 +54,6 @@ void write_parts(const fs::path& folder, std::string_view text,
   }
 }
 
-// Runs `read`; the readers' documented rejections end it quietly.
-template <class Read>
-void tolerate_rejection(Read&& read) {
-  try {
-    read();
-  } catch (const InputError&) {
-  } catch (const IoError&) {
-  }
-}
-
 void convert_npy(const io::NpyArray& array) {
   tolerate_rejection([&] { (void)array.to_doubles(); });
   tolerate_rejection([&] { (void)array.to_strings(); });
@@ -118,14 +67,12 @@ void convert_npy(const io::NpyArray& array) {
 
 void npy_entry(Input input) {
   tolerate_rejection([&] { convert_npy(io::parse_npy(input, "input.npy")); });
-  const fs::path file = scratch().fresh("npy") / "input.npy";
-  write_file(file, as_text(input));
+  const fs::path file = scratch_file("npy", "input.npy", input);
   tolerate_rejection([&] { convert_npy(io::read_npy(file)); });
 }
 
 void npz_entry(Input input) {
-  const fs::path file = scratch().fresh("npz") / "input.npz";
-  write_file(file, as_text(input));
+  const fs::path file = scratch_file("npz", "input.npz", input);
   tolerate_rejection([&] {
     for (const auto& member : io::read_npz(file)) convert_npy(member.second);
   });
@@ -144,8 +91,7 @@ void csv_entry(Input input) {
 }
 
 void mat_entry(Input input) {
-  const fs::path file = scratch().fresh("mat") / "input.mat";
-  write_file(file, as_text(input));
+  const fs::path file = scratch_file("mat", "input.mat", input);
   tolerate_rejection([&] {
     const io::MatFile mat(file);
     for (const std::string& name : mat.variable_names()) {
@@ -159,8 +105,7 @@ void mat_entry(Input input) {
 }
 
 void hdf5_entry(Input input) {
-  const fs::path file = scratch().fresh("hdf5") / "input.h5";
-  write_file(file, as_text(input));
+  const fs::path file = scratch_file("hdf5", "input.h5", input);
   tolerate_rejection([&] {
     for (const std::string& name : io::hdf5_dataset_names(file)) {
       tolerate_rejection([&] { (void)io::read_hdf5_numeric(file, name); });
@@ -233,8 +178,7 @@ void dataset_entry(Input input) {
 
 void audio_entry(Input input) {
   // No extension: libsndfile tells the format from the content.
-  const fs::path file = scratch().fresh("audio") / "input";
-  write_file(file, as_text(input));
+  const fs::path file = scratch_file("audio", "input", input);
   tolerate_rejection([&] { (void)dsp::read_audio(file); });
 }
 

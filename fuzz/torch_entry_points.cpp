@@ -1,62 +1,22 @@
 #include "torch_entry_points.h"
 
-#include <unistd.h>
-
-#include <cstddef>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <stdexcept>
 #include <string>
-#include <string_view>
+#include <vector>
 
 #include "brainalign/error.h"
 #include "brainalign/neural/config.h"
 #include "brainalign/neural/safetensors.h"
 #include "brainalign/neural_pt/torch_checkpoint.h"
+#include "harness.h"
 
 namespace brainalign::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A private file for the path-based readers, in a folder removed at exit.
-class ScratchFile {
- public:
-  explicit ScratchFile(const std::string& name) {
-    std::string pattern = (fs::temp_directory_path() / "brainalign-fuzz-torch-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    root_ = pattern;
-    path_ = root_ / name;
-  }
-  ~ScratchFile() {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-  ScratchFile(const ScratchFile&) = delete;
-  ScratchFile& operator=(const ScratchFile&) = delete;
-
-  const fs::path& write(Input input) const {
-    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(input.data()),
-              static_cast<std::streamsize>(input.size()));
-    if (!out) throw std::runtime_error("cannot write " + path_.string());
-    return path_;
-  }
-
- private:
-  fs::path root_;
-  fs::path path_;
-};
-
-template <class Read>
-void tolerate_rejection(Read&& read) {
-  try {
-    read();
-  } catch (const InputError&) {
-  } catch (const IoError&) {
-  }
-}
+using harness::scratch_file;
+using harness::tolerate_rejection;
 
 // Visits every value reachable from `value`, at most `budget` of them, `depth` deep.
 void walk(const neural_pt::PickleValue& value, int depth, int& budget) {
@@ -100,8 +60,7 @@ void walk_checkpoint(const neural_pt::Checkpoint& checkpoint) {
 }  // namespace
 
 void safetensors_entry(Input input) {
-  static const ScratchFile file("model.safetensors");
-  const fs::path& path = file.write(input);
+  const fs::path path = scratch_file("safetensors", "model.safetensors", input);
   tolerate_rejection([&] {
     const neural::SafetensorsFile safetensors(path);
     (void)safetensors.metadata();
@@ -118,14 +77,12 @@ void safetensors_entry(Input input) {
 void torch_checkpoint_entry(Input input) {
   tolerate_rejection(
       [&] { walk_checkpoint(neural_pt::parse_torch_checkpoint(input, "input.pt")); });
-  static const ScratchFile file("model.pt");
-  const fs::path& path = file.write(input);
+  const fs::path path = scratch_file("torch_checkpoint", "model.pt", input);
   tolerate_rejection([&] { walk_checkpoint(neural_pt::read_torch_checkpoint(path)); });
 }
 
 void model_config_entry(Input input) {
-  static const ScratchFile file("config.json");
-  const fs::path& path = file.write(input);
+  const fs::path path = scratch_file("model_config", "config.json", input);
   tolerate_rejection([&] {
     const neural::ModelConfig config = neural::ModelConfig::read(path);
     std::vector<std::string> keys = {"missing_key"};

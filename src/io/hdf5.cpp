@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "brainalign/error.h"
+#include "deflate_bound.h"
 
 namespace brainalign::io {
 namespace {
@@ -35,8 +36,6 @@ class Handle {
   Closer close_;
 };
 
-// Deflate cannot expand data by more than about 1032:1.
-constexpr std::uint64_t kMaxExpansion = 1032;
 // Stored bytes assumed for any dataset: small unwritten datasets (fill values) stay readable.
 constexpr std::uint64_t kUnstoredBytes = 1024;
 
@@ -115,7 +114,7 @@ void check_declared_size(const Dataset& dataset, const std::string& where,
                      " values of " + std::to_string(element) + " bytes that stores only " +
                      std::to_string(stored) + " bytes");
   }
-  const std::uint64_t limit = std::max(kUnstoredBytes, stored) * kMaxExpansion;
+  const std::uint64_t limit = std::max(kUnstoredBytes, stored) * detail::kMaxDeflateRatio;
   if (dataset.count > limit / element) {
     throw InputError(where + ": declares " + std::to_string(dataset.count) + " values of " +
                      std::to_string(element) + " bytes but stores only " + std::to_string(stored) +

@@ -13,6 +13,7 @@
 #include "array_order.h"
 #include "mat_prescan.h"
 #include "brainalign/error.h"
+#include "deflate_bound.h"
 #include "unicode.h"
 
 namespace brainalign::io {
@@ -22,9 +23,6 @@ struct VariableFree {
   void operator()(matvar_t* variable) const { Mat_VarFree(variable); }
 };
 using Variable = std::unique_ptr<matvar_t, VariableFree>;
-
-// Compressed (v7, v7.3) variables inflate; deflate cannot expand data by more than 1032:1.
-constexpr std::uint64_t kMaxDeflateRatio = 1032;
 
 // libmatio prints its errors to stderr; keep the last one for our own messages instead.
 thread_local std::string last_matio_message;
@@ -412,7 +410,7 @@ void check_declared_size(mat_t* mat, const std::filesystem::path& path, const st
   const std::uint64_t file_size = std::filesystem::file_size(path, error);
   if (error) throw IoError("cannot read " + path.string() + ": " + error.message());
   const std::uint64_t element = stored_element_bytes(info.get());
-  if (element != 0 && count > file_size * kMaxDeflateRatio / element) {
+  if (element != 0 && count > file_size * detail::kMaxDeflateRatio / element) {
     throw InputError(where + ": declares a " + shape_text(shape_of(info.get())) + " " +
                      class_name(info->class_type) + ", more than the " + std::to_string(file_size) +
                      "-byte file can hold");

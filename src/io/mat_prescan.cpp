@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "brainalign/error.h"
+#include "deflate_bound.h"
 
 namespace brainalign::io {
 namespace {
@@ -29,8 +30,6 @@ constexpr std::uint32_t kObjectClass = 3;
 constexpr std::uint32_t kCharClass = 4;
 constexpr std::uint32_t kFirstNumericClass = 6;   // double
 constexpr std::uint32_t kLastNumericClass = 15;   // uint64
-// Deflate cannot expand data by more than about 1032:1.
-constexpr std::uint64_t kMaxDeflateRatio = 1032;
 // libmatio reads nested arrays recursively; deeper nesting is refused before it recurses.
 constexpr int kMaxDepth = 64;
 // MATLAB allows at most a few dozen dimensions; 1,024 is far beyond any real file.
@@ -394,7 +393,7 @@ void check_v5_variable(std::ifstream& file, std::uint64_t offset, std::uint32_t 
   }
   InflatedBytes in(file, offset + 8, bytes);
   ArrayWalker walker(in, big_endian, variable + " (compressed)");
-  const std::uint64_t limit = bytes * kMaxDeflateRatio;
+  const std::uint64_t limit = bytes * detail::kMaxDeflateRatio;
   std::uint64_t left = std::max<std::uint64_t>(limit, 8);
   const Tag inner = walker.next_tag(left);
   if (inner.type != kMiMatrix || inner.small) return;  // libmatio reports what it is

@@ -8,13 +8,12 @@
 
 #include "brainalign/error.h"
 #include "brainalign/io/atomic_file.h"
+#include "deflate_bound.h"
 
 namespace brainalign::io {
 namespace {
 
 constexpr std::string_view kSuffix = ".npy";
-// Deflate cannot expand data by more than about 1032:1; a larger claim is a corrupt header.
-constexpr std::uint64_t kMaxDeflateRatio = 1032;
 
 struct ArchiveCloser {
   void operator()(zip_t* archive) const { zip_discard(archive); }
@@ -54,7 +53,7 @@ std::vector<std::uint8_t> read_member(zip_t* archive, zip_uint64_t index,
   const bool plausible =
       stat.comp_size <= archive_size &&
       (stat.comp_method == ZIP_CM_STORE ? stat.size == stat.comp_size
-                                        : stat.size / kMaxDeflateRatio <= stat.comp_size + 1);
+                                        : stat.size / detail::kMaxDeflateRatio <= stat.comp_size + 1);
   if (!plausible || stat.size > std::numeric_limits<std::size_t>::max()) {
     throw InputError(where + ": the zip entry claims " + std::to_string(stat.size) +
                      " bytes from " + std::to_string(stat.comp_size) + " compressed bytes");

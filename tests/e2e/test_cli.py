@@ -1,8 +1,5 @@
 """End-to-end runs of the brainalign CLI on real and synthetic data."""
-import csv
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,23 +9,12 @@ import scipy.io
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
 import protocols_reference as ref  # noqa: E402
-
-CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
-SHARED = Path(os.environ.get("BRAINALIGN_SHARED", Path(__file__).resolve().parents[3] / "shared"))
-DATA = SHARED / "data"
-NATSOUND = DATA / "natsound165"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from cli_runner import NATSOUND, read_rows, run_cli  # noqa: E402
 
 
 def run(*args, expect=0):
-    env = dict(os.environ, BRAINALIGN_DATA=str(DATA))
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, env=env)
-    assert p.returncode == expect, f"exit {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-    return p
-
-
-def read_rows(path):
-    with open(path) as f:
-        return list(csv.DictReader(f))
+    return run_cli(args, expect=expect)
 
 
 def component_features(tmp_path, seed=0):

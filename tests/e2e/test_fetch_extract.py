@@ -3,7 +3,6 @@ extract` and `brainalign demo` on real stimuli."""
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,19 +12,15 @@ import scipy.io
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from range_server import RangeServer  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from cli_runner import DATA, NATSOUND, run_cli  # noqa: E402
 
-CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
-SHARED = Path(os.environ.get("BRAINALIGN_SHARED", Path(__file__).resolve().parents[3] / "shared"))
-DATA = SHARED / "data"
-NATSOUND = DATA / "natsound165"
 SOUND_FILES = sorted(p.relative_to(DATA) for p in (NATSOUND / "wav").glob("*.wav")) + [
     Path("natsound165/category_labels.csv"), Path("natsound165/components.mat")]
 
 
 def run(*args, env, expect=0):
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, env=env)
-    assert p.returncode == expect, f"exit {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-    return p
+    return run_cli(args, env, expect)
 
 
 def cache_env(tmp_path, mirror=None):

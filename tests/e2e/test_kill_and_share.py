@@ -16,11 +16,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from range_server import RangeServer  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from cli_runner import CLI, DATA, NATSOUND, run_cli as run  # noqa: E402
 
-CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
-SHARED = Path(os.environ.get("BRAINALIGN_SHARED", Path(__file__).resolve().parents[3] / "shared"))
-DATA = SHARED / "data"
-NATSOUND = DATA / "natsound165"
 SEED = int(os.environ.get("BRAINALIGN_CRASH_SEED", "20261126"))
 pytestmark = pytest.mark.skipif(not (NATSOUND / "wav").is_dir(), reason=f"no sounds under {DATA}")
 
@@ -32,12 +30,6 @@ def clean_env(tmp_path, **extra):
                OMP_NUM_THREADS="1")
     env.update({k: str(v) for k, v in extra.items()})
     return env
-
-
-def run(args, env, expect=0):
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, env=env)
-    assert p.returncode == expect, f"exit {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-    return p
 
 
 def kill_after(args, env, delay):

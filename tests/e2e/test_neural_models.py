@@ -6,14 +6,16 @@ the cache keys on the weights; errors name the file."""
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.io.wavfile
 
-CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
-SHARED = Path(os.environ.get("BRAINALIGN_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from cli_runner import CLI, SHARED, run_cli  # noqa: E402
+
 GOLDEN = SHARED / "golden"
 SOUNDS = SHARED / "data" / "natsound165" / "wav"
 REAL = ["stim5_alarm_clock", "stim103_crying"]
@@ -21,10 +23,7 @@ TOLERANCE = 1e-4  # shared/golden/README.md: max |a - b| below 1e-4 of max |b|
 
 
 def run(*args, expect=0, env=None):
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True,
-                       env=dict(os.environ, **(env or {})))
-    assert p.returncode == expect, f"exit {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-    return p
+    return run_cli(args, env=dict(os.environ, **(env or {})), expect=expect)
 
 
 def has_families():

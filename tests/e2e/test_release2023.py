@@ -11,19 +11,15 @@ import numpy as np
 import pandas as pd
 import scipy.io
 
-CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from cli_runner import CLI, NATSOUND, run_cli  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("BRAINALIGN_SHARED", ROOT.parent / "shared"))
-DATA = SHARED / "data"
-NATSOUND = DATA / "natsound165"
 ROIS = ["Primary", "Anterior", "Lateral", "Posterior", None]
 
 
 def run(*args, expect=0):
-    env = dict(os.environ, BRAINALIGN_DATA=str(DATA))
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, env=env)
-    assert p.returncode == expect, f"exit {p.returncode}\n{p.stdout}\n{p.stderr}"
-    return p
+    return run_cli(args, expect=expect)
 
 
 def natsound_names():

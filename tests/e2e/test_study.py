@@ -24,11 +24,8 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 from hear_tasks import write_hear_task  # noqa: E402
+from cli_runner import CLI, NATSOUND, data_env, read_rows, run_cli  # noqa: E402
 
-CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
-SHARED = Path(os.environ.get("BRAINALIGN_SHARED", Path(__file__).resolve().parents[3] / "shared"))
-DATA = SHARED / "data"
-NATSOUND = DATA / "natsound165"
 # playwright-core for the browser test (npm vendors it into the build folder, with the chart
 # libraries that the build bundles into the binary).
 VENDOR = Path(CLI).resolve().parent / "report-vendor" / "node_modules"
@@ -37,20 +34,13 @@ STEPS = [0, 1000, 2000, 3000, 4000, 5000]
 
 
 def env(cache):
-    return dict(os.environ, BRAINALIGN_DATA=str(DATA), BRAINALIGN_CACHE=str(cache),
-                OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-                OMPI_MCA_btl_vader_single_copy_mechanism="none", OMP_NUM_THREADS="1")
+    return data_env(BRAINALIGN_CACHE=str(cache), OMPI_ALLOW_RUN_AS_ROOT="1",
+                    OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                    OMPI_MCA_btl_vader_single_copy_mechanism="none", OMP_NUM_THREADS="1")
 
 
 def run(args, cache, expect=0, prefix=()):
-    p = subprocess.run([*prefix, CLI, *map(str, args)], capture_output=True, text=True, env=env(cache))
-    assert p.returncode == expect, f"exit {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-    return p
-
-
-def read_rows(path):
-    with open(path) as f:
-        return list(csv.DictReader(f))
+    return run_cli(args, env(cache), expect, prefix)
 
 
 def write_study(root, name):

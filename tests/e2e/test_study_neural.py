@@ -8,31 +8,20 @@ import json
 import os
 import shutil
 import struct
-import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
-SHARED = Path(os.environ.get("BRAINALIGN_SHARED", Path(__file__).resolve().parents[3] / "shared"))
-NATSOUND = SHARED / "data" / "natsound165"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from cli_runner import NATSOUND, SHARED, read_rows, run_cli as run  # noqa: E402
+
 GOLDEN = SHARED / "golden" / "wav2vec2_base_like"
 STEPS = [100, 200, 300]
 N_SOUNDS = 20
 pytestmark = pytest.mark.skipif(not GOLDEN.is_dir() or not (NATSOUND / "wav").is_dir(),
                                 reason=f"no golden models or sounds under {SHARED}")
-
-
-def run(args, env, expect=0):
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, env=env)
-    assert p.returncode == expect, f"exit {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-    return p
-
-
-def read_rows(path):
-    with open(path) as f:
-        return list(csv.DictReader(f))
 
 
 def perturbed_copy(source, target, scale, rng):
