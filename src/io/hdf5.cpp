@@ -13,6 +13,7 @@
 
 #include "brainalign/error.h"
 #include "deflate_bound.h"
+#include "hdf5_prescan.h"
 
 namespace brainalign::io {
 namespace {
@@ -51,6 +52,7 @@ Handle open_file(const std::filesystem::path& path) {
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     throw InputError(path.string() + ": not an HDF5 file");
   }
+  prescan_hdf5_file(path);
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.valid()) throw InputError(path.string() + ": cannot open the HDF5 file");
   // H5Gget_info checks the root group's link storage (symbol table, local heap) and fails

@@ -14,6 +14,7 @@
 
 #include "brainalign/error.h"
 #include "deflate_bound.h"
+#include "hdf5_prescan.h"
 
 namespace brainalign::io {
 namespace {
@@ -443,7 +444,11 @@ void prescan_mat_file(const std::filesystem::path& path) {
   if (has_v5_header(header, size)) {
     const bool v73 =
         (header[124] == 2 && header[125] == 0) || (header[124] == 0 && header[125] == 2);
-    if (!v73) check_v5_elements(file, size, header[126] == 'M', path.string());
+    if (v73) {
+      prescan_hdf5_file(path);
+    } else {
+      check_v5_elements(file, size, header[126] == 'M', path.string());
+    }
     return;
   }
   check_v4_records(file, size, path.string());

@@ -9,7 +9,7 @@
 namespace brainalign::io {
 
 // Throws InputError naming the file and the element that declares too much, or IoError when
-// the file cannot be read. v7.3 files (HDF5) are left to libmatio's HDF5 reader.
+// the file cannot be read. v7.3 files are HDF5 files and get prescan_hdf5_file.
 void prescan_mat_file(const std::filesystem::path& path);
 
 }  // namespace brainalign::io

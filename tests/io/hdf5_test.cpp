@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -18,6 +19,19 @@ using testing::contains;
 using testing::run_python;
 using testing::ScratchDir;
 using testing::write_bytes;
+
+// Runs `read` and checks that it throws an InputError whose message holds each of `expected`.
+template <class Read>
+void expect_input_error(Read&& read, const std::vector<std::string>& expected) {
+  try {
+    read();
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& error) {
+    for (const std::string& part : expected) {
+      EXPECT_TRUE(contains(error.what(), part)) << error.what();
+    }
+  }
+}
 
 // Activations as the 2023 in-house extraction wrote them: one dataset per layer plus
 // `layer_list`, written once with variable-length and once with fixed-length strings.
@@ -200,13 +214,79 @@ TEST(Hdf5, CorruptVariableLengthStringsAreInputErrorsNamingTheProblem) {
   for (const auto& [name, expected] : cases) {
     SCOPED_TRACE(name);
     const auto path = dir / name;
-    try {
-      (void)read_hdf5_strings(path, "names");
-      ADD_FAILURE() << "no error";
-    } catch (const InputError& error) {
-      EXPECT_TRUE(contains(error.what(), path.string() + ", dataset 'names'")) << error.what();
-      EXPECT_TRUE(contains(error.what(), expected)) << error.what();
-    }
+    expect_input_error([&] { (void)read_hdf5_strings(path, "names"); },
+                       {path.string() + ", dataset 'names'", expected});
+  }
+}
+
+// Root groups in each way h5py stores them, and copies of a two-level symbol table B-tree
+// with one address corrupted. The honest files read as h5py reads them; each corrupt copy is
+// an InputError naming what lies outside the file (libhdf5 1.10.8 copies through a NULL
+// pointer when a B-tree child address is near 2^64).
+constexpr const char* kGroupStructures = R"(
+import h5py
+import numpy as np
+def write(path, count, **options):
+    with h5py.File(path, 'w', **options) as f:
+        for i in range(count):
+            f.create_dataset(f'layer{i:03d}', data=np.full((2, 3), i, dtype='<f4'))
+    with h5py.File(path, 'r') as f:
+        assert len(f) == count and f[f'layer{count - 1:03d}'][0, 0] == count - 1
+write('deep.h5', 600)                           # a B-tree of two levels over symbol nodes
+write('latest_compact.h5', 5, libver='latest')  # superblock 3, links in the object header
+write('latest_dense.h5', 40, libver='latest')   # links in a fractal heap
+write('userblock.h5', 40, userblock_size=512)   # addresses relative to byte 512
+good = bytes(open('deep.h5', 'rb').read())
+assert good[8] == 0 and good[13] == 8 and good[14] == 8  # superblock 0, 8-byte fields
+btree, heap = (int.from_bytes(good[at:at + 8], 'little') for at in (80, 88))
+assert good[btree:btree + 4] == b'TREE' and good[btree + 5] == 1
+child = lambda node, i: node + 32 + 16 * i      # TREE header 24 bytes, then key, child, ...
+address = lambda at: int.from_bytes(good[at:at + 8], 'little')
+leaf = address(child(btree, 0))
+assert good[leaf:leaf + 4] == b'TREE' and good[leaf + 5] == 0
+snod = address(child(leaf, 0))
+assert good[snod:snod + 4] == b'SNOD'
+def corrupt(name, at, value):
+    data = bytearray(good)
+    data[at:at + 8] = value.to_bytes(8, 'little')
+    open(name, 'wb').write(data)
+corrupt('child_undefined.h5', child(btree, 0), 2**64 - 1)
+corrupt('child_near_2_64.h5', child(leaf, 1), 2**64 - 64)
+corrupt('child_twice.h5', child(leaf, 1), snod)
+corrupt('child_not_a_node.h5', child(btree, 1), heap)
+corrupt('member_beyond.h5', snod + 8 + 8, 2**40)  # entry 0: name offset, object header
+corrupt('heap_data_beyond.h5', heap + 24, 2**40)
+)";
+
+TEST(Hdf5, GroupStructuresAreCheckedBeforeLibhdf5ReadsThem) {
+  ScratchDir dir;
+  ASSERT_TRUE(run_python(dir.path(), kGroupStructures));
+  for (const auto& [name, count] : std::vector<std::pair<std::string, std::size_t>>{
+           {"deep.h5", 600}, {"latest_compact.h5", 5}, {"latest_dense.h5", 40},
+           {"userblock.h5", 40}}) {
+    SCOPED_TRACE(name);
+    const auto names = hdf5_dataset_names(dir / name);
+    ASSERT_EQ(names.size(), count);
+    char last[16];
+    std::snprintf(last, sizeof last, "layer%03zu", count - 1);
+    const Hdf5Array array = read_hdf5_numeric(dir / name, last);
+    EXPECT_EQ(array.shape, (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(array.values, std::vector<double>(6, static_cast<double>(count - 1)));
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"child_undefined.h5",
+       "the root group's B-tree node (544 bytes at address 18446744073709551615) lies beyond"},
+      {"child_near_2_64.h5", "at address 18446744073709551552) lies beyond the end of the file"},
+      {"child_twice.h5", "is reached twice"},
+      {"child_not_a_node.h5", "that is not a group B-tree node"},
+      {"member_beyond.h5",
+       "the object header of root group member 0 (16 bytes at address 1099511627776)"},
+      {"heap_data_beyond.h5", "the root group's local heap data"},
+  };
+  for (const auto& [name, expected] : cases) {
+    SCOPED_TRACE(name);
+    const auto path = dir / name;
+    expect_input_error([&] { (void)hdf5_dataset_names(path); }, {path.string() + ": ", expected});
   }
 }
 
