@@ -84,6 +84,18 @@ const toml::array* get_tables(const Study& s, const toml::table& root, const cha
   return a;
 }
 
+// Whether something exists at `p`, or is a folder; a path the system cannot look up (a name
+// longer than the file system allows, a component that is a file) is neither.
+bool exists_at(const fs::path& p) {
+  std::error_code unreadable;
+  return fs::exists(p, unreadable);
+}
+
+bool is_folder(const fs::path& p) {
+  std::error_code unreadable;
+  return fs::is_directory(p, unreadable);
+}
+
 fs::path resolve(const Study& s, const std::string& p) {
   if (p.empty()) return {};
   const fs::path path(p);
@@ -119,7 +131,7 @@ std::vector<Checkpoint> expand_checkpoints(const Study& s, const std::string& wh
       fs::path p(g.gl_pathv[i]);
       if (!p.has_filename()) p = p.parent_path();  // "dir/" from a pattern ending in '/'
       const std::string label =
-          !family.empty() && fs::is_directory(p) ? p.filename().string() : p.stem().string();
+          !family.empty() && is_folder(p) ? p.filename().string() : p.stem().string();
       Checkpoint c{label, step_of(label), {}, {}};
       if (family.empty()) c.features = p;
       else c.model = family + ":" + p.string();
@@ -207,7 +219,7 @@ Study load_study(const fs::path& path) {
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << s.file.string() << ", line " << e.source().begin.line << ": " << e.description();
-    if (!fs::exists(s.file)) throw IoError(s.file.string() + ": cannot read the study file");
+    if (!exists_at(s.file)) throw IoError(s.file.string() + ": cannot read the study file");
     throw InputError(msg.str());
   }
 
@@ -272,10 +284,10 @@ Study load_study(const fs::path& path) {
       check_name(s, where, d.name, names);
       d.source = get_string(s, t, where, "source", d.name);
       // A registered name stays a name; anything with a slash or an existing file is a path.
-      if (d.source.find('/') != std::string::npos || fs::exists(resolve(s, d.source)))
+      if (d.source.find('/') != std::string::npos || exists_at(resolve(s, d.source)))
         d.source = resolve(s, d.source).string();
       d.stimuli = get_string(s, t, where, "stimuli", d.stimuli);
-      if (d.stimuli.find('/') != std::string::npos || fs::exists(resolve(s, d.stimuli)))
+      if (d.stimuli.find('/') != std::string::npos || exists_at(resolve(s, d.stimuli)))
         d.stimuli = resolve(s, d.stimuli).string();
       d.folds = resolve(s, get_string(s, t, where, "folds", ""));
       d.splits = resolve(s, get_string(s, t, where, "splits", ""));
@@ -341,7 +353,7 @@ Study load_study(const fs::path& path) {
           fail(s, where, "'protocol' must be pepino2025 or hear2021, not '" + task.protocol +
                              "'");
         if (task.max_epochs < 0) fail(s, where, "'max_epochs' must be >= 0");
-        if (!fs::is_directory(task.path))
+        if (!is_folder(task.path))
           fail(s, where, "'path': " + task.path.string() + " is not a folder");
       } else {
         if (t.get("protocol") != nullptr || t.get("max_epochs") != nullptr)

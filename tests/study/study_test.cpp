@@ -117,6 +117,21 @@ TEST(StudyFile, ErrorsNameTheFileAndField) {
   EXPECT_THROW(load_study(dir.path() / "glob.toml"), InputError);
 }
 
+// A dataset named beyond the file system's name limit: looking it up as a file gave
+// ENAMETOOLONG, which escaped load_study as a std::filesystem error instead of leaving the name
+// a registered dataset's name.
+TEST(StudyFile, NamesTooLongForAFileStayNames) {
+  TempDir dir;
+  const std::string name(300, 'd');
+  write(dir.path() / "long.toml", "[study]\n[[models]]\nname = \"mel\"\n[[datasets]]\nname = \"" +
+                                      name + "\"\nstimuli = \"" + name +
+                                      "\"\n[[analyses]]\nanalysis = \"components\"\n");
+  const Study s = load_study(dir.path() / "long.toml");
+  ASSERT_EQ(s.datasets.size(), 1u);
+  EXPECT_EQ(s.datasets[0].source, name);
+  EXPECT_EQ(s.datasets[0].stimuli, name);
+}
+
 // Integer options kept as an int were narrowed silently (threads = 4294967298 became 2).
 TEST(StudyFile, IntegerOptionsOutOfRangeNameTheFieldAndTheRange) {
   TempDir dir;
