@@ -13,10 +13,13 @@
 
 #include "brainalign/error.h"
 #include "deflate_bound.h"
+#include "file_spans.h"
 #include "hdf5_prescan.h"
 
 namespace brainalign::io {
 namespace {
+
+using detail::little_endian;
 
 // Owns an HDF5 identifier and closes it with the matching function.
 class Handle {
@@ -55,9 +58,11 @@ Handle open_file(const std::filesystem::path& path) {
   prescan_hdf5_file(path);
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.valid()) throw InputError(path.string() + ": cannot open the HDF5 file");
-  // H5Gget_info checks the root group's link storage (symbol table, local heap) and fails
-  // cleanly where it is corrupt; listing or looking up links in such a group reads through a
-  // NULL buffer in libhdf5 1.10.8's metadata accumulator.
+  // H5Gget_info checks the root group's link storage and fails cleanly where it is corrupt;
+  // listing or looking up links in such a group reads through a NULL buffer in libhdf5
+  // 1.10.8's metadata accumulator. prescan_hdf5_file has already walked a symbol-table group;
+  // for a densely stored group (fractal heap and v2 B-tree), which it checks only at the top,
+  // this call is still the check.
   H5G_info_t root{};
   if (H5Gget_info(file.get(), &root) < 0) {
     throw InputError(path.string() + ": cannot read the root group of the HDF5 file");
@@ -197,13 +202,6 @@ std::string trim_fixed(const char* bytes, std::size_t size, H5T_str_t padding) {
   return std::string(bytes, length);
 }
 
-// An unsigned integer of `size` bytes (at most 8), stored little-endian as HDF5 stores them.
-std::uint64_t little_endian(const char* bytes, std::size_t size) {
-  std::uint64_t value = 0;
-  for (std::size_t i = size; i-- > 0;) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
-  return value;
-}
-
 // Variable-length strings are kept in global heap collections; the dataset holds, per
 // string, its length and a heap ID (collection address, object index). libhdf5 1.10.8 trusts
 // both while converting (a corrupt heap makes it read through wild pointers, loop forever or
@@ -216,24 +214,10 @@ class GlobalHeapReader {
  public:
   GlobalHeapReader(const std::filesystem::path& path, std::string where, std::size_t length_size,
                    std::uint64_t base)
-      : in_(path, std::ios::binary), where_(std::move(where)), length_size_(length_size),
-        base_(base) {
-    std::error_code status;
-    file_size_ = std::filesystem::file_size(path, status);
-    if (!in_ || status) throw IoError("cannot read " + path.string());
-  }
+      : file_(path, std::move(where)), length_size_(length_size), base_(base) {}
 
   std::string read(std::uint64_t offset, std::uint64_t size, const std::string& what) {
-    if (offset > file_size_ || size > file_size_ - offset) {
-      throw InputError(where_ + ": " + what + " (" + std::to_string(size) + " bytes at byte " +
-                       std::to_string(offset) + ") lies beyond the end of the file (" +
-                       std::to_string(file_size_) + " bytes)");
-    }
-    std::string bytes(static_cast<std::size_t>(size), '\0');
-    in_.seekg(static_cast<std::streamoff>(offset));
-    in_.read(bytes.data(), static_cast<std::streamsize>(size));
-    if (!in_) throw IoError("cannot read " + where_ + ": " + what);
-    return bytes;
+    return file_.read(offset, size, what);
   }
 
   // The string an element's heap ID points to, up to its first NUL (as libhdf5 gives it).
@@ -242,13 +226,13 @@ class GlobalHeapReader {
     const Collection& collection = collection_at(address, element);
     const auto object = collection.objects.find(index);
     if (object == collection.objects.end() || object->second.second < length) {
-      throw InputError(where_ + ": variable-length string " + std::to_string(element) + " of " +
-                       std::to_string(length) + " bytes points to " +
-                       (object == collection.objects.end()
-                            ? "no object " + std::to_string(index)
-                            : "object " + std::to_string(index) + " of " +
-                                  std::to_string(object->second.second) + " bytes") +
-                       " in the global heap collection at byte " + std::to_string(address));
+      file_.fail("variable-length string " + std::to_string(element) + " of " +
+                 std::to_string(length) + " bytes points to " +
+                 (object == collection.objects.end()
+                      ? "no object " + std::to_string(index)
+                      : "object " + std::to_string(index) + " of " +
+                            std::to_string(object->second.second) + " bytes") +
+                 " in the global heap collection at byte " + std::to_string(address));
     }
     const char* begin = collection.bytes.data() + object->second.first;
     return std::string(begin, static_cast<std::size_t>(
@@ -268,20 +252,20 @@ class GlobalHeapReader {
     const std::string what = "the global heap collection of variable-length string " +
                              std::to_string(element);
     if (address > std::numeric_limits<std::uint64_t>::max() - base_) {
-      throw InputError(where_ + ": " + what + " has an impossible address");
+      file_.fail(what + " has an impossible address");
     }
     const std::uint64_t start = base_ + address;
     const std::size_t header = 8 + length_size_;
     const std::string head = read(start, header, what);
     if (head.compare(0, 4, "GCOL") != 0 || head[4] != 1) {
-      throw InputError(where_ + ": " + what + " (at byte " + std::to_string(start) +
-                       ") is not a global heap collection of version 1");
+      file_.fail(what + " (at byte " + std::to_string(start) +
+                 ") is not a global heap collection of version 1");
     }
     const std::uint64_t size = little_endian(head.data() + 8, length_size_);
     // Collections of a valid file do not overlap, so together they fit in the file.
-    if (size < header || size > file_size_ - cached_bytes_) {
-      throw InputError(where_ + ": " + what + " declares " + std::to_string(size) +
-                       " bytes; the file has " + std::to_string(file_size_));
+    if (size < header || size > file_.size() - cached_bytes_) {
+      file_.fail(what + " declares " + std::to_string(size) + " bytes; the file has " +
+                 std::to_string(file_.size()));
     }
     Collection collection{read(start, size, what), {}};
     cached_bytes_ += size;
@@ -294,8 +278,8 @@ class GlobalHeapReader {
       const std::uint64_t object_size = little_endian(object + 8, length_size_);
       const std::size_t data = at + object_header;
       if (object_size > collection.bytes.size() - data) {
-        throw InputError(where_ + ": " + what + " holds object " + std::to_string(index) +
-                         " of " + std::to_string(object_size) + " bytes, which runs past the collection's end");
+        file_.fail(what + " holds object " + std::to_string(index) + " of " +
+                   std::to_string(object_size) + " bytes, which runs past the collection's end");
       }
       collection.objects.emplace(index, std::make_pair(data, object_size));
       const std::uint64_t padded = (object_size + 7) / 8 * 8;
@@ -305,11 +289,9 @@ class GlobalHeapReader {
     return collections_.emplace(address, std::move(collection)).first->second;
   }
 
-  std::ifstream in_;
-  std::string where_;
+  detail::FileSpans file_;
   std::size_t length_size_;
   std::uint64_t base_;
-  std::uint64_t file_size_ = 0;
   std::uint64_t cached_bytes_ = 0;
   std::map<std::uint64_t, Collection> collections_;
 };

@@ -1,21 +1,24 @@
 #include "hdf5_prescan.h"
 
+#include <algorithm>
 #include <cstdint>
-#include <fstream>
 #include <set>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "brainalign/error.h"
+#include "file_spans.h"
 
 // Layouts follow the HDF5 file format specification (version 3.0): superblock versions 0-3,
 // version 1 B-trees of group nodes, symbol table nodes, local heaps, and object headers of
 // versions 1 and 2. Field sizes "O" (addresses) and "L" (lengths) come from the superblock.
 namespace brainalign::io {
 namespace {
+
+using detail::FileSpans;
+using detail::little_endian;
 
 constexpr std::string_view kSignature{"\x89HDF\r\n\x1a\n", 8};
 // libhdf5 chains object header chunks without a limit; no real header has this many.
@@ -25,53 +28,13 @@ constexpr std::uint32_t kLinkInfoMessage = 0x02;
 constexpr std::uint32_t kContinuationMessage = 0x10;
 constexpr std::uint32_t kSymbolTableMessage = 0x11;
 
-// An unsigned integer of `size` bytes (at most 8) at `at`, little-endian as HDF5 stores it.
-std::uint64_t field(const std::string& bytes, std::size_t at, std::size_t size) {
-  std::uint64_t value = 0;
-  for (std::size_t i = size; i-- > 0;) {
-    value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
-  }
-  return value;
-}
-
-// The file, read piece by piece at absolute byte offsets.
-class FileReader {
- public:
-  explicit FileReader(const std::filesystem::path& path)
-      : in_(path, std::ios::binary), where_(path.string()) {
-    std::error_code status;
-    size_ = std::filesystem::file_size(path, status);
-    if (!in_ || status) throw IoError("cannot read " + where_);
-  }
-
-  std::uint64_t size() const { return size_; }
-
-  [[noreturn]] void fail(const std::string& message) const {
-    throw InputError(where_ + ": " + message);
-  }
-
-  // `count` bytes from byte `offset`, which the caller has checked lie within the file.
-  std::string read(std::uint64_t offset, std::uint64_t count) {
-    std::string bytes(static_cast<std::size_t>(count), '\0');
-    in_.clear();
-    in_.seekg(static_cast<std::streamoff>(offset));
-    in_.read(bytes.data(), static_cast<std::streamsize>(count));
-    if (!in_) throw IoError("cannot read " + where_);
-    return bytes;
-  }
-
- private:
-  std::ifstream in_;
-  std::string where_;
-  std::uint64_t size_ = 0;
-};
-
 class Prescan {
  public:
-  Prescan(FileReader& file, std::uint64_t superblock) : file_(file), base_(superblock) {}
+  Prescan(FileSpans& file, std::uint64_t superblock) : file_(file), base_(superblock) {}
 
   void run() {
-    const std::string head = file_.read(base_, std::min<std::uint64_t>(file_.size() - base_, 9));
+    const std::string head =
+        file_.read(base_, std::min<std::uint64_t>(file_.size() - base_, 9), "the superblock");
     if (head.size() < 9) file_.fail("the superblock ends at the end of the file");
     const int version = static_cast<unsigned char>(head[8]);
     if (version <= 1) {
@@ -96,8 +59,8 @@ class Prescan {
   void old_superblock(int version) {
     const std::string fixed = bytes_at_base(0, 24, "the superblock");
     set_sizes(static_cast<unsigned char>(fixed[13]), static_cast<unsigned char>(fixed[14]));
-    leaf_k_ = field(fixed, 16, 2);
-    internal_k_ = field(fixed, 18, 2);
+    leaf_k_ = little_endian(fixed, 16, 2);
+    internal_k_ = little_endian(fixed, 18, 2);
     if (leaf_k_ == 0 || internal_k_ == 0) {
       file_.fail("the superblock gives a symbol table node rank of " + std::to_string(leaf_k_) +
                  " and a group B-tree rank of " + std::to_string(internal_k_) +
@@ -107,14 +70,15 @@ class Prescan {
     const std::uint64_t entry = addresses + 4 * offsets_;
     const std::string block =
         bytes_at_base(0, entry + entry_size(), "the superblock's root group entry");
-    const std::uint64_t driver = field(block, addresses + 3 * offsets_, offsets_);
+    const std::uint64_t driver = little_endian(block, addresses + 3 * offsets_, offsets_);
     if (!undefined(driver)) check_span(driver, 16, "the driver information block");
-    const std::uint64_t root = field(block, entry + offsets_, offsets_);
+    const std::uint64_t root = little_endian(block, entry + offsets_, offsets_);
     std::set<SymbolTable> tables;
     object_header(root, "the root group's object header", &tables);
-    if (field(block, entry + 2 * offsets_, 4) == 1) {  // cached symbol table
+    if (little_endian(block, entry + 2 * offsets_, 4) == 1) {  // cached symbol table
       const std::size_t scratch = entry + 2 * offsets_ + 8;
-      tables.insert({field(block, scratch, offsets_), field(block, scratch + offsets_, offsets_)});
+      tables.insert({little_endian(block, scratch, offsets_),
+                     little_endian(block, scratch + offsets_, offsets_)});
     }
     for (const SymbolTable& table : tables) group(table);
   }
@@ -125,13 +89,13 @@ class Prescan {
     const std::string fixed = bytes_at_base(0, 12, "the superblock");
     set_sizes(static_cast<unsigned char>(fixed[9]), static_cast<unsigned char>(fixed[10]));
     const std::string block = bytes_at_base(0, 12 + 4 * offsets_ + 4, "the superblock");
-    const std::uint64_t extension = field(block, 12 + offsets_, offsets_);
+    const std::uint64_t extension = little_endian(block, 12 + offsets_, offsets_);
     if (!undefined(extension)) {
       object_header(extension, "the superblock extension", nullptr);
     }
     std::set<SymbolTable> tables;
-    object_header(field(block, 12 + 3 * offsets_, offsets_), "the root group's object header",
-                  &tables);
+    object_header(little_endian(block, 12 + 3 * offsets_, offsets_),
+                  "the root group's object header", &tables);
     for (const SymbolTable& table : tables) group(table);
   }
 
@@ -165,7 +129,7 @@ class Prescan {
   }
 
   std::string bytes_at_base(std::uint64_t address, std::uint64_t bytes, const std::string& what) {
-    return file_.read(check_span(address, bytes, what), bytes);
+    return file_.read(check_span(address, bytes, what), bytes, what);
   }
 
   // An object header, version 1 or 2, with its continuation chunks: every message lies within
@@ -181,7 +145,7 @@ class Prescan {
       std::uint64_t at = 6 + ((flags & 0x20) != 0 ? 16 : 0) + ((flags & 0x10) != 0 ? 4 : 0);
       const std::size_t width = std::size_t{1} << (flags & 3);
       const std::string sized = bytes_at_base(address, at + width, what);
-      const std::uint64_t bytes = field(sized, at, width);
+      const std::uint64_t bytes = little_endian(sized, at, width);
       at += width;
       if (bytes > file_.size()) {
         file_.fail(what + " declares a chunk of " + std::to_string(bytes) +
@@ -190,7 +154,7 @@ class Prescan {
       chunks.emplace_back(address + at, bytes);
       creation_order = (flags & 0x04) != 0;
     } else if (prefix[0] == 1) {
-      chunks.emplace_back(address + 16, field(prefix, 8, 4));
+      chunks.emplace_back(address + 16, little_endian(prefix, 8, 4));
     } else {
       file_.fail(what + " (at address " + std::to_string(address) +
                  ") is not an object header of version 1 or 2");
@@ -216,9 +180,10 @@ class Prescan {
       }
       const std::size_t header = version2 ? (creation_order ? 6 : 4) : 8;
       while (end - at >= header) {
-        const std::uint32_t type =
-            static_cast<std::uint32_t>(version2 ? field(chunk, at, 1) : field(chunk, at, 2));
-        const std::uint64_t size = version2 ? field(chunk, at + 1, 2) : field(chunk, at + 2, 2);
+        const std::uint32_t type = static_cast<std::uint32_t>(
+            version2 ? little_endian(chunk, at, 1) : little_endian(chunk, at, 2));
+        const std::uint64_t size =
+            version2 ? little_endian(chunk, at + 1, 2) : little_endian(chunk, at + 2, 2);
         at += header;
         if (size > end - at) {
           file_.fail(what + " holds a message of " + std::to_string(size) +
@@ -236,13 +201,14 @@ class Prescan {
                std::set<SymbolTable>* tables) {
     if (type == kContinuationMessage) {
       if (size < offsets_ + lengths_) file_.fail(what + " holds a truncated continuation message");
-      const std::uint64_t address = field(chunk, at, offsets_);
-      const std::uint64_t bytes = field(chunk, at + offsets_, lengths_);
+      const std::uint64_t address = little_endian(chunk, at, offsets_);
+      const std::uint64_t bytes = little_endian(chunk, at + offsets_, lengths_);
       check_span(address, bytes, what + ", continuation chunk");
       chunks.emplace_back(address, bytes);
     } else if (type == kSymbolTableMessage && tables != nullptr) {
       if (size < 2 * offsets_) file_.fail(what + " holds a truncated symbol table message");
-      tables->insert({field(chunk, at, offsets_), field(chunk, at + offsets_, offsets_)});
+      tables->insert(
+          {little_endian(chunk, at, offsets_), little_endian(chunk, at + offsets_, offsets_)});
     } else if (type == kLinkInfoMessage && tables != nullptr && size >= 2) {
       // Dense link storage: a fractal heap and a v2 B-tree (version, flags, [8-byte maximum
       // creation index], heap address, name index address, [creation order index address]).
@@ -253,7 +219,7 @@ class Prescan {
         file_.fail(what + " holds a truncated link info message");
       const char* names[] = {"fractal heap", "name index", "creation order index"};
       for (std::size_t k = 0; k < count; ++k, next += offsets_) {
-        const std::uint64_t address = field(chunk, next, offsets_);
+        const std::uint64_t address = little_endian(chunk, next, offsets_);
         if (!undefined(address)) check_span(address, 4, what + ", the links' " + names[k]);
       }
     }
@@ -267,7 +233,7 @@ class Prescan {
       file_.fail("the root group's local heap (at address " + std::to_string(table.heap) +
                  ") has no HEAP signature");
     }
-    check_span(field(heap, 8 + 2 * lengths_, offsets_), field(heap, 8, lengths_),
+    check_span(little_endian(heap, 8 + 2 * lengths_, offsets_), little_endian(heap, 8, lengths_),
                "the root group's local heap data");
     btree_node(table.btree, -1, "the root group's B-tree");
   }
@@ -284,7 +250,7 @@ class Prescan {
       file_.fail(what + " has a node" + at + " that is not a group B-tree node");
     }
     const int node_level = static_cast<unsigned char>(bytes[5]);
-    const std::uint64_t entries = field(bytes, 6, 2);
+    const std::uint64_t entries = little_endian(bytes, 6, 2);
     if ((level >= 0 && node_level != level) || entries > 2 * internal_k_) {
       file_.fail(what + " has a node" + at + " of level " + std::to_string(node_level) + " with " +
                  std::to_string(entries) + " children; expected level " +
@@ -292,12 +258,12 @@ class Prescan {
                  std::to_string(2 * internal_k_) + " children");
     }
     for (int side = 0; side < 2; ++side) {
-      const std::uint64_t sibling = field(bytes, 8 + side * offsets_, offsets_);
+      const std::uint64_t sibling = little_endian(bytes, 8 + side * offsets_, offsets_);
       if (!undefined(sibling)) check_span(sibling, node, what + " node's sibling");
     }
     for (std::uint64_t i = 0; i < entries; ++i) {
       const std::size_t child = 8 + 2 * offsets_ + lengths_ + i * (offsets_ + lengths_);
-      const std::uint64_t target = field(bytes, child, offsets_);
+      const std::uint64_t target = little_endian(bytes, child, offsets_);
       if (node_level > 0) {
         btree_node(target, node_level - 1, what);
       } else {
@@ -314,20 +280,20 @@ class Prescan {
     const std::string bytes = bytes_at_base(address, 8 + 2 * leaf_k_ * entry_size(), what);
     if (!visited_.insert(address).second) file_.fail(what + at + " is reached twice");
     if (bytes.compare(0, 4, "SNOD") != 0) file_.fail(what + at + " has no SNOD signature");
-    const std::uint64_t symbols = field(bytes, 6, 2);
+    const std::uint64_t symbols = little_endian(bytes, 6, 2);
     if (symbols > 2 * leaf_k_) {
       file_.fail(what + at + " holds " + std::to_string(symbols) + " entries; at most " +
                  std::to_string(2 * leaf_k_) + " fit");
     }
     for (std::uint64_t i = 0; i < symbols; ++i) {
       const std::size_t entry = 8 + static_cast<std::size_t>(i * entry_size());
-      object_header(field(bytes, entry + offsets_, offsets_),
+      object_header(little_endian(bytes, entry + offsets_, offsets_),
                     "the object header of root group member " + std::to_string(members_++),
                     nullptr);
     }
   }
 
-  FileReader& file_;
+  FileSpans& file_;
   std::uint64_t base_;
   std::uint64_t offsets_ = 8;
   std::uint64_t lengths_ = 8;
@@ -341,12 +307,12 @@ class Prescan {
 }  // namespace
 
 void prescan_hdf5_file(const std::filesystem::path& path) {
-  FileReader file(path);
+  FileSpans file(path, path.string());
   // The superblock sits at byte 0 or, after a user block, at 512, 1024, 2048, ...; addresses
   // are relative to it.
   for (std::uint64_t at = 0; at < file.size() && file.size() - at >= kSignature.size();
        at = at == 0 ? 512 : 2 * at) {
-    if (file.read(at, kSignature.size()) == kSignature) {
+    if (file.read(at, kSignature.size(), "the signature") == kSignature) {
       Prescan(file, at).run();
       return;
     }
