@@ -2,13 +2,8 @@
 // results can be checked against numpy / scipy computing the same thing.
 #pragma once
 
-#include <unistd.h>
-
 #include <Eigen/Dense>
-#include <atomic>
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -16,31 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "common/python_run.h"
+#include "common/scratch_dir.h"
+
 namespace brainalign::testing {
 
 inline nlohmann::json run_python_oracle(const std::string& script, const nlohmann::json& input) {
-  static std::atomic<int> counter{0};
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("brainalign_oracle_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  std::filesystem::create_directories(dir);
-  const std::filesystem::path in_path = dir / "in.json";
-  const std::filesystem::path out_path = dir / "out.json";
-  {
-    std::ofstream out(in_path);
-    out << input.dump();
-  }
-  const std::string command = std::string(BRAINALIGN_PYTHON) + " -B " + BRAINALIGN_TEST_DIR +
-                              "/align/" + script + " " + in_path.string() + " " + out_path.string();
-  const int status = std::system(command.c_str());
-  if (status != 0) {
-    std::filesystem::remove_all(dir);
-    throw std::runtime_error("python oracle failed: " + command);
-  }
-  std::ifstream in(out_path);
-  nlohmann::json output = nlohmann::json::parse(in);
-  std::filesystem::remove_all(dir);
-  return output;
+  const ScratchDir dir;
+  std::ofstream(dir / "in.json") << input.dump();
+  const auto result = run_python_file(dir.path(), std::string(BRAINALIGN_TEST_DIR) + "/align/" + script,
+                                      {(dir / "in.json").string(), (dir / "out.json").string()});
+  if (!result) throw std::runtime_error(std::string("python oracle failed: ") + result.message());
+  std::ifstream in(dir / "out.json");
+  return nlohmann::json::parse(in);
 }
 
 // A JSON number, or NaN for null (the oracle writes NaN as null).

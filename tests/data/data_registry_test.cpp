@@ -10,7 +10,8 @@
 
 #include "brainalign/error.h"
 #include "brainalign/io/sha256.h"
-#include "io/python_runner.h"
+#include "common/python_run.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign {
 namespace {
@@ -81,10 +82,10 @@ TEST(DataRegistry, PinnedSourcesAndChecksumsMatchThePublicCopy) {
 }
 
 TEST(DataRegistry, FoldsFromThePickledVectorAreThePublishedOnes) {
-  io::testing::ScratchDir dir;
+  brainalign::testing::ScratchDir dir;
   // The published file is a joblib dump of the fold vector in ascending stimulus order.
   ASSERT_TRUE(
-      io::testing::run_python(dir.path(), "import csv, joblib\nrows = list(csv.DictReader(open('" +
+      brainalign::testing::run_python(dir.path(), "import csv, joblib\nrows = list(csv.DictReader(open('" +
                                               (kData / "natsound165/folds_5x33.csv").string() +
                                               "')))\njoblib.dump(np.array([float(r['fold']) "
                                               "for r in rows]), 'folds.pkl')\n"));
@@ -96,7 +97,7 @@ TEST(DataRegistry, FoldsFromThePickledVectorAreThePublishedOnes) {
 }
 
 TEST(DataRegistry, LocalCopyIsNeverDownloadedInto) {
-  io::testing::ScratchDir dir;
+  brainalign::testing::ScratchDir dir;
   ScopedEnv data("BRAINALIGN_DATA", dir.path().string());
   ScopedEnv mirror("BRAINALIGN_MIRROR", "http://127.0.0.1:9");
   try {

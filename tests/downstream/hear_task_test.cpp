@@ -8,6 +8,7 @@
 #include "brainalign/downstream/hear_embeddings.h"
 #include "brainalign/error.h"
 #include "common/python_exchange.h"
+#include "common/scratch_dir.h"
 #include "downstream/hear_task_builder.h"
 
 namespace brainalign::downstream {
@@ -35,9 +36,31 @@ std::string message_of(const fs::path& dir) {
   return "";
 }
 
+// A three-split task folder whose task_metadata.json a test edits: rewrite(edit) writes the
+// metadata as first written, with `edit` applied.
+class EditableTask {
+ public:
+  EditableTask(const fs::path& dir, bool kfold) : dir_(dir) {
+    testing::write_hear_task(dir, "toy", tiny_splits(3), kfold, false, "top1_acc", 16000,
+                             {"a", "b"});
+    original_ = nlohmann::json::parse(std::ifstream(dir / "task_metadata.json"));
+  }
+
+  template <class Edit>
+  void rewrite(Edit edit) const {
+    nlohmann::json metadata = original_;
+    edit(metadata);
+    std::ofstream(dir_ / "task_metadata.json") << metadata.dump();
+  }
+
+ private:
+  fs::path dir_;
+  nlohmann::json original_;
+};
+
 TEST(HearTask, ReadsKFoldAndTrainValidTestTasks) {
-  testing::PythonExchange tmp;
-  const fs::path kfold = tmp.dir() / "kfold", tvt = tmp.dir() / "tvt";
+  const testing::ScratchDir scratch;
+  const fs::path kfold = scratch / "kfold", tvt = scratch / "tvt";
   testing::write_hear_task(kfold, "toy", tiny_splits(5), true, false, "top1_acc", 16000,
                            {"a", "b"});
   fs::create_directories(kfold / "48000");
@@ -68,25 +91,17 @@ TEST(HearTask, ReadsKFoldAndTrainValidTestTasks) {
 }
 
 TEST(HearTask, ErrorsNameTheFileAndKey) {
-  testing::PythonExchange tmp;
-  const fs::path dir = tmp.dir() / "task";
-  testing::write_hear_task(dir, "toy", tiny_splits(3), false, false, "top1_acc", 16000,
-                           {"a", "b"});
-  const auto meta = dir / "task_metadata.json";
-  const auto original = nlohmann::json::parse(std::ifstream(meta));
-  auto rewrite = [&](auto edit) {
-    auto m = original;
-    edit(m);
-    std::ofstream(meta) << m.dump();
-  };
-  rewrite([](auto& m) { m.erase("prediction_type"); });
+  const testing::ScratchDir scratch;
+  const fs::path dir = scratch / "task";
+  const EditableTask task(dir, false);
+  task.rewrite([](auto& m) { m.erase("prediction_type"); });
   EXPECT_NE(message_of(dir).find("task_metadata.json: missing key 'prediction_type'"),
             std::string::npos) << message_of(dir);
-  rewrite([](auto& m) { m["split_mode"] = "random"; });
+  task.rewrite([](auto& m) { m["split_mode"] = "random"; });
   EXPECT_NE(message_of(dir).find("'split_mode'"), std::string::npos);
-  rewrite([](auto& m) { m["embedding_type"] = "event"; });
+  task.rewrite([](auto& m) { m["embedding_type"] = "event"; });
   EXPECT_NE(message_of(dir).find("event (timestamp) task"), std::string::npos);
-  rewrite([](auto&) {});
+  task.rewrite([](auto&) {});
   std::ofstream(dir / "valid.json") << R"({"x.wav": ["zebra"]})";
   EXPECT_NE(message_of(dir).find("no label 'zebra'"), std::string::npos) << message_of(dir);
   std::ofstream(dir / "valid.json") << R"({"x.wav": "a"})";
@@ -100,18 +115,10 @@ TEST(HearTask, ErrorsNameTheFileAndKey) {
 // folder (an absolute clip filename replaced the whole audio path); a rate folder beyond int
 // escaped as std::out_of_range.
 TEST(HearTask, RefusesAbsurdFoldCountsNamesOutsideTheFolderAndRatesBeyondRange) {
-  testing::PythonExchange tmp;
-  const fs::path dir = tmp.dir() / "task";
-  testing::write_hear_task(dir, "toy", tiny_splits(3), true, false, "top1_acc", 16000,
-                           {"a", "b"});
-  const auto meta = dir / "task_metadata.json";
-  const auto original = nlohmann::json::parse(std::ifstream(meta));
-  auto rewrite = [&](auto edit) {
-    auto m = original;
-    edit(m);
-    std::ofstream(meta) << m.dump();
-  };
-  rewrite([](auto& m) {
+  const testing::ScratchDir scratch;
+  const fs::path dir = scratch / "task";
+  const EditableTask task(dir, true);
+  task.rewrite([](auto& m) {
     m.erase("splits");
     m["nfolds"] = 2147483647;
   });
@@ -119,12 +126,12 @@ TEST(HearTask, RefusesAbsurdFoldCountsNamesOutsideTheFolderAndRatesBeyondRange) 
                                  "2147483647"),
             std::string::npos)
       << message_of(dir);
-  rewrite([](auto& m) { m["splits"] = {"fold00", "fold01", "../fold02"}; });
+  task.rewrite([](auto& m) { m["splits"] = {"fold00", "fold01", "../fold02"}; });
   EXPECT_NE(message_of(dir).find("task_metadata.json: split '../fold02' must be a non-empty "
                                  "relative name inside the task folder"),
             std::string::npos)
       << message_of(dir);
-  rewrite([](auto&) {});
+  task.rewrite([](auto&) {});
   ASSERT_EQ(message_of(dir), "");
   std::ofstream(dir / "fold01.json") << R"({"/etc/passwd": ["a"]})";
   EXPECT_NE(message_of(dir).find("fold01.json: clip '/etc/passwd' must be a non-empty "

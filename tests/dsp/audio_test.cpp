@@ -10,6 +10,8 @@
 #include <string>
 
 #include "brainalign/error.h"
+#include "common/python_run.h"
+#include "common/scratch_dir.h"
 #include "dsp/npy_for_tests.h"
 
 namespace brainalign::dsp {
@@ -22,25 +24,15 @@ const fs::path kStimuli = fs::path(BRAINALIGN_SHARED_DIR) / "data/natsound165/wa
 // A scratch folder for files written by the tests, removed afterwards.
 class AudioFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    folder_ = fs::temp_directory_path() /
-              ("brainalign_audio_" + std::to_string(::getpid()) + "_" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(folder_);
-  }
-  void TearDown() override { fs::remove_all(folder_); }
-
   // Runs a Python snippet with numpy and scipy imported and `folder` set to the scratch folder.
   void python(const std::string& code) {
-    const fs::path script = folder_ / "make.py";
-    std::ofstream(script) << "import numpy as np\nimport scipy.io.wavfile as wavfile\n"
-                          << "import scipy.signal\nfolder = '" << folder_.string() << "'\n"
-                          << code << "\n";
-    const std::string command = std::string(BRAINALIGN_PYTHON) + " " + script.string();
-    ASSERT_EQ(std::system(command.c_str()), 0) << code;
+    ASSERT_TRUE(brainalign::testing::run_python(folder_, "import scipy.io.wavfile as wavfile\n"
+                                             "import scipy.signal\nfolder = '" +
+                                                 folder_.string() + "'\n" + code));
   }
 
-  fs::path folder_;
+  const brainalign::testing::ScratchDir scratch_;
+  const fs::path folder_ = scratch_.path();
 };
 
 TEST_F(AudioFiles, ReadsEveryStimulus) {

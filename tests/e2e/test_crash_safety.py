@@ -7,11 +7,15 @@ import resource
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
-CLI = os.environ.get("BRAINALIGN_CLI", "brainalign")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from cli_runner import CLI  # noqa: E402
+
 # Fixed by default so that a failure replays; set it to explore other kill points.
 SEED = int(os.environ.get("BRAINALIGN_CRASH_SEED", "2025"))
 KILLS = 8

@@ -9,13 +9,14 @@
 #include "brainalign/features/feature_cache.h"
 #include "brainalign/io/npz.h"
 #include "brainalign/models/registry.h"
-#include "io/python_runner.h"
+#include "common/python_run.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign {
 namespace {
 
 namespace fs = std::filesystem;
-using io::testing::ScratchDir;
+using brainalign::testing::ScratchDir;
 
 const fs::path kSounds = fs::path(BRAINALIGN_SHARED_DIR) / "data/natsound165/wav";
 const std::vector<std::string> kStimuli = {"stim5_alarm_clock", "stim7_applause",
@@ -151,7 +152,7 @@ TEST(Extract, KeepingTimeNeedsClipsOfEqualLength) {
   // 2 s at 16 kHz, hop 200, centred: 161 frames of 40 coefficients.
   EXPECT_EQ(members[0].second.shape(), (std::vector<std::size_t>{4, 161, 40}));
 
-  ASSERT_TRUE(io::testing::run_python(folder, R"(
+  ASSERT_TRUE(brainalign::testing::run_python(folder, R"(
 import scipy.io.wavfile as wavfile
 wavfile.write('short.wav', 16000, (0.1 * np.sin(np.arange(8000) * 0.05) * 32767).astype(np.int16))
 )"));
@@ -180,7 +181,7 @@ TEST(Extract, BadAudioNamesTheFile) {
   }
   fs::remove(folder / "stim900_broken.wav");
   // Too short for the spectemp model (it needs 2 s): the message names file and model.
-  ASSERT_TRUE(io::testing::run_python(folder, R"(
+  ASSERT_TRUE(brainalign::testing::run_python(folder, R"(
 import scipy.io.wavfile as wavfile
 tone = (0.1 * np.sin(np.arange(1000) * 0.05) * 32767).astype(np.int16)
 wavfile.write('stim901_short.wav', 20000, tone)

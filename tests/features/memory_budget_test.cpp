@@ -9,13 +9,13 @@
 
 #include "brainalign/features/extract.h"
 #include "brainalign/models/registry.h"
-#include "io/python_runner.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign {
 namespace {
 
 namespace fs = std::filesystem;
-using io::testing::ScratchDir;
+using brainalign::testing::ScratchDir;
 
 const fs::path kSounds = fs::path(BRAINALIGN_SHARED_DIR) / "data/natsound165/wav";
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "brainalign/error.h"
+#include "common/error_message.h"
 #include "io/python_runner.h"
 
 namespace brainalign::io {
@@ -23,14 +24,8 @@ using testing::write_bytes;
 // Runs `read` and checks that it throws an InputError whose message holds each of `expected`.
 template <class Read>
 void expect_input_error(Read&& read, const std::vector<std::string>& expected) {
-  try {
-    read();
-    ADD_FAILURE() << "no error";
-  } catch (const InputError& error) {
-    for (const std::string& part : expected) {
-      EXPECT_TRUE(contains(error.what(), part)) << error.what();
-    }
-  }
+  const std::string message = brainalign::testing::error_message<InputError>(read);
+  for (const std::string& part : expected) EXPECT_TRUE(contains(message, part));
 }
 
 // Activations as the 2023 in-house extraction wrote them: one dataset per layer plus

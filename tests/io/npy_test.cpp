@@ -9,27 +9,17 @@
 #include <vector>
 
 #include "brainalign/error.h"
+#include "common/error_message.h"
 #include "io/python_runner.h"
 
 namespace brainalign::io {
 namespace {
 
+using brainalign::testing::error_message;
 using testing::contains;
 using testing::run_python;
 using testing::ScratchDir;
 using testing::write_bytes;
-
-// Runs `action`, which must throw E, and returns the message.
-template <class E, class F>
-std::string error_message(F&& action) {
-  try {
-    action();
-  } catch (const E& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "no exception thrown";
-  return "";
-}
 
 // A .npy file from a hand-written header dict and raw data bytes (version 1.0).
 std::string npy_bytes(const std::string& dict, const std::string& data) {

@@ -15,9 +15,10 @@
 #include "brainalign/neural/audio_model.h"
 #include "brainalign/neural/model_families.h"
 #include "brainalign/neural/torchscript_model.h"
+#include "common/error_message.h"
 #include "common/command_run.h"
 #include "golden.h"
-#include "io/python_runner.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign::neural {
 namespace {
@@ -25,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using brainalign::testing::read_npz_contents;
 using brainalign::testing::run_command;
-using io::testing::ScratchDir;
+using brainalign::testing::ScratchDir;
 using testing::golden_dir;
 
 const fs::path kSounds = fs::path(BRAINALIGN_SHARED_DIR) / "data/natsound165/wav";
@@ -111,14 +112,6 @@ INSTANTIATE_TEST_SUITE_P(Golden, HfFamilyTest,
                                            "ast_like", "s2t_encoder_like",
                                            "encodec_encoder_like"));
 
-std::string message_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(HfFamily, ThreadCountDoesNotChangeTheFeatures) {
   register_model_families();
@@ -139,22 +132,22 @@ TEST(HfFamily, ThreadCountDoesNotChangeTheFeatures) {
 TEST(HfFamily, ErrorsNameTheFolderOrFile) {
   register_model_families();
   const ScratchDir dir;
-  EXPECT_NE(message_of([&] { make_model("hf:" + (dir / "absent").string()); })
+  EXPECT_NE(brainalign::testing::error_message([&] { make_model("hf:" + (dir / "absent").string()); })
                 .find((dir / "absent").string() + " does not exist"),
             std::string::npos);
   fs::create_directories(dir / "half");
   fs::copy_file(golden_dir("hubert_base_like") / "config.json", dir / "half" / "config.json");
-  EXPECT_NE(message_of([&] { make_model("hf:" + (dir / "half").string()); })
+  EXPECT_NE(brainalign::testing::error_message([&] { make_model("hf:" + (dir / "half").string()); })
                 .find((dir / "half" / "model.safetensors").string() + " does not exist"),
             std::string::npos);
   const std::string beats = (golden_dir("beats_like") / "model.pt").string();
-  EXPECT_NE(message_of([&] { make_model("hf:" + beats); })
+  EXPECT_NE(brainalign::testing::error_message([&] { make_model("hf:" + beats); })
                 .find(beats + " is a BEATs checkpoint, not a Hugging Face model folder"),
             std::string::npos);
   // A folder of a .pt port also has config.json + model.safetensors, but no model_type.
   EXPECT_EQ(make_model("auto:" + golden_dir("beats_like").string() + "/model.pt")->name(),
             "beats:model");
-  EXPECT_NE(message_of([&] { make_model("auto:" + golden_dir("beats_like").string()); })
+  EXPECT_NE(brainalign::testing::error_message([&] { make_model("auto:" + golden_dir("beats_like").string()); })
                 .find("is not a model of any known family"),
             std::string::npos);
 }
@@ -209,7 +202,7 @@ TEST_F(TorchScriptFamilyTest, SampleRateFromSidecarAttributeOrDefault) {
   EXPECT_EQ(make_model("torchscript:" + at("tuple.pt").string())->sample_rate(), 16000.0);
   EXPECT_EQ(make_model("torchscript:" + at("rate_attr.pt").string())->sample_rate(), 8000.0);
   EXPECT_EQ(make_model("torchscript:" + at("sidecar.pt").string())->sample_rate(), 22050.0);
-  const std::string bad = message_of(
+  const std::string bad = brainalign::testing::error_message(
       [&] { make_model("torchscript:" + at("bad_sidecar.pt").string()); });
   EXPECT_NE(bad.find(at("bad_sidecar.json").string()), std::string::npos) << bad;
   EXPECT_NE(bad.find("'rate' is not a known key"), std::string::npos) << bad;

@@ -16,7 +16,7 @@
 #include "brainalign/neural/published_layers.h"
 #include "common/command_run.h"
 #include "golden.h"
-#include "io/python_runner.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign::neural {
 namespace {
@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 using Layers = std::vector<std::string>;
 using brainalign::testing::read_npz_contents;
 using brainalign::testing::run_command;
-using io::testing::ScratchDir;
+using brainalign::testing::ScratchDir;
 using testing::golden_dir;
 
 Layers for_arch(const std::string& study, const std::string& family, int layers) {

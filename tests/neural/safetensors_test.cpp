@@ -14,6 +14,7 @@
 #include "brainalign/neural/audio_model.h"
 #include "brainalign/neural/config.h"
 #include "brainalign/neural/wav2vec2.h"
+#include "common/scratch_dir.h"
 #include "golden.h"
 
 namespace brainalign::neural {
@@ -25,15 +26,6 @@ using ::testing::HasSubstr;
 
 class SafetensorsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("brainalign_safetensors_" +
-            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // A file with the given header text and `data_bytes` bytes of data (value i % 251).
   fs::path write_raw(const std::string& header, std::size_t data_bytes,
                      const std::string& name = "model.safetensors") {
@@ -60,7 +52,8 @@ class SafetensorsTest : public ::testing::Test {
     return "no error";
   }
 
-  fs::path dir_;
+  const brainalign::testing::ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(SafetensorsTest, RoundTripsFloat32Tensors) {

@@ -6,7 +6,8 @@
 
 #include "brainalign/error.h"
 #include "golden_support.h"
-#include "io/python_runner.h"
+#include "common/python_run.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign::neural_pt {
 namespace {
@@ -71,8 +72,8 @@ TEST(Beats, RelativePositionBucketsMatchExactly) {
 }
 
 TEST(Beats, NamesTheTensorThatDisagreesWithTheConfiguration) {
-  io::testing::ScratchDir dir;
-  ASSERT_TRUE(io::testing::run_python(dir.path(), R"(
+  brainalign::testing::ScratchDir dir;
+  ASSERT_TRUE(brainalign::testing::run_python(dir.path(), R"(
 import torch
 ck = torch.load(')" + (golden_dir("beats_like") / "model.pt").string() +
                                                       R"(')

@@ -16,9 +16,10 @@
 #include "brainalign/neural_pt/beats.h"
 #include "brainalign/neural_pt/dasheng.h"
 #include "brainalign/neural_pt/encodecmae.h"
+#include "common/error_message.h"
 #include "common/command_run.h"
 #include "golden_support.h"
-#include "io/python_runner.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign::neural_pt {
 namespace {
@@ -26,7 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using brainalign::testing::read_npz_contents;
 using brainalign::testing::run_command;
-using io::testing::ScratchDir;
+using brainalign::testing::ScratchDir;
 using testing::golden_dir;
 
 const fs::path kSounds = fs::path(BRAINALIGN_SHARED_DIR) / "data/natsound165/wav";
@@ -95,14 +96,6 @@ double relative_error(const std::vector<double>& actual, const std::vector<doubl
   return diff / std::max(scale, 1e-30);
 }
 
-std::string message_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(PtModelFamilies, CliWritesTheMeanOverTokensOfThePortsStates) {
   neural::register_model_families();
@@ -170,13 +163,13 @@ TEST(PtModelFamilies, WrongFamilyAndCorruptCheckpointsAreNamed) {
   const std::string beats = (golden_dir("beats_like") / "model.pt").string();
   const std::string dasheng = (golden_dir("dasheng_like") / "model.pt").string();
   const std::string encodecmae = (golden_dir("encodecmae_like") / "model.pt").string();
-  EXPECT_NE(message_of([&] { make_model("dasheng:" + beats); })
+  EXPECT_NE(brainalign::testing::error_message([&] { make_model("dasheng:" + beats); })
                 .find(beats + " is a BEATs checkpoint, not a Dasheng checkpoint: name it beats:"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { make_model("beats:" + encodecmae); })
+  EXPECT_NE(brainalign::testing::error_message([&] { make_model("beats:" + encodecmae); })
                 .find(encodecmae + " is an EnCodecMAE checkpoint, not a BEATs checkpoint"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { make_model("encodecmae:" + dasheng); })
+  EXPECT_NE(brainalign::testing::error_message([&] { make_model("encodecmae:" + dasheng); })
                 .find(dasheng + " is a Dasheng checkpoint"),
             std::string::npos);
 
@@ -191,10 +184,10 @@ TEST(PtModelFamilies, WrongFamilyAndCorruptCheckpointsAreNamed) {
   EXPECT_NE(run.status, 0);
   EXPECT_NE(run.output.find(truncated), std::string::npos) << run.output;
   EXPECT_FALSE(fs::exists(dir / "out.npz"));
-  EXPECT_NE(message_of([&] { make_model("auto:" + truncated); })
+  EXPECT_NE(brainalign::testing::error_message([&] { make_model("auto:" + truncated); })
                 .find("is not a model of any known family"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { make_model("beats:" + (dir / "absent.pt").string()); })
+  EXPECT_NE(brainalign::testing::error_message([&] { make_model("beats:" + (dir / "absent.pt").string()); })
                 .find((dir / "absent.pt").string() + " does not exist"),
             std::string::npos);
 }

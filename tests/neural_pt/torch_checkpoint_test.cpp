@@ -12,13 +12,15 @@
 
 #include "brainalign/error.h"
 #include "brainalign/io/npy.h"
-#include "io/python_runner.h"
+#include "common/error_message.h"
+#include "common/python_run.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign::neural_pt {
 namespace {
 
-using io::testing::run_python;
-using io::testing::ScratchDir;
+using brainalign::testing::run_python;
+using brainalign::testing::ScratchDir;
 
 // The tensor's values in C order as doubles.
 std::vector<double> values_of(const at::Tensor& tensor) {
@@ -37,12 +39,7 @@ void expect_same(const at::Tensor& tensor, const std::filesystem::path& npy) {
 }
 
 std::string message_of(const std::filesystem::path& path) {
-  try {
-    read_torch_checkpoint(path);
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "(no error)";
+  return brainalign::testing::error_message<InputError>([&] { (void)read_torch_checkpoint(path); });
 }
 
 TEST(TorchCheckpoint, ReadsWhatTorchSaveWrote) {

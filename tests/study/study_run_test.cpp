@@ -15,6 +15,7 @@
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
 #include "brainalign/study/study_runner.h"
+#include "common/scratch_dir.h"
 #include "downstream/hear_task_builder.h"
 #ifdef BRAINALIGN_HAS_DOWNSTREAM
 #include "brainalign/downstream/evaluate.h"
@@ -68,9 +69,6 @@ void register_gain_family() {
 class StudyRun : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("brainalign-study-run-" + std::to_string(rd()));
-    fs::create_directories(dir_);
     setenv("BRAINALIGN_CACHE", (dir_ / "cache").c_str(), 1);
     register_gain_family();
     // 24 sounds (tones) and a synthetic voxel dataset over them.
@@ -96,11 +94,7 @@ class StudyRun : public ::testing::Test {
     for (auto [step, gain] : {std::pair{10, 1.0}, {200, 3.0}, {30, 2.0}})
       std::ofstream(dir_ / "ck" / ("step_" + std::to_string(step) + ".gain")) << gain << "\n";
   }
-  void TearDown() override {
-    unsetenv("BRAINALIGN_CACHE");
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void TearDown() override { unsetenv("BRAINALIGN_CACHE"); }
 
   // Two tasks of tones whose pitch class a probe can learn: k-fold and train/valid/test.
   void write_tasks() {
@@ -142,7 +136,8 @@ rsa_method = "layerwise"
     return file;
   }
 
-  fs::path dir_;
+  const testing::ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(StudyRun, CheckpointSeriesOfModelFilesAreExtractedPerCheckpoint) {

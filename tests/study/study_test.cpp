@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <fstream>
-#include <random>
 
 #include <sqlite3.h>
 
@@ -18,6 +17,7 @@
 #include "brainalign/study/study_runner.h"
 #include "brainalign/study/work_unit.h"
 #include "common/python_exchange.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign {
 namespace {
@@ -25,30 +25,13 @@ namespace {
 namespace fs = std::filesystem;
 using testing::PythonExchange;
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("brainalign-study-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << text;
 }
 
 TEST(StudyFile, ReadsModelsDatasetsAnalysesAndTasks) {
-  TempDir dir;
+  const testing::ScratchDir dir;
   for (int step : {2000, 0, 1000})
     write(dir.path() / "ck" / ("step_" + std::to_string(step) + ".npz"), "x");
   write(dir.path() / "scores.csv", "model,task,score\n");
@@ -104,7 +87,7 @@ name = "esc50"
 }
 
 TEST(StudyFile, ErrorsNameTheFileAndField) {
-  TempDir dir;
+  const testing::ScratchDir dir;
   write(dir.path() / "bad.toml", "[study]\n[[models]]\nname = \"x\"\nkind = \"magic\"\n");
   try {
     load_study(dir.path() / "bad.toml");
@@ -121,7 +104,7 @@ TEST(StudyFile, ErrorsNameTheFileAndField) {
 // ENAMETOOLONG, which escaped load_study as a std::filesystem error instead of leaving the name
 // a registered dataset's name.
 TEST(StudyFile, NamesTooLongForAFileStayNames) {
-  TempDir dir;
+  const testing::ScratchDir dir;
   const std::string name(300, 'd');
   write(dir.path() / "long.toml", "[study]\n[[models]]\nname = \"mel\"\n[[datasets]]\nname = \"" +
                                       name + "\"\nstimuli = \"" + name +
@@ -134,7 +117,7 @@ TEST(StudyFile, NamesTooLongForAFileStayNames) {
 
 // Integer options kept as an int were narrowed silently (threads = 4294967298 became 2).
 TEST(StudyFile, IntegerOptionsOutOfRangeNameTheFieldAndTheRange) {
-  TempDir dir;
+  const testing::ScratchDir dir;
   const auto message = [&](const std::string& text) -> std::string {
     write(dir.path() / "range.toml", text);
     try {
@@ -173,7 +156,7 @@ UnitRecord record(const std::string& model, double value) {
 }
 
 TEST(ResultsStore, WritesEachUnitOnceAndReopens) {
-  TempDir dir;
+  const testing::ScratchDir dir;
   const fs::path file = dir.path() / "results.sqlite";
   {
     ResultsStore store(file);
@@ -195,7 +178,7 @@ TEST(ResultsStore, WritesEachUnitOnceAndReopens) {
 }
 
 TEST(StudyFile, ModelPathsAreTakenFromTheStudyFileAndModelCheckpointsAreGlobbed) {
-  TempDir dir;
+  const testing::ScratchDir dir;
   for (const char* step : {"step_200", "step_30", "step_1000"})
     fs::create_directories(dir.path() / "runs" / step);  // model folders
   write(dir.path() / "runs" / "notes.txt", "not a checkpoint");
@@ -242,7 +225,7 @@ analysis = "components"
 }
 
 TEST(StudyFile, ComputedTasksAndTheirErrors) {
-  TempDir dir;
+  const testing::ScratchDir dir;
   fs::create_directories(dir.path() / "tasks" / "pitch-v1");
   write(dir.path() / "scores.csv", "model,task,score\n");
   const std::string head = R"(
@@ -335,7 +318,7 @@ TaskRecord task_record(const std::string& model, const std::string& checkpoint,
 }
 
 TEST(ResultsStore, TaskUnitsAreWrittenOnceAndFeedThePerformanceScores) {
-  TempDir dir;
+  const testing::ScratchDir dir;
   for (int step : {5, 40}) fs::create_directories(dir.path() / "ck" / ("s" + std::to_string(step)));
   fs::create_directories(dir.path() / "pitch");
   write(dir.path() / "scores.csv", "model,task,score\n");
@@ -388,7 +371,7 @@ scores = "scores.csv"
 }
 
 TEST(ResultsStore, UpgradesVersionOneAndRefusesOthers) {
-  TempDir dir;
+  const testing::ScratchDir dir;
   const fs::path file = dir.path() / "results.sqlite";
   const auto exec = [&](const std::string& sql) {
     sqlite3* db = nullptr;
