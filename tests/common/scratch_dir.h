@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -17,8 +18,10 @@ class ScratchDir {
   ScratchDir() {
     std::random_device device;
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    const std::string name = std::string(info != nullptr ? info->name() : "scratch") + "_" +
-                             std::to_string(device()) + std::to_string(device());
+    std::string name = std::string(info != nullptr ? info->name() : "scratch") + "_" +
+                       std::to_string(device()) + std::to_string(device());
+    // A parameterized test's name ("Case/param") must stay one folder.
+    std::replace(name.begin(), name.end(), '/', '_');
     path_ = std::filesystem::path(::testing::TempDir()) / ("brainalign_" + name);
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
