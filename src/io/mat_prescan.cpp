@@ -29,6 +29,7 @@ constexpr std::uint32_t kCellClass = 1;
 constexpr std::uint32_t kStructClass = 2;
 constexpr std::uint32_t kObjectClass = 3;
 constexpr std::uint32_t kCharClass = 4;
+constexpr std::uint32_t kSparseClass = 5;
 constexpr std::uint32_t kFirstNumericClass = 6;   // double
 constexpr std::uint32_t kLastNumericClass = 15;   // uint64
 // libmatio reads nested arrays recursively; deeper nesting is refused before it recurses.
@@ -226,9 +227,19 @@ class ArrayWalker {
       // a numeric or char array's first one must hold its elements.
       const bool holds_elements = array_class == kCharClass || (array_class >= kFirstNumericClass &&
                                                                 array_class <= kLastNumericClass);
-      for (bool first = true; left >= 8; first = false) {
+      const bool sparse = array_class == kSparseClass;
+      int index = 0;
+      for (; left >= 8; ++index) {
         const Tag data = next_tag(left);
-        if (first && holds_elements && count > 0) {
+        // libmatio reads a sparse array's row and column indices (its first two subelements)
+        // as byte count / 4 values of the stored type: only 4-byte integers keep it in step
+        // with the file. Another type sends it reading tags from inside the data, where any
+        // word becomes a byte count it allocates (4 GB from a 368-byte file).
+        if (sparse && index < 2 && data.type != kMiInt32 && data.type != kMiUint32) {
+          fail(std::string("a sparse array whose ") + (index == 0 ? "row" : "column") +
+               " indices are not 32-bit integers (data type " + std::to_string(data.type) + ")");
+        }
+        if (index == 0 && holds_elements && count > 0) {
           const std::uint64_t element = data_type_bytes(data.type);
           if (element == 0 || count > data.bytes / element) {
             fail("an array of " + std::to_string(count) + " elements stored in " +
@@ -236,6 +247,11 @@ class ArrayWalker {
           }
         }
         skip_element(data, left);
+      }
+      // libmatio reads the indices and the values whether or not they are there, from the
+      // bytes that follow the array.
+      if (sparse && index < 3) {
+        fail("a sparse array without its row indices, column indices and values");
       }
     }
     if (!in_.skip(left)) fail("ends early");

@@ -126,6 +126,19 @@ write('too_deep', matrix(1, [1, 1], b'deep', nested(100)))
 # An empty char array whose data element claims 1.7 GB (found by fuzz_mat: libmatio allocated
 # and cleared it while reading the variable).
 write('empty_chars_claiming_2gb', matrix(4, [0, 3], b'names', struct.pack('<II', 16, 0x6900b706)))
+# Sparse arrays: row indices, column indices, values. libmatio reads the indices as byte count / 4
+# values of the stored type, so indices of another type put it out of step with the file; the
+# fuzz_mat find stored the row indices in a miMATRIX element, and libmatio took a word inside
+# it for the column indices' byte count (4 GB).
+def sparse(name, ir, jc):
+    return matrix(5, [3, 1], name, ir + jc + element(9, struct.pack('<2d', 1.0, 3.0)))
+write('sparse_ok', sparse(b'sp', element(5, struct.pack('<2i', 0, 2)), element(5, struct.pack('<2i', 0, 2))))
+assert sio.loadmat('sparse_ok.mat')['sp'].toarray().ravel().tolist() == [1.0, 0.0, 3.0]
+write('sparse_rows_in_a_matrix_element',
+      sparse(b'sp', element(14, struct.pack('<II', 6, 0xf7490008) + b'\0' * 40),
+             element(5, struct.pack('<2i', 0, 2))))
+write('sparse_columns_as_bytes', sparse(b'sp', element(5, struct.pack('<2i', 0, 2)), element(2, bytes([0, 2]))))
+write('sparse_without_values', matrix(5, [3, 1], b'sp', element(5, struct.pack('<2i', 0, 2))))
 )";
 
 TEST(AbsurdSizes, MatNestedCountsBeyondTheirVariableAreRefusedBeforeOpening) {
@@ -152,6 +165,17 @@ TEST(AbsurdSizes, MatNestedCountsBeyondTheirVariableAreRefusedBeforeOpening) {
     EXPECT_TRUE(contains(refused("too_deep"), "nests arrays more than 64 deep"));
     EXPECT_TRUE(contains(refused("empty_chars_claiming_2gb"),
                          "an element of 1761654534 bytes where 0 remain"));
+    const MatFile sparse(dir / ("sparse_ok" + suffix + ".mat"));
+    EXPECT_EQ(sparse.variable_names(), std::vector<std::string>{"sp"});
+    EXPECT_TRUE(contains(input_error([&] { (void)sparse.read_numeric("sp"); }), "sparse"));
+    EXPECT_TRUE(
+        contains(refused("sparse_rows_in_a_matrix_element"),
+                 "a sparse array whose row indices are not 32-bit integers (data type 14)"));
+    EXPECT_TRUE(
+        contains(refused("sparse_columns_as_bytes"),
+                 "a sparse array whose column indices are not 32-bit integers (data type 2)"));
+    EXPECT_TRUE(contains(refused("sparse_without_values"),
+                         "a sparse array without its row indices, column indices and values"));
   }
 }
 
