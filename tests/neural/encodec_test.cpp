@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "brainalign/neural/audio_model.h"
-#include "golden.h"
+#include "common/golden.h"
 
 namespace brainalign::neural {
 namespace {

@@ -17,7 +17,7 @@
 #include "brainalign/neural/torchscript_model.h"
 #include "common/error_message.h"
 #include "common/command_run.h"
-#include "golden.h"
+#include "common/golden.h"
 #include "common/scratch_dir.h"
 
 namespace brainalign::neural {

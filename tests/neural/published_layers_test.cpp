@@ -15,7 +15,7 @@
 #include "brainalign/neural/model_families.h"
 #include "brainalign/neural/published_layers.h"
 #include "common/command_run.h"
-#include "golden.h"
+#include "common/golden.h"
 #include "common/scratch_dir.h"
 
 namespace brainalign::neural {

@@ -15,7 +15,7 @@
 #include "brainalign/neural/config.h"
 #include "brainalign/neural/wav2vec2.h"
 #include "common/scratch_dir.h"
-#include "golden.h"
+#include "common/golden.h"
 
 namespace brainalign::neural {
 namespace {

@@ -8,7 +8,7 @@
 #include "brainalign/neural/audio_model.h"
 #include "brainalign/neural/speech2text.h"
 #include "brainalign/neural/whisper.h"
-#include "golden.h"
+#include "common/golden.h"
 
 namespace brainalign::neural {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "brainalign/error.h"
-#include "golden_support.h"
+#include "common/golden.h"
 #include "common/python_run.h"
 #include "common/scratch_dir.h"
 

@@ -4,7 +4,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include "golden_support.h"
+#include "common/golden.h"
 
 namespace brainalign::neural_pt {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "brainalign/dsp/audio.h"
 #include "brainalign/error.h"
-#include "golden_support.h"
+#include "common/golden.h"
 
 namespace brainalign::neural_pt {
 namespace {

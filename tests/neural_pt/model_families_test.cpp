@@ -18,7 +18,7 @@
 #include "brainalign/neural_pt/encodecmae.h"
 #include "common/error_message.h"
 #include "common/command_run.h"
-#include "golden_support.h"
+#include "common/golden.h"
 #include "common/scratch_dir.h"
 
 namespace brainalign::neural_pt {
