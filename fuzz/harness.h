@@ -3,8 +3,12 @@
 // documented rejection (InputError, IoError) ends an input quietly.
 #pragma once
 
+#include <signal.h>
+#include <sys/types.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -18,12 +22,16 @@
 
 namespace brainalign::fuzz::harness {
 
-// A private folder for the files that path-based readers need, removed at exit.
+// A private folder for the files that path-based readers need, removed at exit. libFuzzer
+// ends an interrupted or crashing run with _Exit, which skips the destructor; the folders of
+// such runs carry their process ID and are removed by the next run once that process is gone.
 class Scratch {
  public:
   Scratch() {
+    const std::filesystem::path temp = std::filesystem::temp_directory_path();
+    remove_abandoned(temp);
     std::string pattern =
-        (std::filesystem::temp_directory_path() / "brainalign-fuzz-XXXXXX").string();
+        (temp / (std::string(kPrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     root_ = pattern;
   }
@@ -43,6 +51,29 @@ class Scratch {
   }
 
  private:
+  static constexpr std::string_view kPrefix = "brainalign-fuzz-";
+
+  // Removes the scratch folders whose process no longer exists.
+  static void remove_abandoned(const std::filesystem::path& temp) {
+    std::error_code error;
+    for (std::filesystem::directory_iterator entry(temp, error), end; !error && entry != end;
+         entry.increment(error)) {
+      const std::string name = entry->path().filename().string();
+      if (!name.starts_with(kPrefix)) continue;
+      const char* first = name.data() + kPrefix.size();
+      const char* last = name.data() + name.size();
+      pid_t pid = 0;
+      const auto [stop, status] = std::from_chars(first, last, pid);
+      if (status != std::errc() || stop == first || stop == last || *stop != '-' || pid <= 0) {
+        continue;
+      }
+      // ESRCH: no such process. A live process, or one of another user, keeps its folder.
+      if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+      std::error_code ignored;
+      std::filesystem::remove_all(entry->path(), ignored);
+    }
+  }
+
   std::filesystem::path root_;
 };
 
