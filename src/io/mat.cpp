@@ -265,9 +265,20 @@ std::vector<std::uint32_t> char_units(const matvar_t* variable, std::size_t coun
   return units;
 }
 
-// The rows of a 2-D char array as UTF-8 strings, optionally without trailing blanks.
+// The size of the file in bytes, which bounds what a variable in it may declare.
+std::uint64_t file_bytes(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::uint64_t size = std::filesystem::file_size(path, error);
+  if (error) throw IoError("cannot read " + path.string() + ": " + error.message());
+  return size;
+}
+
+// The rows of a 2-D char array as UTF-8 strings, optionally without trailing blanks. Each row
+// becomes a string even where it holds no characters, so the row count is held to
+// `file_bytes` x the deflate bound like any declared size: a 200-byte file declaring a
+// 67,305,474 x 0 char array would otherwise cost 2 GB of empty strings.
 std::vector<std::string> char_rows(const matvar_t* variable, const std::string& where,
-                                   bool trim_blanks) {
+                                   bool trim_blanks, std::uint64_t file_bytes) {
   if (variable->class_type != MAT_C_CHAR) {
     throw InputError(where + ": is a " + class_name(variable->class_type) +
                      "; expected text (a char array)");
@@ -278,6 +289,11 @@ std::vector<std::string> char_rows(const matvar_t* variable, const std::string& 
   }
   const std::size_t rows = shape[0];
   const std::size_t columns = shape[1];
+  if (rows > file_bytes * detail::kMaxDeflateRatio) {
+    throw InputError(where + ": is a " + shape_text(shape) +
+                     " char array, more rows of text than the " + std::to_string(file_bytes) +
+                     "-byte file can hold");
+  }
   const std::size_t count = element_count(shape, where);
   bool utf16 = false;
   const std::vector<std::uint32_t> characters = char_units(variable, count, where, &utf16);
@@ -297,8 +313,9 @@ std::vector<std::string> char_rows(const matvar_t* variable, const std::string& 
   return result;
 }
 
-std::vector<std::string> to_strings(matvar_t* variable, const std::string& where) {
-  if (variable->class_type == MAT_C_CHAR) return char_rows(variable, where, true);
+std::vector<std::string> to_strings(matvar_t* variable, const std::string& where,
+                                    std::uint64_t file_bytes) {
+  if (variable->class_type == MAT_C_CHAR) return char_rows(variable, where, true, file_bytes);
   if (variable->class_type != MAT_C_CELL) {
     throw InputError(where + ": is a " + class_name(variable->class_type) +
                      "; expected a cell array of strings or a char matrix");
@@ -318,7 +335,7 @@ std::vector<std::string> to_strings(matvar_t* variable, const std::string& where
       values.emplace_back();
       continue;
     }
-    const std::vector<std::string> rows = char_rows(cell, cell_where, false);
+    const std::vector<std::string> rows = char_rows(cell, cell_where, false, file_bytes);
     if (rows.size() != 1) {
       throw InputError(cell_where + ": is a " + shape_text(shape) +
                        " char array; expected a single row of text");
@@ -406,9 +423,7 @@ void check_declared_size(mat_t* mat, const std::filesystem::path& path, const st
   const Variable info(Mat_VarReadInfo(mat, name.c_str()));
   if (!info) return;  // reported by the read that follows
   const std::size_t count = element_count(shape_of(info.get()), where);
-  std::error_code error;
-  const std::uint64_t file_size = std::filesystem::file_size(path, error);
-  if (error) throw IoError("cannot read " + path.string() + ": " + error.message());
+  const std::uint64_t file_size = file_bytes(path);
   const std::uint64_t element = stored_element_bytes(info.get());
   if (element != 0 && count > file_size * detail::kMaxDeflateRatio / element) {
     throw InputError(where + ": declares a " + shape_text(shape_of(info.get())) + " " +
@@ -473,7 +488,7 @@ NumericArray MatFile::read_numeric(const std::string& name) const {
 std::vector<std::string> MatFile::read_strings(const std::string& name) const {
   const std::string where = variable_location(path_, name);
   const Variable variable = read_variable(mat_, *this, name, where);
-  return to_strings(variable.get(), where);
+  return to_strings(variable.get(), where, file_bytes(path_));
 }
 
 NumericArray MatFile::read_struct_field_numeric(const std::string& variable_name,
@@ -487,7 +502,8 @@ std::vector<std::string> MatFile::read_struct_field_strings(const std::string& v
                                                             const std::string& field) const {
   const std::string where = variable_location(path_, variable_name);
   const Variable variable = read_variable(mat_, *this, variable_name, where);
-  return to_strings(struct_field(variable.get(), field, where), where + ", field '" + field + "'");
+  return to_strings(struct_field(variable.get(), field, where), where + ", field '" + field + "'",
+                    file_bytes(path_));
 }
 
 }  // namespace brainalign::io

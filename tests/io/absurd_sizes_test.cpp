@@ -139,6 +139,13 @@ write('sparse_rows_in_a_matrix_element',
              element(5, struct.pack('<2i', 0, 2))))
 write('sparse_columns_as_bytes', sparse(b'sp', element(5, struct.pack('<2i', 0, 2)), element(2, bytes([0, 2]))))
 write('sparse_without_values', matrix(5, [3, 1], b'sp', element(5, struct.pack('<2i', 0, 2))))
+# Char arrays of no columns: each row is an empty string. Three rows read as three; 67,305,474
+# rows in a 200-byte file (found by fuzz_mat) would cost 2 GB of empty strings.
+write('blank_rows', matrix(4, [3, 0], b'blank', element(16, b'')))
+assert sio.loadmat('blank_rows.mat', chars_as_strings=False)['blank'].shape == (3, 0)
+write('char_rows_of_2gb', matrix(4, [67305474, 0], b'names', element(16, b'adbec ')))
+write('char_field_rows_of_2gb',
+      struct_of(b'stim_info', {'stim_names': matrix(4, [67305474, 0], b'', element(16, b''))}))
 )";
 
 TEST(AbsurdSizes, MatNestedCountsBeyondTheirVariableAreRefusedBeforeOpening) {
@@ -176,6 +183,16 @@ TEST(AbsurdSizes, MatNestedCountsBeyondTheirVariableAreRefusedBeforeOpening) {
                  "a sparse array whose column indices are not 32-bit integers (data type 2)"));
     EXPECT_TRUE(contains(refused("sparse_without_values"),
                          "a sparse array without its row indices, column indices and values"));
+    const MatFile blank(dir / ("blank_rows" + suffix + ".mat"));
+    EXPECT_EQ(blank.read_strings("blank"), std::vector<std::string>(3));
+    const MatFile rows(dir / ("char_rows_of_2gb" + suffix + ".mat"));
+    EXPECT_TRUE(contains(input_error([&] { (void)rows.read_strings("names"); }),
+                         "variable 'names': is a 67305474 x 0 char array, more rows of text than "
+                         "the "));
+    const MatFile field(dir / ("char_field_rows_of_2gb" + suffix + ".mat"));
+    EXPECT_TRUE(contains(
+        input_error([&] { (void)field.read_struct_field_strings("stim_info", "stim_names"); }),
+        "field 'stim_names': is a 67305474 x 0 char array, more rows of text than the "));
   }
 }
 
