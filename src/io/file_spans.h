@@ -28,7 +28,6 @@ class FileSpans {
   FileSpans(const std::filesystem::path& path, std::string where);
 
   std::uint64_t size() const { return size_; }
-  const std::string& where() const { return where_; }
 
   // Throws InputError "<where>: <message>".
   [[noreturn]] void fail(const std::string& message) const;
