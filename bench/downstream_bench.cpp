@@ -11,12 +11,13 @@
 #include <random>
 #include <string>
 
-#include "brainalign/downstream/metrics.h"
-#include "brainalign/downstream/probe.h"
+#include "brainalign/hear/metrics.h"
 #include "brainalign/io/npy.h"
+#include "brainalign/neural/probes/probe.h"
 
 using namespace brainalign;
-using namespace brainalign::downstream;
+using namespace brainalign::hear;
+using namespace brainalign::neural;
 
 int main(int argc, char** argv) {
   const int epochs = argc > 1 ? std::atoi(argv[1]) : 20;
@@ -107,8 +108,8 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double accuracy = 0;
   for (const auto& r : results) accuracy += r.test_score / kFolds;
-  std::printf("brainalign (libtorch C++, %d threads): %.2f s, mean test accuracy %.4f\n",
-              threads, ours, accuracy);
+  std::printf("brainalign (libtorch C++, %d threads): %.2f s, mean test accuracy %.4f\n", threads,
+              ours, accuracy);
   std::fflush(stdout);
   const std::string cmd = std::string(BRAINALIGN_PYTHON) + " " + BRAINALIGN_BENCH_DIR +
                           "/downstream_probe_reference.py " + dir.string() + " " +

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "brainalign/io/npy.h"
-#include "brainalign/neural/safetensors.h"
-#include "brainalign/neural/wav2vec2.h"
+#include "brainalign/neural/formats/safetensors.h"
+#include "brainalign/neural/ports/wav2vec2.h"
 
 namespace {
 
@@ -59,9 +59,7 @@ void write_model(const fs::path& folder) {
   std::ofstream(folder / "config.json") << base_config().dump(2);
   at::manual_seed(0);
   std::map<std::string, at::Tensor> w;
-  auto normal = [](std::vector<std::int64_t> shape, double std) {
-    return at::randn(shape) * std;
-  };
+  auto normal = [](std::vector<std::int64_t> shape, double std) { return at::randn(shape) * std; };
   auto norm = [&](const std::string& prefix, std::int64_t dim) {
     w[prefix + ".weight"] = 1.0 + normal({dim}, 0.1);
     w[prefix + ".bias"] = normal({dim}, 0.1);
@@ -79,7 +77,8 @@ void write_model(const fs::path& folder) {
   }
   norm("feature_projection.layer_norm", 512);
   linear("feature_projection.projection", 512, 768);
-  w["encoder.pos_conv_embed.conv.parametrizations.weight.original0"] = 1.0 + normal({1, 1, 128}, 0.1);
+  w["encoder.pos_conv_embed.conv.parametrizations.weight.original0"] =
+      1.0 + normal({1, 1, 128}, 0.1);
   w["encoder.pos_conv_embed.conv.parametrizations.weight.original1"] = normal({768, 48, 128}, 0.02);
   w["encoder.pos_conv_embed.conv.bias"] = normal({768}, 0.02);
   norm("encoder.layer_norm", 768);
@@ -151,10 +150,10 @@ int main(int argc, char** argv) {
     last = states.back();
   }
   const at::Tensor values = last.contiguous();
-  brainalign::io::write_npy(folder / "native_last_hidden_state.npy", values.data_ptr<float>(),
-                            {static_cast<std::size_t>(values.size(0)),
-                             static_cast<std::size_t>(values.size(1)),
-                             static_cast<std::size_t>(values.size(2))});
+  brainalign::io::write_npy(
+      folder / "native_last_hidden_state.npy", values.data_ptr<float>(),
+      {static_cast<std::size_t>(values.size(0)), static_cast<std::size_t>(values.size(1)),
+       static_cast<std::size_t>(values.size(2))});
   std::cout << nlohmann::json{{"times_s", times},
                               {"peak_rss_mib", peak_rss_mib()},
                               {"rss_after_load_mib", rss_loaded},

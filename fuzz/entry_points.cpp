@@ -2,11 +2,11 @@
 
 #include <filesystem>
 
+#include "brainalign/base/error.h"
 #include "brainalign/data/brain_dataset.h"
-#include "brainalign/downstream/hear_task.h"
 #include "brainalign/dsp/audio.h"
-#include "brainalign/error.h"
 #include "brainalign/features/feature_set.h"
+#include "brainalign/hear/hear_task.h"
 #include "brainalign/io/csv.h"
 #include "brainalign/io/hdf5.h"
 #include "brainalign/io/json.h"
@@ -186,8 +186,8 @@ void study_entry(Input input) {
   // With the files the seeds name: checkpoint series, a feature set and downstream scores.
   const fs::path folder = scratch().fresh("study");
   fs::create_directories(folder / "ck");
-  for (const char* name : {"ck/step_0.npz", "ck/step_1000.npz", "ck/step_2000.npz",
-                           "features.npz", "scores.csv"}) {
+  for (const char* name :
+       {"ck/step_0.npz", "ck/step_1000.npz", "ck/step_2000.npz", "features.npz", "scores.csv"}) {
     write_file(folder / name, "x");
   }
   const fs::path file = folder / "study.toml";
@@ -206,13 +206,13 @@ void hear_task_entry(Input input) {
   write_parts(folder, as_text(input),
               std::vector<std::string>(std::begin(kHearTaskFiles), std::end(kHearTaskFiles)));
   tolerate_rejection([&] {
-    const downstream::HearTask task = downstream::read_hear_task(folder);
+    const hear::HearTask task = hear::read_hear_task(folder);
     (void)task.primary_metric();
-    for (const downstream::HearSplit& split : task.splits) {
-      tolerate_rejection([&] { (void)downstream::split_targets(task, split); });
+    for (const hear::HearSplit& split : task.splits) {
+      tolerate_rejection([&] { (void)hear::split_targets(task, split); });
     }
-    tolerate_rejection([&] { (void)downstream::protocol_folds(task); });
-    tolerate_rejection([&] { (void)downstream::closest_sample_rate(task, 16000.0); });
+    tolerate_rejection([&] { (void)hear::protocol_folds(task); });
+    tolerate_rejection([&] { (void)hear::closest_sample_rate(task, 16000.0); });
   });
 }
 

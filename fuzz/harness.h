@@ -18,7 +18,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::fuzz::harness {
 

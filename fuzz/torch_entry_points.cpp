@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/error.h"
-#include "brainalign/neural/config.h"
-#include "brainalign/neural/safetensors.h"
-#include "brainalign/neural_pt/torch_checkpoint.h"
+#include "brainalign/base/error.h"
+#include "brainalign/neural/formats/config.h"
+#include "brainalign/neural/formats/safetensors.h"
+#include "brainalign/neural/formats/torch_checkpoint.h"
 #include "harness.h"
 
 namespace brainalign::fuzz {
@@ -19,17 +19,29 @@ using harness::scratch_file;
 using harness::tolerate_rejection;
 
 // Visits every value reachable from `value`, at most `budget` of them, `depth` deep.
-void walk(const neural_pt::PickleValue& value, int depth, int& budget) {
-  using Kind = neural_pt::PickleValue::Kind;
+void walk(const neural::PickleValue& value, int depth, int& budget) {
+  using Kind = neural::PickleValue::Kind;
   if (depth > 64 || --budget < 0) return;
   (void)value.repr();
   switch (value.kind()) {
-    case Kind::kNone: break;
-    case Kind::kBool: (void)value.as_bool(); break;
-    case Kind::kInt: (void)value.as_int(); (void)value.as_double(); break;
-    case Kind::kFloat: (void)value.as_double(); break;
-    case Kind::kString: (void)value.as_string(); break;
-    case Kind::kTensor: (void)value.as_tensor().sum(); break;
+    case Kind::kNone:
+      break;
+    case Kind::kBool:
+      (void)value.as_bool();
+      break;
+    case Kind::kInt:
+      (void)value.as_int();
+      (void)value.as_double();
+      break;
+    case Kind::kFloat:
+      (void)value.as_double();
+      break;
+    case Kind::kString:
+      (void)value.as_string();
+      break;
+    case Kind::kTensor:
+      (void)value.as_tensor().sum();
+      break;
     case Kind::kList:
     case Kind::kTuple:
       for (const auto& item : value.items()) walk(item, depth + 1, budget);
@@ -51,10 +63,10 @@ void walk(const neural_pt::PickleValue& value, int depth, int& budget) {
   tolerate_rejection([&] { (void)value.items(); });
 }
 
-void walk_checkpoint(const neural_pt::Checkpoint& checkpoint) {
+void walk_checkpoint(const neural::TorchCheckpoint& checkpoint) {
   int budget = 20000;
   walk(checkpoint.root(), 0, budget);
-  tolerate_rejection([&] { (void)neural_pt::tensor_dict(checkpoint.root()); });
+  tolerate_rejection([&] { (void)neural::tensor_dict(checkpoint.root()); });
 }
 
 }  // namespace
@@ -75,10 +87,9 @@ void safetensors_entry(Input input) {
 }
 
 void torch_checkpoint_entry(Input input) {
-  tolerate_rejection(
-      [&] { walk_checkpoint(neural_pt::parse_torch_checkpoint(input, "input.pt")); });
+  tolerate_rejection([&] { walk_checkpoint(neural::parse_torch_checkpoint(input, "input.pt")); });
   const fs::path path = scratch_file("torch_checkpoint", "model.pt", input);
-  tolerate_rejection([&] { walk_checkpoint(neural_pt::read_torch_checkpoint(path)); });
+  tolerate_rejection([&] { walk_checkpoint(neural::read_torch_checkpoint(path)); });
 }
 
 void model_config_entry(Input input) {
@@ -105,7 +116,7 @@ void model_config_entry(Input input) {
 const std::vector<Target>& torch_targets() {
   static const std::vector<Target> all = {
       {"safetensors", safetensors_entry, "neural/regressions/safetensors"},
-      {"torch_checkpoint", torch_checkpoint_entry, "neural_pt/regressions/torch_checkpoint"},
+      {"torch_checkpoint", torch_checkpoint_entry, "neural/regressions/torch_checkpoint"},
       {"model_config", model_config_entry, "neural/regressions/model_config"},
   };
   return all;

@@ -15,7 +15,7 @@ packages=(
   libopenmpi-dev openmpi-bin chromium nodejs npm
   python3 python3-dev python3-numpy python3-scipy python3-sklearn python3-pandas python3-h5py
   python3-pytest pybind11-dev sox python3-torch espeak-ng
-  clang libclang-rt-14-dev libomp-14-dev
+  clang clang-format libclang-rt-14-dev libomp-14-dev
 )
 
 missing=()

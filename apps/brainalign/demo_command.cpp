@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <memory>
 
-#include "brainalign/align/score.h"
 #include "brainalign/data/data_registry.h"
 #include "brainalign/features/extract.h"
 #include "brainalign/models/registry.h"
+#include "brainalign/protocols/score.h"
 #include "commands.h"
 
 namespace brainalign::cli {

@@ -1,10 +1,10 @@
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#ifdef BRAINALIGN_WITH_TORCH
 #include <cstdio>
 #include <memory>
 #include <optional>
 
-#include "brainalign/downstream/evaluate.h"
 #include "brainalign/models/registry.h"
+#include "brainalign/neural/probes/evaluate.h"
 #include "commands.h"
 
 namespace brainalign::cli {
@@ -32,7 +32,7 @@ Action add_downstream(CLI::App& app) {
   app.add_flag("--no-cache", a->no_cache, "Neither read nor write the feature cache");
   app.add_flag("--quiet", a->quiet, "No progress output");
   return [a] {
-    using namespace downstream;
+    using namespace neural;
     const Protocol protocol = parse_protocol(a->protocol);
     const auto model =
         make_model(a->model, a->weights.empty() ? std::nullopt
@@ -48,15 +48,15 @@ Action add_downstream(CLI::App& app) {
       extract.progress = show_progress;
       probe.progress = show_progress;
     }
-    std::vector<HearTask> tasks;  // every folder checked before any work starts
-    for (const auto& dir : a->tasks) tasks.push_back(read_hear_task(dir));
+    std::vector<hear::HearTask> tasks;  // every folder checked before any work starts
+    for (const auto& dir : a->tasks) tasks.push_back(hear::read_hear_task(dir));
     evaluate_model(*model, tasks, protocol, probe, extract, a->out,
-                   [](const TaskResult& result, const TaskEmbeddings& embeddings) {
-                     std::printf("%s: embeddings of %d clips at %d Hz (%d computed, %d from "
-                                 "cache)\n",
-                                 result.task.c_str(), embeddings.computed + embeddings.from_cache,
-                                 embeddings.sample_rate, embeddings.computed,
-                                 embeddings.from_cache);
+                   [](const TaskResult& result, const hear::TaskEmbeddings& embeddings) {
+                     std::printf(
+                         "%s: embeddings of %d clips at %d Hz (%d computed, %d from "
+                         "cache)\n",
+                         result.task.c_str(), embeddings.computed + embeddings.from_cache,
+                         embeddings.sample_rate, embeddings.computed, embeddings.from_cache);
                      std::printf("%s: %s = %.4f (%zu folds, %s)\n", result.task.c_str(),
                                  result.metric.c_str(), result.score, result.folds.size(),
                                  result.chosen_config.name().c_str());
@@ -65,4 +65,4 @@ Action add_downstream(CLI::App& app) {
 }
 
 }  // namespace brainalign::cli
-#endif  // BRAINALIGN_HAS_DOWNSTREAM
+#endif  // BRAINALIGN_WITH_TORCH

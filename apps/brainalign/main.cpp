@@ -2,7 +2,7 @@
 #include <iostream>
 #include <map>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "commands.h"
 #ifdef BRAINALIGN_WITH_TORCH
 #include "brainalign/neural/model_families.h"
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   add("fetch", "Download public data sets into the per-user cache", brainalign::cli::add_fetch);
   add("demo", "Spectemp features of the 165 sounds scored against the NH2015 components",
       brainalign::cli::add_demo);
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#ifdef BRAINALIGN_WITH_TORCH
   add("downstream", "Train probes on a model's embeddings for HEAR tasks and score them",
       brainalign::cli::add_downstream);
 #endif

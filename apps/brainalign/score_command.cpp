@@ -1,26 +1,31 @@
 #include <iostream>
 #include <memory>
 
-#include "brainalign/align/score.h"
+#include "brainalign/protocols/score.h"
 #include "commands.h"
 
 namespace brainalign::cli {
 
 Action add_score(CLI::App& app) {
   struct Args {
-    std::string features, dataset, analysis, protocol = "pepino2025", rsa_method = "xval", roi, folds, splits, out;
+    std::string features, dataset, analysis, protocol = "pepino2025", rsa_method = "xval", roi,
+                                             folds, splits, out;
     int threads = 0;
     bool detail = false, quiet = false;
   };
   auto a = std::make_shared<Args>();
-  app.add_option("--features", a->features, "Feature set: .npz, .h5 or a folder of <layer>.npy")->required();
-  app.add_option("--dataset", a->dataset, "Dataset path or name (nh2015comp, nh2015, b2021)")->required();
+  app.add_option("--features", a->features, "Feature set: .npz, .h5 or a folder of <layer>.npy")
+      ->required();
+  app.add_option("--dataset", a->dataset, "Dataset path or name (nh2015comp, nh2015, b2021)")
+      ->required();
   app.add_option("--analysis", a->analysis, "voxelwise, components or rsa")->required();
   app.add_option("--protocol", a->protocol, "pepino2025 or tuckute2023")->capture_default_str();
-  app.add_option("--rsa-method", a->rsa_method, "xval or layerwise (RSA only)")->capture_default_str();
+  app.add_option("--rsa-method", a->rsa_method, "xval or layerwise (RSA only)")
+      ->capture_default_str();
   app.add_option("--roi", a->roi, "Restrict to one ROI (Primary, Anterior, Lateral, Posterior)");
   app.add_option("--folds", a->folds, "CSV stimulus,fold (default: the published 5 folds)");
-  app.add_option("--splits", a->splits, "CSV stimulus,split0,... of train/test (default: the published 10 splits)");
+  app.add_option("--splits", a->splits,
+                 "CSV stimulus,split0,... of train/test (default: the published 10 splits)");
   app.add_option("--threads", a->threads, "Threads (default: every core)");
   app.add_flag("--detail", a->detail, "Also write detail.csv with the numbers behind each score");
   app.add_flag("--quiet", a->quiet, "No progress output");
@@ -41,9 +46,9 @@ Action add_score(CLI::App& app) {
     const ScoreResult result = score(features, dataset, o);
     write_score_result(a->out, result);
     const auto& s = result.summary;
-    std::cout << s["protocol"].get<std::string>() << " " << s["analysis"].get<std::string>() << " on "
-              << s["dataset"].get<std::string>() << ": " << s["value"].dump() << " (sem " << s["sem"].dump()
-              << ")\n";
+    std::cout << s["protocol"].get<std::string>() << " " << s["analysis"].get<std::string>()
+              << " on " << s["dataset"].get<std::string>() << ": " << s["value"].dump() << " (sem "
+              << s["sem"].dump() << ")\n";
   };
 }
 
@@ -65,8 +70,8 @@ Action add_ceiling(CLI::App& app) {
     for (auto it = summary["per_subject"].begin(); it != summary["per_subject"].end(); ++it)
       r.targets.rows.push_back({it.key(), it.value().dump()});
     write_score_result(a->out, r);
-    std::cout << "RSA noise ceiling of " << summary["dataset"].get<std::string>() << ": " << summary["value"].dump()
-              << " (sem " << summary["sem"].dump() << ")\n";
+    std::cout << "RSA noise ceiling of " << summary["dataset"].get<std::string>() << ": "
+              << summary["value"].dump() << " (sem " << summary["sem"].dump() << ")\n";
   };
 }
 

@@ -2,8 +2,8 @@
 #include <iostream>
 #include <memory>
 
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
-#include "brainalign/downstream/study_evaluator.h"
+#ifdef BRAINALIGN_WITH_TORCH
+#include "brainalign/neural/probes/study_evaluator.h"
 #endif
 #include "brainalign/models/registry.h"
 #include "brainalign/report/study_report.h"
@@ -45,8 +45,8 @@ Action add_study(CLI::App& app) {
       ProcessGroup group;
       StudyRunOptions o;
       o.threads = a->threads;
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
-      o.evaluate_task = downstream::study_task_evaluator();
+#ifdef BRAINALIGN_WITH_TORCH
+      o.evaluate_task = neural::study_task_evaluator();
 #endif
       if (!a->quiet) {
         o.progress = show_progress;

@@ -1,7 +1,7 @@
 #include <iostream>
 #include <memory>
 
-#include "brainalign/data/synthetic.h"
+#include "brainalign/synthetic/synthetic.h"
 #include "commands.h"
 
 namespace brainalign::cli {
@@ -12,13 +12,19 @@ Action add_synth(CLI::App& app) {
   app.add_option("--stimuli", spec->stimuli, "Stimuli")->capture_default_str();
   app.add_option("--voxels", spec->voxels, "Voxels in all")->capture_default_str();
   app.add_option("--subjects", spec->subjects, "Subjects")->capture_default_str();
-  app.add_option("--repetitions", spec->repetitions, "Repetitions per stimulus")->capture_default_str();
+  app.add_option("--repetitions", spec->repetitions, "Repetitions per stimulus")
+      ->capture_default_str();
   app.add_option("--layers", spec->layers, "Model layers")->capture_default_str();
   app.add_option("--features", spec->features, "Features per layer")->capture_default_str();
   app.add_option("--latent", spec->latent, "Latent factors per layer")->capture_default_str();
-  app.add_option("--min-reliability", spec->min_reliability, "Lowest planted repetition correlation")->capture_default_str();
-  app.add_option("--max-reliability", spec->max_reliability, "Highest planted repetition correlation")->capture_default_str();
-  app.add_option("--folds", spec->folds, "Folds of the written fold assignment")->capture_default_str();
+  app.add_option("--min-reliability", spec->min_reliability,
+                 "Lowest planted repetition correlation")
+      ->capture_default_str();
+  app.add_option("--max-reliability", spec->max_reliability,
+                 "Highest planted repetition correlation")
+      ->capture_default_str();
+  app.add_option("--folds", spec->folds, "Folds of the written fold assignment")
+      ->capture_default_str();
   app.add_option("--seed", spec->seed, "Random seed")->capture_default_str();
   app.add_option("--out", *out, "Output folder")->required();
   return [spec, out] {

@@ -2,7 +2,7 @@
 #include <limits>
 
 #include "bindings.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::python {
 

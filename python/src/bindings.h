@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 #include "brainalign/models/model.h"
 
 namespace brainalign::python {

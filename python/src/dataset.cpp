@@ -1,9 +1,9 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "brainalign/base/error.h"
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/data/data_registry.h"
-#include "brainalign/error.h"
 
 namespace brainalign::python {
 namespace {

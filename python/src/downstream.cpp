@@ -1,9 +1,9 @@
 // Downstream probes from Python: a model on HEAR tasks, as `brainalign downstream`.
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#ifdef BRAINALIGN_WITH_TORCH
 #include <pybind11/stl.h>
 
 #include "bindings.h"
-#include "brainalign/downstream/evaluate.h"
+#include "brainalign/neural/probes/evaluate.h"
 
 namespace brainalign::python {
 
@@ -12,7 +12,7 @@ void register_downstream(py::module_& m) {
       "downstream",
       [](py::handle model, py::handle tasks, const std::string& protocol, std::uint64_t seed,
          py::object threads, py::object max_epochs, py::object out, bool cache) {
-        using namespace downstream;
+        using namespace neural;
         const auto loaded = model_argument(model);
         std::vector<std::string> folders;
         if (is_path(tasks)) {
@@ -31,18 +31,17 @@ void register_downstream(py::module_& m) {
         std::string summaries;
         {
           py::gil_scoped_release release;
-          std::vector<HearTask> read;  // every folder checked before any work starts
-          for (const auto& folder : folders) read.push_back(read_hear_task(folder));
+          std::vector<hear::HearTask> read;  // every folder checked before any work starts
+          for (const auto& folder : folders) read.push_back(hear::read_hear_task(folder));
           nlohmann::json all = nlohmann::json::array();
-          for (const auto& result :
-               evaluate_model(*loaded, read, parsed, probe, extract, out_dir))
+          for (const auto& result : evaluate_model(*loaded, read, parsed, probe, extract, out_dir))
             all.push_back(task_summary_json(result));
           summaries = all.dump();
         }
         return py::module_::import("json").attr("loads")(summaries);
       },
-      py::arg("model"), py::arg("tasks"), py::arg("protocol") = "pepino2025",
-      py::arg("seed") = 0, py::arg("threads") = py::none(), py::arg("max_epochs") = py::none(),
+      py::arg("model"), py::arg("tasks"), py::arg("protocol") = "pepino2025", py::arg("seed") = 0,
+      py::arg("threads") = py::none(), py::arg("max_epochs") = py::none(),
       py::arg("out") = py::none(), py::arg("cache") = true,
       R"(Trains the protocol's probes on a model's embeddings of HEAR tasks, as
 `brainalign downstream`. model: a name or brainalign.Model; tasks: a hear-preprocess task
@@ -52,4 +51,4 @@ metric, score, per_fold, chosen_config, ...), as summary.json holds.)");
 }
 
 }  // namespace brainalign::python
-#endif  // BRAINALIGN_HAS_DOWNSTREAM
+#endif  // BRAINALIGN_WITH_TORCH

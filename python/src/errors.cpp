@@ -1,5 +1,5 @@
 #include "bindings.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::python {
 

@@ -1,6 +1,8 @@
 // Models and feature extraction for Python: brainalign.Model, brainalign.models(),
 // brainalign.extract() on one waveform and brainalign.extract_files() on sound files, as
 // `brainalign extract` does.
+#include "brainalign/features/extract.h"
+
 #include <pybind11/stl.h>
 
 #include <cmath>
@@ -8,8 +10,7 @@
 #include <optional>
 
 #include "bindings.h"
-#include "brainalign/error.h"
-#include "brainalign/features/extract.h"
+#include "brainalign/base/error.h"
 #include "brainalign/features/pooling.h"
 #include "brainalign/models/registry.h"
 
@@ -113,8 +114,9 @@ brainalign.models().)")
           py::arg("audio"), py::arg("sample_rate"), py::arg("pool") = "none",
           "As brainalign.extract(audio, sample_rate, model=self, pool=pool).")
       .def("__repr__", [](const Model& model) {
-        return "brainalign.Model('" + model.name() + "', " + std::to_string(model.layer_names().size()) +
-               " layers, " + std::to_string(static_cast<int>(model.sample_rate())) + " Hz)";
+        return "brainalign.Model('" + model.name() + "', " +
+               std::to_string(model.layer_names().size()) + " layers, " +
+               std::to_string(static_cast<int>(model.sample_rate())) + " Hz)";
       });
 
   m.def(
@@ -122,8 +124,8 @@ brainalign.models().)")
       [] {
         py::list out;
         for (const auto& info : registered_models()) {
-          out.append(py::dict(py::arg("name") = info.name,
-                              py::arg("description") = info.description));
+          out.append(
+              py::dict(py::arg("name") = info.name, py::arg("description") = info.description));
         }
         for (const auto& family : registered_model_families()) {
           out.append(py::dict(py::arg("name") = family.prefix + ":PATH",

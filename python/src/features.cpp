@@ -2,7 +2,7 @@
 
 #include <pybind11/stl.h>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::python {
 

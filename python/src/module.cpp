@@ -7,7 +7,9 @@
 
 PYBIND11_MODULE(_brainalign, m) {
   namespace python = brainalign::python;
-  m.doc() = "Native core of brainalign: scoring, datasets, feature sets, RDMs/RSA, ridge, models and extraction.";
+  m.doc() =
+      "Native core of brainalign: scoring, datasets, feature sets, RDMs/RSA, ridge, models and "
+      "extraction.";
   m.attr("__version__") = BRAINALIGN_VERSION;
   python::register_errors(m);
   python::register_dataset(m);
@@ -18,11 +20,11 @@ PYBIND11_MODULE(_brainalign, m) {
   python::register_ridge(m);
   python::register_extract(m);
   python::register_study(m);
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#ifdef BRAINALIGN_WITH_TORCH
   python::register_downstream(m);
   brainalign::neural::register_model_families();
 #endif
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#ifdef BRAINALIGN_WITH_TORCH
   m.attr("has_torch") = true;
 #else
   m.attr("has_torch") = false;

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "bindings.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::python {
 namespace {

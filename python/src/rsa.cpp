@@ -4,7 +4,7 @@
 
 #include "bindings.h"
 #include "brainalign/align/rdm.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::python {
 namespace {

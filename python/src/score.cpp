@@ -1,4 +1,4 @@
-#include "brainalign/align/score.h"
+#include "brainalign/protocols/score.h"
 
 #include <pybind11/stl.h>
 
@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "bindings.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "features.h"
 
 namespace brainalign::python {

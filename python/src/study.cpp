@@ -2,8 +2,8 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
-#include "brainalign/downstream/study_evaluator.h"
+#ifdef BRAINALIGN_WITH_TORCH
+#include "brainalign/neural/probes/study_evaluator.h"
 #endif
 #include "brainalign/report/study_report.h"
 #include "brainalign/study/process_group.h"
@@ -36,15 +36,14 @@ void register_study(py::module_& m) {
             py::gil_scoped_acquire acquire;
             options.threads = threads.cast<int>();
           }
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
-          options.evaluate_task = downstream::study_task_evaluator();
+#ifdef BRAINALIGN_WITH_TORCH
+          options.evaluate_task = neural::study_task_evaluator();
 #endif
           summary = run_study(study, group, options);
         }
-        return py::dict(py::arg("units") = summary.units,
-                        py::arg("task_units") = summary.task_units,
-                        py::arg("already") = summary.already,
-                        py::arg("computed") = summary.computed);
+        return py::dict(
+            py::arg("units") = summary.units, py::arg("task_units") = summary.task_units,
+            py::arg("already") = summary.already, py::arg("computed") = summary.computed);
       },
       py::arg("study"), py::arg("threads") = py::none(),
       R"(Computes every unit of a study file (TOML) that its store lacks, as

@@ -1,4 +1,4 @@
-#include "brainalign/data/synthetic.h"
+#include "brainalign/synthetic/synthetic.h"
 
 #include <pybind11/stl.h>
 

@@ -10,7 +10,8 @@ void gemm(const ColMatrix& A, const ColMatrix& B, ColMatrix& C, double alpha, do
   if (A.cols() != B.rows()) throw std::logic_error("gemm: inner dimensions differ");
   if (beta == 0.0) C.resize(A.rows(), B.cols());
   if (C.rows() != A.rows() || C.cols() != B.cols()) throw std::logic_error("gemm: output shape");
-  const int m = static_cast<int>(A.rows()), n = static_cast<int>(B.cols()), k = static_cast<int>(A.cols());
+  const int m = static_cast<int>(A.rows()), n = static_cast<int>(B.cols()),
+            k = static_cast<int>(A.cols());
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (beta == 0.0) {

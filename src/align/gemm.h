@@ -2,10 +2,11 @@
 // accumulating, which costs a full pass over large outputs.
 #pragma once
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 
 namespace brainalign::detail {
 
-void gemm(const ColMatrix& A, const ColMatrix& B, ColMatrix& C, double alpha = 1.0, double beta = 0.0);
+void gemm(const ColMatrix& A, const ColMatrix& B, ColMatrix& C, double alpha = 1.0,
+          double beta = 0.0);
 
 }  // namespace brainalign::detail

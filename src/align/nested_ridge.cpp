@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "brainalign/align/ridge.h"
-#include "brainalign/error.h"
-#include "brainalign/threads.h"
+#include "brainalign/base/error.h"
+#include "brainalign/base/threads.h"
 
 namespace brainalign {
 namespace {
@@ -50,10 +50,10 @@ struct InnerFit {
 // One outer fold's design: inner[g][l] fits on train minus inner fold g and predicts inner
 // fold g; the outer fit of layer l (all training stimuli) predicts the test fold.
 struct OuterFoldDesign {
-  std::vector<int> train;                   // stimulus rows
-  std::vector<int> test;                    // stimulus rows
-  std::vector<std::vector<int>> inner_fit;  // per inner fold: stimulus rows used to fit
-  std::vector<std::vector<int>> inner_held; // per inner fold: positions in `train` held out
+  std::vector<int> train;                    // stimulus rows
+  std::vector<int> test;                     // stimulus rows
+  std::vector<std::vector<int>> inner_fit;   // per inner fold: stimulus rows used to fit
+  std::vector<std::vector<int>> inner_held;  // per inner fold: positions in `train` held out
   std::vector<std::vector<InnerFit>> inner;  // [g][l]
   std::vector<std::vector<ColMatrix>> hat;   // [g][l]: stacked hat matrices, all penalties
 };
@@ -102,7 +102,8 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
   std::vector<LayerGram> grams(static_cast<size_t>(L));
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
   for (int l = 0; l < L; ++l)
-    if (layers[static_cast<size_t>(l)].cols() >= S) grams[static_cast<size_t>(l)] = layer_gram(layers[static_cast<size_t>(l)]);
+    if (layers[static_cast<size_t>(l)].cols() >= S)
+      grams[static_cast<size_t>(l)] = layer_gram(layers[static_cast<size_t>(l)]);
 
   // Every design is decomposed once, up front. The inner fit of outer fold f that holds out
   // fold g trains on the folds other than f and g, in fold order: the same design as outer
@@ -110,39 +111,49 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
   // as test rows (the lower fold's first), and each fit takes its held-out fold's rows.
   std::vector<std::vector<int>> fold_rows(static_cast<size_t>(K));
   for (Eigen::Index s = 0; s < S; ++s)
-    fold_rows[static_cast<size_t>(fold_of_stimulus[static_cast<size_t>(s)])].push_back(static_cast<int>(s));
+    fold_rows[static_cast<size_t>(fold_of_stimulus[static_cast<size_t>(s)])].push_back(
+        static_cast<int>(s));
   auto rows_except = [&](int a, int b) {
     std::vector<int> rows;
     for (int k = 0; k < K; ++k)
-      if (k != a && k != b) rows.insert(rows.end(), fold_rows[static_cast<size_t>(k)].begin(), fold_rows[static_cast<size_t>(k)].end());
+      if (k != a && k != b)
+        rows.insert(rows.end(), fold_rows[static_cast<size_t>(k)].begin(),
+                    fold_rows[static_cast<size_t>(k)].end());
     return rows;
   };
   auto decompose = [&](int l, const std::vector<int>& fit, const std::vector<int>& test) {
     const Matrix& X = layers[static_cast<size_t>(l)];
-    return X.cols() >= S ? decompose_ridge(grams[static_cast<size_t>(l)], fit, test) : decompose_ridge(X, fit, test);
+    return X.cols() >= S ? decompose_ridge(grams[static_cast<size_t>(l)], fit, test)
+                         : decompose_ridge(X, fit, test);
   };
   std::vector<std::pair<int, int>> pairs;
   for (int a = 0; a < K; ++a)
     for (int b = a + 1; b < K; ++b) pairs.emplace_back(a, b);
   const int P = static_cast<int>(pairs.size());
-  std::vector<std::vector<RidgeSpectrum>> pair_spectra(static_cast<size_t>(P), std::vector<RidgeSpectrum>(static_cast<size_t>(L)));
-  std::vector<std::vector<RidgeSpectrum>> outer_spectra(static_cast<size_t>(K), std::vector<RidgeSpectrum>(static_cast<size_t>(L)));
+  std::vector<std::vector<RidgeSpectrum>> pair_spectra(
+      static_cast<size_t>(P), std::vector<RidgeSpectrum>(static_cast<size_t>(L)));
+  std::vector<std::vector<RidgeSpectrum>> outer_spectra(
+      static_cast<size_t>(K), std::vector<RidgeSpectrum>(static_cast<size_t>(L)));
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
   for (int job = 0; job < (P + K) * L; ++job) {
     const int i = job / L, l = job % L;
     if (i < P) {
       const auto [a, b] = pairs[static_cast<size_t>(i)];
       std::vector<int> test = fold_rows[static_cast<size_t>(a)];
-      test.insert(test.end(), fold_rows[static_cast<size_t>(b)].begin(), fold_rows[static_cast<size_t>(b)].end());
-      pair_spectra[static_cast<size_t>(i)][static_cast<size_t>(l)] = decompose(l, rows_except(a, b), test);
+      test.insert(test.end(), fold_rows[static_cast<size_t>(b)].begin(),
+                  fold_rows[static_cast<size_t>(b)].end());
+      pair_spectra[static_cast<size_t>(i)][static_cast<size_t>(l)] =
+          decompose(l, rows_except(a, b), test);
     } else {
       const int f = i - P;
-      outer_spectra[static_cast<size_t>(f)][static_cast<size_t>(l)] = decompose(l, rows_except(f, f), fold_rows[static_cast<size_t>(f)]);
+      outer_spectra[static_cast<size_t>(f)][static_cast<size_t>(l)] =
+          decompose(l, rows_except(f, f), fold_rows[static_cast<size_t>(f)]);
     }
   }
   auto pair_index = [&](int a, int b) {
     if (a > b) std::swap(a, b);
-    return static_cast<size_t>(std::find(pairs.begin(), pairs.end(), std::make_pair(a, b)) - pairs.begin());
+    return static_cast<size_t>(std::find(pairs.begin(), pairs.end(), std::make_pair(a, b)) -
+                               pairs.begin());
   };
 
   for (int f = 0; f < K; ++f) {
@@ -162,7 +173,8 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
     for (int g = 0; g < K; ++g) {
       if (g == f) continue;
       std::vector<int> fit, held;
-      for (int s : d.train) (fold_of_stimulus[static_cast<size_t>(s)] == g ? held : fit).push_back(s);
+      for (int s : d.train)
+        (fold_of_stimulus[static_cast<size_t>(s)] == g ? held : fit).push_back(s);
       for (int& s : held) s = position[static_cast<size_t>(s)];
       d.inner_fit.push_back(std::move(fit));
       d.inner_held.push_back(std::move(held));
@@ -171,7 +183,8 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
     d.inner.assign(static_cast<size_t>(G), std::vector<InnerFit>(static_cast<size_t>(L)));
     for (int g = 0, gi = 0; g < K; ++g) {
       if (g == f) continue;
-      const Eigen::Index first = g < f ? 0 : static_cast<Eigen::Index>(fold_rows[static_cast<size_t>(f)].size());
+      const Eigen::Index first =
+          g < f ? 0 : static_cast<Eigen::Index>(fold_rows[static_cast<size_t>(f)].size());
       const Eigen::Index rows = static_cast<Eigen::Index>(fold_rows[static_cast<size_t>(g)].size());
       for (int l = 0; l < L; ++l) {
         InnerFit& fit = d.inner[static_cast<size_t>(gi)][static_cast<size_t>(l)];
@@ -185,9 +198,11 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
     // Stacked hat matrices of every inner fit: rows a*m..(a+1)*m give the held-out predictions
     // at penalty a of the centred fit targets.
     const int n_grid = static_cast<int>(options.alphas.size());
-    std::vector<Eigen::Index> held_size(static_cast<size_t>(G)), held_offset(static_cast<size_t>(G));
+    std::vector<Eigen::Index> held_size(static_cast<size_t>(G)),
+        held_offset(static_cast<size_t>(G));
     for (int g = 0; g < G; ++g) {
-      held_size[static_cast<size_t>(g)] = static_cast<Eigen::Index>(d.inner_held[static_cast<size_t>(g)].size());
+      held_size[static_cast<size_t>(g)] =
+          static_cast<Eigen::Index>(d.inner_held[static_cast<size_t>(g)].size());
       held_offset[static_cast<size_t>(g)] = d.inner_held[static_cast<size_t>(g)].front();
     }
     d.hat.assign(static_cast<size_t>(G), std::vector<ColMatrix>(static_cast<size_t>(L)));
@@ -201,7 +216,9 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
       hat.resize(m * n_grid, s.n_train());
       for (int a = 0; a < n_grid; ++a)
         hat.middleRows(a * m, m).noalias() =
-            (fit.test_factor * ridge_shrinkage(s, options.alphas[static_cast<size_t>(a)]).asDiagonal()) * s.basis.transpose();
+            (fit.test_factor *
+             ridge_shrinkage(s, options.alphas[static_cast<size_t>(a)]).asDiagonal()) *
+            s.basis.transpose();
     }
 
     const Eigen::Index n_train = static_cast<Eigen::Index>(d.train.size());
@@ -225,7 +242,8 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
         const auto& fit = d.inner_fit[static_cast<size_t>(g)];
         ColMatrix& y = y_fit[static_cast<size_t>(g)];
         y.resize(static_cast<Eigen::Index>(fit.size()), B);
-        for (size_t i = 0; i < fit.size(); ++i) y.row(static_cast<Eigen::Index>(i)) = targets.block(fit[i], t0, 1, B);
+        for (size_t i = 0; i < fit.size(); ++i)
+          y.row(static_cast<Eigen::Index>(i)) = targets.block(fit[i], t0, 1, B);
         fit_mean[static_cast<size_t>(g)] = y.colwise().mean();
         y.rowwise() -= fit_mean[static_cast<size_t>(g)];
       }
@@ -235,7 +253,8 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
         for (int g = 0; g < G; ++g) {
           const InnerFit& fit = d.inner[static_cast<size_t>(g)][static_cast<size_t>(l)];
           const RidgeSpectrum& s = *fit.spectrum;
-          const Vector z = ridge_shrinkage(s, alpha).cwiseProduct(s.basis.transpose() * y_fit[static_cast<size_t>(g)].col(t));
+          const Vector z = ridge_shrinkage(s, alpha).cwiseProduct(
+              s.basis.transpose() * y_fit[static_cast<size_t>(g)].col(t));
           const Vector p = fit.test_factor * z;
           const auto& held = d.inner_held[static_cast<size_t>(g)];
           for (size_t i = 0; i < held.size(); ++i)
@@ -249,7 +268,8 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
       std::vector<ColMatrix> stacked(static_cast<size_t>(G));
       for (int l = 0; l < L; ++l) {
         for (int g = 0; g < G; ++g)
-          stacked[static_cast<size_t>(g)].noalias() = d.hat[static_cast<size_t>(g)][static_cast<size_t>(l)] * y_fit[static_cast<size_t>(g)];
+          stacked[static_cast<size_t>(g)].noalias() =
+              d.hat[static_cast<size_t>(g)][static_cast<size_t>(l)] * y_fit[static_cast<size_t>(g)];
         for (int a = 0; a < n_grid; ++a) {
           Eigen::RowVectorXd mean = Eigen::RowVectorXd::Zero(B);
           for (int g = 0; g < G; ++g) {
@@ -264,7 +284,10 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
             const ColMatrix p = stacked[static_cast<size_t>(g)].middleRows(a * m, m).rowwise() +
                                 (fit_mean[static_cast<size_t>(g)] - mean);
             sxx += p.colwise().squaredNorm();
-            sxy += p.cwiseProduct(y_train_centred.middleRows(held_offset[static_cast<size_t>(g)], m)).colwise().sum();
+            sxy +=
+                p.cwiseProduct(y_train_centred.middleRows(held_offset[static_cast<size_t>(g)], m))
+                    .colwise()
+                    .sum();
           }
           for (Eigen::Index t = 0; t < B; ++t) {
             double score = 0.0;
@@ -278,9 +301,11 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
               for (int g = 0; g < G; ++g) {
                 const Eigen::Index m = held_size[static_cast<size_t>(g)];
                 full.segment(held_offset[static_cast<size_t>(g)], m) =
-                    stacked[static_cast<size_t>(g)].col(t).segment(a * m, m).array() + fit_mean[static_cast<size_t>(g)](t);
+                    stacked[static_cast<size_t>(g)].col(t).segment(a * m, m).array() +
+                    fit_mean[static_cast<size_t>(g)](t);
               }
-              score = clipped_r2_centred(y_train_centred.col(t).data(), y_norm2(t), full.data(), n_train);
+              score = clipped_r2_centred(y_train_centred.col(t).data(), y_norm2(t), full.data(),
+                                         n_train);
             }
             grid_score(a * L + l, t) = score;
           }

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <limits>
 
-#include "brainalign/align/legacy_random.h"
 #include "brainalign/align/ridge.h"
-#include "brainalign/align/statistics.h"
-#include "brainalign/error.h"
-#include "brainalign/threads.h"
+#include "brainalign/base/error.h"
+#include "brainalign/base/legacy_random.h"
+#include "brainalign/base/statistics.h"
+#include "brainalign/base/threads.h"
 
 namespace brainalign {
 namespace {
@@ -68,14 +68,17 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
   const int splits = static_cast<int>(train.size());
   if (L == 0) throw InputError("noise-corrected regression: no layers");
   if (R == 0) throw InputError("noise-corrected regression: no responses");
-  if (static_cast<int>(test.size()) != splits) throw InputError("noise-corrected regression: train and test splits differ in number");
+  if (static_cast<int>(test.size()) != splits)
+    throw InputError("noise-corrected regression: train and test splits differ in number");
   if (options.correct && R < 2) throw InputError("noise correction needs at least two repetitions");
   const Eigen::Index S = repetitions[0].rows();
   const Eigen::Index T = repetitions[0].cols();
   for (const auto& rep : repetitions)
-    if (rep.rows() != S || rep.cols() != T) throw InputError("noise-corrected regression: repetitions differ in shape");
+    if (rep.rows() != S || rep.cols() != T)
+      throw InputError("noise-corrected regression: repetitions differ in shape");
   for (const auto& X : layers)
-    if (X.rows() != S) throw InputError("noise-corrected regression: a layer and the responses differ in stimuli");
+    if (X.rows() != S)
+      throw InputError("noise-corrected regression: a layer and the responses differ in stimuli");
 
   configure_compute_runtime();
   const int threads = resolve_threads(options.threads);
@@ -114,7 +117,8 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
     const auto& tr = train[static_cast<size_t>(k)];
     const auto& te = test[static_cast<size_t>(k)];
     const Matrix& X = layers[static_cast<size_t>(l)];
-    if (X.cols() >= S && grams[static_cast<size_t>(l)].features == 0) grams[static_cast<size_t>(l)] = layer_gram(X);
+    if (X.cols() >= S && grams[static_cast<size_t>(l)].features == 0)
+      grams[static_cast<size_t>(l)] = layer_gram(X);
     const RidgeSpectrum s = X.cols() >= S ? decompose_ridge(grams[static_cast<size_t>(l)], tr, te)
                                           : decompose_ridge(X, tr, te);
     const Eigen::Index n = static_cast<Eigen::Index>(tr.size());
@@ -129,7 +133,8 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
       // Columns: the repetition mean, then each repetition (when correcting).
       ColMatrix y_train(n, B * n_models), y_test(m, B * n_models);
       for (int model = 0; model < n_models; ++model) {
-        const ColMatrix& source = model == 0 ? mean_response : repetitions[static_cast<size_t>(model - 1)];
+        const ColMatrix& source =
+            model == 0 ? mean_response : repetitions[static_cast<size_t>(model - 1)];
         for (Eigen::Index i = 0; i < n; ++i)
           y_train.block(i, model * B, 1, B) = source.block(tr[static_cast<size_t>(i)], t0, 1, B);
         for (Eigen::Index i = 0; i < m; ++i)
@@ -169,7 +174,8 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
         const int a = sel.best[static_cast<size_t>(t)];
         res.r2(k, t0 + t) = r2;
         res.alpha(k, t0 + t) = alphas[static_cast<size_t>(a)];
-        res.alpha_at_edge(k, t0 + t) = a == 0 ? 1 : (a == static_cast<int>(alphas.size()) - 1 ? 2 : 0);
+        res.alpha_at_edge(k, t0 + t) =
+            a == 0 ? 1 : (a == static_cast<int>(alphas.size()) - 1 ? 2 : 0);
         if (!options.correct) {
           res.corrected(k, t0 + t) = r2;
           continue;
@@ -178,8 +184,10 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
         std::vector<double> rv_list, rv_hat_list;
         for (const auto& [ra, rb] : pairs) {
           // Reliability of the voxel: raw repetitions on the training stimuli.
-          const double rv = correlation(y_train.col((1 + ra) * B + t).data(), y_train.col((1 + rb) * B + t).data(), n);
-          const double rh = correlation(prediction.col((1 + ra) * B + t).data(), prediction.col((1 + rb) * B + t).data(), m);
+          const double rv = correlation(y_train.col((1 + ra) * B + t).data(),
+                                        y_train.col((1 + rb) * B + t).data(), n);
+          const double rh = correlation(prediction.col((1 + ra) * B + t).data(),
+                                        prediction.col((1 + rb) * B + t).data(), m);
           rv_list.push_back(rv);
           rv_hat_list.push_back(rh);
         }
@@ -243,7 +251,8 @@ LayerSelection select_layer_held_out(const std::vector<NoiseCorrectedLayer>& lay
         rng.shuffle(mask);
         half_a.clear();
         half_b.clear();
-        for (Eigen::Index k = 0; k < splits; ++k) (mask[static_cast<size_t>(k)] == 1 ? half_a : half_b).push_back(c(k, t));
+        for (Eigen::Index k = 0; k < splits; ++k)
+          (mask[static_cast<size_t>(k)] == 1 ? half_a : half_b).push_back(c(k, t));
         const size_t at = static_cast<size_t>(l) * static_cast<size_t>(T) + static_cast<size_t>(t);
         selection[at] = std::min(median(half_a), 1.0);
         readout[at] = std::min(median(half_b), 1.0);
@@ -256,7 +265,8 @@ LayerSelection select_layer_held_out(const std::vector<NoiseCorrectedLayer>& lay
             selection[static_cast<size_t>(best) * static_cast<size_t>(T) + static_cast<size_t>(t)])
           best = l;
       out.best_layer(it, t) = best;
-      out.value(it, t) = readout[static_cast<size_t>(best) * static_cast<size_t>(T) + static_cast<size_t>(t)];
+      out.value(it, t) =
+          readout[static_cast<size_t>(best) * static_cast<size_t>(T) + static_cast<size_t>(t)];
     }
   }
   return out;

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/align/statistics.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
+#include "brainalign/base/statistics.h"
 
 namespace brainalign {
 namespace {

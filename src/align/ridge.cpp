@@ -1,14 +1,14 @@
 #include "brainalign/align/ridge.h"
 
+#include <lapacke.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
 
-#include <lapacke.h>
-
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "gemm.h"
 
 namespace brainalign {
@@ -28,9 +28,12 @@ void dominant_eigenpairs(const ColMatrix& gram, Eigen::Index other_dim, Vector& 
   ColMatrix work = gram;
   Vector ascending(n);
   if (n > 0) {
-    const lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', static_cast<lapack_int>(n), work.data(),
-                                           static_cast<lapack_int>(n), ascending.data());
-    if (info != 0) throw std::runtime_error("ridge: eigendecomposition failed (LAPACK info " + std::to_string(info) + ")");
+    const lapack_int info =
+        LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', static_cast<lapack_int>(n), work.data(),
+                       static_cast<lapack_int>(n), ascending.data());
+    if (info != 0)
+      throw std::runtime_error("ridge: eigendecomposition failed (LAPACK info " +
+                               std::to_string(info) + ")");
   }
   const double largest = n > 0 ? ascending(n - 1) : 0.0;
   const double tolerance = largest * static_cast<double>(std::max(n, other_dim)) *
@@ -119,8 +122,8 @@ RidgeSpectrum decompose_ridge(const LayerGram& g, std::span<const int> train_row
   ColMatrix K(n, n);
   for (Eigen::Index j = 0; j < n; ++j)
     for (Eigen::Index i = 0; i < n; ++i)
-      K(i, j) = g.gram(train_rows[static_cast<size_t>(i)], train_rows[static_cast<size_t>(j)]) - r_train(i) -
-                r_train(j) + mu;
+      K(i, j) = g.gram(train_rows[static_cast<size_t>(i)], train_rows[static_cast<size_t>(j)]) -
+                r_train(i) - r_train(j) + mu;
   RidgeSpectrum s;
   dominant_eigenpairs(K, g.features, s.eigenvalues, s.basis);
   if (m > 0) {
@@ -148,8 +151,8 @@ namespace {
 // What one penalty contributes to the LOO computation; penalties whose weights are
 // identical to the last bit give identical errors and are computed once.
 struct LooWeights {
-  Vector weights;           // d_j = 1/(lambda_j+alpha) if the basis spans, else lambda/(l+a)
-  Vector diagonal;          // denominator of the LOO residual, per training row
+  Vector weights;   // d_j = 1/(lambda_j+alpha) if the basis spans, else lambda/(l+a)
+  Vector diagonal;  // denominator of the LOO residual, per training row
 };
 
 LooWeights loo_weights(const RidgeSpectrum& s, double alpha, const ColMatrix& squared_basis) {
@@ -189,7 +192,8 @@ LooSelection select_penalty_loo(const RidgeSpectrum& s, const ColMatrix& Y_centr
 
   LooSelection out;
   out.best.assign(static_cast<size_t>(T), 0);
-  Eigen::RowVectorXd best_mse = Eigen::RowVectorXd::Constant(T, std::numeric_limits<double>::infinity());
+  Eigen::RowVectorXd best_mse =
+      Eigen::RowVectorXd::Constant(T, std::numeric_limits<double>::infinity());
   if (keep_mse) out.mse.resize(A, T);
 
   // Distinct penalties already computed: their weights and errors.
@@ -200,7 +204,8 @@ LooSelection select_penalty_loo(const RidgeSpectrum& s, const ColMatrix& Y_centr
   ColMatrix residual(n, T), transformed;
   for (Eigen::Index a = 0; a < A; ++a) {
     const double alpha = alphas[static_cast<size_t>(a)];
-    if (!(alpha > 0) || !std::isfinite(alpha)) throw InputError("ridge: penalties must be positive and finite");
+    if (!(alpha > 0) || !std::isfinite(alpha))
+      throw InputError("ridge: penalties must be positive and finite");
     int index = -1;
     const bool on_top = largest + alpha == alpha;
     LooWeights w;

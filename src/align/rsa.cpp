@@ -8,8 +8,8 @@
 #include <string>
 
 #include "brainalign/align/rdm.h"
-#include "brainalign/align/statistics.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
+#include "brainalign/base/statistics.h"
 
 namespace brainalign {
 namespace {

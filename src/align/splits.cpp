@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "brainalign/align/legacy_random.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
+#include "brainalign/base/legacy_random.h"
 
 namespace brainalign {
 

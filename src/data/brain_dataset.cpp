@@ -8,8 +8,8 @@
 #include <set>
 #include <unordered_map>
 
-#include "brainalign/error.h"
-#include "brainalign/features/feature_set.h"
+#include "brainalign/base/error.h"
+#include "brainalign/data/stimulus_name.h"
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/io/csv.h"
 #include "brainalign/io/mat.h"
@@ -25,7 +25,8 @@ std::string format_number(double v) {
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -44,7 +45,9 @@ std::vector<std::string> read_lines(const fs::path& path) {
 std::vector<ColMatrix> split_repetitions(const io::NpyArray& array, const std::string& where) {
   const auto& shape = array.shape();
   if (shape.size() != 2 && shape.size() != 3)
-    throw InputError(where + ": expected responses of shape (stimuli, targets) or (stimuli, targets, repetitions)");
+    throw InputError(
+        where +
+        ": expected responses of shape (stimuli, targets) or (stimuli, targets, repetitions)");
   const auto S = static_cast<Eigen::Index>(shape[0]);
   const auto V = static_cast<Eigen::Index>(shape[1]);
   const auto R = shape.size() == 3 ? static_cast<Eigen::Index>(shape[2]) : 1;
@@ -82,14 +85,17 @@ void apply_roi_table(BrainDataset& d, const fs::path& csv_path, bool by_position
                        std::to_string(d.targets.size()) + " voxels");
     for (size_t i = 0; i < table.rows.size(); ++i) {
       d.targets[i].roi = clean(table.rows[i][roi_col]);
-      if (subj_col) d.targets[i].subject = format_number(io::parse_double(table.rows[i][*subj_col], csv_path.string() + ", subj_idx"));
+      if (subj_col)
+        d.targets[i].subject = format_number(
+            io::parse_double(table.rows[i][*subj_col], csv_path.string() + ", subj_idx"));
     }
     return;
   }
   if (!id_col) throw InputError(csv_path.string() + ": no column 'voxel_id'");
   std::unordered_map<std::string, std::string> roi_of;
   for (const auto& row : table.rows)
-    roi_of[format_number(io::parse_double(row[*id_col], csv_path.string() + ", voxel_id"))] = clean(row[roi_col]);
+    roi_of[format_number(io::parse_double(row[*id_col], csv_path.string() + ", voxel_id"))] =
+        clean(row[roi_col]);
   for (auto& t : d.targets)
     if (auto it = roi_of.find(t.id); it != roi_of.end()) t.roi = it->second;
 }
@@ -128,7 +134,8 @@ BrainDataset BrainDataset::subset(const std::vector<int>& target_indices) const 
   out.components = components;
   for (const auto& rep : repetitions) {
     ColMatrix m(rep.rows(), static_cast<Eigen::Index>(target_indices.size()));
-    for (size_t i = 0; i < target_indices.size(); ++i) m.col(static_cast<Eigen::Index>(i)) = rep.col(target_indices[i]);
+    for (size_t i = 0; i < target_indices.size(); ++i)
+      m.col(static_cast<Eigen::Index>(i)) = rep.col(target_indices[i]);
     out.repetitions.push_back(std::move(m));
   }
   for (int i : target_indices) out.targets.push_back(targets[static_cast<size_t>(i)]);
@@ -145,8 +152,9 @@ BrainDataset BrainDataset::select_roi(const std::string& roi) const {
   if (keep.empty()) {
     std::string list;
     for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw InputError(source + ": no voxel has ROI '" + roi + "'" +
-                     (list.empty() ? " (the dataset carries no ROI labels)" : " (known: " + list + ")"));
+    throw InputError(
+        source + ": no voxel has ROI '" + roi + "'" +
+        (list.empty() ? " (the dataset carries no ROI labels)" : " (known: " + list + ")"));
   }
   BrainDataset out = subset(keep);
   out.name = name + ":" + roi;
@@ -163,8 +171,10 @@ BrainDataset BrainDataset::first_stimuli(Eigen::Index n) const {
 
 fs::path data_root() {
   if (const char* env = std::getenv("BRAINALIGN_DATA"); env && *env) return fs::path(env);
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "brainalign";
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "brainalign";
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return fs::path(xdg) / "brainalign";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return fs::path(home) / ".cache" / "brainalign";
   return fs::path(".brainalign");
 }
 
@@ -210,16 +220,20 @@ BrainDataset load_release2023(const fs::path& folder) {
     const auto subj = meta_array.field_doubles("subj_idx");
     const auto reps = meta_array.field_doubles("n_reps");
     if (static_cast<Eigen::Index>(ids.size()) != V)
-      throw InputError(meta.string() + ": " + std::to_string(ids.size()) + " records for " + std::to_string(V) + " voxels");
+      throw InputError(meta.string() + ": " + std::to_string(ids.size()) + " records for " +
+                       std::to_string(V) + " voxels");
     for (Eigen::Index v = 0; v < V; ++v) {
-      d.targets.push_back({format_number(ids[static_cast<size_t>(v)]), format_number(subj[static_cast<size_t>(v)]), ""});
+      d.targets.push_back({format_number(ids[static_cast<size_t>(v)]),
+                           format_number(subj[static_cast<size_t>(v)]), ""});
       // NH2015 analyses keep the voxels measured in all three scans.
-      if (reps[static_cast<size_t>(v)] == static_cast<double>(d.repetitions.size())) keep.push_back(static_cast<int>(v));
+      if (reps[static_cast<size_t>(v)] == static_cast<double>(d.repetitions.size()))
+        keep.push_back(static_cast<int>(v));
     }
   } else {
     const auto ids = meta_array.to_doubles();
     if (static_cast<Eigen::Index>(ids.size()) != V)
-      throw InputError(meta.string() + ": " + std::to_string(ids.size()) + " voxel ids for " + std::to_string(V) + " voxels");
+      throw InputError(meta.string() + ": " + std::to_string(ids.size()) + " voxel ids for " +
+                       std::to_string(V) + " voxels");
     for (Eigen::Index v = 0; v < V; ++v) {
       d.targets.push_back({format_number(ids[static_cast<size_t>(v)]), "", ""});
       keep.push_back(static_cast<int>(v));
@@ -227,21 +241,25 @@ BrainDataset load_release2023(const fs::path& folder) {
   }
   if (b2021) {
     io::MatFile mat(folder / "stim_info_v4.mat");
-    for (const auto& s : mat.read_struct_field_strings("stim_info", "stim_names")) d.stimuli.push_back(stimulus_name(s));
+    for (const auto& s : mat.read_struct_field_strings("stim_info", "stim_names"))
+      d.stimuli.push_back(stimulus_name(s));
   } else {
     const auto stim = io::read_npy(folder / "neural_stim_meta.npy");
-    const auto files = stim.is_structured() ? stim.field_strings(stim.fields().front().name) : stim.to_strings();
+    const auto files =
+        stim.is_structured() ? stim.field_strings(stim.fields().front().name) : stim.to_strings();
     for (const auto& s : files) d.stimuli.push_back(stimulus_name(s));
   }
   if (static_cast<Eigen::Index>(d.stimuli.size()) != S)
-    throw InputError(folder.string() + ": " + std::to_string(d.stimuli.size()) + " stimulus names for " +
-                     std::to_string(S) + " rows of " + responses.filename().string());
+    throw InputError(folder.string() + ": " + std::to_string(d.stimuli.size()) +
+                     " stimulus names for " + std::to_string(S) + " rows of " +
+                     responses.filename().string());
   const fs::path roi_csv = folder / "df_roi_meta.csv";
   if (fs::exists(roi_csv)) apply_roi_table(d, roi_csv, b2021);
   if (b2021) {
     for (auto& t : d.targets)
       if (t.subject.empty())
-        throw InputError(folder.string() + ": B2021 voxels need their subjects from df_roi_meta.csv "
+        throw InputError(folder.string() +
+                         ": B2021 voxels need their subjects from df_roi_meta.csv "
                          "(convert df_roi_meta.pkl with scripts/convert_pandas_pickle.py)");
   }
   check_unique_stimuli(d);
@@ -256,8 +274,9 @@ BrainDataset load_generic_dataset(const fs::path& folder) {
   const fs::path voxels = folder / "voxels.csv";
   const fs::path stimuli = folder / "stimuli.txt";
   for (const auto& p : {responses, voxels, stimuli})
-    if (!fs::exists(p)) throw InputError(folder.string() + ": missing " + p.filename().string() +
-                                         " (generic layout: responses.npy, voxels.csv, stimuli.txt)");
+    if (!fs::exists(p))
+      throw InputError(folder.string() + ": missing " + p.filename().string() +
+                       " (generic layout: responses.npy, voxels.csv, stimuli.txt)");
   BrainDataset d;
   d.source = folder.string();
   d.name = folder.filename().string();
@@ -272,7 +291,8 @@ BrainDataset load_generic_dataset(const fs::path& folder) {
   std::optional<size_t> roi;
   for (size_t c = 0; c < table.header.size(); ++c)
     if (table.header[c] == "roi") roi = c;
-  for (const auto& row : table.rows) d.targets.push_back({row[id], row[subject], roi ? row[*roi] : ""});
+  for (const auto& row : table.rows)
+    d.targets.push_back({row[id], row[subject], roi ? row[*roi] : ""});
   if (d.n_targets() != d.repetitions[0].cols())
     throw InputError(voxels.string() + ": " + std::to_string(d.targets.size()) + " rows for " +
                      std::to_string(d.repetitions[0].cols()) + " columns of responses.npy");
@@ -289,7 +309,8 @@ void save_generic_dataset(const fs::path& folder, const BrainDataset& d) {
   for (size_t s = 0; s < S; ++s)
     for (size_t v = 0; v < V; ++v)
       for (size_t r = 0; r < R; ++r)
-        values[(s * V + v) * R + r] = d.repetitions[r](static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(v));
+        values[(s * V + v) * R + r] =
+            d.repetitions[r](static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(v));
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : d.targets) rows.push_back({t.id, t.subject, t.roi});
   std::string names;
@@ -320,7 +341,8 @@ BrainDataset load_dataset(const std::string& path_or_name) {
     } else if (key == "b2021") {
       path = root / "neural" / "B2021";
     } else {
-      throw InputError("dataset '" + path_or_name + "': no such file or folder, and not a known name "
+      throw InputError("dataset '" + path_or_name +
+                       "': no such file or folder, and not a known name "
                        "(nh2015comp, nh2015, b2021)");
     }
     if (!fs::exists(path))
@@ -337,7 +359,9 @@ BrainDataset load_dataset(const std::string& path_or_name) {
   } else if (fs::is_directory(path)) {
     d = load_generic_dataset(path);
   } else {
-    throw InputError(path.string() + ": not a dataset (expected components.mat, a 2023 release folder or a generic folder)");
+    throw InputError(
+        path.string() +
+        ": not a dataset (expected components.mat, a 2023 release folder or a generic folder)");
   }
   if (d.name.empty()) d.name = path_or_name;
   if (!fs::exists(fs::path(path_or_name))) d.name = key;

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <system_error>
 
+#include "brainalign/base/error.h"
 #include "brainalign/data/brain_dataset.h"
-#include "brainalign/error.h"
 #include "brainalign/io/archive.h"
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/io/download.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::dsp {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/fft.h"
-#include "brainalign/error.h"
 #include "vector_clones.h"
 
 namespace brainalign::dsp {

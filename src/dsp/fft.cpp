@@ -6,7 +6,7 @@
 #include <unsupported/Eigen/FFT>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::dsp {
 

@@ -6,9 +6,9 @@
 #include <span>
 #include <string>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/fft.h"
 #include "brainalign/dsp/window.h"
-#include "brainalign/error.h"
 
 namespace brainalign::dsp {
 

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <string>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/spectrogram.h"
 #include "brainalign/dsp/window.h"
-#include "brainalign/error.h"
 
 namespace brainalign::dsp {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::dsp {
 

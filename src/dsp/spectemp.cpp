@@ -5,8 +5,8 @@
 #include <span>
 #include <string>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/fft.h"
-#include "brainalign/error.h"
 #include "vector_clones.h"
 
 // How the filters are applied. The reference multiplies the 2-D DFT of the zero-padded

@@ -3,8 +3,8 @@
 #include <span>
 #include <string>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/fft.h"
-#include "brainalign/error.h"
 
 namespace brainalign::dsp {
 

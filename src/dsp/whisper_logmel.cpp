@@ -4,11 +4,11 @@
 #include <cmath>
 #include <string>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/audio.h"
 #include "brainalign/dsp/mel.h"
 #include "brainalign/dsp/spectrogram.h"
 #include "brainalign/dsp/window.h"
-#include "brainalign/error.h"
 
 namespace brainalign::dsp {
 

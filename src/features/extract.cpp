@@ -9,12 +9,12 @@
 #include <set>
 #include <thread>
 
+#include "brainalign/base/error.h"
+#include "brainalign/base/threads.h"
 #include "brainalign/dsp/audio.h"
-#include "brainalign/error.h"
 #include "brainalign/features/feature_cache.h"
 #include "brainalign/io/npz.h"
 #include "brainalign/io/sha256.h"
-#include "brainalign/threads.h"
 #include "memory_budget.h"
 
 namespace brainalign {
@@ -131,8 +131,7 @@ ExtractedFeatures extract_features(const Model& model, const std::vector<fs::pat
   for (const auto& file : files) out.stimuli.push_back(stimulus_name(file.string()));
   const FeatureCache cache(options.cache_dir.empty() ? default_feature_cache_dir()
                                                      : options.cache_dir);
-  MemoryBudget budget(options.memory_budget > 0 ? options.memory_budget
-                                                : default_memory_budget());
+  MemoryBudget budget(options.memory_budget > 0 ? options.memory_budget : default_memory_budget());
 
   const std::size_t count = files.size();
   std::vector<PooledLayers> results(count);
@@ -204,8 +203,8 @@ ExtractedFeatures select_layers(ExtractedFeatures features,
     if (found == features.layers.end()) {
       throw InputError("model '" + features.model + "' has no layer '" + layer + "'");
     }
-    values.push_back(std::move(features.values[static_cast<std::size_t>(
-        std::distance(features.layers.begin(), found))]));
+    values.push_back(std::move(
+        features.values[static_cast<std::size_t>(std::distance(features.layers.begin(), found))]));
   }
   features.layers = layers;
   features.values = std::move(values);

@@ -6,7 +6,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/hdf5.h"
 #include "brainalign/io/npy.h"
 #include "brainalign/io/npz.h"
@@ -62,7 +62,8 @@ FeatureSet load_hdf5(const fs::path& path) {
   }
   for (const char* member : {kStimuliMember, "stimuli"})
     if (std::find(names.begin(), names.end(), member) != names.end()) {
-      for (const auto& s : io::read_hdf5_strings(path, member)) fs_.stimuli.push_back(stimulus_name(s));
+      for (const auto& s : io::read_hdf5_strings(path, member))
+        fs_.stimuli.push_back(stimulus_name(s));
       break;
     }
   for (const auto& layer : order) {
@@ -92,7 +93,8 @@ FeatureSet load_folder(const fs::path& path) {
   for (const auto& layer : order) {
     const fs::path file = path / (layer + ".npy");
     const auto array = io::read_npy(file);
-    fs_.layers.push_back({layer, to_layer_matrix(array.shape(), array.to_doubles(), file.string())});
+    fs_.layers.push_back(
+        {layer, to_layer_matrix(array.shape(), array.to_doubles(), file.string())});
   }
   return fs_;
 }
@@ -103,18 +105,6 @@ std::vector<std::string> FeatureSet::layer_names() const {
   std::vector<std::string> names;
   for (const auto& l : layers) names.push_back(l.name);
   return names;
-}
-
-std::string stimulus_name(const std::string& file_or_name) {
-  std::string name = fs::path(file_or_name).filename().string();
-  for (const char* ext : {".wav", ".flac", ".ogg", ".mp3", ".WAV", ".FLAC"}) {
-    const std::string e(ext);
-    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) {
-      name.resize(name.size() - e.size());
-      break;
-    }
-  }
-  return name;
 }
 
 FeatureSet load_feature_set(const fs::path& path) {
@@ -128,17 +118,20 @@ FeatureSet load_feature_set(const fs::path& path) {
   } else if (ext == ".h5" || ext == ".hdf5") {
     features = load_hdf5(path);
   } else {
-    throw InputError(path.string() + ": unknown feature-set format (expected .npz, .h5/.hdf5 or a folder of .npy files)");
+    throw InputError(
+        path.string() +
+        ": unknown feature-set format (expected .npz, .h5/.hdf5 or a folder of .npy files)");
   }
   if (features.layers.empty()) throw InputError(path.string() + ": the feature set has no layers");
   const Eigen::Index rows = features.layers.front().values.rows();
   for (const auto& layer : features.layers)
     if (layer.values.rows() != rows)
-      throw InputError(path.string() + ", layer '" + layer.name + "': " + std::to_string(layer.values.rows()) +
-                       " rows, but layer '" + features.layers.front().name + "' has " + std::to_string(rows));
+      throw InputError(path.string() + ", layer '" + layer.name +
+                       "': " + std::to_string(layer.values.rows()) + " rows, but layer '" +
+                       features.layers.front().name + "' has " + std::to_string(rows));
   if (!features.stimuli.empty() && static_cast<Eigen::Index>(features.stimuli.size()) != rows)
-    throw InputError(path.string() + ": " + std::to_string(features.stimuli.size()) + " stimulus names for " +
-                     std::to_string(rows) + " rows");
+    throw InputError(path.string() + ": " + std::to_string(features.stimuli.size()) +
+                     " stimulus names for " + std::to_string(rows) + " rows");
   std::map<std::string, int> seen;
   for (const auto& s : features.stimuli)
     if (++seen[s] > 1) throw InputError(path.string() + ": stimulus '" + s + "' appears twice");
@@ -148,12 +141,14 @@ FeatureSet load_feature_set(const fs::path& path) {
 void save_feature_set(const fs::path& path, const FeatureSet& features) {
   std::vector<std::pair<std::string, io::NpyMember>> members;
   for (const auto& layer : features.layers) {
-    members.emplace_back(layer.name,
-                         io::NpyMember{std::vector<double>(layer.values.data(), layer.values.data() + layer.values.size()),
-                                       {static_cast<std::size_t>(layer.values.rows()),
-                                        static_cast<std::size_t>(layer.values.cols())}});
+    members.emplace_back(
+        layer.name, io::NpyMember{std::vector<double>(layer.values.data(),
+                                                      layer.values.data() + layer.values.size()),
+                                  {static_cast<std::size_t>(layer.values.rows()),
+                                   static_cast<std::size_t>(layer.values.cols())}});
   }
-  if (!features.stimuli.empty()) members.emplace_back(kStimuliMember, io::npy_vector(features.stimuli));
+  if (!features.stimuli.empty())
+    members.emplace_back(kStimuliMember, io::npy_vector(features.stimuli));
   io::write_npz(path, members);
 }
 
@@ -169,7 +164,8 @@ std::vector<Matrix> align_to_stimuli(const FeatureSet& features,
     for (std::size_t i = 0; i < stimuli.size(); ++i) row_of[i] = static_cast<int>(i);
   } else {
     std::unordered_map<std::string, int> index;
-    for (std::size_t i = 0; i < features.stimuli.size(); ++i) index[features.stimuli[i]] = static_cast<int>(i);
+    for (std::size_t i = 0; i < features.stimuli.size(); ++i)
+      index[features.stimuli[i]] = static_cast<int>(i);
     std::vector<std::string> missing;
     for (std::size_t i = 0; i < stimuli.size(); ++i) {
       const auto it = index.find(stimuli[i]);
@@ -181,12 +177,13 @@ std::vector<Matrix> align_to_stimuli(const FeatureSet& features,
       }
     }
     if (!missing.empty())
-      throw InputError(features.source + ": stimulus '" + missing.front() + "' of the dataset is missing" +
-                       (missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : ""));
+      throw InputError(
+          features.source + ": stimulus '" + missing.front() + "' of the dataset is missing" +
+          (missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : ""));
     if (!index.empty())
-      throw InputError(features.source + ": stimulus '" + index.begin()->first +
-                       "' is not in the dataset" +
-                       (index.size() > 1 ? " (and " + std::to_string(index.size() - 1) + " more)" : ""));
+      throw InputError(
+          features.source + ": stimulus '" + index.begin()->first + "' is not in the dataset" +
+          (index.size() > 1 ? " (and " + std::to_string(index.size() - 1) + " more)" : ""));
   }
   std::vector<Matrix> out;
   for (const auto& layer : features.layers) {

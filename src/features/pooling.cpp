@@ -1,6 +1,6 @@
 #include "brainalign/features/pooling.h"
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <system_error>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::io {
 namespace {

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
 
 namespace brainalign::io {

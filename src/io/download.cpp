@@ -8,7 +8,7 @@
 #include <mutex>
 #include <system_error>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/sha256.h"
 
 namespace brainalign::io {

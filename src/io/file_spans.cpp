@@ -3,7 +3,7 @@
 #include <system_error>
 #include <utility>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::io::detail {
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <utility>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "deflate_bound.h"
 #include "file_spans.h"
 #include "hdf5_prescan.h"
@@ -113,8 +113,8 @@ void check_declared_size(const Dataset& dataset, const std::string& where,
   }
   // A compact dataset keeps all its values in its object header: nothing is left unwritten, and
   // libhdf5 1.10.8 copies the declared size out of a shorter (or absent) buffer.
-  const bool variable_length = H5Tis_variable_str(dataset.type.get()) > 0 ||
-                               H5Tget_class(dataset.type.get()) == H5T_VLEN;
+  const bool variable_length =
+      H5Tis_variable_str(dataset.type.get()) > 0 || H5Tget_class(dataset.type.get()) == H5T_VLEN;
   if (creation.valid() && H5Pget_layout(creation.get()) == H5D_COMPACT && !variable_length &&
       dataset.count > stored / element) {
     throw InputError(where + ": a compact dataset of " + std::to_string(dataset.count) +
@@ -235,8 +235,8 @@ class GlobalHeapReader {
                  " in the global heap collection at byte " + std::to_string(address));
     }
     const char* begin = collection.bytes.data() + object->second.first;
-    return std::string(begin, static_cast<std::size_t>(
-                                  std::find(begin, begin + length, '\0') - begin));
+    return std::string(begin,
+                       static_cast<std::size_t>(std::find(begin, begin + length, '\0') - begin));
   }
 
  private:
@@ -249,8 +249,8 @@ class GlobalHeapReader {
     if (const auto found = collections_.find(address); found != collections_.end()) {
       return found->second;
     }
-    const std::string what = "the global heap collection of variable-length string " +
-                             std::to_string(element);
+    const std::string what =
+        "the global heap collection of variable-length string " + std::to_string(element);
     if (address > std::numeric_limits<std::uint64_t>::max() - base_) {
       file_.fail(what + " has an impossible address");
     }
@@ -312,7 +312,8 @@ std::optional<std::vector<std::string>> read_contiguous_vlen_strings(
   std::size_t address_size = 0;
   std::size_t length_size = 0;
   hsize_t userblock = 0;
-  if (!file_creation.valid() || H5Pget_sizes(file_creation.get(), &address_size, &length_size) < 0 ||
+  if (!file_creation.valid() ||
+      H5Pget_sizes(file_creation.get(), &address_size, &length_size) < 0 ||
       H5Pget_userblock(file_creation.get(), &userblock) < 0 || address_size < 2 ||
       address_size > 8 || length_size < 2 || length_size > 8) {
     throw InputError(where + ": cannot read the file's address and length sizes");

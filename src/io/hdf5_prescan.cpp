@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "file_spans.h"
 
 // Layouts follow the HDF5 file format specification (version 3.0): superblock versions 0-3,

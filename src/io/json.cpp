@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::io {
 

@@ -11,9 +11,9 @@
 #include <utility>
 
 #include "array_order.h"
-#include "mat_prescan.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "deflate_bound.h"
+#include "mat_prescan.h"
 #include "unicode.h"
 
 namespace brainalign::io {

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "deflate_bound.h"
 #include "hdf5_prescan.h"
 
@@ -30,8 +30,8 @@ constexpr std::uint32_t kStructClass = 2;
 constexpr std::uint32_t kObjectClass = 3;
 constexpr std::uint32_t kCharClass = 4;
 constexpr std::uint32_t kSparseClass = 5;
-constexpr std::uint32_t kFirstNumericClass = 6;   // double
-constexpr std::uint32_t kLastNumericClass = 15;   // uint64
+constexpr std::uint32_t kFirstNumericClass = 6;  // double
+constexpr std::uint32_t kLastNumericClass = 15;  // uint64
 // libmatio reads nested arrays recursively; deeper nesting is refused before it recurses.
 constexpr int kMaxDepth = 64;
 // MATLAB allows at most a few dozen dimensions; 1,024 is far beyond any real file.
@@ -274,8 +274,8 @@ class ArrayWalker {
       tag.type = first;
       tag.bytes = word(bytes.data() + 4, big_endian_);
       if (padded(tag.bytes) > left) {
-        fail("an element of " + std::to_string(tag.bytes) + " bytes where " +
-             std::to_string(left) + " remain");
+        fail("an element of " + std::to_string(tag.bytes) + " bytes where " + std::to_string(left) +
+             " remain");
       }
     }
     return tag;
@@ -331,8 +331,8 @@ class ArrayWalker {
     if (arrays > left / 8) {
       fail(kind + " of " + std::to_string(count) + " elements" +
            (container == Container::struct_fields ? " x " + std::to_string(per_element) + " fields"
-                                                   : "") + " in " +
-           std::to_string(left) + " bytes (each needs at least 8)");
+                                                  : "") +
+           " in " + std::to_string(left) + " bytes (each needs at least 8)");
     }
     for (std::uint64_t i = 0; i < arrays; ++i) {
       const Tag tag = next_tag(left);

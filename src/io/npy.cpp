@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "array_order.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
 #include "python_literal.h"
 #include "unicode.h"

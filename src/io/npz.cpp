@@ -6,7 +6,7 @@
 #include <memory>
 #include <set>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
 #include "deflate_bound.h"
 
@@ -50,10 +50,10 @@ std::vector<std::uint8_t> read_member(zip_t* archive, zip_uint64_t index,
     throw InputError(where + ": the zip entry does not record its size");
   }
   // Sizes are checked against the archive before anything is allocated for the member.
-  const bool plausible =
-      stat.comp_size <= archive_size &&
-      (stat.comp_method == ZIP_CM_STORE ? stat.size == stat.comp_size
-                                        : stat.size / detail::kMaxDeflateRatio <= stat.comp_size + 1);
+  const bool plausible = stat.comp_size <= archive_size &&
+                         (stat.comp_method == ZIP_CM_STORE
+                              ? stat.size == stat.comp_size
+                              : stat.size / detail::kMaxDeflateRatio <= stat.comp_size + 1);
   if (!plausible || stat.size > std::numeric_limits<std::size_t>::max()) {
     throw InputError(where + ": the zip entry claims " + std::to_string(stat.size) +
                      " bytes from " + std::to_string(stat.comp_size) + " compressed bytes");

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::io {
 namespace {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::io {
 namespace {

@@ -1,7 +1,7 @@
 // torchaudio's default mel spectrogram at 16 kHz (128 bands, 25 ms windows, 12.5 ms hop), as
 // power ('melspec') and in decibels ('melspec_db').
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/mel_spectrogram.h"
-#include "brainalign/error.h"
 #include "frontend_models.h"
 
 namespace brainalign {

@@ -1,6 +1,6 @@
 // torchaudio's default MFCC at 16 kHz: 40 coefficients of the dB mel spectrogram.
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/mfcc.h"
-#include "brainalign/error.h"
 #include "frontend_models.h"
 
 namespace brainalign {

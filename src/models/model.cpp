@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign {
 

@@ -2,7 +2,7 @@
 
 #include <mutex>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "frontend_models.h"
 
 namespace brainalign {
@@ -36,7 +36,8 @@ std::unique_ptr<Model> make_family_model(const std::string& name) {
   if (list.empty()) {
     throw InputError("model '" + name +
                      "': this build of brainalign has no model families (it was built "
-                     "without libtorch); known models: " + known_names());
+                     "without libtorch); known models: " +
+                     known_names());
   }
   if (prefix == "auto") {
     if (!std::filesystem::exists(path)) {

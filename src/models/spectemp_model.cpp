@@ -14,9 +14,7 @@ class SpectempModel final : public Model {
   // The published pipeline resamples itself (scipy's resample_poly) from the native rate.
   dsp::Audio prepare(dsp::Audio audio) const override { return audio; }
   // Both Tuckute et al. (2023, resources.py) and Pepino et al. (2025, specs.py) take 'avgpool'.
-  std::vector<std::string> study_layers(const std::string&) const override {
-    return {"avgpool"};
-  }
+  std::vector<std::string> study_layers(const std::string&) const override { return {"avgpool"}; }
 
   std::vector<LayerActivations> forward(const dsp::Audio& audio) const override {
     const Matrix features = model_.features(audio);

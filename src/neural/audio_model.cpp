@@ -1,19 +1,20 @@
 #include "brainalign/neural/audio_model.h"
 
-#include "brainalign/error.h"
-#include "brainalign/neural/ast.h"
-#include "brainalign/neural/config.h"
-#include "brainalign/neural/encodec.h"
-#include "brainalign/neural/speech2text.h"
-#include "brainalign/neural/wav2vec2.h"
-#include "brainalign/neural/whisper.h"
+#include "brainalign/base/error.h"
+#include "brainalign/neural/formats/config.h"
+#include "brainalign/neural/ports/ast.h"
+#include "brainalign/neural/ports/encodec.h"
+#include "brainalign/neural/ports/speech2text.h"
+#include "brainalign/neural/ports/wav2vec2.h"
+#include "brainalign/neural/ports/whisper.h"
 
 namespace brainalign::neural {
 
 const std::vector<std::string>& supported_model_types() {
-  static const std::vector<std::string> types = {
-      "wav2vec2", "hubert",         "wavlm", "data2vec-audio", "whisper",
-      "audio-spectrogram-transformer", "speech_to_text", "encodec"};
+  static const std::vector<std::string> types = {"wav2vec2",       "hubert",
+                                                 "wavlm",          "data2vec-audio",
+                                                 "whisper",        "audio-spectrogram-transformer",
+                                                 "speech_to_text", "encodec"};
   return types;
 }
 
@@ -38,9 +39,8 @@ std::unique_ptr<AudioModel> load_audio_model(const std::filesystem::path& folder
   }
   std::string known;
   for (const auto& name : supported_model_types()) known += (known.empty() ? "" : ", ") + name;
-  throw InputError(config.error("model_type", "is '" + type +
-                                                  "', which has no native port (known: " + known +
-                                                  ")"));
+  throw InputError(config.error(
+      "model_type", "is '" + type + "', which has no native port (known: " + known + ")"));
 }
 
 }  // namespace brainalign::neural

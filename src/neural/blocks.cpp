@@ -5,7 +5,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::neural {
 

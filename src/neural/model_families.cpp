@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/models/registry.h"
-#include "model_family_loaders.h"
+#include "neural/families/model_family_loaders.h"
 
 namespace brainalign::neural {
 namespace fs = std::filesystem;
@@ -52,15 +52,14 @@ const std::vector<FamilyDefinition>& definitions() {
 // recognisably another family's, saying which.
 std::unique_ptr<Model> load_as(const FamilyDefinition& family, const fs::path& path) {
   if (!fs::exists(path)) {
-    throw IoError(family.prefix + ":" + path.string() + ": " + path.string() +
-                  " does not exist");
+    throw IoError(family.prefix + ":" + path.string() + ": " + path.string() + " does not exist");
   }
   if (!family.recognises(path)) {
     for (const auto& other : definitions()) {
       if (&other != &family && other.recognises(path)) {
         throw InputError(path.string() + " is " + other.kind + ", not " + family.kind +
-                         ": name it " + other.prefix + ":" + path.string() + " or auto:" +
-                         path.string());
+                         ": name it " + other.prefix + ":" + path.string() +
+                         " or auto:" + path.string());
       }
     }
   }

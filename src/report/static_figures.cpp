@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
 
 namespace brainalign {
@@ -241,9 +241,8 @@ struct Layout {
   std::vector<Box> panels;
 };
 
-Layout layout(Painter& measure, size_t panels, int columns,
-              const std::vector<std::string>& legend, double legend_extra = 0,
-              double panel_height = 0) {
+Layout layout(Painter& measure, size_t panels, int columns, const std::vector<std::string>& legend,
+              double legend_extra = 0, double panel_height = 0) {
   Layout l;
   if (!legend.empty()) {
     double widest = 0;
@@ -255,15 +254,15 @@ Layout layout(Painter& measure, size_t panels, int columns,
   const size_t cols = static_cast<size_t>(l.columns), rows = (panels + cols - 1) / cols;
   l.panel_width = (kWidth - 2 * kMargin - l.legend_width) / l.columns;
   l.panel_height = panel_height > 0 ? panel_height
-                  : rows <= 1     ? 440.0
-                                  : std::max(240.0, 440.0 / static_cast<double>(rows));
+                   : rows <= 1      ? 440.0
+                                    : std::max(240.0, 440.0 / static_cast<double>(rows));
   l.height = std::max(500.0, kTitleHeight + static_cast<double>(rows) * l.panel_height + kMargin);
   l.height = std::max(l.height, kTitleHeight + 30 + 18.0 * static_cast<double>(legend.size()));
   for (size_t i = 0; i < panels; ++i) {
-    const double x = kMargin + static_cast<double>(i % static_cast<size_t>(l.columns)) *
-                                   l.panel_width;
-    const double y = kTitleHeight + static_cast<double>(i / static_cast<size_t>(l.columns)) *
-                                        l.panel_height;
+    const double x =
+        kMargin + static_cast<double>(i % static_cast<size_t>(l.columns)) * l.panel_width;
+    const double y =
+        kTitleHeight + static_cast<double>(i / static_cast<size_t>(l.columns)) * l.panel_height;
     l.panels.push_back({x, y, x + l.panel_width, y + l.panel_height});
   }
   return l;
@@ -302,8 +301,7 @@ void panel_title(Painter& p, const Box& panel, const std::string& title,
   while (shown.size() > 4 && p.text_width(shown, size, true) > room)
     shown = "..." + shown.substr(std::min(shown.size(), size_t{4}));
   p.text(shown, (panel.x0 + panel.x1) / 2, panel.y0 + 15, size, 0.5, 0, true);
-  if (!subtitle.empty())
-    p.text(subtitle, (panel.x0 + panel.x1) / 2, panel.y0 + 30, kFont, 0.5);
+  if (!subtitle.empty()) p.text(subtitle, (panel.x0 + panel.x1) / 2, panel.y0 + 30, kFont, 0.5);
 }
 
 Ticks value_ticks(const json& rows, std::initializer_list<const char*> fields, bool zero) {
@@ -378,8 +376,8 @@ void draw_components(Painter& p, const ReportChart& chart, const json& values, L
     for (const auto& r : rows) {
       if (!has(r, "value")) continue;
       const size_t m = index_of(models, r["model"]);
-      const double x = centres[index_of(components, r["component"])] - slot * 0.4 +
-                       bar * static_cast<double>(m);
+      const double x =
+          centres[index_of(components, r["component"])] - slot * 0.4 + bar * static_cast<double>(m);
       const double y0 = plot.py(0), y1 = plot.py(r["value"].get<double>());
       p.rect(x, std::min(y0, y1), bar, std::abs(y1 - y0), series_colour(m));
     }
@@ -461,8 +459,8 @@ void draw_heatmap(Painter& p, const ReportChart& chart, const json& values, Layo
     const double cw = std::min(90.0, (box.x1 - box.x0) / static_cast<double>(columns.size()));
     const double ch = kCell;
     for (size_t i = 0; i < metrics.size(); ++i)
-      p.text(metrics[i], box.x0 - 5, box.y0 + ch * (static_cast<double>(i) + 0.5) + 3.5,
-             kFont - 1, 1);
+      p.text(metrics[i], box.x0 - 5, box.y0 + ch * (static_cast<double>(i) + 0.5) + 3.5, kFont - 1,
+             1);
     const std::vector<double> centres = slot_centres(box.x0, cw, columns.size());
     Plot frame{{box.x0, box.y0, box.x0 + cw * static_cast<double>(columns.size()),
                 box.y0 + ch * static_cast<double>(metrics.size())}};
@@ -539,11 +537,20 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -556,13 +563,12 @@ cairo_status_t append(void* closure, const unsigned char* data, unsigned int len
 
 void check(cairo_status_t status, const fs::path& file) {
   if (status != CAIRO_STATUS_SUCCESS)
-    throw IoError(file.string() + ": cannot draw the figure: " +
-                  cairo_status_to_string(status));
+    throw IoError(file.string() + ": cannot draw the figure: " + cairo_status_to_string(status));
 }
 
 // Paints the white background and the chart on `cr`.
-void paint(cairo_t* cr, DrawFn draw, const ReportChart& chart, const json& values,
-           const Layout& l, std::vector<Label>* labels) {
+void paint(cairo_t* cr, DrawFn draw, const ReportChart& chart, const json& values, const Layout& l,
+           std::vector<Label>* labels) {
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_rectangle(cr, 0, 0, l.width, l.height);
   cairo_fill(cr);
@@ -583,12 +589,13 @@ std::string with_text_layer(std::string svg, const std::string& title,
   char buf[160];
   for (const auto& t : labels) {
     const char* anchor = t.align < 0.25 ? "start" : t.align > 0.75 ? "end" : "middle";
-    std::snprintf(buf, sizeof buf, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" "
-                  "text-anchor=\"%s\"", t.x, t.y, t.size, anchor);
+    std::snprintf(buf, sizeof buf,
+                  "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" "
+                  "text-anchor=\"%s\"",
+                  t.x, t.y, t.size, anchor);
     layer += buf;
     if (t.angle != 0) {
-      std::snprintf(buf, sizeof buf, " transform=\"rotate(%.1f %.2f %.2f)\"", -t.angle, t.x,
-                    t.y);
+      std::snprintf(buf, sizeof buf, " transform=\"rotate(%.1f %.2f %.2f)\"", -t.angle, t.x, t.y);
       layer += buf;
     }
     layer += ">" + xml_escape(t.text) + "</text>\n";
@@ -604,7 +611,8 @@ std::string with_text_layer(std::string svg, const std::string& title,
 void write_static_figure(const ReportChart& chart, const fs::path& dir) {
   const DrawFn draw = drawing_for(chart.id);
   if (draw == nullptr)
-    throw InputError("chart '" + chart.id + "': no static figure for this chart kind "
+    throw InputError("chart '" + chart.id +
+                     "': no static figure for this chart kind "
                      "(expected bars, components, scatter, heatmap or dynamics)");
   const json values = chart.spec.value("/data/values"_json_pointer, json::array());
   const fs::path svg_file = dir / (chart.id + ".svg"), png_file = dir / (chart.id + ".png");

@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/report/chart_libraries.h"
 #include "brainalign/report/static_figures.h"
@@ -30,11 +30,20 @@ std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -96,41 +105,44 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
     if (it == last.end() || it->second != r.unit.checkpoint) continue;
     if (r.row.level == "overall") {
       const double sem = std::isfinite(r.row.sem) ? r.row.sem : 0.0;
-      bars.push_back({{"model", r.unit.model}, {"metric", metric_name(r.unit)},
-                      {"value", num(r.row.value)}, {"lo", num(r.row.value - sem)},
+      bars.push_back({{"model", r.unit.model},
+                      {"metric", metric_name(r.unit)},
+                      {"value", num(r.row.value)},
+                      {"lo", num(r.row.value - sem)},
                       {"hi", num(r.row.value + sem)}});
     } else if (r.row.level == "component") {
-      components.push_back({{"model", r.unit.model}, {"metric", metric_name(r.unit)},
-                            {"component", r.row.target}, {"value", num(r.row.value)}});
+      components.push_back({{"model", r.unit.model},
+                            {"metric", metric_name(r.unit)},
+                            {"component", r.row.target},
+                            {"value", num(r.row.value)}});
     }
   }
   std::vector<ReportChart> charts;
   const json color_model = {{"field", "model"}, {"type", "nominal"}};
   if (!bars.empty()) {
-    const json layers = json::array(
-        {{{"mark", "bar"},
-          {"encoding",
-           {{"x", {{"field", "model"}, {"type", "nominal"}, {"sort", nullptr}}},
-            {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "score"}}},
-            {"color", color_model},
-            {"tooltip", json::array({{{"field", "model"}}, {{"field", "value"}}})}}}},
-         {{"mark", {{"type", "rule"}, {"color", "black"}}},
-          {"encoding",
-           {{"x", {{"field", "model"}, {"type", "nominal"}, {"sort", nullptr}}},
-            {"y", {{"field", "lo"}, {"type", "quantitative"}}},
-            {"y2", {{"field", "hi"}}}}}}});
+    const json layers =
+        json::array({{{"mark", "bar"},
+                      {"encoding",
+                       {{"x", {{"field", "model"}, {"type", "nominal"}, {"sort", nullptr}}},
+                        {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "score"}}},
+                        {"color", color_model},
+                        {"tooltip", json::array({{{"field", "model"}}, {{"field", "value"}}})}}}},
+                     {{"mark", {{"type", "rule"}, {"color", "black"}}},
+                      {"encoding",
+                       {{"x", {{"field", "model"}, {"type", "nominal"}, {"sort", nullptr}}},
+                        {"y", {{"field", "lo"}, {"type", "quantitative"}}},
+                        {"y2", {{"field", "hi"}}}}}}});
     charts.push_back({"bars", "Alignment per model (error bars: sem over subjects)",
-                      faceted(bars, "metric", layers, 3,
-                              {{"scale", {{"y", "independent"}}}})});
+                      faceted(bars, "metric", layers, 3, {{"scale", {{"y", "independent"}}}})});
   }
   if (!components.empty()) {
-    const json layers = json::array(
-        {{{"mark", "bar"},
-          {"encoding",
-           {{"x", {{"field", "component"}, {"type", "nominal"}}},
-            {"xOffset", {{"field", "model"}, {"type", "nominal"}}},
-            {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "score"}}},
-            {"color", color_model}}}}});
+    const json layers =
+        json::array({{{"mark", "bar"},
+                      {"encoding",
+                       {{"x", {{"field", "component"}, {"type", "nominal"}}},
+                        {"xOffset", {{"field", "model"}, {"type", "nominal"}}},
+                        {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "score"}}},
+                        {"color", color_model}}}}});
     json spec = faceted(components, "metric", layers, 2, json::object());
     spec["spec"]["width"] = 360;
     charts.push_back({"components", "Alignment per component", spec});
@@ -145,9 +157,12 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
       bool first = true;
       for (size_t i = 0; i < ap.models.size(); ++i) {
         if (!std::isfinite(ap.metric_values[k][i])) continue;
-        points.push_back({{"metric", ap.metrics[k]}, {"model", ap.models[i]},
-                          {"alignment", ap.metric_values[k][i]}, {"overall", ap.overall[i]},
-                          {"r_label", "r = " + cell(r_of[ap.metrics[k]], 3)}, {"first", first}});
+        points.push_back({{"metric", ap.metrics[k]},
+                          {"model", ap.models[i]},
+                          {"alignment", ap.metric_values[k][i]},
+                          {"overall", ap.overall[i]},
+                          {"r_label", "r = " + cell(r_of[ap.metrics[k]], 3)},
+                          {"first", first}});
         first = false;
       }
     }
@@ -155,23 +170,29 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
     const json y = {{"field", "overall"}, {"type", "quantitative"}, {"title", "overall score"}};
     const json layers = json::array(
         {{{"mark", {{"type", "point"}, {"filled", true}}},
-          {"encoding", {{"x", x}, {"y", y}, {"color", color_model},
-                        {"tooltip", json::array({{{"field", "model"}}})}}}},
+          {"encoding",
+           {{"x", x},
+            {"y", y},
+            {"color", color_model},
+            {"tooltip", json::array({{{"field", "model"}}})}}}},
          {{"mark", {{"type", "line"}, {"color", "gray"}}},
           {"transform", json::array({{{"regression", "overall"}, {"on", "alignment"}}})},
           {"encoding", {{"x", x}, {"y", y}}}},
          {{"mark", {{"type", "text"}, {"align", "left"}, {"baseline", "top"}}},
           {"transform", json::array({{{"filter", "datum.first"}}})},
-          {"encoding", {{"text", {{"field", "r_label"}}}, {"x", {{"value", 4}}},
-                        {"y", {{"value", 4}}}}}}});
+          {"encoding",
+           {{"text", {{"field", "r_label"}}}, {"x", {{"value", 4}}}, {"y", {{"value", 4}}}}}}});
     charts.push_back({"scatter", "Alignment versus overall downstream score",
-                      faceted(points, "metric", layers, 3,
-                              {{"scale", {{"x", "independent"}}}})});
+                      faceted(points, "metric", layers, 3, {{"scale", {{"x", "independent"}}}})});
     json heat = json::array();
     for (const auto& c : ap.cells)
-      heat.push_back({{"subset", c.subset}, {"metric", c.metric},
-                      {"performance", c.performance}, {"r", num(c.r)},
-                      {"label", cell(c.r, 2)}, {"p", num(c.p)}, {"holm_p", num(c.holm_p)}});
+      heat.push_back({{"subset", c.subset},
+                      {"metric", c.metric},
+                      {"performance", c.performance},
+                      {"r", num(c.r)},
+                      {"label", cell(c.r, 2)},
+                      {"p", num(c.p)},
+                      {"holm_p", num(c.holm_p)}});
     json perf_sort = json::array({"overall"});
     for (const auto& t : ap.tasks) perf_sort.push_back(t);
     const json hx = {{"field", "performance"}, {"type", "nominal"}, {"sort", perf_sort}};
@@ -179,12 +200,17 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
     const json heat_layers = json::array(
         {{{"mark", "rect"},
           {"encoding",
-           {{"x", hx}, {"y", hy},
-            {"color", {{"field", "r"}, {"type", "quantitative"},
-                       {"scale", {{"domain", json::array({-1, 1})}, {"scheme", "redblue"},
-                                  {"reverse", true}}}}},
-            {"tooltip", json::array({{{"field", "metric"}}, {{"field", "performance"}},
-                                     {{"field", "r"}}, {{"field", "p"}},
+           {{"x", hx},
+            {"y", hy},
+            {"color",
+             {{"field", "r"},
+              {"type", "quantitative"},
+              {"scale",
+               {{"domain", json::array({-1, 1})}, {"scheme", "redblue"}, {"reverse", true}}}}},
+            {"tooltip", json::array({{{"field", "metric"}},
+                                     {{"field", "performance"}},
+                                     {{"field", "r"}},
+                                     {{"field", "p"}},
                                      {{"field", "holm_p"}}})}}}},
          {{"mark", {{"type", "text"}, {"fontSize", 9}}},
           {"encoding", {{"x", hx}, {"y", hy}, {"text", {{"field", "label"}}}}}}});
@@ -199,17 +225,21 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
       for (size_t i = 0; i < c.values.size(); ++i)
         points.push_back({{"panel", c.model + ": " + c.dataset + "/" + c.analysis + "/" +
                                         c.protocol + "/" + (c.roi.empty() ? "whole" : c.roi)},
-                          {"layer", c.layer}, {"step", c.steps[i]}, {"value", num(c.values[i])},
+                          {"layer", c.layer},
+                          {"step", c.steps[i]},
+                          {"value", num(c.values[i])},
                           {"smoothed", c.smoothed.empty() ? json(nullptr) : num(c.smoothed[i])}});
     const json x = {{"field", "step"}, {"type", "quantitative"}, {"title", "checkpoint step"}};
     const json color = {{"field", "layer"}, {"type", "nominal"}};
     const json layers = json::array(
         {{{"mark", {{"type", "line"}, {"point", true}}},
-          {"encoding", {{"x", x}, {"y", {{"field", "value"}, {"type", "quantitative"}}},
-                        {"color", color}}}},
+          {"encoding",
+           {{"x", x}, {"y", {{"field", "value"}, {"type", "quantitative"}}}, {"color", color}}}},
          {{"mark", {{"type", "line"}, {"strokeDash", json::array({4, 3})}}},
-          {"encoding", {{"x", x}, {"y", {{"field", "smoothed"}, {"type", "quantitative"}}},
-                        {"color", color}}}}});
+          {"encoding",
+           {{"x", x},
+            {"y", {{"field", "smoothed"}, {"type", "quantitative"}}},
+            {"color", color}}}}});
     charts.push_back({"dynamics", "Pretraining dynamics per layer (dashed: Savitzky-Golay)",
                       faceted(points, "panel", layers, 3, {{"scale", {{"y", "independent"}}}})});
   }
@@ -219,10 +249,11 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
 void write_study_report(const Study& study, const ResultsStore& store, const fs::path& dir) {
   const std::vector<ChartLibrary>& libraries = chart_libraries();
   if (libraries.empty())
-    throw IoError(dir.string() + ": cannot write the report: this brainalign was built without "
-                                 "the chart libraries (npm was not found when it was built; "
-                                 "rebuild with npm, or configure with "
-                                 "-DBRAINALIGN_VEGA_DIR=<node_modules>)");
+    throw IoError(dir.string() +
+                  ": cannot write the report: this brainalign was built without "
+                  "the chart libraries (npm was not found when it was built; "
+                  "rebuild with npm, or configure with "
+                  "-DBRAINALIGN_VEGA_DIR=<node_modules>)");
   const StudyAnalyses analyses = analyse_study(study, store);
   const std::vector<ReportChart> charts = report_charts(study, store, analyses);
   fs::create_directories(dir / "charts");
@@ -240,19 +271,19 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
       rows.push_back({r.unit.model, r.unit.checkpoint, r.unit.dataset, r.unit.analysis,
                       r.unit.protocol, r.unit.roi.empty() ? "whole" : r.unit.roi,
                       cell(r.row.value, 4), cell(r.row.sem, 3), r.row.layer});
-  const std::string scores_table = table_html(
-      "scores", {"model", "checkpoint", "dataset", "analysis", "protocol", "roi", "value", "sem",
-                 "best layer"},
-      rows);
+  const std::string scores_table = table_html("scores",
+                                              {"model", "checkpoint", "dataset", "analysis",
+                                               "protocol", "roi", "value", "sem", "best layer"},
+                                              rows);
   rows.clear();
   for (const auto& c : analyses.alignment_performance.cells)
-    rows.push_back({c.subset, c.metric, c.performance, std::to_string(c.n), cell(c.r),
-                    cell(c.p), "[" + cell(c.ci_low) + ", " + cell(c.ci_high) + "]",
-                    cell(c.permutation_p), cell(c.holm_p), cell(c.rho)});
-  const std::string table1 = table_html(
-      "table1", {"subset", "metric", "performance", "n", "r", "p", "95% CI", "permutation p",
-                 "Holm p", "Spearman rho"},
-      rows);
+    rows.push_back({c.subset, c.metric, c.performance, std::to_string(c.n), cell(c.r), cell(c.p),
+                    "[" + cell(c.ci_low) + ", " + cell(c.ci_high) + "]", cell(c.permutation_p),
+                    cell(c.holm_p), cell(c.rho)});
+  const std::string table1 = table_html("table1",
+                                        {"subset", "metric", "performance", "n", "r", "p", "95% CI",
+                                         "permutation p", "Holm p", "Spearman rho"},
+                                        rows);
   rows.clear();
   const auto& ap = analyses.alignment_performance;
   for (size_t i = 0; i < ap.models.size(); ++i) {
@@ -269,13 +300,13 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
   for (const auto& r : store.task_units())
     rows.push_back({r.unit.model, r.unit.checkpoint, r.unit.task, r.unit.protocol, r.metric,
                     cell(r.score, 4), std::to_string(r.seed), cell(r.seconds, 3)});
-  const std::string task_table =
-      rows.empty() ? std::string()
-                   : "<h2>Downstream task units (computed)</h2>\n" +
-                         table_html("task-units",
-                                    {"model", "checkpoint", "task", "protocol", "metric",
-                                     "score", "seed", "seconds"},
-                                    rows);
+  const std::string task_table = rows.empty()
+                                     ? std::string()
+                                     : "<h2>Downstream task units (computed)</h2>\n" +
+                                           table_html("task-units",
+                                                      {"model", "checkpoint", "task", "protocol",
+                                                       "metric", "score", "seed", "seconds"},
+                                                      rows);
 
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
@@ -289,19 +320,23 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
     h << "<script>/*! " << lib.name << " " << lib.version << " | " << lib.license << " */\n"
       << script_safe(lib.code) << "</script>\n";
   h << "</head><body>\n<h1>" << html_escape(study.name) << "</h1>\n<p>"
-    << store.completed_units().size() + store.completed_task_units().size()
-    << " units; brainalign " << BRAINALIGN_VERSION
-    << "; results store schema version " << kResultsSchemaVersion << ".</p>\n";
+    << store.completed_units().size() + store.completed_task_units().size() << " units; brainalign "
+    << BRAINALIGN_VERSION << "; results store schema version " << kResultsSchemaVersion
+    << ".</p>\n";
   for (const auto& c : charts)
     h << "<h2>" << html_escape(c.title) << "</h2>\n<div class=\"chart\" id=\"chart-" << c.id
       << "\"></div>\n<p class=\"figure-files\">Static figure: <a href=\"figures/" << c.id
       << ".svg\">SVG</a>, <a href=\"figures/" << c.id << ".png\">PNG</a></p>\n";
-  h << "<h2>Alignment versus performance (Table 1)</h2>\n" << table1
-    << "<h2>Downstream scores</h2>\n" << downstream_table << task_table
-    << "<h2>Scores</h2>\n" << scores_table;
+  h << "<h2>Alignment versus performance (Table 1)</h2>\n"
+    << table1 << "<h2>Downstream scores</h2>\n"
+    << downstream_table << task_table << "<h2>Scores</h2>\n"
+    << scores_table;
   h << "<h2>Chart libraries</h2>\n<p>The charts are drawn by";
   for (size_t i = 0; i < libraries.size(); ++i)
-    h << (i == 0 ? " " : i + 1 == libraries.size() ? " and " : ", ") << "<a href=\"https://"
+    h << (i == 0                      ? " "
+          : i + 1 == libraries.size() ? " and "
+                                      : ", ")
+      << "<a href=\"https://"
       << "www.npmjs.com/package/" << libraries[i].name << "\">" << libraries[i].name << "</a> "
       << html_escape(libraries[i].version) << " (" << html_escape(libraries[i].license) << ")";
   h << ", inlined in this page. Their licences:</p>\n";
@@ -309,7 +344,8 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
     h << "<details id=\"license-" << lib.name << "\"><summary>" << lib.name << " "
       << html_escape(lib.version) << ": " << html_escape(lib.license) << "</summary><pre>"
       << html_escape(lib.license_text) << "</pre></details>\n";
-  h << "<script>\nconst charts = " << script_safe(chart_list.dump()) << ";\n" << R"js(
+  h << "<script>\nconst charts = " << script_safe(chart_list.dump()) << ";\n"
+    << R"js(
 window.brainalignReport = {total: charts.length, rendered: 0, failed: []};
 for (const c of charts) {
   vegaEmbed('#chart-' + c.id, c.spec, {actions: false, renderer: 'svg'})

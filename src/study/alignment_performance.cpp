@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "brainalign/align/statistics.h"
+#include "brainalign/base/statistics.h"
 
 namespace brainalign {
 namespace {
@@ -25,8 +25,7 @@ std::uint64_t fnv1a(const std::string& s, std::uint64_t h = 1469598103934665603u
 }
 
 size_t uniform_index(std::mt19937_64& rng, size_t n) {
-  return static_cast<size_t>(static_cast<double>(rng() >> 11) * 0x1.0p-53 *
-                             static_cast<double>(n));
+  return static_cast<size_t>(static_cast<double>(rng() >> 11) * 0x1.0p-53 * static_cast<double>(n));
 }
 
 // np.percentile with linear interpolation.
@@ -78,8 +77,8 @@ std::vector<double> holm_adjust(const std::vector<double>& p) {
 }
 
 CorrelationCell correlate(const std::vector<double>& alignment,
-                          const std::vector<double>& performance, int bootstrap,
-                          int permutations, std::uint64_t seed) {
+                          const std::vector<double>& performance, int bootstrap, int permutations,
+                          std::uint64_t seed) {
   std::vector<double> a, b;
   for (size_t i = 0; i < alignment.size(); ++i)
     if (std::isfinite(alignment[i]) && std::isfinite(performance[i])) {
@@ -192,9 +191,9 @@ AlignmentPerformance alignment_vs_performance(const Study& study,
           b.push_back(t == 0 ? out.overall[i] : out.task_scores[i][t - 1]);
         }
         const std::string perf = t == 0 ? "overall" : out.tasks[t - 1];
-        CorrelationCell c = correlate(a, b, o.bootstrap, o.permutations,
-                                      fnv1a(subset + "|" + out.metrics[k] + "|" + perf,
-                                            study.seed + 1469598103934665603ull));
+        CorrelationCell c = correlate(
+            a, b, o.bootstrap, o.permutations,
+            fnv1a(subset + "|" + out.metrics[k] + "|" + perf, study.seed + 1469598103934665603ull));
         c.metric = out.metrics[k];
         c.performance = perf;
         c.subset = subset;

@@ -24,10 +24,9 @@ std::vector<DynamicsCurve> pretraining_dynamics(const Study& study,
   std::set<Key> with_layers;
   for (const auto& r : results)
     if (series.count(r.unit.model) && r.row.level == "layer")
-      with_layers.insert({r.unit.model, r.unit.dataset, r.unit.analysis, r.unit.protocol,
-                          r.unit.roi});
-  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string,
-                      std::string>,
+      with_layers.insert(
+          {r.unit.model, r.unit.dataset, r.unit.analysis, r.unit.protocol, r.unit.roi});
+  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>,
            DynamicsCurve>
       curves;
   for (const auto& r : results) {

@@ -8,7 +8,7 @@
 #include <ctime>
 #include <thread>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign {
 namespace {
@@ -77,8 +77,10 @@ class Statement {
     return *this;
   }
   Statement& bind(int i, double v) {
-    if (std::isfinite(v)) sqlite3_bind_double(stmt_, i, v);
-    else sqlite3_bind_null(stmt_, i);
+    if (std::isfinite(v))
+      sqlite3_bind_double(stmt_, i, v);
+    else
+      sqlite3_bind_null(stmt_, i);
     return *this;
   }
   // True while there is a row. A store busy before the first row is waited for.
@@ -161,8 +163,8 @@ std::filesystem::path results_store_path(const Study& study) {
 
 ResultsStore::ResultsStore(const std::filesystem::path& file) : file_(file) {
   if (!file.parent_path().empty()) std::filesystem::create_directories(file.parent_path());
-  if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                      nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     const std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw IoError(file.string() + ": cannot open the results store: " + msg);
@@ -251,8 +253,7 @@ bool ResultsStore::write_unit(const UnitRecord& r) {
     unit.bind(12, r.dataset_sha256).bind(13, r.options_json).bind(14, r.summary_json);
     unit.bind(15, r.seconds).bind(16, static_cast<std::int64_t>(r.rank)).bind(17, now_utc());
     unit.step();
-    Statement row(db_,
-                  "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    Statement row(db_, "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   file_.string());
     for (const auto& x : r.rows) {
       row.bind(1, key).bind(2, u.model).bind(3, u.checkpoint).bind(4, u.step).bind(5, x.layer);

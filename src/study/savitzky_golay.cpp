@@ -1,11 +1,10 @@
 #include "brainalign/study/savitzky_golay.h"
 
+#include <Eigen/Dense>
 #include <cmath>
 #include <string>
 
-#include <Eigen/Dense>
-
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign {
 namespace {
@@ -44,8 +43,7 @@ std::vector<double> savgol_filter(std::span<const double> values, int window, in
   std::vector<double> out(n);
   const Eigen::VectorXd centre = fit_weights(window, order, (window - 1) / 2.0);
   // Output i comes from the window starting at i - (w - 1) / 2 (ending at i + w / 2).
-  for (size_t i = half; i < n - half; ++i)
-    out[i] = apply(centre, values, i - (w - 1) / 2);
+  for (size_t i = half; i < n - half; ++i) out[i] = apply(centre, values, i - (w - 1) / 2);
   for (size_t i = 0; i < half; ++i) {
     out[i] = apply(fit_weights(window, order, static_cast<double>(i)), values, 0);
     const size_t k = w - half + i;

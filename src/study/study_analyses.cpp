@@ -32,8 +32,8 @@ void write_study_analyses(const StudyAnalyses& a, const std::filesystem::path& d
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : a.alignment_performance.cells)
     rows.push_back({c.subset, c.metric, c.performance, std::to_string(c.n), fmt(c.r), fmt(c.p),
-                    fmt(c.ci_low), fmt(c.ci_high), fmt(c.permutation_p), fmt(c.holm_p),
-                    fmt(c.rho), fmt(c.rho_p)});
+                    fmt(c.ci_low), fmt(c.ci_high), fmt(c.permutation_p), fmt(c.holm_p), fmt(c.rho),
+                    fmt(c.rho_p)});
   io::write_csv(dir / "table1.csv",
                 {"subset", "metric", "performance", "n", "pearson_r", "p", "ci_low", "ci_high",
                  "permutation_p", "holm_p", "spearman_rho", "spearman_p"},
@@ -57,8 +57,8 @@ void write_study_analyses(const StudyAnalyses& a, const std::filesystem::path& d
                       std::to_string(c.steps[i]), c.checkpoints[i], fmt(c.values[i]),
                       c.smoothed.empty() ? "" : fmt(c.smoothed[i])});
   io::write_csv(dir / "dynamics.csv",
-                {"model", "dataset", "analysis", "protocol", "roi", "layer", "step",
-                 "checkpoint", "value", "smoothed"},
+                {"model", "dataset", "analysis", "protocol", "roi", "layer", "step", "checkpoint",
+                 "value", "smoothed"},
                 rows);
 }
 
@@ -78,17 +78,30 @@ json to_json(const StudyAnalyses& a) {
   out["models"] = models;
   json cells = json::array();
   for (const auto& c : ap.cells)
-    cells.push_back({{"subset", c.subset}, {"metric", c.metric}, {"performance", c.performance},
-                     {"n", c.n}, {"r", num(c.r)}, {"p", num(c.p)}, {"ci_low", num(c.ci_low)},
-                     {"ci_high", num(c.ci_high)}, {"permutation_p", num(c.permutation_p)},
-                     {"holm_p", num(c.holm_p)}, {"rho", num(c.rho)}, {"rho_p", num(c.rho_p)}});
+    cells.push_back({{"subset", c.subset},
+                     {"metric", c.metric},
+                     {"performance", c.performance},
+                     {"n", c.n},
+                     {"r", num(c.r)},
+                     {"p", num(c.p)},
+                     {"ci_low", num(c.ci_low)},
+                     {"ci_high", num(c.ci_high)},
+                     {"permutation_p", num(c.permutation_p)},
+                     {"holm_p", num(c.holm_p)},
+                     {"rho", num(c.rho)},
+                     {"rho_p", num(c.rho_p)}});
   out["table1"] = cells;
   json dyn = json::array();
   for (const auto& c : a.dynamics)
     for (size_t i = 0; i < c.values.size(); ++i)
-      dyn.push_back({{"model", c.model}, {"dataset", c.dataset}, {"analysis", c.analysis},
-                     {"protocol", c.protocol}, {"roi", c.roi.empty() ? "whole" : c.roi},
-                     {"layer", c.layer}, {"step", c.steps[i]}, {"value", num(c.values[i])},
+      dyn.push_back({{"model", c.model},
+                     {"dataset", c.dataset},
+                     {"analysis", c.analysis},
+                     {"protocol", c.protocol},
+                     {"roi", c.roi.empty() ? "whole" : c.roi},
+                     {"layer", c.layer},
+                     {"step", c.steps[i]},
+                     {"value", num(c.values[i])},
                      {"smoothed", c.smoothed.empty() ? json(nullptr) : num(c.smoothed[i])}});
   out["dynamics"] = dyn;
   return out;

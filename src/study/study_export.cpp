@@ -1,7 +1,6 @@
 #include "brainalign/study/study_export.h"
 
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "brainalign/io/atomic_file.h"
@@ -34,10 +33,17 @@ void export_results(const Study& study, const ResultsStore& store,
     rows.push_back({u.model, u.checkpoint, std::to_string(u.step), r.row.layer, u.dataset,
                     u.analysis, u.protocol, u.roi, r.row.level, r.row.target, fmt(r.row.value),
                     fmt(r.row.sem)});
-    results.push_back({{"model", u.model}, {"checkpoint", u.checkpoint}, {"step", u.step},
-                       {"layer", r.row.layer}, {"dataset", u.dataset}, {"analysis", u.analysis},
-                       {"protocol", u.protocol}, {"roi", u.roi}, {"level", r.row.level},
-                       {"target", r.row.target}, {"value", num(r.row.value)},
+    results.push_back({{"model", u.model},
+                       {"checkpoint", u.checkpoint},
+                       {"step", u.step},
+                       {"layer", r.row.layer},
+                       {"dataset", u.dataset},
+                       {"analysis", u.analysis},
+                       {"protocol", u.protocol},
+                       {"roi", u.roi},
+                       {"level", r.row.level},
+                       {"target", r.row.target},
+                       {"value", num(r.row.value)},
                        {"sem", num(r.row.sem)}});
   }
   io::write_csv(dir / "results.csv",
@@ -50,25 +56,31 @@ void export_results(const Study& study, const ResultsStore& store,
   json units = json::array();
   for (const auto& r : store.units()) {
     const WorkUnit& u = r.unit;
-    rows.push_back({u.key(), u.model, u.checkpoint, std::to_string(u.step), u.dataset,
-                    u.analysis, u.protocol, u.roi, r.brainalign_version, std::to_string(r.seed),
-                    r.features_sha256, r.dataset_sha256, fmt(r.seconds),
-                    std::to_string(r.rank)});
-    units.push_back({{"unit", u.key()}, {"model", u.model}, {"checkpoint", u.checkpoint},
-                     {"step", u.step}, {"dataset", u.dataset}, {"analysis", u.analysis},
-                     {"protocol", u.protocol}, {"roi", u.roi},
-                     {"brainalign_version", r.brainalign_version}, {"seed", r.seed},
+    rows.push_back({u.key(), u.model, u.checkpoint, std::to_string(u.step), u.dataset, u.analysis,
+                    u.protocol, u.roi, r.brainalign_version, std::to_string(r.seed),
+                    r.features_sha256, r.dataset_sha256, fmt(r.seconds), std::to_string(r.rank)});
+    units.push_back({{"unit", u.key()},
+                     {"model", u.model},
+                     {"checkpoint", u.checkpoint},
+                     {"step", u.step},
+                     {"dataset", u.dataset},
+                     {"analysis", u.analysis},
+                     {"protocol", u.protocol},
+                     {"roi", u.roi},
+                     {"brainalign_version", r.brainalign_version},
+                     {"seed", r.seed},
                      {"features_sha256", r.features_sha256},
                      {"dataset_sha256", r.dataset_sha256},
                      {"options", json::parse(r.options_json)},
-                     {"summary", json::parse(r.summary_json)}, {"seconds", r.seconds},
+                     {"summary", json::parse(r.summary_json)},
+                     {"seconds", r.seconds},
                      {"rank", r.rank}});
   }
-  io::write_csv(dir / "units.csv",
-                {"unit", "model", "checkpoint", "step", "dataset", "analysis", "protocol", "roi",
-                 "brainalign_version", "seed", "features_sha256", "dataset_sha256", "seconds",
-                 "rank"},
-                rows);
+  io::write_csv(
+      dir / "units.csv",
+      {"unit", "model", "checkpoint", "step", "dataset", "analysis", "protocol", "roi",
+       "brainalign_version", "seed", "features_sha256", "dataset_sha256", "seconds", "rank"},
+      rows);
   out["units"] = units;
 
   rows.clear();
@@ -78,13 +90,21 @@ void export_results(const Study& study, const ResultsStore& store,
     rows.push_back({u.key(), u.model, u.checkpoint, std::to_string(u.step), u.task, u.protocol,
                     r.metric, fmt(r.score), r.brainalign_version, std::to_string(r.seed),
                     r.model_id, r.task_sha256, fmt(r.seconds), std::to_string(r.rank)});
-    tasks.push_back({{"unit", u.key()}, {"model", u.model}, {"checkpoint", u.checkpoint},
-                     {"step", u.step}, {"task", u.task}, {"protocol", u.protocol},
-                     {"metric", r.metric}, {"score", num(r.score)},
-                     {"brainalign_version", r.brainalign_version}, {"seed", r.seed},
-                     {"model_id", r.model_id}, {"task_sha256", r.task_sha256},
+    tasks.push_back({{"unit", u.key()},
+                     {"model", u.model},
+                     {"checkpoint", u.checkpoint},
+                     {"step", u.step},
+                     {"task", u.task},
+                     {"protocol", u.protocol},
+                     {"metric", r.metric},
+                     {"score", num(r.score)},
+                     {"brainalign_version", r.brainalign_version},
+                     {"seed", r.seed},
+                     {"model_id", r.model_id},
+                     {"task_sha256", r.task_sha256},
                      {"options", json::parse(r.options_json)},
-                     {"summary", json::parse(r.summary_json)}, {"seconds", r.seconds},
+                     {"summary", json::parse(r.summary_json)},
+                     {"seconds", r.seconds},
                      {"rank", r.rank}});
   }
   io::write_csv(dir / "task_units.csv",
@@ -97,8 +117,8 @@ void export_results(const Study& study, const ResultsStore& store,
   json down = json::array();
   for (const auto& d : performance_scores(study, store)) {
     rows.push_back({d.model, d.task, fmt(d.score), d.source});
-    down.push_back({{"model", d.model}, {"task", d.task}, {"score", d.score},
-                    {"source", d.source}});
+    down.push_back(
+        {{"model", d.model}, {"task", d.task}, {"score", d.score}, {"source", d.source}});
   }
   io::write_csv(dir / "downstream.csv", {"model", "task", "score", "source"}, rows);
   out["downstream"] = down;

@@ -1,6 +1,7 @@
 #include "brainalign/study/study_file.h"
 
 #include <glob.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -8,9 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include <toml++/toml.h>
-
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign {
 namespace {
@@ -41,9 +40,9 @@ std::int64_t get_int(const Study& s, const toml::table& t, const std::string& wh
   if (!n->is_integer()) fail(s, where, std::string("'") + key + "' must be an integer");
   const std::int64_t value = n->value<std::int64_t>().value();
   if (value < lowest || value > highest) {
-    fail(s, where, std::string("'") + key + "' must be an integer from " +
-                       std::to_string(lowest) + " to " + std::to_string(highest) + ", not " +
-                       std::to_string(value));
+    fail(s, where,
+         std::string("'") + key + "' must be an integer from " + std::to_string(lowest) + " to " +
+             std::to_string(highest) + ", not " + std::to_string(value));
   }
   return value;
 }
@@ -59,9 +58,8 @@ double get_double(const Study& s, const toml::table& t, const std::string& where
   return n->value<double>().value();
 }
 
-std::vector<std::string> get_strings(const Study& s, const toml::table& t,
-                                     const std::string& where, const char* key,
-                                     std::vector<std::string> fallback) {
+std::vector<std::string> get_strings(const Study& s, const toml::table& t, const std::string& where,
+                                     const char* key, std::vector<std::string> fallback) {
   const toml::node* n = t.get(key);
   if (n == nullptr) return fallback;
   if (n->is_string()) return {n->value<std::string>().value()};
@@ -133,8 +131,10 @@ std::vector<Checkpoint> expand_checkpoints(const Study& s, const std::string& wh
       const std::string label =
           !family.empty() && is_folder(p) ? p.filename().string() : p.stem().string();
       Checkpoint c{label, step_of(label), {}, {}};
-      if (family.empty()) c.features = p;
-      else c.model = family + ":" + p.string();
+      if (family.empty())
+        c.features = p;
+      else
+        c.model = family + ":" + p.string();
       out.push_back(std::move(c));
     }
   globfree(&g);
@@ -179,9 +179,12 @@ std::string resolve_model_name(const std::string& name, const fs::path& base) {
 
 std::string to_string(ModelKind kind) {
   switch (kind) {
-    case ModelKind::kRegistry: return "registry";
-    case ModelKind::kFeatures: return "features";
-    case ModelKind::kCheckpoints: return "checkpoints";
+    case ModelKind::kRegistry:
+      return "registry";
+    case ModelKind::kFeatures:
+      return "features";
+    case ModelKind::kCheckpoints:
+      return "checkpoints";
   }
   return "registry";
 }
@@ -253,19 +256,21 @@ Study load_study(const fs::path& path) {
         const std::string features = get_string(s, t, where, "features", "");
         const std::string model = get_string(s, t, where, "model", "");
         if (features.empty() == model.empty())
-          fail(s, where, "a checkpoint series gives either 'features' (a glob of feature-set "
-                         "files) or 'model' (\"<family>:GLOB\" of model files or folders)");
+          fail(s, where,
+               "a checkpoint series gives either 'features' (a glob of feature-set "
+               "files) or 'model' (\"<family>:GLOB\" of model files or folders)");
         if (!features.empty()) {
           m.features = resolve(s, features);
           m.checkpoints = expand_checkpoints(s, where, m.features, {});
         } else {
           const std::string family = family_of(model);
           if (family.empty() || family == "auto" || model.size() == family.size() + 1)
-            fail(s, where, "'model' of a checkpoint series must be \"<family>:GLOB\" (e.g. "
-                           "\"hf:checkpoints/step_*\"), not '" + model + "'");
+            fail(s, where,
+                 "'model' of a checkpoint series must be \"<family>:GLOB\" (e.g. "
+                 "\"hf:checkpoints/step_*\"), not '" +
+                     model + "'");
           m.model = resolve_model_name(model, s.file.parent_path());
-          m.checkpoints =
-              expand_checkpoints(s, where, m.model.substr(family.size() + 1), family);
+          m.checkpoints = expand_checkpoints(s, where, m.model.substr(family.size() + 1), family);
         }
       } else {
         fail(s, where, "'kind' must be registry, features or checkpoints, not '" + kind + "'");
@@ -307,8 +312,8 @@ Study load_study(const fs::path& path) {
       a.rsa_method = get_string(s, t, where, "rsa_method", a.rsa_method);
       if (a.rsa_method != "xval" && a.rsa_method != "layerwise")
         fail(s, where, "'rsa_method' must be xval or layerwise");
-      a.name = get_string(s, t, where, "name",
-                          a.analysis == "rsa" ? "rsa-" + a.rsa_method : a.analysis);
+      a.name =
+          get_string(s, t, where, "name", a.analysis == "rsa" ? "rsa-" + a.rsa_method : a.analysis);
       check_name(s, where, a.name, names);
       a.protocols = get_strings(s, t, where, "protocols", a.protocols);
       for (const auto& p : a.protocols)
@@ -325,8 +330,7 @@ Study load_study(const fs::path& path) {
 
   if (const toml::table* down = root["downstream"].as_table()) {
     s.downstream_scores = resolve(s, get_string(s, *down, "[downstream]", "scores", ""));
-    s.downstream_max_epochs =
-        static_cast<int>(get_int(s, *down, "[downstream]", "max_epochs", 0));
+    s.downstream_max_epochs = static_cast<int>(get_int(s, *down, "[downstream]", "max_epochs", 0));
     if (s.downstream_max_epochs < 0) fail(s, "[downstream]", "'max_epochs' must be >= 0");
   }
   names.clear();
@@ -347,11 +351,11 @@ Study load_study(const fs::path& path) {
           static_cast<int>(get_int(s, t, where, "max_epochs", s.downstream_max_epochs));
       if (task.computed()) {
         if (!task.scores.empty())
-          fail(s, where, "give either 'path' (a HEAR task folder, scores computed) or "
-                         "'scores' (a CSV of scores), not both");
+          fail(s, where,
+               "give either 'path' (a HEAR task folder, scores computed) or "
+               "'scores' (a CSV of scores), not both");
         if (task.protocol != "pepino2025" && task.protocol != "hear2021")
-          fail(s, where, "'protocol' must be pepino2025 or hear2021, not '" + task.protocol +
-                             "'");
+          fail(s, where, "'protocol' must be pepino2025 or hear2021, not '" + task.protocol + "'");
         if (task.max_epochs < 0) fail(s, where, "'max_epochs' must be >= 0");
         if (!is_folder(task.path))
           fail(s, where, "'path': " + task.path.string() + " is not a folder");
@@ -360,8 +364,9 @@ Study load_study(const fs::path& path) {
           fail(s, where, "'protocol' and 'max_epochs' apply to computed tasks (with 'path')");
         if (task.scores.empty()) task.scores = s.downstream_scores;
         if (task.scores.empty())
-          fail(s, where, "no 'path' (a HEAR task folder) nor 'scores' file, here or in "
-                         "[downstream]");
+          fail(s, where,
+               "no 'path' (a HEAR task folder) nor 'scores' file, here or in "
+               "[downstream]");
       }
       s.tasks.push_back(std::move(task));
     }
@@ -380,8 +385,8 @@ Study load_study(const fs::path& path) {
     for (const auto& m : o.models) s.model(m);
     o.smooth_window = static_cast<int>(
         get_int(s, *dy, "[dynamics]", "smooth_window", o.smooth_window, 0, kIntMax));
-    o.smooth_order = static_cast<int>(
-        get_int(s, *dy, "[dynamics]", "smooth_order", o.smooth_order, 0, kIntMax));
+    o.smooth_order =
+        static_cast<int>(get_int(s, *dy, "[dynamics]", "smooth_order", o.smooth_order, 0, kIntMax));
     if (o.smooth_order < 0 || (o.smooth_window > 0 && o.smooth_order >= o.smooth_window))
       fail(s, "[dynamics]", "'smooth_order' must be below 'smooth_window'");
   }

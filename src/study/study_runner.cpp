@@ -8,13 +8,13 @@
 #include <set>
 #include <thread>
 
-#include "brainalign/align/score.h"
+#include "brainalign/base/error.h"
 #include "brainalign/data/brain_dataset.h"
-#include "brainalign/error.h"
 #include "brainalign/features/extract.h"
 #include "brainalign/io/csv.h"
 #include "brainalign/io/sha256.h"
 #include "brainalign/models/registry.h"
+#include "brainalign/protocols/score.h"
 #include "brainalign/study/task_units.h"
 
 namespace brainalign {
@@ -79,8 +79,8 @@ void extract_run_features(const StudyModel& m, const Checkpoint& c, const StudyD
 // Checks that a model the study runs names a registered model or family (and an existing path),
 // before any work: a typo fails at once rather than after hours.
 void check_model_name(const Study& study, const StudyModel& m, const std::string& name) {
-  const std::string where = study.file.string() + ": [[models]] '" + m.name + "': model '" +
-                            name + "': ";
+  const std::string where =
+      study.file.string() + ": [[models]] '" + m.name + "': model '" + name + "': ";
   const size_t colon = name.find(':');
   if (colon == std::string::npos) {
     for (const auto& info : registered_models())
@@ -90,13 +90,14 @@ void check_model_name(const Study& study, const StudyModel& m, const std::string
   const std::string prefix = name.substr(0, colon);
   const auto families = registered_model_families();
   if (families.empty())
-    throw InputError(where + "this build of brainalign has no model families (they come with "
-                             "libtorch, BRAINALIGN_WITH_TORCH)");
+    throw InputError(where +
+                     "this build of brainalign has no model families (they come with "
+                     "libtorch, BRAINALIGN_WITH_TORCH)");
   bool known = prefix == "auto";
   for (const auto& f : families) known = known || f.prefix == prefix;
   if (!known)
-    throw InputError(where + "unknown model family '" + prefix + "' (known:\n" +
-                     describe_models() + ")");
+    throw InputError(where + "unknown model family '" + prefix + "' (known:\n" + describe_models() +
+                     ")");
   const fs::path path = name.substr(colon + 1);
   if (!fs::exists(path)) throw InputError(where + path.string() + " does not exist");
 }
@@ -130,8 +131,10 @@ std::vector<ResultRow> result_rows(const json& s) {
     for (auto it = s[field].begin(); it != s[field].end(); ++it) {
       ResultRow r;
       r.level = level;
-      if (std::string(level) == "layer") r.layer = it.key();
-      else r.target = it.key();
+      if (std::string(level) == "layer")
+        r.layer = it.key();
+      else
+        r.target = it.key();
       r.value = number_or_nan(it.value());
       rows.push_back(r);
     }
@@ -226,8 +229,8 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   }
   say(study.name + ": " + std::to_string(summary.units) + " units (" +
       std::to_string(summary.task_units) + " downstream), " + std::to_string(summary.already) +
-      " stored, " + std::to_string(to_compute) + " to compute on " +
-      std::to_string(group.size()) + " process" + (group.size() > 1 ? "es" : ""));
+      " stored, " + std::to_string(to_compute) + " to compute on " + std::to_string(group.size()) +
+      " process" + (group.size() > 1 ? "es" : ""));
 
   // Features of the models that are run, each extracted once (by one rank) into the study
   // folder: per checkpoint and dataset sounds. Every rank plans the same list, whatever the
@@ -252,8 +255,8 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   for (size_t i = 0; i < to_extract.size(); ++i)
     if (static_cast<int>(i % static_cast<size_t>(group.size())) == group.rank() &&
         !fs::exists(to_extract[i].out))
-      extract_run_features(*to_extract[i].model, *to_extract[i].checkpoint,
-                           *to_extract[i].dataset, to_extract[i].out, threads, options);
+      extract_run_features(*to_extract[i].model, *to_extract[i].checkpoint, *to_extract[i].dataset,
+                           to_extract[i].out, threads, options);
   if (group.rank() == 0) {
     const auto scores = read_downstream_scores(study);
     if (!scores.empty()) store.write_downstream(scores);
@@ -265,8 +268,10 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   std::vector<const TaskUnit*> mine_tasks;
   for (size_t i = 0; i < static_cast<size_t>(to_compute); ++i) {
     if (static_cast<int>(i % static_cast<size_t>(group.size())) != group.rank()) continue;
-    if (i < missing.size()) mine.push_back(&missing[i]);
-    else mine_tasks.push_back(&missing_tasks[i - missing.size()]);
+    if (i < missing.size())
+      mine.push_back(&missing[i]);
+    else
+      mine_tasks.push_back(&missing_tasks[i - missing.size()]);
   }
   const int total = static_cast<int>(mine.size() + mine_tasks.size());
   std::map<fs::path, std::string> feature_digests;
@@ -330,10 +335,9 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     settings.max_epochs = t.max_epochs;
     settings.threads = threads;
     if (options.note)
-      options.note((group.size() > 1 ? stage + ": " : std::string()) + "downstream " +
-                   u->key());
-    TaskRecord r = compute_task_unit(*u, *model, c.model, tasks.at(u->task),
-                                     options.evaluate_task, extract, settings);
+      options.note((group.size() > 1 ? stage + ": " : std::string()) + "downstream " + u->key());
+    TaskRecord r = compute_task_unit(*u, *model, c.model, tasks.at(u->task), options.evaluate_task,
+                                     extract, settings);
     r.rank = group.rank();
     if (store.write_task_unit(r)) ++summary.computed;
     ++finished;
@@ -342,8 +346,7 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   group.barrier();
   if (group.rank() == 0) {
     const size_t stored = store.completed_units().size() + store.completed_task_units().size();
-    say(study.name + ": " + std::to_string(stored) + " units stored in " +
-        store.file().string());
+    say(study.name + ": " + std::to_string(stored) + " units stored in " + store.file().string());
   }
   return summary;
 }

@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "brainalign/downstream/task_embeddings.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
+#include "brainalign/hear/task_embeddings.h"
 #include "brainalign/io/sha256.h"
 
 namespace brainalign {
@@ -19,7 +19,7 @@ void hash_file(io::Sha256& h, const fs::path& path, const fs::path& dir) {
 
 }  // namespace
 
-std::string hear_task_digest(const downstream::HearTask& task) {
+std::string hear_task_digest(const hear::HearTask& task) {
   io::Sha256 h;
   hash_file(h, task.dir / "task_metadata.json", task.dir);
   hash_file(h, task.dir / "labelvocabulary.csv", task.dir);
@@ -27,7 +27,7 @@ std::string hear_task_digest(const downstream::HearTask& task) {
   for (int rate : task.sample_rates)
     for (const auto& split : task.splits)
       for (const auto& clip : split.clips) {
-        const fs::path p = downstream::clip_path(task, rate, split.name, clip.filename);
+        const fs::path p = hear::clip_path(task, rate, split.name, clip.filename);
         h.update(fs::relative(p, task.dir).string() + " " + std::to_string(fs::file_size(p)) +
                  "\n");
       }
@@ -38,7 +38,7 @@ StudyTaskData read_study_task(const Study& study, const StudyTask& task) {
   StudyTaskData data;
   data.task = &task;
   try {
-    data.hear = downstream::read_hear_task(task.path);
+    data.hear = hear::read_hear_task(task.path);
     data.digest = hear_task_digest(data.hear);
   } catch (const InputError& e) {
     throw InputError(study.file.string() + ": task '" + task.name + "': " + e.what());
@@ -55,7 +55,7 @@ TaskRecord compute_task_unit(const TaskUnit& unit, const Model& model,
   const auto start = std::chrono::steady_clock::now();
   TaskEvaluation evaluation;
   try {
-    const downstream::TaskEmbeddings embeddings = downstream::embed_task(model, task.hear, extract);
+    const hear::TaskEmbeddings embeddings = hear::embed_task(model, task.hear, extract);
     evaluation = evaluate(task.hear, embeddings, settings);
   } catch (const InputError& e) {
     throw InputError("task unit " + unit.key() + ": " + e.what());

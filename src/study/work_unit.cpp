@@ -15,8 +15,8 @@ std::vector<WorkUnit> plan_units(const Study& study, const std::vector<bool>& co
       for (size_t d = 0; d < study.datasets.size(); ++d) {
         const auto& dataset = study.datasets[d];
         for (const auto& a : study.analyses) {
-          const bool named = std::find(a.datasets.begin(), a.datasets.end(), dataset.name) !=
-                             a.datasets.end();
+          const bool named =
+              std::find(a.datasets.begin(), a.datasets.end(), dataset.name) != a.datasets.end();
           const bool fits = (a.analysis == "components") == component_datasets[d];
           if (a.datasets.empty() ? !fits : !named) continue;
           for (const auto& p : a.protocols)
@@ -27,9 +27,7 @@ std::vector<WorkUnit> plan_units(const Study& study, const std::vector<bool>& co
   return units;
 }
 
-std::string TaskUnit::key() const {
-  return model + "|" + checkpoint + "|" + task + "|" + protocol;
-}
+std::string TaskUnit::key() const { return model + "|" + checkpoint + "|" + task + "|" + protocol; }
 
 std::vector<TaskUnit> plan_task_units(const Study& study) {
   std::vector<TaskUnit> units;

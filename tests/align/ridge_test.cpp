@@ -6,7 +6,7 @@
 #include <numeric>
 #include <random>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "common/python_exchange.h"
 
 namespace brainalign {
@@ -31,7 +31,8 @@ Matrix planted_targets(const Matrix& X, Eigen::Index targets, unsigned seed) {
   const Matrix w = random_matrix(X.cols(), targets, seed);
   Matrix noise = random_matrix(X.rows(), targets, seed + 1);
   Matrix Y = X * w / std::sqrt(static_cast<double>(X.cols()));
-  for (Eigen::Index t = 0; t < targets; ++t) Y.col(t) += noise.col(t) * (0.2 + 0.5 * static_cast<double>(t));
+  for (Eigen::Index t = 0; t < targets; ++t)
+    Y.col(t) += noise.col(t) * (0.2 + 0.5 * static_cast<double>(t));
   Y.array() += 3.0;
   return Y;
 }
@@ -79,7 +80,8 @@ TEST_P(RidgeVersusScikitLearn, PredictionsLooErrorsAndChosenPenalties) {
   py.run(R"(
 import warnings; warnings.simplefilter('ignore')
 from sklearn.linear_model import Ridge, RidgeCV
-n, p, m, T = )" + std::to_string(n) + ", " + std::to_string(p) + ", " + std::to_string(m) + ", " +
+n, p, m, T = )" +
+         std::to_string(n) + ", " + std::to_string(p) + ", " + std::to_string(m) + ", " +
          std::to_string(T) + R"(
 X = np.fromfile('X', '<f8').reshape(n + m, p); Y = np.fromfile('Y', '<f8').reshape(n + m, T)
 alphas = [10.0 ** x for x in range(49, -51, -1)]
@@ -112,7 +114,8 @@ preds.tofile('preds')
     // inside the well-conditioned range it is the very same penalty.
     const auto mine = static_cast<Eigen::Index>(sel.best[static_cast<size_t>(t)]);
     const auto theirs = static_cast<Eigen::Index>(ref_best(0, t));
-    const double mine_in_theirs = std::isfinite(ref_mse(mine, t)) ? ref_mse(mine, t) : sel.mse(mine, t);
+    const double mine_in_theirs =
+        std::isfinite(ref_mse(mine, t)) ? ref_mse(mine, t) : sel.mse(mine, t);
     EXPECT_LE(mine_in_theirs, ref_mse(theirs, t) * (1 + 1e-9)) << "target " << t;
     const double chosen = kAlphaGrid[static_cast<size_t>(theirs)];
     if (chosen >= 1e-6 && chosen <= 1e12) {
@@ -124,9 +127,11 @@ preds.tofile('preds')
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, RidgeVersusScikitLearn,
-                         ::testing::Values(Shape{60, 8}, Shape{40, 39}, Shape{40, 40}, Shape{30, 90}),
+                         ::testing::Values(Shape{60, 8}, Shape{40, 39}, Shape{40, 40},
+                                           Shape{30, 90}),
                          [](const auto& param_info) {
-                           return "n" + std::to_string(param_info.param.n) + "_p" + std::to_string(param_info.param.p);
+                           return "n" + std::to_string(param_info.param.n) + "_p" +
+                                  std::to_string(param_info.param.p);
                          });
 
 class RidgeCoefficientsVersusScikitLearn : public ::testing::TestWithParam<Shape> {};
@@ -231,8 +236,10 @@ TEST(Ridge, GramMatrixDecompositionMatchesDirect) {
   for (size_t i = 0; i < train.size(); ++i) y.row(static_cast<Eigen::Index>(i)) = Y.row(train[i]);
   y.rowwise() -= y.colwise().mean();
   for (double alpha : {1e-6, 0.1, 10.0, 1e4}) {
-    const ColMatrix a = direct.test_factor * (ridge_shrinkage(direct, alpha).asDiagonal() * (direct.basis.transpose() * y));
-    const ColMatrix b = from_gram.test_factor * (ridge_shrinkage(from_gram, alpha).asDiagonal() * (from_gram.basis.transpose() * y));
+    const ColMatrix a = direct.test_factor * (ridge_shrinkage(direct, alpha).asDiagonal() *
+                                              (direct.basis.transpose() * y));
+    const ColMatrix b = from_gram.test_factor * (ridge_shrinkage(from_gram, alpha).asDiagonal() *
+                                                 (from_gram.basis.transpose() * y));
     EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-9 * a.cwiseAbs().maxCoeff()) << "alpha " << alpha;
   }
 }

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -13,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "align/python_oracle.h"
 #include "brainalign/align/rdm.h"
 #include "brainalign/align/splits.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
+#include "common/python_oracle.h"
 
 namespace brainalign {
 namespace {
@@ -116,7 +115,7 @@ class RsaReference : public ::testing::Test {
     }
     features_ = data.subject_responses;
     features_.insert(features_.end(), data.layer_features.begin(), data.layer_features.end());
-    expected_ = testing::run_python_oracle("rsa_reference.py", request);
+    expected_ = testing::run_python_oracle("align/rsa_reference.py", request);
   }
 
   static inline std::vector<int> folds_;

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 #include "common/python_run.h"
 #include "common/scratch_dir.h"
 
@@ -26,7 +26,8 @@ class PythonExchange {
   Matrix get(const std::string& name, Eigen::Index rows, Eigen::Index cols) const {
     Matrix m(rows, cols);
     std::ifstream f(dir() / name, std::ios::binary);
-    f.read(reinterpret_cast<char*>(m.data()), static_cast<std::streamsize>(m.size() * sizeof(double)));
+    f.read(reinterpret_cast<char*>(m.data()),
+           static_cast<std::streamsize>(m.size() * sizeof(double)));
     if (!f) throw std::runtime_error("reference output missing or short: " + name);
     return m;
   }

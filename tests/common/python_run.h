@@ -20,16 +20,16 @@ namespace brainalign::testing {
 inline ::testing::AssertionResult run_python_file(const std::filesystem::path& folder,
                                                   const std::filesystem::path& script,
                                                   const std::vector<std::string>& arguments = {}) {
-  std::vector<std::string> command{"env", "-C", folder.string(), BRAINALIGN_PYTHON, "-B",
-                                   script.string()};
+  std::vector<std::string> command{"env", "-C",           folder.string(), BRAINALIGN_PYTHON,
+                                   "-B",  script.string()};
   command.insert(command.end(), arguments.begin(), arguments.end());
   const CommandResult result = run_command(command);
   if (result.status == 0) return ::testing::AssertionSuccess();
   std::string line;
   for (const auto& part : command) line += part + " ";
-  return ::testing::AssertionFailure() << "Python failed (status " << result.status << "): "
-                                       << line << "\n--- output ---\n"
-                                       << result.output;
+  return ::testing::AssertionFailure()
+         << "Python failed (status " << result.status << "): " << line << "\n--- output ---\n"
+         << result.output;
 }
 
 // Runs `code`, with numpy imported as np, in `folder`.

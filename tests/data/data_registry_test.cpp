@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/sha256.h"
 #include "common/python_run.h"
 #include "common/scratch_dir.h"
@@ -84,11 +84,11 @@ TEST(DataRegistry, PinnedSourcesAndChecksumsMatchThePublicCopy) {
 TEST(DataRegistry, FoldsFromThePickledVectorAreThePublishedOnes) {
   brainalign::testing::ScratchDir dir;
   // The published file is a joblib dump of the fold vector in ascending stimulus order.
-  ASSERT_TRUE(
-      brainalign::testing::run_python(dir.path(), "import csv, joblib\nrows = list(csv.DictReader(open('" +
-                                              (kData / "natsound165/folds_5x33.csv").string() +
-                                              "')))\njoblib.dump(np.array([float(r['fold']) "
-                                              "for r in rows]), 'folds.pkl')\n"));
+  ASSERT_TRUE(brainalign::testing::run_python(
+      dir.path(), "import csv, joblib\nrows = list(csv.DictReader(open('" +
+                      (kData / "natsound165/folds_5x33.csv").string() +
+                      "')))\njoblib.dump(np.array([float(r['fold']) "
+                      "for r in rows]), 'folds.pkl')\n"));
   write_natsound165_folds(dir / "folds.pkl", dir / "folds_5x33.csv");
   EXPECT_EQ(read_text(dir / "folds_5x33.csv"), read_text(kData / "natsound165/folds_5x33.csv"));
   const auto names = natsound165_stimuli();

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "common/python_run.h"
 #include "common/scratch_dir.h"
 #include "dsp/npy_for_tests.h"
@@ -26,9 +26,10 @@ class AudioFiles : public ::testing::Test {
  protected:
   // Runs a Python snippet with numpy and scipy imported and `folder` set to the scratch folder.
   void python(const std::string& code) {
-    ASSERT_TRUE(brainalign::testing::run_python(folder_, "import scipy.io.wavfile as wavfile\n"
-                                             "import scipy.signal\nfolder = '" +
-                                                 folder_.string() + "'\n" + code));
+    ASSERT_TRUE(brainalign::testing::run_python(folder_,
+                                                "import scipy.io.wavfile as wavfile\n"
+                                                "import scipy.signal\nfolder = '" +
+                                                    folder_.string() + "'\n" + code));
   }
 
   const brainalign::testing::ScratchDir scratch_;

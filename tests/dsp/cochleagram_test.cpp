@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "dsp/npy_for_tests.h"
 
 namespace brainalign::dsp {

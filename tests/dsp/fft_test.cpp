@@ -6,7 +6,7 @@
 #include <complex>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::dsp {
 namespace {

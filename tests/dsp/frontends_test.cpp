@@ -8,10 +8,10 @@
 #include <fstream>
 #include <string>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/mel_spectrogram.h"
 #include "brainalign/dsp/mfcc.h"
 #include "brainalign/dsp/whisper_logmel.h"
-#include "brainalign/error.h"
 #include "dsp/npy_for_tests.h"
 
 namespace brainalign::dsp {

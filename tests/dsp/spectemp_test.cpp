@@ -9,7 +9,7 @@
 #include <thread>
 #include <utility>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "dsp/npy_for_tests.h"
 
 namespace brainalign::dsp {

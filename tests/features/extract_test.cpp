@@ -4,8 +4,8 @@
 
 #include <fstream>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/spectemp.h"
-#include "brainalign/error.h"
 #include "brainalign/features/feature_cache.h"
 #include "brainalign/io/npz.h"
 #include "brainalign/models/registry.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/csv.h"
 #include "brainalign/io/hdf5.h"
 #include "brainalign/io/mat.h"
@@ -81,8 +81,9 @@ TEST(AbsurdSizes, MatDimensionsBeyondTheFileAreRefused) {
                        numeric.string() + ", the variable at byte 128: an array of 10000000000 "
                                           "elements stored in 8 bytes"));
   const auto cells = regression("mat/absurd_cell_dims.mat");
-  EXPECT_TRUE(contains(input_error([&] { MatFile file(cells); }),
-                       "the variable at byte 128: a cell array of 10000000000 elements in 0 bytes"));
+  EXPECT_TRUE(
+      contains(input_error([&] { MatFile file(cells); }),
+               "the variable at byte 128: a cell array of 10000000000 elements in 0 bytes"));
 }
 
 // v5 files built element by element: a struct whose field holds a cell array of two names,
@@ -158,8 +159,8 @@ TEST(AbsurdSizes, MatNestedCountsBeyondTheirVariableAreRefusedBeforeOpening) {
               (std::vector<std::string>{"stim5_alarm_clock", "stim7_applause"}));
     const MatFile deep(dir / ("deep_ok" + suffix + ".mat"));
     EXPECT_EQ(deep.variable_names(), std::vector<std::string>{"deep"});
-    const std::string variable = ", the variable at byte 128" +
-                                 std::string(suffix.empty() ? ": " : " (compressed): ");
+    const std::string variable =
+        ", the variable at byte 128" + std::string(suffix.empty() ? ": " : " (compressed): ");
     const auto refused = [&](const std::string& name) {
       const auto path = dir / (name + suffix + ".mat");
       const std::string message = input_error([&] { MatFile file(path); });
@@ -200,8 +201,8 @@ TEST(AbsurdSizes, MatNestedCountsBeyondTheirVariableAreRefusedBeforeOpening) {
 // (746 MB) libmatio allocated and filled: 50 s and 745 MB of memory before the error.
 TEST(AbsurdSizes, MatV4HeaderBeyondTheFileIsRefusedBeforeOpening) {
   const auto path = regression("mat/v4_name_length_of_746mb.mat");
-  EXPECT_TRUE(contains(input_error([&] { MatFile file(path); }),
-                       "declares more than the file holds"));
+  EXPECT_TRUE(
+      contains(input_error([&] { MatFile file(path); }), "declares more than the file holds"));
 }
 
 // Found by fuzz_mat: a 553-byte v5 file whose first element claims 4 GB, which libmatio

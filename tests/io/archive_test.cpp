@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "io/python_runner.h"
 
 namespace brainalign::io {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "io/python_runner.h"
 
 namespace brainalign::io {

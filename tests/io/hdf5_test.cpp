@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "common/error_message.h"
 #include "io/python_runner.h"
 
@@ -152,7 +152,8 @@ TEST(Hdf5, ReadsVariableLengthStringsFromEveryLayoutAsH5pyDoes) {
 }
 
 // Compact datasets keep their values in the object header; a corrupt one that declares more
-// values than it holds is refused (tests/io/regressions/hdf5/compact_dataset_without_its_values.h5).
+// values than it holds is refused
+// (tests/io/regressions/hdf5/compact_dataset_without_its_values.h5).
 TEST(Hdf5, ReadsCompactNumericDatasets) {
   ScratchDir dir;
   ASSERT_TRUE(run_python(dir.path(), R"(
@@ -256,9 +257,11 @@ corrupt('heap_data_beyond.h5', heap + 24, 2**40)
 TEST(Hdf5, GroupStructuresAreCheckedBeforeLibhdf5ReadsThem) {
   ScratchDir dir;
   ASSERT_TRUE(run_python(dir.path(), kGroupStructures));
-  for (const auto& [name, count] : std::vector<std::pair<std::string, std::size_t>>{
-           {"deep.h5", 600}, {"latest_compact.h5", 5}, {"latest_dense.h5", 40},
-           {"userblock.h5", 40}}) {
+  for (const auto& [name, count] :
+       std::vector<std::pair<std::string, std::size_t>>{{"deep.h5", 600},
+                                                        {"latest_compact.h5", 5},
+                                                        {"latest_dense.h5", 40},
+                                                        {"userblock.h5", 40}}) {
     SCOPED_TRACE(name);
     const auto names = hdf5_dataset_names(dir / name);
     ASSERT_EQ(names.size(), count);

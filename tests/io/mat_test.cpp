@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/io/npy.h"
 #include "io/python_runner.h"
 

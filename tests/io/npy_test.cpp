@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "common/error_message.h"
 #include "io/python_runner.h"
 

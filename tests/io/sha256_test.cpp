@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "io/python_runner.h"
 
 namespace brainalign::io {

@@ -3,19 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <stdexcept>
-#include <fstream>
 #include <string>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "common/error_message.h"
 
 namespace brainalign {
 namespace {
 
 namespace fs = std::filesystem;
-
 
 // A family whose "checkpoints" are folders holding a file `front_end` that names a registered
 // front end: enough to exercise prefixes, detection and loading with real models.
@@ -39,9 +38,13 @@ TEST(ModelRegistry, RegisteredFrontEndsByName) {
     EXPECT_EQ(model->name(), info.name);
     EXPECT_FALSE(model->layer_names().empty());
   }
-  EXPECT_NE(testing::error_message<std::runtime_error>([] { make_model("nope"); }).find("unknown model 'nope' (known: spectemp"),
+  EXPECT_NE(testing::error_message<std::runtime_error>([] {
+              make_model("nope");
+            }).find("unknown model 'nope' (known: spectemp"),
             std::string::npos);
-  EXPECT_NE(testing::error_message<std::runtime_error>([] { make_model("mel", fs::path("w.pt")); }).find("has no weights"),
+  EXPECT_NE(testing::error_message<std::runtime_error>([] {
+              make_model("mel", fs::path("w.pt"));
+            }).find("has no weights"),
             std::string::npos);
 }
 
@@ -62,17 +65,25 @@ TEST(ModelRegistry, FamiliesByPrefixAndByDetection) {
   EXPECT_EQ(registered_model_families().size(), before);
 
   fs::create_directories(dir / "empty");
-  EXPECT_NE(testing::error_message<std::runtime_error>([&] { make_model("auto:" + (dir / "empty").string()); })
-                .find("is not a model of any known family (frontend"),
+  EXPECT_NE(testing::error_message<std::runtime_error>([&] {
+              make_model("auto:" + (dir / "empty").string());
+            }).find("is not a model of any known family (frontend"),
             std::string::npos);
-  EXPECT_NE(testing::error_message<std::runtime_error>([&] { make_model("auto:" + (dir / "absent").string()); })
-                .find("does not exist"),
+  EXPECT_NE(testing::error_message<std::runtime_error>([&] {
+              make_model("auto:" + (dir / "absent").string());
+            }).find("does not exist"),
             std::string::npos);
-  EXPECT_NE(testing::error_message<std::runtime_error>([] { make_model("nofamily:/x"); }).find("unknown model family 'nofamily'"),
+  EXPECT_NE(testing::error_message<std::runtime_error>([] {
+              make_model("nofamily:/x");
+            }).find("unknown model family 'nofamily'"),
             std::string::npos);
-  EXPECT_NE(testing::error_message<std::runtime_error>([] { make_model("frontend:"); }).find("no path after"), std::string::npos);
-  EXPECT_NE(testing::error_message<std::runtime_error>([&] { make_model("frontend:" + dir.string(), dir / "w"); })
-                .find("names its files itself"),
+  EXPECT_NE(testing::error_message<std::runtime_error>([] {
+              make_model("frontend:");
+            }).find("no path after"),
+            std::string::npos);
+  EXPECT_NE(testing::error_message<std::runtime_error>([&] {
+              make_model("frontend:" + dir.string(), dir / "w");
+            }).find("names its files itself"),
             std::string::npos);
   fs::remove_all(dir);
 }

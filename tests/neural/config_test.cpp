@@ -1,11 +1,11 @@
 // The typed getters of a model folder's config.json.
-#include "brainalign/neural/config.h"
+#include "brainalign/neural/formats/config.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 
 namespace brainalign::neural {
 namespace {

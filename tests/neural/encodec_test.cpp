@@ -1,5 +1,5 @@
 // The EnCodec encoder against the golden outputs of every module of encoder.layers.
-#include "brainalign/neural/encodec.h"
+#include "brainalign/neural/ports/encodec.h"
 
 #include <gtest/gtest.h>
 

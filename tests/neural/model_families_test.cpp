@@ -3,20 +3,21 @@
 // library's direct forward for the Hugging Face ports, which the golden tests check; PyTorch
 // itself for TorchScript archives), whatever the thread count; auto:PATH finds the family;
 // errors name the file.
+#include "brainalign/neural/model_families.h"
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/audio.h"
-#include "brainalign/error.h"
 #include "brainalign/models/registry.h"
 #include "brainalign/neural/audio_model.h"
-#include "brainalign/neural/model_families.h"
-#include "brainalign/neural/torchscript_model.h"
-#include "common/error_message.h"
+#include "brainalign/neural/ports/torchscript_model.h"
 #include "common/command_run.h"
+#include "common/error_message.h"
 #include "common/golden.h"
 #include "common/scratch_dir.h"
 
@@ -83,8 +84,7 @@ TEST_P(HfFamilyTest, CliWritesTheMeanOverTimeOfTheDirectForward) {
     dsp::Audio audio = dsp::read_audio(kSounds / (name + ".wav"));
     const std::vector<double> samples =
         dsp::resample(audio.samples, audio.sample_rate, network->sample_rate());
-    const auto layers =
-        network->forward_waveform(at::tensor(samples, at::kDouble).to(at::kFloat));
+    const auto layers = network->forward_waveform(at::tensor(samples, at::kDouble).to(at::kFloat));
     for (std::size_t l = 0; l < layers.size(); ++l) {
       const at::Tensor mean = layers[l].to(at::kDouble).mean(0).contiguous();
       expected[l].insert(expected[l].end(), mean.data_ptr<double>(),
@@ -109,9 +109,7 @@ INSTANTIATE_TEST_SUITE_P(Golden, HfFamilyTest,
                          ::testing::Values("wav2vec2_base_like", "wav2vec2_large_like",
                                            "hubert_base_like", "wavlm_base_like",
                                            "data2vec_audio_like", "whisper_encoder_like",
-                                           "ast_like", "s2t_encoder_like",
-                                           "encodec_encoder_like"));
-
+                                           "ast_like", "s2t_encoder_like", "encodec_encoder_like"));
 
 TEST(HfFamily, ThreadCountDoesNotChangeTheFeatures) {
   register_model_families();
@@ -132,23 +130,27 @@ TEST(HfFamily, ThreadCountDoesNotChangeTheFeatures) {
 TEST(HfFamily, ErrorsNameTheFolderOrFile) {
   register_model_families();
   const ScratchDir dir;
-  EXPECT_NE(brainalign::testing::error_message([&] { make_model("hf:" + (dir / "absent").string()); })
-                .find((dir / "absent").string() + " does not exist"),
+  EXPECT_NE(brainalign::testing::error_message([&] {
+              make_model("hf:" + (dir / "absent").string());
+            }).find((dir / "absent").string() + " does not exist"),
             std::string::npos);
   fs::create_directories(dir / "half");
   fs::copy_file(golden_dir("hubert_base_like") / "config.json", dir / "half" / "config.json");
-  EXPECT_NE(brainalign::testing::error_message([&] { make_model("hf:" + (dir / "half").string()); })
-                .find((dir / "half" / "model.safetensors").string() + " does not exist"),
+  EXPECT_NE(brainalign::testing::error_message([&] {
+              make_model("hf:" + (dir / "half").string());
+            }).find((dir / "half" / "model.safetensors").string() + " does not exist"),
             std::string::npos);
   const std::string beats = (golden_dir("beats_like") / "model.pt").string();
-  EXPECT_NE(brainalign::testing::error_message([&] { make_model("hf:" + beats); })
-                .find(beats + " is a BEATs checkpoint, not a Hugging Face model folder"),
+  EXPECT_NE(brainalign::testing::error_message([&] {
+              make_model("hf:" + beats);
+            }).find(beats + " is a BEATs checkpoint, not a Hugging Face model folder"),
             std::string::npos);
   // A folder of a .pt port also has config.json + model.safetensors, but no model_type.
   EXPECT_EQ(make_model("auto:" + golden_dir("beats_like").string() + "/model.pt")->name(),
             "beats:model");
-  EXPECT_NE(brainalign::testing::error_message([&] { make_model("auto:" + golden_dir("beats_like").string()); })
-                .find("is not a model of any known family"),
+  EXPECT_NE(brainalign::testing::error_message([&] {
+              make_model("auto:" + golden_dir("beats_like").string());
+            }).find("is not a model of any known family"),
             std::string::npos);
 }
 
@@ -213,8 +215,8 @@ TEST_F(TorchScriptFamilyTest, SampleRateFromSidecarAttributeOrDefault) {
 
 TEST_F(TorchScriptFamilyTest, BadArchivesAreRefusedNamingTheFile) {
   const auto refused = [&](const std::string& archive, const std::string& what) {
-    const auto run = extract("torchscript:" + at(archive).string(), at("stimuli"),
-                             at("refused.npz"));
+    const auto run =
+        extract("torchscript:" + at(archive).string(), at("stimuli"), at("refused.npz"));
     EXPECT_EQ(run.status, 2) << archive << ": " << run.output;
     EXPECT_NE(run.output.find(at(archive).string()), std::string::npos) << run.output;
     EXPECT_NE(run.output.find(what), std::string::npos) << run.output;
@@ -223,8 +225,8 @@ TEST_F(TorchScriptFamilyTest, BadArchivesAreRefusedNamingTheFile) {
   refused("batch2.pt", "batch size 2, expected 1");
   refused("truncated.pt", "not a TorchScript archive libtorch can load");
   refused("sdpa.pt", "scaled_dot_product_attention do not load in libtorch 1.13");
-  const auto missing = extract("torchscript:" + at("absent.pt").string(), at("stimuli"),
-                               at("refused.npz"));
+  const auto missing =
+      extract("torchscript:" + at("absent.pt").string(), at("stimuli"), at("refused.npz"));
   EXPECT_EQ(missing.status, 3) << missing.output;
   EXPECT_NE(missing.output.find(at("absent.pt").string() + " does not exist"), std::string::npos)
       << missing.output;

@@ -3,6 +3,8 @@
 // out here in brainalign's names; for the tiny golden models, the studies' rules sized by
 // their layer count; `brainalign extract --layers` keeps exactly those arrays of the full
 // extraction.
+#include "brainalign/models/published_layers.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,10 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/models/registry.h"
 #include "brainalign/neural/model_families.h"
-#include "brainalign/neural/published_layers.h"
 #include "common/command_run.h"
 #include "common/golden.h"
 #include "common/scratch_dir.h"
@@ -33,8 +34,8 @@ Layers for_arch(const std::string& study, const std::string& family, int layers)
 }
 
 // Tuckute's Embedding, Encoder_1 ... Encoder_12 (and Pepino's for wav2vec2, S2T, BEATs_0..12).
-const Layers kEmbeddingAnd12 = {"embedding", "encoder.1",  "encoder.2",  "encoder.3", "encoder.4",
-                                "encoder.5", "encoder.6",  "encoder.7",  "encoder.8", "encoder.9",
+const Layers kEmbeddingAnd12 = {"embedding",  "encoder.1",  "encoder.2", "encoder.3", "encoder.4",
+                                "encoder.5",  "encoder.6",  "encoder.7", "encoder.8", "encoder.9",
                                 "encoder.10", "encoder.11", "encoder.12"};
 
 TEST(PublishedLayers, Tuckute2023FullSizeModels) {
@@ -42,8 +43,8 @@ TEST(PublishedLayers, Tuckute2023FullSizeModels) {
   EXPECT_EQ(for_arch("tuckute2023", "wav2vec2", 12), kEmbeddingAnd12);
   EXPECT_EQ(for_arch("tuckute2023", "speech_to_text", 12), kEmbeddingAnd12);
   // Its AST hooks the patch convolution and the feed-forward outputs: not brainalign layers.
-  for (const char* family : {"audio-spectrogram-transformer", "hubert", "wavlm", "data2vec-audio", "whisper", "encodec", "beats",
-                             "dasheng", "encodecmae"}) {
+  for (const char* family : {"audio-spectrogram-transformer", "hubert", "wavlm", "data2vec-audio",
+                             "whisper", "encodec", "beats", "dasheng", "encodecmae"}) {
     EXPECT_TRUE(for_arch("tuckute2023", family, 12).empty()) << family;
   }
 }
@@ -56,14 +57,13 @@ TEST(PublishedLayers, Pepino2025FullSizeModels) {
   EXPECT_EQ(for_arch("pepino2025", "dasheng", 12),
             Layers(kEmbeddingAnd12.begin() + 1, kEmbeddingAnd12.end()));
   // dasheng_06B_{0,3,...,30,31} of 32 layers; dasheng_12B_{0,4,...,36,39} of 40.
-  EXPECT_EQ(for_arch("pepino2025", "dasheng", 32),
-            (Layers{"encoder.1", "encoder.4", "encoder.7", "encoder.10", "encoder.13",
-                    "encoder.16", "encoder.19", "encoder.22", "encoder.25", "encoder.28",
-                    "encoder.31", "encoder.32"}));
+  EXPECT_EQ(
+      for_arch("pepino2025", "dasheng", 32),
+      (Layers{"encoder.1", "encoder.4", "encoder.7", "encoder.10", "encoder.13", "encoder.16",
+              "encoder.19", "encoder.22", "encoder.25", "encoder.28", "encoder.31", "encoder.32"}));
   EXPECT_EQ(for_arch("pepino2025", "dasheng", 40),
-            (Layers{"encoder.1", "encoder.5", "encoder.9", "encoder.13", "encoder.17",
-                    "encoder.21", "encoder.25", "encoder.29", "encoder.33", "encoder.37",
-                    "encoder.40"}));
+            (Layers{"encoder.1", "encoder.5", "encoder.9", "encoder.13", "encoder.17", "encoder.21",
+                    "encoder.25", "encoder.29", "encoder.33", "encoder.37", "encoder.40"}));
   // mel256-ec-small_0..4, mel256-ec-base_0..9, mel256-ec-large_{0,2,...,18,19}.
   EXPECT_EQ(for_arch("pepino2025", "encodecmae", 5),
             (Layers{"encoder.1", "encoder.2", "encoder.3", "encoder.4", "encoder.5"}));
@@ -71,9 +71,8 @@ TEST(PublishedLayers, Pepino2025FullSizeModels) {
             (Layers{"encoder.1", "encoder.2", "encoder.3", "encoder.4", "encoder.5", "encoder.6",
                     "encoder.7", "encoder.8", "encoder.9", "encoder.10"}));
   EXPECT_EQ(for_arch("pepino2025", "encodecmae", 20),
-            (Layers{"encoder.1", "encoder.3", "encoder.5", "encoder.7", "encoder.9",
-                    "encoder.11", "encoder.13", "encoder.15", "encoder.17", "encoder.19",
-                    "encoder.20"}));
+            (Layers{"encoder.1", "encoder.3", "encoder.5", "encoder.7", "encoder.9", "encoder.11",
+                    "encoder.13", "encoder.15", "encoder.17", "encoder.19", "encoder.20"}));
   // braindnn_ast hooks modules that are not brainalign layers.
   EXPECT_TRUE(for_arch("pepino2025", "audio-spectrogram-transformer", 12).empty());
   for (const char* family : {"hubert", "wavlm", "data2vec-audio", "whisper", "encodec"}) {
@@ -104,8 +103,7 @@ TEST(PublishedLayers, FixedFrontEnds) {
 // N of a model's "encoder.<i>" layers, counted independently of the library.
 int transformer_layers(const Layers& names) {
   int n = 0;
-  while (std::find(names.begin(), names.end(), "encoder." + std::to_string(n + 1)) !=
-         names.end()) {
+  while (std::find(names.begin(), names.end(), "encoder." + std::to_string(n + 1)) != names.end()) {
     ++n;
   }
   return n;
@@ -164,9 +162,9 @@ TEST(PublishedLayers, GoldenModelsFollowTheRuleAtTheirDepth) {
 
 brainalign::testing::CommandResult extract(const std::string& model, const fs::path& stimuli,
                                            const fs::path& out, const std::string& layers) {
-  std::vector<std::string> args = {BRAINALIGN_CLI, "extract", "--model", model, "--stimuli",
-                                   stimuli.string(), "--out", out.string(), "--threads", "2",
-                                   "--no-cache", "--quiet"};
+  std::vector<std::string> args = {
+      BRAINALIGN_CLI, "extract",    "--model",   model, "--stimuli",  stimuli.string(),
+      "--out",        out.string(), "--threads", "2",   "--no-cache", "--quiet"};
   if (!layers.empty()) {
     args.push_back("--layers");
     args.push_back(layers);

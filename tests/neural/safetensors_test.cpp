@@ -1,6 +1,6 @@
 // The safetensors reader on valid and malformed files, and checkpoints that disagree with their
 // config: every error names the file and the tensor (or the config key).
-#include "brainalign/neural/safetensors.h"
+#include "brainalign/neural/formats/safetensors.h"
 
 #include <ATen/ATen.h>
 #include <gmock/gmock.h>
@@ -10,12 +10,12 @@
 #include <fstream>
 #include <string>
 
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/neural/audio_model.h"
-#include "brainalign/neural/config.h"
-#include "brainalign/neural/wav2vec2.h"
-#include "common/scratch_dir.h"
+#include "brainalign/neural/formats/config.h"
+#include "brainalign/neural/ports/wav2vec2.h"
 #include "common/golden.h"
+#include "common/scratch_dir.h"
 
 namespace brainalign::neural {
 namespace {

@@ -2,12 +2,12 @@
 // golden outputs of transformers, from their features and from the waveform.
 #include <gtest/gtest.h>
 
+#include "brainalign/base/error.h"
 #include "brainalign/dsp/speech2text_fbank.h"
-#include "brainalign/error.h"
-#include "brainalign/neural/ast.h"
 #include "brainalign/neural/audio_model.h"
-#include "brainalign/neural/speech2text.h"
-#include "brainalign/neural/whisper.h"
+#include "brainalign/neural/ports/ast.h"
+#include "brainalign/neural/ports/speech2text.h"
+#include "brainalign/neural/ports/whisper.h"
 #include "common/golden.h"
 
 namespace brainalign::neural {

@@ -1,5 +1,5 @@
 // The wav2vec 2.0 family against the golden outputs of transformers.
-#include "brainalign/neural/wav2vec2.h"
+#include "brainalign/neural/ports/wav2vec2.h"
 
 #include <gtest/gtest.h>
 

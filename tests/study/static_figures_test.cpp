@@ -1,17 +1,17 @@
 // The report's static figures: every chart of a small study's store drawn as an SVG that
 // parses as XML and names what it shows, and a PNG of the same size; bar heights scale with
 // the values. Python's xml.etree, struct and zlib read the files back.
+#include "brainalign/report/static_figures.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
-#include <nlohmann/json.hpp>
-
-#include "brainalign/error.h"
-#include "brainalign/report/static_figures.h"
+#include "brainalign/base/error.h"
 #include "brainalign/report/study_report.h"
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_analyses.h"
@@ -155,8 +155,8 @@ smooth_order = 1
   const auto charts = report_charts(study, store, analyse_study(study, store));
   std::vector<std::string> ids;
   for (const auto& c : charts) ids.push_back(c.id);
-  ASSERT_EQ(ids, (std::vector<std::string>{"bars", "components", "scatter", "heatmap",
-                                           "dynamics"}));
+  ASSERT_EQ(ids,
+            (std::vector<std::string>{"bars", "components", "scatter", "heatmap", "dynamics"}));
   write_static_figures(charts, py.dir());
 
   std::ofstream(py.dir() / "charts.txt") << "bars components scatter heatmap dynamics\n";
@@ -175,8 +175,7 @@ smooth_order = 1
     EXPECT_LE(f["height"].get<int>(), 800);
     EXPECT_EQ(f["depth"], 8);
     EXPECT_EQ(f["colour"], 2);  // RGB: one filter byte and 3 bytes a pixel per row
-    EXPECT_EQ(f["pixels"].get<long>(),
-              f["height"].get<long>() * (1 + 3 * f["width"].get<long>()));
+    EXPECT_EQ(f["pixels"].get<long>(), f["height"].get<long>() * (1 + 3 * f["width"].get<long>()));
     EXPECT_EQ(f["svg_width"], "900px");
     EXPECT_EQ(f["svg_height"], std::to_string(f["height"].get<int>()) + "px");
     if (c.id != "heatmap") {  // models in the legend (layers in the dynamics' legend)
@@ -187,11 +186,10 @@ smooth_order = 1
   const auto bars_texts = figures["bars"]["texts"].get<std::vector<std::string>>();
   EXPECT_TRUE(contains(bars_texts, "comp/components/pepino2025"));
   EXPECT_TRUE(contains(bars_texts, "score"));
-  EXPECT_TRUE(contains(figures["components"]["texts"].get<std::vector<std::string>>(),
-                       "speech"));
+  EXPECT_TRUE(contains(figures["components"]["texts"].get<std::vector<std::string>>(), "speech"));
   EXPECT_TRUE(contains(figures["heatmap"]["texts"].get<std::vector<std::string>>(), "overall"));
-  EXPECT_TRUE(contains(figures["dynamics"]["texts"].get<std::vector<std::string>>(),
-                       "checkpoint step"));
+  EXPECT_TRUE(
+      contains(figures["dynamics"]["texts"].get<std::vector<std::string>>(), "checkpoint step"));
   // Each scatter panel's title gives r (Table 1's cell, as the page's chart labels it).
   const auto scatter_texts = figures["scatter"]["texts"].get<std::vector<std::string>>();
   std::string r_label;

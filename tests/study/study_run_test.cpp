@@ -8,19 +8,19 @@
 #include <fstream>
 #include <random>
 
-#include "brainalign/data/synthetic.h"
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/features/extract.h"
 #include "brainalign/models/registry.h"
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
 #include "brainalign/study/study_runner.h"
+#include "brainalign/synthetic/synthetic.h"
 #include "common/scratch_dir.h"
-#include "downstream/hear_task_builder.h"
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
-#include "brainalign/downstream/evaluate.h"
-#include "brainalign/downstream/study_evaluator.h"
-#include "brainalign/downstream/task_embeddings.h"
+#include "hear/hear_task_builder.h"
+#ifdef BRAINALIGN_WITH_TORCH
+#include "brainalign/hear/task_embeddings.h"
+#include "brainalign/neural/probes/evaluate.h"
+#include "brainalign/neural/probes/study_evaluator.h"
 #endif
 
 namespace brainalign {
@@ -111,8 +111,8 @@ class StudyRun : public ::testing::Test {
     };
     testing::write_hear_task(dir_ / "tasks" / "pitch-kfold", "pitch_kfold", splits(3, 2), true,
                              false, "top1_acc", kRate, {"p0", "p1", "p2"});
-    testing::write_hear_task(dir_ / "tasks" / "pitch-tvt", "pitch_tvt", splits(3, 2), false,
-                             false, "top1_acc", kRate, {"p0", "p1", "p2"});
+    testing::write_hear_task(dir_ / "tasks" / "pitch-tvt", "pitch_tvt", splits(3, 2), false, false,
+                             "top1_acc", kRate, {"p0", "p1", "p2"});
   }
 
   fs::path write_study(const std::string& name, const std::string& extra) {
@@ -187,8 +187,9 @@ TEST_F(StudyRun, UnknownModelsAreRefusedBeforeAnyWork) {
     EXPECT_NE(msg.find("'mell'"), std::string::npos) << msg;
   }
   EXPECT_TRUE(ResultsStore(dir_ / "typo" / "results.sqlite").completed_units().empty());
-  const fs::path family = write_study("family", "[[models]]\nname = \"x\"\n"
-                                                "model = \"nofamily:ck/step_10.gain\"\n");
+  const fs::path family = write_study("family",
+                                      "[[models]]\nname = \"x\"\n"
+                                      "model = \"nofamily:ck/step_10.gain\"\n");
   EXPECT_THROW(run_study(load_study(family), group), InputError);
 }
 
@@ -209,7 +210,7 @@ TEST_F(StudyRun, ComputedTasksNeedAnEvaluator) {
   EXPECT_TRUE(store.task_units().empty());
 }
 
-#ifdef BRAINALIGN_HAS_DOWNSTREAM
+#ifdef BRAINALIGN_WITH_TORCH
 TEST_F(StudyRun, TaskUnitsScoreAsTheProbesDoDirectly) {
   write_tasks();
   const Study study = load_study(write_study("tasks", R"(
@@ -224,7 +225,7 @@ protocol = "hear2021"
 )"));
   ProcessGroup group;
   StudyRunOptions options;
-  options.evaluate_task = downstream::study_task_evaluator();
+  options.evaluate_task = neural::study_task_evaluator();
   const StudyRunSummary s = run_study(study, group, options);
   EXPECT_EQ(s.task_units, 8);  // (mel + 3 checkpoints) x 2 tasks
   EXPECT_EQ(s.units, 12);
@@ -241,20 +242,20 @@ protocol = "hear2021"
   };
   for (const auto& [key, model_name, task_dir, protocol] :
        {std::tuple{"mel||pitch-kfold|pepino2025", std::string("mel"), "pitch-kfold",
-                   downstream::Protocol::kPepino2025},
-        {"series|step_30|tvt|hear2021", "gain:" + (dir_ / "ck/step_30.gain").string(),
-         "pitch-tvt", downstream::Protocol::kHear2021}}) {
+                   neural::Protocol::kPepino2025},
+        {"series|step_30|tvt|hear2021", "gain:" + (dir_ / "ck/step_30.gain").string(), "pitch-tvt",
+         neural::Protocol::kHear2021}}) {
     const TaskRecord& r = find(key);
     const auto model = make_model(model_name);
-    const auto task = downstream::read_hear_task(dir_ / "tasks" / task_dir);
-    downstream::ProbeOptions probe = downstream::ProbeOptions::for_protocol(protocol);
+    const auto task = hear::read_hear_task(dir_ / "tasks" / task_dir);
+    neural::ProbeOptions probe = neural::ProbeOptions::for_protocol(protocol);
     probe.seed = 4;
     probe.epoch_cap = 3;
     probe.threads = 1;
     const auto expected =
-        downstream::evaluate_task(task, downstream::embed_task(*model, task), protocol, probe);
+        neural::evaluate_task(task, hear::embed_task(*model, task), protocol, probe);
     EXPECT_EQ(r.score, expected.score) << key;
-    auto summary = downstream::task_summary_json(expected);
+    auto summary = neural::task_summary_json(expected);
     summary.erase("seconds");
     EXPECT_EQ(nlohmann::json::parse(r.summary_json), summary) << key;
     EXPECT_EQ(r.metric, "top1_acc");

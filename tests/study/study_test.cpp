@@ -1,13 +1,12 @@
 // The study layer: the study file, the results store (one transaction per unit, resumable),
 // Savitzky-Golay smoothing and the alignment-performance statistics against scipy.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <fstream>
 
-#include <sqlite3.h>
-
-#include "brainalign/error.h"
+#include "brainalign/base/error.h"
 #include "brainalign/report/chart_libraries.h"
 #include "brainalign/study/alignment_performance.h"
 #include "brainalign/study/performance_scores.h"
@@ -294,16 +293,18 @@ name = "esc50"
   expect_error("[[tasks]]\nname = \"x\"\n", "no 'path'");
   expect_error("[[tasks]]\npath = \"tasks/pitch-v1\"\nmax_epochs = -1\n", "'max_epochs'");
 
-  write(dir.path() / "bad.toml", head + "[[models]]\nname = \"s\"\nkind = \"checkpoints\"\n"
-                                        "model = \"runs/step_*\"\n");
+  write(dir.path() / "bad.toml", head +
+                                     "[[models]]\nname = \"s\"\nkind = \"checkpoints\"\n"
+                                     "model = \"runs/step_*\"\n");
   EXPECT_THROW(load_study(dir.path() / "bad.toml"), InputError);  // no family
-  write(dir.path() / "bad.toml", head + "[[models]]\nname = \"s\"\nkind = \"checkpoints\"\n"
-                                        "model = \"hf:runs/step_*\"\nfeatures = \"x_*.npz\"\n");
+  write(dir.path() / "bad.toml", head +
+                                     "[[models]]\nname = \"s\"\nkind = \"checkpoints\"\n"
+                                     "model = \"hf:runs/step_*\"\nfeatures = \"x_*.npz\"\n");
   EXPECT_THROW(load_study(dir.path() / "bad.toml"), InputError);  // both
 }
 
-TaskRecord task_record(const std::string& model, const std::string& checkpoint,
-                       std::int64_t step, const std::string& protocol, double score) {
+TaskRecord task_record(const std::string& model, const std::string& checkpoint, std::int64_t step,
+                       const std::string& protocol, double score) {
   TaskRecord r;
   r.unit = {model, checkpoint, step, "pitch", protocol};
   r.metric = "top1_acc";
@@ -431,8 +432,8 @@ TEST(SavitzkyGolay, MatchesScipyInterpMode) {
     for (auto [w, p] : filters)
       if (w <= n)
         code += "savgol_filter(np.fromfile('" + name + ".f8'), " + std::to_string(w) + ", " +
-                std::to_string(p) + ", mode='interp').tofile('" + name + "_" +
-                std::to_string(w) + ".f8')\n";
+                std::to_string(p) + ", mode='interp').tofile('" + name + "_" + std::to_string(w) +
+                ".f8')\n";
   }
   py.run(code);
   for (size_t c = 0; c < curves.size(); ++c) {
@@ -459,11 +460,12 @@ TEST(AlignmentPerformance, OverallScoresHolmAndCorrelationsMatchScipy) {
   b << -1.2, 0.3, 0.1, 1.5, 0.2, -0.4;
   py.put("a.f8", a);
   py.put("b.f8", b);
-  py.run("from scipy import stats\nS = np.array([[0.5, 10], [0.7, 30], [0.6, 20], [0.9, 25]])\n"
-         "stats.zscore(S, axis=0).mean(axis=1).tofile('overall.f8')\n"
-         "a = np.fromfile('a.f8'); b = np.fromfile('b.f8')\n"
-         "r = stats.pearsonr(a, b); s = stats.spearmanr(a, b)\n"
-         "np.array([r[0], r[1], s[0], s[1]]).tofile('r.f8')\n");
+  py.run(
+      "from scipy import stats\nS = np.array([[0.5, 10], [0.7, 30], [0.6, 20], [0.9, 25]])\n"
+      "stats.zscore(S, axis=0).mean(axis=1).tofile('overall.f8')\n"
+      "a = np.fromfile('a.f8'); b = np.fromfile('b.f8')\n"
+      "r = stats.pearsonr(a, b); s = stats.spearmanr(a, b)\n"
+      "np.array([r[0], r[1], s[0], s[1]]).tofile('r.f8')\n");
   const Matrix expected = py.get("overall.f8", 1, 4);
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(overall[static_cast<size_t>(i)], expected(0, i), 1e-12);
   const std::vector<double> av(a.data(), a.data() + 6), bv(b.data(), b.data() + 6);

@@ -12,7 +12,7 @@
 #include <span>
 #include <vector>
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 
 namespace brainalign {
 
@@ -26,11 +26,11 @@ struct NestedRidgeOptions {
 };
 
 struct NestedRidgeResult {
-  Vector score;                 // per target: clipped r^2 over all stimuli
-  ColMatrix predictions;        // stimuli x targets: held-out predictions
-  Eigen::MatrixXi chosen_layer; // outer folds x targets
-  ColMatrix chosen_alpha;       // outer folds x targets
-  ColMatrix inner_score;        // outer folds x targets: the winner's inner score
+  Vector score;                  // per target: clipped r^2 over all stimuli
+  ColMatrix predictions;         // stimuli x targets: held-out predictions
+  Eigen::MatrixXi chosen_layer;  // outer folds x targets
+  ColMatrix chosen_alpha;        // outer folds x targets
+  ColMatrix inner_score;         // outer folds x targets: the winner's inner score
 };
 
 // layers: one matrix per layer, stimuli x features, rows in the same stimulus order as

@@ -7,15 +7,15 @@
 #include <span>
 #include <vector>
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 
 namespace brainalign {
 
 struct NoiseCorrectedOptions {
   // 10^x for x = 49 down to -50: searched from largest to smallest, ties go to the larger.
   std::vector<double> alphas = default_alphas();
-  bool correct = true;             // false: plain r^2 (components, or single repetitions)
-  double reliability_floor = 0.182;       // floor of the Spearman-Brown voxel reliability
+  bool correct = true;               // false: plain r^2 (components, or single repetitions)
+  double reliability_floor = 0.182;  // floor of the Spearman-Brown voxel reliability
   double prediction_reliability_floor = 0.183;  // floor for the predictions' reliability
   int threads = 0;
   std::function<void(int, int)> progress;  // (layer x split units done, units in all)
@@ -25,11 +25,11 @@ struct NoiseCorrectedOptions {
 
 // Every number of one layer: splits x targets.
 struct NoiseCorrectedLayer {
-  ColMatrix r2;            // r^2 of the repetition-mean model on the test stimuli
-  ColMatrix corrected;     // r2 / (rv * rv_hat); equals r2 when not correcting
-  ColMatrix alpha;         // the penalty chosen for the repetition-mean model
-  ColMatrix rv;            // Spearman-Brown corrected reliability of the voxel (train)
-  ColMatrix rv_hat;        // Spearman-Brown corrected reliability of the predictions (test)
+  ColMatrix r2;                   // r^2 of the repetition-mean model on the test stimuli
+  ColMatrix corrected;            // r2 / (rv * rv_hat); equals r2 when not correcting
+  ColMatrix alpha;                // the penalty chosen for the repetition-mean model
+  ColMatrix rv;                   // Spearman-Brown corrected reliability of the voxel (train)
+  ColMatrix rv_hat;               // Spearman-Brown corrected reliability of the predictions (test)
   Eigen::MatrixXi alpha_at_edge;  // 1 at the largest penalty, 2 at the smallest, else 0
 };
 
@@ -45,8 +45,8 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
 // selection half (1) and the readout half (0); medians clipped at 1. Returns, per iteration
 // and target, the readout value at the layer with the best selection value.
 struct LayerSelection {
-  ColMatrix value;              // iterations x targets
-  Eigen::MatrixXi best_layer;   // iterations x targets
+  ColMatrix value;             // iterations x targets
+  Eigen::MatrixXi best_layer;  // iterations x targets
 };
 LayerSelection select_layer_held_out(const std::vector<NoiseCorrectedLayer>& layers,
                                      int iterations = 10);

@@ -1,7 +1,7 @@
 // Representational dissimilarity matrices (RDMs) and their comparison.
 #pragma once
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 
 namespace brainalign {
 

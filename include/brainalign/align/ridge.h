@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 
 namespace brainalign {
 
@@ -42,7 +42,7 @@ RidgeSpectrum decompose_ridge(const Matrix& X_train);
 // in O(rows^2), so designs with more features than training rows are decomposed without
 // touching the features again.
 struct LayerGram {
-  Matrix gram;                 // stimuli x stimuli
+  Matrix gram;  // stimuli x stimuli
   Eigen::Index features = 0;
 };
 LayerGram layer_gram(const Matrix& X);

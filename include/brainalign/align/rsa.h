@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "brainalign/align/splits.h"
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 
 namespace brainalign {
 

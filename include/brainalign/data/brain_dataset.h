@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 
 namespace brainalign {
 
@@ -23,11 +23,11 @@ struct Target {
 
 struct BrainDataset {
   std::string name;
-  std::string source;                    // where it was read from, for messages
-  std::vector<std::string> stimuli;      // row order
-  std::vector<ColMatrix> repetitions;    // each stimuli x targets
+  std::string source;                  // where it was read from, for messages
+  std::vector<std::string> stimuli;    // row order
+  std::vector<ColMatrix> repetitions;  // each stimuli x targets
   std::vector<Target> targets;
-  bool components = false;               // targets are NH2015 components (no subjects)
+  bool components = false;  // targets are NH2015 components (no subjects)
 
   Eigen::Index n_stimuli() const { return static_cast<Eigen::Index>(stimuli.size()); }
   Eigen::Index n_targets() const { return static_cast<Eigen::Index>(targets.size()); }

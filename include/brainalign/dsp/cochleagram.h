@@ -4,8 +4,8 @@
 
 #include <vector>
 
+#include "brainalign/base/matrix.h"
 #include "brainalign/dsp/fft.h"
-#include "brainalign/matrix.h"
 
 namespace brainalign::dsp {
 

@@ -1,7 +1,7 @@
 // Mel frequency scales and triangular mel filterbanks.
 #pragma once
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 
 namespace brainalign::dsp {
 

@@ -3,8 +3,8 @@
 
 #include <vector>
 
+#include "brainalign/base/matrix.h"
 #include "brainalign/dsp/mel_spectrogram.h"
-#include "brainalign/matrix.h"
 
 namespace brainalign::dsp {
 

@@ -6,10 +6,10 @@
 #include <complex>
 #include <vector>
 
+#include "brainalign/base/matrix.h"
 #include "brainalign/dsp/audio.h"
 #include "brainalign/dsp/cochleagram.h"
 #include "brainalign/dsp/fft.h"
-#include "brainalign/matrix.h"
 
 namespace brainalign::dsp {
 

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 
 namespace brainalign::dsp {
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "brainalign/base/matrix.h"
 #include "brainalign/data/data_registry.h"
 #include "brainalign/features/feature_set.h"
 #include "brainalign/features/pooling.h"
-#include "brainalign/matrix.h"
 #include "brainalign/models/model.h"
 
 namespace brainalign {

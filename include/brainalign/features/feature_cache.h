@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "brainalign/base/matrix.h"
 #include "brainalign/features/pooling.h"
-#include "brainalign/matrix.h"
 
 namespace brainalign {
 

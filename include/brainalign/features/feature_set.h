@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
+#include "brainalign/data/stimulus_name.h"
 
 namespace brainalign {
 
@@ -20,9 +21,9 @@ struct Layer {
 };
 
 struct FeatureSet {
-  std::string source;                 // where it was read from, for messages
-  std::vector<std::string> stimuli;   // row names; empty when the file names none
-  std::vector<Layer> layers;          // in layer order
+  std::string source;                // where it was read from, for messages
+  std::vector<std::string> stimuli;  // row names; empty when the file names none
+  std::vector<Layer> layers;         // in layer order
 
   std::vector<std::string> layer_names() const;
 };
@@ -37,8 +38,5 @@ void save_feature_set(const std::filesystem::path& path, const FeatureSet& featu
 // shape mismatch or non-finite value is an InputError naming the file, layer and stimulus.
 std::vector<Matrix> align_to_stimuli(const FeatureSet& features,
                                      const std::vector<std::string>& stimuli);
-
-// A stimulus name as both studies join them: the file name without folder and extension.
-std::string stimulus_name(const std::string& file_or_name);
 
 }  // namespace brainalign

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "brainalign/matrix.h"
+#include "brainalign/base/matrix.h"
 #include "brainalign/models/model.h"
 
 namespace brainalign {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "brainalign/base/matrix.h"
 #include "brainalign/dsp/audio.h"
-#include "brainalign/matrix.h"
 
 namespace brainalign {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "brainalign/neural/config.h"
-#include "brainalign/neural/safetensors.h"
+#include "brainalign/neural/formats/config.h"
+#include "brainalign/neural/formats/safetensors.h"
 
 namespace brainalign::neural {
 

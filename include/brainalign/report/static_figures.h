@@ -20,7 +20,6 @@ namespace brainalign {
 void write_static_figure(const ReportChart& chart, const std::filesystem::path& dir);
 
 // Every chart; creates `dir`.
-void write_static_figures(const std::vector<ReportChart>& charts,
-                          const std::filesystem::path& dir);
+void write_static_figures(const std::vector<ReportChart>& charts, const std::filesystem::path& dir);
 
 }  // namespace brainalign

@@ -7,10 +7,9 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "brainalign/study/study_analyses.h"
 #include "brainalign/study/study_file.h"

@@ -23,21 +23,21 @@ std::vector<double> overall_scores(const std::vector<std::vector<double>>& score
 std::vector<double> holm_adjust(const std::vector<double>& p);
 
 struct CorrelationCell {
-  std::string metric;       // dataset/analysis/protocol[/roi][:component]
-  std::string performance;  // "overall" or a task
-  std::string subset;       // "all" or "overall>threshold"
-  int n = 0;                // models with both values
-  double r = 0, p = 0;      // Pearson and its two-sided p
-  double rho = 0, rho_p = 0;  // Spearman and its p
+  std::string metric;              // dataset/analysis/protocol[/roi][:component]
+  std::string performance;         // "overall" or a task
+  std::string subset;              // "all" or "overall>threshold"
+  int n = 0;                       // models with both values
+  double r = 0, p = 0;             // Pearson and its two-sided p
+  double rho = 0, rho_p = 0;       // Spearman and its p
   double ci_low = 0, ci_high = 0;  // percentile bootstrap CI of r over models (95 %)
   double permutation_p = 0;        // two-sided, (1 + hits) / (1 + permutations)
   double holm_p = 0;               // Holm-adjusted p across the subset's table
 };
 
 struct AlignmentPerformance {
-  std::vector<std::string> models;   // with every task score and at least one metric
+  std::vector<std::string> models;  // with every task score and at least one metric
   std::vector<std::string> tasks;
-  std::vector<double> overall;       // per model
+  std::vector<double> overall;                   // per model
   std::vector<std::vector<double>> task_scores;  // [model][task]
   std::vector<std::string> metrics;
   std::vector<std::vector<double>> metric_values;  // [metric][model], NaN when missing
@@ -52,7 +52,7 @@ AlignmentPerformance alignment_vs_performance(const Study& study,
 
 // One correlation cell with its resampling statistics.
 CorrelationCell correlate(const std::vector<double>& alignment,
-                          const std::vector<double>& performance, int bootstrap,
-                          int permutations, std::uint64_t seed);
+                          const std::vector<double>& performance, int bootstrap, int permutations,
+                          std::uint64_t seed);
 
 }  // namespace brainalign

@@ -14,7 +14,7 @@ namespace brainalign {
 
 struct DynamicsCurve {
   std::string model, dataset, analysis, protocol, roi;  // tasks: dataset = the task,
-                                                         // analysis = "downstream"
+                                                        // analysis = "downstream"
   std::string layer;  // a layer, "best" for an analysis without per-layer values, "score"
   std::vector<std::int64_t> steps;
   std::vector<std::string> checkpoints;

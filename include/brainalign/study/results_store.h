@@ -61,11 +61,11 @@ struct TaskRecord {
   std::string metric;  // the task's primary metric
   double score = std::numeric_limits<double>::quiet_NaN();
   std::string brainalign_version;
-  std::uint64_t seed = 0;      // the probes' seed
-  std::string model_id;        // the model's name and the identity of its weights
-  std::string task_sha256;     // hear_task_digest() of the task folder
-  std::string options_json;    // protocol, epochs cap, the registry name, the task folder
-  std::string summary_json;    // the evaluation summary (folds, chosen probe, ...)
+  std::uint64_t seed = 0;    // the probes' seed
+  std::string model_id;      // the model's name and the identity of its weights
+  std::string task_sha256;   // hear_task_digest() of the task folder
+  std::string options_json;  // protocol, epochs cap, the registry name, the task folder
+  std::string summary_json;  // the evaluation summary (folds, chosen probe, ...)
   double seconds = 0;
   int rank = 0;
 };
@@ -95,8 +95,8 @@ class ResultsStore {
   // Writes a task unit in one transaction; false (writing nothing) when already stored.
   bool write_task_unit(const TaskRecord& record);
 
-  std::vector<UnitRecord> units() const;  // without rows, ordered by unit key
-  std::vector<TidyResult> results() const;  // ordered by unit key, level, target, layer
+  std::vector<UnitRecord> units() const;            // without rows, ordered by unit key
+  std::vector<TidyResult> results() const;          // ordered by unit key, level, target, layer
   std::vector<DownstreamScore> downstream() const;  // read from CSVs; by model, task
   std::vector<TaskRecord> task_units() const;       // ordered by unit key
 

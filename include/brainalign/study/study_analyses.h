@@ -4,7 +4,6 @@
 #pragma once
 
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "brainalign/study/alignment_performance.h"

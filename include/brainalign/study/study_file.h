@@ -16,18 +16,18 @@ enum class ModelKind {
 };
 
 struct Checkpoint {
-  std::string label;              // the file's stem; empty for a model without checkpoints
-  std::int64_t step = -1;         // the last integer in the stem; -1 when none
-  std::filesystem::path features; // a feature-set file; empty for a model that is run
-  std::string model;              // the registry name of a model that is run (paths absolute)
+  std::string label;               // the file's stem; empty for a model without checkpoints
+  std::int64_t step = -1;          // the last integer in the stem; -1 when none
+  std::filesystem::path features;  // a feature-set file; empty for a model that is run
+  std::string model;               // the registry name of a model that is run (paths absolute)
 };
 
 struct StudyModel {
   std::string name;
   ModelKind kind = ModelKind::kRegistry;
-  std::string registry_name;          // kRegistry: the registry name (paths absolute)
-  std::filesystem::path features;     // kFeatures: the file; kCheckpoints: the glob
-  std::string model;                  // kCheckpoints of model files: "<family>:GLOB"
+  std::string registry_name;            // kRegistry: the registry name (paths absolute)
+  std::filesystem::path features;       // kFeatures: the file; kCheckpoints: the glob
+  std::string model;                    // kCheckpoints of model files: "<family>:GLOB"
   std::vector<Checkpoint> checkpoints;  // kRegistry, kFeatures: one; kCheckpoints: by step
 
   // Whether the model is run over sounds (a registry model or a series of model files), so
@@ -37,24 +37,24 @@ struct StudyModel {
 
 struct StudyDataset {
   std::string name;
-  std::string source;        // a path or a registered name (nh2015comp, nh2015, b2021)
+  std::string source;                   // a path or a registered name (nh2015comp, nh2015, b2021)
   std::string stimuli = "natsound165";  // sounds that registry models run over
-  std::filesystem::path folds;   // optional stimulus,fold CSV
-  std::filesystem::path splits;  // optional stimulus,split0.. CSV
+  std::filesystem::path folds;          // optional stimulus,fold CSV
+  std::filesystem::path splits;         // optional stimulus,split0.. CSV
 };
 
 struct StudyAnalysis {
-  std::string name;                    // unique; names the unit's analysis
-  std::string analysis;                // voxelwise, components or rsa
-  std::string rsa_method = "xval";     // xval or layerwise
+  std::string name;                 // unique; names the unit's analysis
+  std::string analysis;             // voxelwise, components or rsa
+  std::string rsa_method = "xval";  // xval or layerwise
   std::vector<std::string> protocols{"pepino2025"};
-  std::vector<std::string> datasets;   // empty: every dataset the analysis fits
-  std::vector<std::string> rois{""};   // "" is the whole dataset
+  std::vector<std::string> datasets;  // empty: every dataset the analysis fits
+  std::vector<std::string> rois{""};  // "" is the whole dataset
 };
 
 struct StudyTask {
   std::string name;
-  std::string metric;        // for the report
+  std::string metric;            // for the report
   std::filesystem::path scores;  // CSV model,task,score (empty: the [downstream] file)
   // A HEAR task folder (hear-preprocess layout): the study computes the scores of the models
   // it runs. Empty: the scores are read from `scores`.
@@ -78,7 +78,7 @@ struct DynamicsOptions {
 };
 
 struct Study {
-  std::filesystem::path file;    // the study file
+  std::filesystem::path file;  // the study file
   std::string name;
   std::filesystem::path output;  // the study folder (results.sqlite, features/, ...)
   std::uint64_t seed = 0;

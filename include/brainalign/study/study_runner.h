@@ -5,10 +5,9 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "brainalign/study/process_group.h"
 #include "brainalign/study/results_store.h"
@@ -21,16 +20,16 @@ struct StudyRunOptions {
   int threads = 0;  // per process; 0: the study's setting, else the cores shared by the ranks
   std::function<void(const std::string& stage, int done, int total)> progress;
   std::function<void(const std::string& line)> note;
-  // Trains the probes of computed downstream tasks (downstream::study_task_evaluator() in a
+  // Trains the probes of computed downstream tasks (neural::study_task_evaluator() in a
   // build with libtorch). Without it a study that computes tasks is refused before any work.
   TaskEvaluator evaluate_task;
 };
 
 struct StudyRunSummary {
-  int units = 0;        // in the study: alignment and task units
-  int task_units = 0;   // of which downstream task units
-  int already = 0;      // stored before this run
-  int computed = 0;     // by this process
+  int units = 0;       // in the study: alignment and task units
+  int task_units = 0;  // of which downstream task units
+  int already = 0;     // stored before this run
+  int computed = 0;    // by this process
 };
 
 StudyRunSummary run_study(const Study& study, const ProcessGroup& group,

@@ -1,18 +1,17 @@
 // How a study scores a model on a HEAR task: the runner reads the task and extracts the
 // model's embeddings (torch-free), then hands them to a TaskEvaluator that trains the
 // protocol's probes. The probes live in brainalign_downstream (libtorch), which supplies the
-// evaluator (downstream::study_task_evaluator()); the core library never calls into it, so a
+// evaluator (neural::study_task_evaluator()); the core library never calls into it, so a
 // build without libtorch runs every other part of a study.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "brainalign/downstream/hear_task.h"
-#include "brainalign/downstream/task_embeddings.h"
+#include "brainalign/hear/hear_task.h"
+#include "brainalign/hear/task_embeddings.h"
 
 namespace brainalign {
 
@@ -25,13 +24,13 @@ struct TaskEvaluationSettings {
 };
 
 struct TaskEvaluation {
-  std::string metric;       // the task's primary metric
-  double score = 0;         // the protocol's score (mean over folds of the test score)
-  nlohmann::json summary;   // folds, chosen probe, layer weights (no timings)
+  std::string metric;      // the task's primary metric
+  double score = 0;        // the protocol's score (mean over folds of the test score)
+  nlohmann::json summary;  // folds, chosen probe, layer weights (no timings)
 };
 
-using TaskEvaluator = std::function<TaskEvaluation(const downstream::HearTask& task,
-                                                   const downstream::TaskEmbeddings& embeddings,
-                                                   const TaskEvaluationSettings& settings)>;
+using TaskEvaluator =
+    std::function<TaskEvaluation(const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
+                                 const TaskEvaluationSettings& settings)>;
 
 }  // namespace brainalign

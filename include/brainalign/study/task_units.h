@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "brainalign/downstream/hear_task.h"
 #include "brainalign/features/extract.h"
+#include "brainalign/hear/hear_task.h"
 #include "brainalign/models/model.h"
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
@@ -17,11 +17,11 @@ namespace brainalign {
 // SHA-256 over the task's metadata, label vocabulary and split files (their bytes) and the
 // name and size of every audio file of every rate folder (reading the audio would cost as much
 // as the evaluation). InputError naming the file when one is missing.
-std::string hear_task_digest(const downstream::HearTask& task);
+std::string hear_task_digest(const hear::HearTask& task);
 
 struct StudyTaskData {
   const StudyTask* task = nullptr;
-  downstream::HearTask hear;
+  hear::HearTask hear;
   std::string digest;  // hear_task_digest()
 };
 

@@ -16,9 +16,9 @@ struct WorkUnit {
   std::string checkpoint;  // empty for a model without checkpoints
   std::int64_t step = -1;
   std::string dataset;
-  std::string analysis;    // the study's analysis name
+  std::string analysis;  // the study's analysis name
   std::string protocol;
-  std::string roi;         // empty: the whole dataset
+  std::string roi;  // empty: the whole dataset
 
   // model|checkpoint|dataset|analysis|protocol|roi: the unit's identity in the store.
   std::string key() const;
@@ -34,8 +34,8 @@ struct TaskUnit {
   std::string model;
   std::string checkpoint;  // empty for a model without checkpoints
   std::int64_t step = -1;
-  std::string task;        // the study's task name
-  std::string protocol;    // pepino2025 or hear2021
+  std::string task;      // the study's task name
+  std::string protocol;  // pepino2025 or hear2021
 
   // model|checkpoint|task|protocol: the unit's identity in the store.
   std::string key() const;

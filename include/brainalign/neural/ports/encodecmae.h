@@ -1,0 +1,74 @@
+// EnCodecMAE (habla-liaa/encodecmae, the mel256 variants: mel256-ec-base / -large and their
+// fine-tuned siblings) loaded from its .pt checkpoint ({'imports', 'config' (gin text),
+// 'state_dict'}) and run natively. Only the path that feature extraction uses is built: the
+// mel front end, the visible encoder and, on request, the decoder; the EnCodec target encoder
+// and the classification head are training-only and their tensors are ignored.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "brainalign/dsp/kaldi_fbank.h"
+#include "brainalign/neural/formats/torch_checkpoint.h"
+#include "brainalign/neural/hidden_state.h"
+
+namespace brainalign::neural {
+
+struct EncodecMaeConfig {
+  int model_dim = 768;
+  int encoder_layers = 10;
+  int encoder_heads = 12;
+  int decoder_layers = 2;
+  int decoder_heads = 12;
+  int encoder_ff_dim = 4096;
+  int decoder_ff_dim = 4096;
+  double sample_rate = 24000.0;
+  double chunk_seconds = 4.0;   // ReadAudioProcessor.max_length
+  int padding_mask_hop = 320;   // WavEncoder.hop_length: frames = samples / hop are valid
+  dsp::KaldiFbankParams fbank;  // MelspectrogramProcessor
+  double norm_mean = 0.0;       // features are (fbank - mean) / std
+  double norm_std = 1.0;
+};
+
+// The gin bindings of a config text: macros ("MODEL_DIM") and parameters
+// ("scope/module.Class.param") mapped to their value text, later bindings replacing earlier
+// ones, %MACRO references resolved. Throws InputError naming `source` for unparsable lines.
+std::vector<std::pair<std::string, std::string>> parse_gin_bindings(const std::string& text,
+                                                                    const std::string& source);
+
+struct EncodecMaeOptions {
+  // extract_features_from_array's switches: replace the last layer's x0 by x0 +
+  // final_norm(x1); which ResiDual stream (0: x0, 1: x1) the layer states are; also run the
+  // decoder and append its layer states.
+  bool postnorm_last_activation = true;
+  int residual_branch = 0;
+  bool extract_decoder = false;
+};
+
+class EncodecMaeModel {
+ public:
+  // Throws IoError when the file cannot be read and InputError naming the tensor or gin
+  // binding when the checkpoint is not a mel-front-end EnCodecMAE model.
+  static EncodecMaeModel load(const std::filesystem::path& checkpoint);
+  static EncodecMaeModel from_checkpoint(const TorchCheckpoint& checkpoint);
+
+  const EncodecMaeConfig& config() const;
+
+  // Runs a mono waveform at config().sample_rate (24 kHz) in chunks of chunk_seconds, as
+  // extract_features_from_array does (chunks of at most 2048 samples are dropped), each chunk
+  // with its own fbank, positions and padding mask. Returns, in order: "mel" (1, frames,
+  // bins) normalised fbank, "wav_encoder.post_net" and "masker.positional_encoder" (1, frames,
+  // dim), "visible_encoder.encoder_layers.<i>" (1, frames, dim) for every layer and, with
+  // extract_decoder, "decoder.encoder_layers.<i>". Throws InputError when no chunk is long
+  // enough.
+  std::vector<HiddenState> forward(const std::vector<double>& waveform,
+                                   const EncodecMaeOptions& options = {}) const;
+
+ private:
+  struct Weights;
+  std::shared_ptr<const Weights> weights_;
+};
+
+}  // namespace brainalign::neural

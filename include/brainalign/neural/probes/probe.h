@@ -1,0 +1,79 @@
+// A probe on frozen embeddings: a learned weighted sum of layers feeding a small MLP, trained
+// with libtorch under the protocols of Pepino et al. (2025, "pepino2025") and the HEAR 2021
+// evaluation kit ("hear2021"). This header does not include torch.
+//
+// Determinism: every probe trains on one thread with its own generator (initialisation,
+// dropout masks, batch order), seeded from --seed, the fold and the configuration; the
+// thread count only sets how many probes train at once, so results do not depend on it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "brainalign/base/matrix.h"
+
+namespace brainalign::neural {
+
+enum class Protocol { kPepino2025, kHear2021 };
+Protocol parse_protocol(const std::string& name);  // InputError for an unknown name
+std::string protocol_name(Protocol protocol);
+
+struct ProbeConfig {
+  int hidden_layers = 1;  // 1 or 2 hidden layers of 1024 units
+  int hidden_units = 1024;
+  bool xavier_normal = false;  // else Xavier uniform
+  double learning_rate = 1e-3;
+  std::string name() const;  // e.g. "hidden=[1024,1024] init=xavier_uniform lr=0.001"
+};
+
+// pepino2025: the 16 points {1, 2 hidden layers} x {Xavier uniform, normal} x lr {3.2e-3,
+// 1e-3, 3.2e-4, 1e-4}. hear2021: the 8 points with Xavier uniform initialisation (both depths,
+// the four rates): the kit samples 8 of its 16 points; this fixes which.
+std::vector<ProbeConfig> probe_grid(Protocol protocol);
+
+struct ProbeOptions {
+  int max_epochs = 200;
+  int validate_every = 1;  // epochs between validation checks
+  int patience = 20;       // validation checks without improvement before stopping
+  int batch_size = 1024;
+  double dropout = 0.1;
+  std::uint64_t seed = 0;
+  int threads = 0;  // probes trained at once (0: every core); results do not depend on it
+  // Test-only: at most this many epochs (0: the protocol's max_epochs).
+  int epoch_cap = 0;
+  std::function<void(const std::string& stage, int done, int total)> progress;
+
+  // pepino2025: 200 epochs, validation every epoch, patience 20. hear2021: 500 epochs,
+  // validation every 3 epochs, patience 20 checks. Both: batch 1024, dropout 0.1.
+  static ProbeOptions for_protocol(Protocol protocol);
+};
+
+// Inputs of one split: the layers (clips x width, one width for all layers) and the targets
+// (clips x classes, one-hot or multi-hot).
+struct ProbeSplit {
+  std::vector<Matrix> layers;
+  Matrix targets;
+};
+
+struct ProbeResult {
+  double valid_score = 0;  // best validation score (the restored checkpoint)
+  double test_score = 0;
+  std::vector<double> layer_weights;  // |w| / sum |w| of the restored checkpoint
+  int epochs = 0;                     // epochs trained
+  int best_epoch = 0;                 // epoch of the restored checkpoint (1-based)
+};
+
+// Trains one probe with `config`, stops early on `metric` (a metrics.h name) of `valid`,
+// restores the best checkpoint and scores `test`. `stream` distinguishes the generators of
+// probes trained from the same seed (fold, configuration).
+ProbeResult train_probe(const ProbeSplit& train, const ProbeSplit& valid, const ProbeSplit& test,
+                        bool multilabel, const std::string& metric, const ProbeConfig& config,
+                        const ProbeOptions& options, std::uint64_t stream);
+
+// Runs `jobs` (independent probe trainings) on options.threads threads, each with one torch
+// thread; returns when all are done (rethrowing the first failure).
+void run_probe_jobs(const std::vector<std::function<void()>>& jobs, int threads);
+
+}  // namespace brainalign::neural

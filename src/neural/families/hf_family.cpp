@@ -1,0 +1,77 @@
+// hf:FOLDER: the Hugging Face model folders of load_audio_model as registry models.
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "brainalign/base/error.h"
+#include "brainalign/neural/audio_model.h"
+#include "model_family_loaders.h"
+#include "registry_model.h"
+
+namespace brainalign::neural {
+namespace fs = std::filesystem;
+
+namespace {
+
+// config.json's "model_type" (load_audio_model has checked it).
+std::string config_model_type(const fs::path& config) {
+  std::ifstream in(config);
+  const nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
+  return json.is_object() && json.contains("model_type") && json["model_type"].is_string()
+             ? json["model_type"].get<std::string>()
+             : std::string();
+}
+
+}  // namespace
+
+bool recognises_hf_folder(const fs::path& path) {
+  try {
+    std::error_code error;
+    if (!fs::is_directory(path, error) || !fs::is_regular_file(path / "model.safetensors", error)) {
+      return false;
+    }
+    std::ifstream in(path / "config.json");
+    if (!in) return false;
+    const nlohmann::json config = nlohmann::json::parse(in, nullptr, false);
+    if (!config.is_object() || !config.contains("model_type") ||
+        !config["model_type"].is_string()) {
+      return false;
+    }
+    const auto& types = supported_model_types();
+    return std::find(types.begin(), types.end(), config["model_type"].get<std::string>()) !=
+           types.end();
+  } catch (...) {
+    return false;
+  }
+}
+
+std::unique_ptr<Model> load_hf_model(const fs::path& folder) {
+  if (!fs::is_directory(folder)) {
+    throw InputError(folder.string() +
+                     " is not a folder (hf: takes a Hugging Face model folder with config.json "
+                     "and model.safetensors)");
+  }
+  for (const char* file : {"config.json", "model.safetensors"}) {
+    if (!fs::exists(folder / file)) {
+      throw IoError((folder / file).string() +
+                    " does not exist (a Hugging Face model folder has config.json and "
+                    "model.safetensors)");
+    }
+  }
+  std::shared_ptr<const AudioModel> network = load_audio_model(folder);
+  RegistryModelSpec spec;
+  spec.name = registry_model_name("hf", folder);
+  spec.sample_rate = network->sample_rate();
+  spec.layers = network->layer_names();
+  spec.study_family = config_model_type(folder / "config.json");
+  spec.weights_id = weights_digest(
+      {folder / "config.json", folder / "model.safetensors", folder / "preprocessor_config.json"});
+  spec.run = [network](const std::vector<double>& waveform) {
+    return network->forward_waveform(at::tensor(waveform, at::kDouble).to(at::kFloat));
+  };
+  return make_registry_model(std::move(spec));
+}
+
+}  // namespace brainalign::neural

@@ -1,0 +1,28 @@
+// torchscript:FILE: TorchScript archives as registry models.
+#include "brainalign/neural/ports/torchscript_model.h"
+#include "model_family_loaders.h"
+#include "neural/formats/torch_archive_probe.h"
+#include "registry_model.h"
+
+namespace brainalign::neural {
+namespace fs = std::filesystem;
+
+bool recognises_torchscript_archive(const fs::path& path) {
+  const TorchArchiveProbe probe = probe_torch_archive(path);
+  return probe.is_zip && probe.is_torchscript;
+}
+
+std::unique_ptr<Model> load_torchscript_model(const fs::path& archive) {
+  auto network = std::make_shared<const TorchScriptModel>(TorchScriptModel::load(archive));
+  RegistryModelSpec spec;
+  spec.name = registry_model_name("torchscript", archive);
+  spec.sample_rate = network->sample_rate();
+  spec.layers = network->layer_names();
+  spec.weights_id = weights_digest({archive, TorchScriptModel::sidecar_path(archive)});
+  spec.run = [network](const std::vector<double>& waveform) {
+    return network->forward_waveform(waveform);
+  };
+  return make_registry_model(std::move(spec));
+}
+
+}  // namespace brainalign::neural

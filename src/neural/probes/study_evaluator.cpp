@@ -1,0 +1,26 @@
+#include "brainalign/neural/probes/study_evaluator.h"
+
+#include "brainalign/neural/probes/evaluate.h"
+
+namespace brainalign::neural {
+
+TaskEvaluator study_task_evaluator() {
+  return [](const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
+            const TaskEvaluationSettings& settings) {
+    const Protocol protocol = parse_protocol(settings.protocol);
+    ProbeOptions probe = ProbeOptions::for_protocol(protocol);
+    probe.seed = settings.seed;
+    probe.threads = settings.threads;
+    probe.epoch_cap = settings.max_epochs;
+    probe.progress = settings.progress;
+    const TaskResult result = evaluate_task(task, embeddings, protocol, probe);
+    TaskEvaluation out;
+    out.metric = result.metric;
+    out.score = result.score;
+    out.summary = task_summary_json(result);
+    out.summary.erase("seconds");
+    return out;
+  };
+}
+
+}  // namespace brainalign::neural

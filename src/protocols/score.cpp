@@ -1,0 +1,617 @@
+#include "brainalign/protocols/score.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "brainalign/align/nested_ridge.h"
+#include "brainalign/align/noise_corrected_ridge.h"
+#include "brainalign/align/rdm.h"
+#include "brainalign/align/rsa.h"
+#include "brainalign/align/splits.h"
+#include "brainalign/base/error.h"
+#include "brainalign/base/statistics.h"
+#include "brainalign/io/atomic_file.h"
+#include "brainalign/io/csv.h"
+#include "brainalign/io/json.h"
+
+namespace brainalign {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string fmt(double v) { return io::format_double(v); }
+
+json number(double v) { return io::json_number(v); }
+
+// Subjects' values -> per_subject, value (mean), sem (std / sqrt(n - 1)).
+void summarise_subjects(json& summary, const std::vector<std::string>& subjects,
+                        const std::vector<double>& values) {
+  json per = json::object();
+  for (size_t i = 0; i < subjects.size(); ++i) per[subjects[i]] = number(values[i]);
+  summary["per_subject"] = per;
+  summary["value"] = number(mean(values));
+  summary["sem"] = number(values.size() > 1 ? sem_over_subjects(values) : std::nan(""));
+}
+
+// Per subject: the median of its targets' values.
+std::vector<double> subject_medians(const BrainDataset& d, const std::vector<std::string>& subjects,
+                                    const Vector& values) {
+  std::vector<double> out;
+  for (const auto& s : subjects) {
+    std::vector<double> v;
+    for (Eigen::Index t = 0; t < d.n_targets(); ++t)
+      if (d.targets[static_cast<size_t>(t)].subject == s) v.push_back(values(t));
+    out.push_back(median(v));
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ";") + p;
+  return out;
+}
+
+// The number of a name like "stim123_dog_barking", or -1 (also when it overflows a long).
+long stimulus_number(const std::string& name) {
+  constexpr std::string_view kPrefix = "stim";
+  if (!name.starts_with(kPrefix)) return -1;
+  const std::size_t end = name.find_first_not_of("0123456789", kPrefix.size());
+  if (end == kPrefix.size() || end == std::string::npos || name[end] != '_') return -1;
+  long number = -1;
+  const char* digits = name.data() + kPrefix.size();
+  const auto [last, error] = std::from_chars(digits, name.data() + end, number);
+  return error == std::errc() ? number : -1;
+}
+
+}  // namespace
+
+Protocol parse_protocol(const std::string& name) {
+  if (name == "pepino2025") return Protocol::Pepino2025;
+  if (name == "tuckute2023") return Protocol::Tuckute2023;
+  throw InputError("--protocol: '" + name +
+                   "' is not a protocol (expected pepino2025 or tuckute2023)");
+}
+Analysis parse_analysis(const std::string& name) {
+  if (name == "voxelwise") return Analysis::Voxelwise;
+  if (name == "components") return Analysis::Components;
+  if (name == "rsa") return Analysis::Rsa;
+  throw InputError("--analysis: '" + name +
+                   "' is not an analysis (expected voxelwise, components or rsa)");
+}
+RsaMethod parse_rsa_method(const std::string& name) {
+  if (name == "xval") return RsaMethod::CrossValidated;
+  if (name == "layerwise") return RsaMethod::Layerwise;
+  throw InputError("--rsa-method: '" + name +
+                   "' is not an RSA method (expected xval or layerwise)");
+}
+std::string to_string(Protocol p) {
+  return p == Protocol::Pepino2025 ? "pepino2025" : "tuckute2023";
+}
+std::string to_string(Analysis a) {
+  return a == Analysis::Voxelwise ? "voxelwise"
+                                  : (a == Analysis::Components ? "components" : "rsa");
+}
+std::string to_string(RsaMethod m) { return m == RsaMethod::CrossValidated ? "xval" : "layerwise"; }
+
+std::vector<int> read_folds(const fs::path& csv, const std::vector<std::string>& stimuli) {
+  if (!fs::exists(csv))
+    throw InputError(
+        csv.string() +
+        ": fold assignment not found (pass --folds, or set BRAINALIGN_DATA to a folder "
+        "holding natsound165/folds_5x33.csv)");
+  const io::CsvTable table = io::read_csv(csv);
+  const size_t name_col = table.column("stimulus");
+  const size_t fold_col = table.column("fold");
+  std::unordered_map<std::string, int> fold_of;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const double f =
+        io::parse_double(table.rows[r][fold_col],
+                         csv.string() + ", line " + std::to_string(r + 2) + ", field 'fold'");
+    if (f < 0 || f != std::floor(f) || f > 1000)
+      throw InputError(csv.string() + ", line " + std::to_string(r + 2) +
+                       ", field 'fold': expected a fold number 0, 1, ...");
+    fold_of[stimulus_name(table.rows[r][name_col])] = static_cast<int>(f);
+  }
+  std::vector<int> folds;
+  for (const auto& s : stimuli) {
+    const auto it = fold_of.find(s);
+    if (it == fold_of.end()) throw InputError(csv.string() + ": no fold for stimulus '" + s + "'");
+    folds.push_back(it->second);
+  }
+  std::set<int> distinct(folds.begin(), folds.end());
+  if (distinct.size() < 3 || *distinct.rbegin() != static_cast<int>(distinct.size()) - 1)
+    throw InputError(csv.string() +
+                     ": folds must be numbered 0..k-1 with k >= 3 over the dataset's stimuli");
+  return folds;
+}
+
+StimulusSplits read_splits(const fs::path& csv, const std::vector<std::string>& stimuli) {
+  if (!fs::exists(csv)) throw InputError(csv.string() + ": split file not found");
+  const io::CsvTable table = io::read_csv(csv);
+  const size_t name_col = table.column("stimulus");
+  std::vector<size_t> split_cols;
+  for (size_t c = 0; c < table.header.size(); ++c)
+    if (c != name_col) split_cols.push_back(c);
+  if (split_cols.empty())
+    throw InputError(csv.string() + ": no split columns (expected stimulus,split0,...)");
+  std::unordered_map<std::string, size_t> row_of;
+  for (size_t r = 0; r < table.rows.size(); ++r) row_of[stimulus_name(table.rows[r][name_col])] = r;
+  StimulusSplits out;
+  out.train.resize(split_cols.size());
+  out.test.resize(split_cols.size());
+  for (size_t i = 0; i < stimuli.size(); ++i) {
+    const auto it = row_of.find(stimuli[i]);
+    if (it == row_of.end())
+      throw InputError(csv.string() + ": no split assignment for stimulus '" + stimuli[i] + "'");
+    for (size_t k = 0; k < split_cols.size(); ++k) {
+      const std::string& v = table.rows[it->second][split_cols[k]];
+      if (v == "train") {
+        out.train[k].push_back(static_cast<int>(i));
+      } else if (v == "test") {
+        out.test[k].push_back(static_cast<int>(i));
+      } else if (!v.empty()) {
+        throw InputError(csv.string() + ", stimulus '" + stimuli[i] + "', field '" +
+                         table.header[split_cols[k]] + "': expected train or test, got '" + v +
+                         "'");
+      }
+    }
+  }
+  for (size_t k = 0; k < split_cols.size(); ++k)
+    if (out.train[k].size() < 3 || out.test[k].size() < 3)
+      throw InputError(csv.string() + ", split '" + table.header[split_cols[k]] +
+                       "': too few train or test stimuli");
+  return out;
+}
+
+StimulusSplits default_splits(const std::vector<std::string>& stimuli) {
+  // The original order of the NH2015 release is ascending stimulus number.
+  std::vector<int> order(stimuli.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  const bool numbered = std::all_of(stimuli.begin(), stimuli.end(),
+                                    [](const std::string& s) { return stimulus_number(s) >= 0; });
+  if (numbered)
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return stimulus_number(stimuli[static_cast<size_t>(a)]) <
+             stimulus_number(stimuli[static_cast<size_t>(b)]);
+    });
+  const int S = static_cast<int>(stimuli.size());
+  const auto generated = tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0);
+  StimulusSplits out;
+  for (const auto& split : generated) {
+    std::vector<int> tr, te;
+    for (auto i : split.train) tr.push_back(order[static_cast<size_t>(i)]);
+    for (auto i : split.test) te.push_back(order[static_cast<size_t>(i)]);
+    std::sort(tr.begin(), tr.end());
+    std::sort(te.begin(), te.end());
+    out.train.push_back(std::move(tr));
+    out.test.push_back(std::move(te));
+  }
+  return out;
+}
+
+namespace {
+
+void remove_if_present(const fs::path& path) {
+  std::error_code error;
+  fs::remove(path, error);
+  if (error) throw IoError("cannot remove " + path.string() + ": " + error.message());
+}
+
+fs::path default_folds_path() { return data_root() / "natsound165" / "folds_5x33.csv"; }
+
+std::vector<int> fold_assignment(const ScoreOptions& options, const BrainDataset& dataset) {
+  if (!options.folds)
+    return read_folds(options.folds_csv.value_or(default_folds_path()), dataset.stimuli);
+  if (options.folds->size() != dataset.stimuli.size())
+    throw InputError("folds: " + std::to_string(options.folds->size()) + " entries for " +
+                     std::to_string(dataset.stimuli.size()) + " stimuli");
+  return *options.folds;
+}
+
+StimulusSplits split_assignment(const ScoreOptions& options, const BrainDataset& dataset) {
+  if (options.train_splits && options.test_splits) {
+    if (options.train_splits->size() != options.test_splits->size() ||
+        options.train_splits->empty())
+      throw InputError("splits: train and test lists differ in number or are empty");
+    for (const auto* list : {&*options.train_splits, &*options.test_splits})
+      for (const auto& rows : *list)
+        for (int r : rows)
+          if (r < 0 || r >= dataset.n_stimuli())
+            throw InputError("splits: row " + std::to_string(r) + " is not a stimulus row");
+    return {*options.train_splits, *options.test_splits};
+  }
+  return options.splits_csv ? read_splits(*options.splits_csv, dataset.stimuli)
+                            : default_splits(dataset.stimuli);
+}
+
+// Each subject's repetition-mean responses (finite voxels only), stimuli x voxels.
+std::vector<Matrix> subject_responses(const BrainDataset& d,
+                                      const std::vector<std::string>& subjects) {
+  const ColMatrix mean = d.mean_response();
+  std::vector<Matrix> out;
+  for (const auto& s : subjects) {
+    std::vector<Eigen::Index> cols;
+    for (Eigen::Index t = 0; t < d.n_targets(); ++t)
+      if ((d.components || d.targets[static_cast<size_t>(t)].subject == s) &&
+          mean.col(t).allFinite())
+        cols.push_back(t);
+    Matrix Z(mean.rows(), static_cast<Eigen::Index>(cols.size()));
+    for (size_t i = 0; i < cols.size(); ++i)
+      Z.col(static_cast<Eigen::Index>(i)) = mean.col(cols[i]);
+    out.push_back(std::move(Z));
+  }
+  return out;
+}
+
+// Brain RDMs per subject (or one for components), from finite targets only.
+std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms(const BrainDataset& d) {
+  std::vector<std::string> subjects =
+      d.components ? std::vector<std::string>{"components"} : d.subjects();
+  std::vector<Matrix> rdms;
+  const std::vector<Matrix> responses = subject_responses(d, subjects);
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    if (responses[i].cols() < 2)
+      throw InputError(d.source + ": subject '" + subjects[i] +
+                       "' has fewer than two voxels without NaN");
+    rdms.push_back(rdm(responses[i]));
+  }
+  return {subjects, rdms};
+}
+
+Matrix rows_in_order(const Matrix& m, const std::vector<int>& order) {
+  Matrix out(static_cast<Eigen::Index>(order.size()), m.cols());
+  for (size_t i = 0; i < order.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = m.row(order[i]);
+  return out;
+}
+
+// The 2023 RSA applies its split indices to the stimuli in category order (the order of
+// natsound165/category_labels.csv) when that list covers the dataset, else to the original
+// order (ascending stimulus number). Explicit splits refer to the dataset's own rows.
+std::pair<std::vector<int>, std::vector<TrainTestSplit>> tuckute2023_rsa_layout(
+    const BrainDataset& d, const ScoreOptions& options) {
+  std::vector<int> order(static_cast<size_t>(d.n_stimuli()));
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::vector<TrainTestSplit> splits;
+  if (options.splits_csv || (options.train_splits && options.test_splits)) {
+    const StimulusSplits explicit_splits = split_assignment(options, d);
+    for (size_t k = 0; k < explicit_splits.train.size(); ++k) {
+      TrainTestSplit split;
+      split.train.assign(explicit_splits.train[k].begin(), explicit_splits.train[k].end());
+      split.test.assign(explicit_splits.test[k].begin(), explicit_splits.test[k].end());
+      splits.push_back(std::move(split));
+    }
+    return {order, splits};
+  }
+  const fs::path categories = data_root() / "natsound165" / "category_labels.csv";
+  bool category_order = false;
+  if (fs::exists(categories)) {
+    const io::CsvTable table = io::read_csv(categories, false);
+    std::unordered_map<std::string, int> row_of;
+    for (size_t i = 0; i < d.stimuli.size(); ++i) row_of[d.stimuli[i]] = static_cast<int>(i);
+    std::vector<int> by_category;
+    for (const auto& row : table.rows)
+      if (auto it = row_of.find(stimulus_name(row.at(0))); it != row_of.end())
+        by_category.push_back(it->second);
+    if (by_category.size() == d.stimuli.size()) {
+      order = by_category;
+      category_order = true;
+    }
+  }
+  if (!category_order) {
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return stimulus_number(d.stimuli[static_cast<size_t>(a)]) <
+             stimulus_number(d.stimuli[static_cast<size_t>(b)]);
+    });
+  }
+  const int S = static_cast<int>(d.n_stimuli());
+  return {order, tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0)};
+}
+
+Tuckute2023Rsa tuckute2023_rsa_for(const BrainDataset& d, const std::vector<Matrix>& layers,
+                                   const ScoreOptions& options) {
+  const auto [order, splits] = tuckute2023_rsa_layout(d, options);
+  const std::vector<std::string> subjects =
+      d.components ? std::vector<std::string>{"components"} : d.subjects();
+  std::vector<Matrix> participants;
+  for (const auto& m : subject_responses(d, subjects))
+    participants.push_back(rows_in_order(m, order));
+  std::vector<Matrix> features;
+  for (const auto& X : layers) features.push_back(rows_in_order(X, order));
+  return tuckute2023_rsa(participants, features, splits);
+}
+
+}  // namespace
+
+ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
+                  const ScoreOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options.analysis == Analysis::Components && !full_dataset.components)
+    throw InputError("--analysis components needs a component dataset (nh2015comp); '" +
+                     full_dataset.name + "' holds voxels");
+  if (options.analysis == Analysis::Voxelwise && full_dataset.components)
+    throw InputError("--analysis voxelwise needs a voxel dataset; '" + full_dataset.name +
+                     "' holds components (use --analysis components)");
+
+  BrainDataset dataset = options.roi.empty() ? full_dataset : full_dataset.select_roi(options.roi);
+  const std::vector<int> finite = dataset.finite_targets();
+  const auto skipped = dataset.n_targets() - static_cast<Eigen::Index>(finite.size());
+  if (finite.empty()) throw InputError(dataset.source + ": every target has a NaN response");
+  if (options.analysis != Analysis::Rsa && skipped > 0) dataset = dataset.subset(finite);
+
+  const std::vector<Matrix> layers = align_to_stimuli(features, dataset.stimuli);
+  const auto layer_names = features.layer_names();
+
+  ScoreResult result;
+  json& summary = result.summary;
+  summary["protocol"] = to_string(options.protocol);
+  summary["analysis"] = to_string(options.analysis);
+  summary["dataset"] = dataset.name;
+  summary["features"] = features.source;
+  summary["layers"] = layer_names;
+  summary["n_stimuli"] = dataset.n_stimuli();
+  if (!options.roi.empty()) summary["roi"] = options.roi;
+  summary["n_voxels_used"] =
+      dataset.n_targets() - (options.analysis == Analysis::Rsa ? skipped : 0);
+  summary["n_voxels_skipped"] = skipped;
+  summary["version"] = BRAINALIGN_VERSION;
+  auto report = [&](const std::string& stage) {
+    return [&options, stage](int done, int total) {
+      if (options.progress) options.progress(stage, done, total);
+    };
+  };
+
+  const std::vector<std::string> subjects = dataset.subjects();
+  const bool regression = options.analysis != Analysis::Rsa;
+
+  if (regression && options.protocol == Protocol::Pepino2025) {
+    const std::vector<int> folds = fold_assignment(options, dataset);
+    NestedRidgeOptions o;
+    o.threads = options.threads;
+    o.progress = report("outer folds");
+    const ColMatrix targets = dataset.mean_response();
+    const NestedRidgeResult r = nested_ridge_regression(layers, targets, folds, o);
+    const int K = static_cast<int>(r.chosen_layer.rows());
+    result.targets.header = {"voxel_id", "subject", "score", "layers", "alphas"};
+    for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
+      std::vector<std::string> ls, as;
+      for (int f = 0; f < K; ++f) {
+        ls.push_back(layer_names[static_cast<size_t>(r.chosen_layer(f, t))]);
+        as.push_back(fmt(r.chosen_alpha(f, t)));
+      }
+      const auto& tg = dataset.targets[static_cast<size_t>(t)];
+      result.targets.rows.push_back({tg.id, tg.subject, fmt(r.score(t)), join(ls), join(as)});
+      if (options.detail)
+        for (int f = 0; f < K; ++f)
+          result.detail.rows.push_back({tg.id, std::to_string(f),
+                                        layer_names[static_cast<size_t>(r.chosen_layer(f, t))],
+                                        fmt(r.chosen_alpha(f, t)), fmt(r.inner_score(f, t))});
+    }
+    if (options.detail)
+      result.detail.header = {"voxel_id", "fold", "layer", "alpha", "inner_score"};
+    if (dataset.components) {
+      json per = json::object();
+      std::vector<double> values;
+      for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
+        per[dataset.targets[static_cast<size_t>(t)].id] = number(r.score(t));
+        values.push_back(r.score(t));
+      }
+      summary["per_component"] = per;
+      summary["per_subject"] = json::object();
+      summary["value"] = number(mean(values));
+      summary["sem"] = number(values.size() > 1 ? sem_over_subjects(values) : std::nan(""));
+    } else {
+      summarise_subjects(summary, subjects, subject_medians(dataset, subjects, r.score));
+    }
+  } else if (regression) {
+    const StimulusSplits splits = split_assignment(options, dataset);
+    NoiseCorrectedOptions o;
+    o.threads = options.threads;
+    o.correct = !dataset.components && dataset.repetitions.size() >= 2;
+    o.progress = report("layer x split");
+    const std::vector<ColMatrix> reps =
+        o.correct ? dataset.repetitions : std::vector<ColMatrix>{dataset.mean_response()};
+    const auto per_layer = noise_corrected_regression(layers, reps, splits.train, splits.test, o);
+    const LayerSelection sel = select_layer_held_out(per_layer, 10);
+    const Vector value = sel.value.colwise().mean().transpose();
+    result.targets.header = {"voxel_id", "subject", "score", "layers", "alphas"};
+    for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
+      std::vector<std::string> ls, as;
+      for (Eigen::Index it = 0; it < sel.best_layer.rows(); ++it)
+        ls.push_back(layer_names[static_cast<size_t>(sel.best_layer(it, t))]);
+      const auto& first = per_layer[static_cast<size_t>(sel.best_layer(0, t))];
+      for (Eigen::Index k = 0; k < first.alpha.rows(); ++k) as.push_back(fmt(first.alpha(k, t)));
+      const auto& tg = dataset.targets[static_cast<size_t>(t)];
+      result.targets.rows.push_back({tg.id, tg.subject, fmt(value(t)), join(ls), join(as)});
+    }
+    if (options.detail) {
+      result.detail.header = {"voxel_id",        "layer", "split", "score",
+                              "score_corrected", "alpha", "rv",    "rv_hat"};
+      for (Eigen::Index t = 0; t < dataset.n_targets(); ++t)
+        for (size_t l = 0; l < per_layer.size(); ++l)
+          for (Eigen::Index k = 0; k < per_layer[l].r2.rows(); ++k)
+            result.detail.rows.push_back(
+                {dataset.targets[static_cast<size_t>(t)].id, layer_names[l], std::to_string(k),
+                 fmt(per_layer[l].r2(k, t)), fmt(per_layer[l].corrected(k, t)),
+                 fmt(per_layer[l].alpha(k, t)), fmt(per_layer[l].rv(k, t)),
+                 fmt(per_layer[l].rv_hat(k, t))});
+    }
+    if (dataset.components) {
+      json per = json::object();
+      std::vector<double> values;
+      for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
+        per[dataset.targets[static_cast<size_t>(t)].id] = number(value(t));
+        values.push_back(value(t));
+      }
+      summary["per_component"] = per;
+      summary["per_subject"] = json::object();
+      summary["value"] = number(mean(values));
+      summary["sem"] = number(values.size() > 1 ? sem_over_subjects(values) : std::nan(""));
+    } else {
+      // Per iteration: each subject's median over its voxels; then the mean over iterations.
+      std::vector<double> per_subject(subjects.size(), 0.0);
+      for (Eigen::Index it = 0; it < sel.value.rows(); ++it) {
+        const auto med = subject_medians(dataset, subjects, sel.value.row(it).transpose());
+        for (size_t s = 0; s < subjects.size(); ++s)
+          per_subject[s] += med[s] / static_cast<double>(sel.value.rows());
+      }
+      summarise_subjects(summary, subjects, per_subject);
+    }
+  } else {
+    // RSA.
+    summary["rsa_method"] = to_string(options.rsa_method);
+    auto [rsa_subjects, subject_rdms] = brain_rdms(dataset);
+    std::vector<Matrix> layer_rdms;
+    for (const auto& X : layers) layer_rdms.push_back(rdm(X));
+    result.targets.header = {"voxel_id", "subject", "score", "layers", "alphas"};
+    if (options.protocol == Protocol::Tuckute2023) {
+      const Tuckute2023Rsa r = tuckute2023_rsa_for(dataset, layers, options);
+      std::vector<double> values(r.participant_score.data(),
+                                 r.participant_score.data() + r.participant_score.size());
+      for (size_t s = 0; s < rsa_subjects.size(); ++s) {
+        std::vector<std::string> chosen;
+        for (int l : r.best_layer[s])
+          chosen.push_back(l >= 0 ? layer_names[static_cast<size_t>(l)] : "none");
+        result.targets.rows.push_back(
+            {rsa_subjects[s], rsa_subjects[s], fmt(values[s]), join(chosen), ""});
+      }
+      summarise_subjects(summary, rsa_subjects, values);
+      if (options.detail) {
+        result.detail.header = {"subject", "split", "layer", "train_value", "test_value"};
+        for (size_t s = 0; s < rsa_subjects.size(); ++s)
+          for (Eigen::Index k = 0; k < r.train_values[s].rows(); ++k)
+            for (size_t l = 0; l < layer_names.size(); ++l)
+              result.detail.rows.push_back(
+                  {rsa_subjects[s], std::to_string(k), layer_names[l],
+                   fmt(r.train_values[s](k, static_cast<Eigen::Index>(l))),
+                   fmt(r.test_values[s](k, static_cast<Eigen::Index>(l)))});
+      }
+      summary["seconds"] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return result;
+    }
+    if (options.rsa_method == RsaMethod::CrossValidated) {
+      const std::vector<int> folds = fold_assignment(options, dataset);
+      std::vector<double> values;
+      if (options.detail) result.detail.header = {"subject", "fold_pair", "layer"};
+      for (size_t s = 0; s < subject_rdms.size(); ++s) {
+        const CrossValidatedRsa r = rsa_crossvalidated(subject_rdms[s], layer_rdms, folds);
+        values.push_back(r.score);
+        std::vector<std::string> chosen;
+        for (int l : r.chosen_layers) chosen.push_back(layer_names[static_cast<size_t>(l)]);
+        result.targets.rows.push_back(
+            {rsa_subjects[s], rsa_subjects[s], fmt(r.score), join(chosen), ""});
+        if (options.detail)
+          for (size_t p = 0; p < r.chosen_layers.size(); ++p)
+            result.detail.rows.push_back({rsa_subjects[s], std::to_string(p),
+                                          layer_names[static_cast<size_t>(r.chosen_layers[p])]});
+      }
+      summarise_subjects(summary, rsa_subjects, values);
+    } else {
+      const LayerwiseRsa r = rsa_layerwise(subject_rdms, layer_rdms);
+      std::vector<double> values;
+      for (size_t s = 0; s < subject_rdms.size(); ++s) {
+        values.push_back(r.per_subject(static_cast<Eigen::Index>(s), r.best_layer));
+        result.targets.rows.push_back({rsa_subjects[s], rsa_subjects[s], fmt(values.back()),
+                                       layer_names[static_cast<size_t>(r.best_layer)], ""});
+      }
+      summarise_subjects(summary, rsa_subjects, values);
+      summary["value"] = number(r.best_mean);
+      summary["sem"] = number(r.best_std);
+      summary["best_layer"] = layer_names[static_cast<size_t>(r.best_layer)];
+      json per_layer = json::object();
+      for (size_t l = 0; l < layer_names.size(); ++l)
+        per_layer[layer_names[l]] = number(r.layer_mean(static_cast<Eigen::Index>(l)));
+      summary["per_layer"] = per_layer;
+      if (options.detail) {
+        result.detail.header = {"subject", "layer", "score"};
+        for (size_t s = 0; s < subject_rdms.size(); ++s)
+          for (size_t l = 0; l < layer_names.size(); ++l)
+            result.detail.rows.push_back(
+                {rsa_subjects[s], layer_names[l],
+                 fmt(r.per_subject(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(l)))});
+      }
+    }
+  }
+  summary["seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+json rsa_ceiling(const BrainDataset& full_dataset, const std::string& roi, Protocol protocol) {
+  const BrainDataset dataset = roi.empty() ? full_dataset : full_dataset.select_roi(roi);
+  if (dataset.components)
+    throw InputError("the RSA noise ceiling needs a voxel dataset with subjects");
+  json out;
+  if (protocol == Protocol::Tuckute2023) {
+    ScoreOptions options;
+    const auto [order, splits] = tuckute2023_rsa_layout(dataset, options);
+    const auto subjects = dataset.subjects();
+    std::vector<Matrix> participants;
+    for (const auto& m : subject_responses(dataset, subjects))
+      participants.push_back(rows_in_order(m, order));
+    const Tuckute2023Ceiling c = tuckute2023_rsa_ceiling(participants, splits);
+    out["dataset"] = dataset.name;
+    if (!roi.empty()) out["roi"] = roi;
+    out["analysis"] = "rsa_noise_ceiling";
+    out["protocol"] = "tuckute2023";
+    json per = json::object();
+    for (size_t i = 0; i < subjects.size(); ++i)
+      per[subjects[i]] = number(c.participant_value(static_cast<Eigen::Index>(i)));
+    out["per_subject"] = per;
+    out["value"] = number(c.summary.mean);
+    out["sem"] = number(c.summary.error);
+    out["version"] = BRAINALIGN_VERSION;
+    return out;
+  }
+  auto [subjects, rdms] = brain_rdms(dataset);
+  const NoiseCeiling c = rsa_noise_ceiling(rdms);
+  out["protocol"] = "pepino2025";
+  out["dataset"] = dataset.name;
+  if (!roi.empty()) out["roi"] = roi;
+  out["analysis"] = "rsa_noise_ceiling";
+  json per = json::object();
+  for (size_t i = 0; i < c.kept_subjects.size(); ++i)
+    per[subjects[static_cast<size_t>(c.kept_subjects[i])]] =
+        number(c.per_subject(static_cast<Eigen::Index>(i)));
+  out["per_subject"] = per;
+  out["value"] = number(c.summary.mean);
+  out["sem"] = number(c.summary.error);
+  out["n_subjects_dropped"] = subjects.size() - c.kept_subjects.size();
+  out["version"] = BRAINALIGN_VERSION;
+  return out;
+}
+
+void write_score_result(const fs::path& dir, const ScoreResult& result) {
+  fs::create_directories(dir);
+  // Every file reaches the disk before the folder changes, so a failed write (a full disk)
+  // leaves an earlier result whole.
+  io::AtomicFile voxels(dir / "voxels.csv");
+  voxels.write(io::format_csv(result.targets.header, result.targets.rows));
+  std::optional<io::AtomicFile> detail;
+  if (!result.detail.header.empty()) {
+    detail.emplace(dir / "detail.csv");
+    detail->write(io::format_csv(result.detail.header, result.detail.rows));
+  }
+  io::AtomicFile summary(dir / "summary.json");
+  summary.write(result.summary.dump(2) + "\n");
+  // summary.json leaves first and returns last: a folder holding one is complete even if the
+  // process dies between the renames.
+  remove_if_present(dir / "summary.json");
+  voxels.commit();
+  if (detail) {
+    detail->commit();
+  } else {
+    remove_if_present(dir / "detail.csv");  // an earlier run's, which no longer belongs
+  }
+  summary.commit();
+}
+
+}  // namespace brainalign
