@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 std::vector<fs::path> stimuli() {
   const char* shared = std::getenv("BRAINALIGN_SHARED");
   if (shared == nullptr) return {};
-  return brainalign::list_audio_files(fs::path(shared) / "data/natsound165/wav");
+  return brainalign::features::list_audio_files(fs::path(shared) / "data/natsound165/wav");
 }
 
 void report(benchmark::State& state, const std::vector<fs::path>& files) {
@@ -36,12 +36,12 @@ void BM_ExtractSpectemp165(benchmark::State& state) {
     state.SkipWithError("set BRAINALIGN_SHARED to the shared data folder");
     return;
   }
-  const auto model = brainalign::make_model("spectemp");
-  brainalign::ExtractOptions options;
+  const auto model = brainalign::models::make_model("spectemp");
+  brainalign::features::ExtractOptions options;
   options.use_cache = false;
   options.threads = static_cast<int>(state.range(0));
   for (auto _ : state) {
-    benchmark::DoNotOptimize(brainalign::extract_features(*model, files, options));
+    benchmark::DoNotOptimize(brainalign::features::extract_features(*model, files, options));
   }
   report(state, files);
 }
@@ -59,14 +59,14 @@ void BM_ExtractSpectemp165Cached(benchmark::State& state) {
     state.SkipWithError("set BRAINALIGN_SHARED to the shared data folder");
     return;
   }
-  const auto model = brainalign::make_model("spectemp");
-  brainalign::ExtractOptions options;
+  const auto model = brainalign::models::make_model("spectemp");
+  brainalign::features::ExtractOptions options;
   options.threads = 2;
   options.cache_dir = fs::temp_directory_path() / "brainalign_extract_bench_cache";
   fs::remove_all(options.cache_dir);
-  brainalign::extract_features(*model, files, options);
+  brainalign::features::extract_features(*model, files, options);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(brainalign::extract_features(*model, files, options));
+    benchmark::DoNotOptimize(brainalign::features::extract_features(*model, files, options));
   }
   fs::remove_all(options.cache_dir);
   report(state, files);

@@ -37,11 +37,11 @@ const Problem& problem() {
     for (int s = 0; s < 8; ++s) {
       q.brain_features.push_back(latent * gaussian(rng, 6, 1000) +
                                  gaussian(rng, kStimuli, 1000, 2.0));
-      q.brain_rdms.push_back(rdm(q.brain_features.back()));
+      q.brain_rdms.push_back(align::rdm(q.brain_features.back()));
     }
     for (int l = 0; l < 13; ++l) {
       q.layer_rdms.push_back(
-          rdm(latent * gaussian(rng, 6, 768) + gaussian(rng, kStimuli, 768, 1.0 + l)));
+          align::rdm(latent * gaussian(rng, 6, 768) + gaussian(rng, kStimuli, 768, 1.0 + l)));
     }
     for (int s = 0; s < kStimuli; ++s) q.folds.push_back(s % 5);
     return q;
@@ -51,19 +51,19 @@ const Problem& problem() {
 
 void BM_RdmOfSubject(benchmark::State& state) {
   const Problem& p = problem();
-  for (auto _ : state) benchmark::DoNotOptimize(rdm(p.brain_features[0]));
+  for (auto _ : state) benchmark::DoNotOptimize(align::rdm(p.brain_features[0]));
 }
 BENCHMARK(BM_RdmOfSubject)->Unit(benchmark::kMillisecond);
 
 void BM_PrepareThirteenLayers(benchmark::State& state) {
   const Problem& p = problem();
-  for (auto _ : state) benchmark::DoNotOptimize(PreparedLayerRdms(p.layer_rdms, p.folds));
+  for (auto _ : state) benchmark::DoNotOptimize(align::PreparedLayerRdms(p.layer_rdms, p.folds));
 }
 BENCHMARK(BM_PrepareThirteenLayers)->Unit(benchmark::kMillisecond);
 
 void BM_CrossValidatedOneSubject(benchmark::State& state) {
   const Problem& p = problem();
-  const PreparedLayerRdms prepared(p.layer_rdms, p.folds);
+  const align::PreparedLayerRdms prepared(p.layer_rdms, p.folds);
   for (auto _ : state) benchmark::DoNotOptimize(prepared.crossvalidated(p.brain_rdms[0]));
 }
 BENCHMARK(BM_CrossValidatedOneSubject)->Unit(benchmark::kMillisecond);
@@ -71,20 +71,20 @@ BENCHMARK(BM_CrossValidatedOneSubject)->Unit(benchmark::kMillisecond);
 void BM_CrossValidatedEightSubjectsThirteenLayers(benchmark::State& state) {
   const Problem& p = problem();
   for (auto _ : state) {
-    benchmark::DoNotOptimize(rsa_crossvalidated(p.brain_rdms, p.layer_rdms, p.folds));
+    benchmark::DoNotOptimize(align::rsa_crossvalidated(p.brain_rdms, p.layer_rdms, p.folds));
   }
 }
 BENCHMARK(BM_CrossValidatedEightSubjectsThirteenLayers)->Unit(benchmark::kMillisecond);
 
 void BM_LayerwiseEightSubjectsThirteenLayers(benchmark::State& state) {
   const Problem& p = problem();
-  for (auto _ : state) benchmark::DoNotOptimize(rsa_layerwise(p.brain_rdms, p.layer_rdms));
+  for (auto _ : state) benchmark::DoNotOptimize(align::rsa_layerwise(p.brain_rdms, p.layer_rdms));
 }
 BENCHMARK(BM_LayerwiseEightSubjectsThirteenLayers)->Unit(benchmark::kMillisecond);
 
 void BM_NoiseCeilingEightSubjects(benchmark::State& state) {
   const Problem& p = problem();
-  for (auto _ : state) benchmark::DoNotOptimize(rsa_noise_ceiling(p.brain_rdms));
+  for (auto _ : state) benchmark::DoNotOptimize(align::rsa_noise_ceiling(p.brain_rdms));
 }
 BENCHMARK(BM_NoiseCeilingEightSubjects)->Unit(benchmark::kMillisecond);
 

@@ -136,14 +136,14 @@ void feature_set_entry(Input input) {
     write_parts(path, rest, {"layers.txt", "stimuli.txt", "0.npy", "1.npy", "2.npy", "3.npy"});
   }
   tolerate_rejection([&] {
-    const FeatureSet features = load_feature_set(path);
+    const features::FeatureSet features = features::load_feature_set(path);
     std::vector<std::string> stimuli = features.stimuli;
     if (stimuli.empty()) {
       for (Eigen::Index i = 0; i < features.layers.front().values.rows(); ++i) {
         stimuli.push_back("stim" + std::to_string(i));
       }
     }
-    (void)align_to_stimuli(features, stimuli);
+    (void)features::align_to_stimuli(features, stimuli);
   });
 }
 
@@ -168,7 +168,7 @@ void dataset_entry(Input input) {
                  "df_roi_meta.csv", "stim_info_v4.mat"});
   }
   tolerate_rejection([&] {
-    const BrainDataset dataset = load_dataset(path.string());
+    const data::BrainDataset dataset = data::load_dataset(path.string());
     (void)dataset.mean_response();
     (void)dataset.subjects();
     (void)dataset.finite_targets();
@@ -193,10 +193,10 @@ void study_entry(Input input) {
   const fs::path file = folder / "study.toml";
   write_file(file, as_text(input));
   tolerate_rejection([&] {
-    const Study study = load_study(file);
-    for (const StudyModel& model : study.models) (void)study.model(model.name);
-    for (const StudyDataset& dataset : study.datasets) (void)study.dataset(dataset.name);
-    for (const StudyAnalysis& analysis : study.analyses) (void)study.analysis(analysis.name);
+    const study::Study study = study::load_study(file);
+    for (const study::StudyModel& model : study.models) (void)study.model(model.name);
+    for (const study::StudyDataset& dataset : study.datasets) (void)study.dataset(dataset.name);
+    for (const study::StudyAnalysis& analysis : study.analyses) (void)study.analysis(analysis.name);
   });
 }
 

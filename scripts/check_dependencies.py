@@ -8,8 +8,7 @@ The modules and what each may use are declared once, in src/CMakeLists.txt
 - a module's files include only its own headers and the public headers of the modules it
   declares (a private header under src/ belongs to its module alone);
 - the declared dependencies form no cycle;
-- a module's code lives in the namespace brainalign::NAME (base: brainalign itself; the
-  modules in NAMESPACE_PENDING are not held to it yet);
+- a module's code lives in the namespace brainalign::NAME (base: brainalign itself);
 - tests/ mirrors the modules (plus the folders that serve every test).
 
 Exits 1 and names each file, line and rule broken; 0 when the tree is clean.
@@ -24,10 +23,6 @@ from pathlib import Path
 TEST_FOLDERS = {"common", "e2e", "reference", "fuzz", "scripts"}
 # The module whose names every other module uses lives in the project's namespace itself.
 ROOT_NAMESPACE_MODULES = {"base"}
-# Modules whose code still lives in the project namespace itself, from before the namespaces
-# followed the folders; each leaves this list when its code moves into brainalign::NAME.
-NAMESPACE_PENDING = {"align", "data", "features", "models", "protocols", "synthetic", "study",
-                     "report"}
 KEYWORDS = {"DEPENDS", "PUBLIC_LIBS", "PRIVATE_LIBS"}
 
 
@@ -150,7 +145,7 @@ def check(root):
                     problems.append(f"{rel}:{line}: includes {resolved.relative_to(root)}, a "
                                     f"private header of another module (use the public header "
                                     f"under include/brainalign/)")
-            for match in NAMESPACE.finditer(text) if module not in NAMESPACE_PENDING else []:
+            for match in NAMESPACE.finditer(text):
                 name = match.group(1)
                 line = text.count("\n", 0, match.start()) + 1
                 if name == "brainalign" or name.startswith("brainalign::"):

@@ -18,33 +18,33 @@ Action add_demo(CLI::App& app) {
   app.add_option("--out", *out, "Output folder")->capture_default_str();
   app.add_option("--threads", *threads, "Threads (default: every core)");
   return [out, threads] {
-    FetchOptions fetch;
+    data::FetchOptions fetch;
     fetch.progress = show_progress;
     fetch.note = show_note;
-    fetch_dataset("natsound165", fetch);
-    const auto root = fetch_dataset("natsound165-folds", fetch);
+    data::fetch_dataset("natsound165", fetch);
+    const auto root = data::fetch_dataset("natsound165-folds", fetch);
     const auto folder = root / "natsound165";
 
-    const auto model = make_model("spectemp");
-    ExtractOptions extract;
+    const auto model = models::make_model("spectemp");
+    features::ExtractOptions extract;
     extract.threads = *threads;
     extract.progress = show_progress;
     const auto start = std::chrono::steady_clock::now();
-    const ExtractedFeatures extracted =
-        extract_features(*model, list_audio_files(folder / "wav"), extract);
+    const features::ExtractedFeatures extracted =
+        features::extract_features(*model, features::list_audio_files(folder / "wav"), extract);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const FeatureSet features = to_feature_set(extracted);
+    const features::FeatureSet features = features::to_feature_set(extracted);
 
-    const BrainDataset dataset = load_nh2015_components(folder / "components.mat");
-    ScoreOptions o;
-    o.protocol = Protocol::Pepino2025;
-    o.analysis = Analysis::Components;
+    const data::BrainDataset dataset = data::load_nh2015_components(folder / "components.mat");
+    protocols::ScoreOptions o;
+    o.protocol = protocols::Protocol::Pepino2025;
+    o.analysis = protocols::Analysis::Components;
     o.folds_csv = folder / "folds_5x33.csv";
     o.threads = *threads;
     o.progress = show_progress;
-    const ScoreResult result = score(features, dataset, o);
-    write_score_result(*out, result);
+    const protocols::ScoreResult result = protocols::score(features, dataset, o);
+    protocols::write_score_result(*out, result);
 
     std::printf(
         "spectemp features (layer avgpool, %lld values) of the %zu sounds in %.1f s "
@@ -55,11 +55,9 @@ Action add_demo(CLI::App& app) {
                 folder.string().c_str());
     std::printf("%-12s %8s\n", "component", "r^2");
     for (const auto& target : dataset.targets) {
-      std::printf("%-12s %8.4f\n", target.id.c_str(),
-                  result.summary["per_component"][target.id].get<double>());
+      std::printf("%-12s %8.4f\n", target.id.c_str(), result.summary.per_component.at(target.id));
     }
-    std::printf("%-12s %8.4f\nresults in %s/\n", "mean", result.summary["value"].get<double>(),
-                out->c_str());
+    std::printf("%-12s %8.4f\nresults in %s/\n", "mean", result.summary.value, out->c_str());
   };
 }
 

@@ -20,7 +20,7 @@ Action add_downstream(CLI::App& app) {
   auto a = std::make_shared<Args>();
   app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
       ->required();
-  app.footer("Models:\n" + describe_models());
+  app.footer("Models:\n" + models::describe_models());
   app.add_option("--weights", a->weights, "Weights file (models with weights only)");
   app.add_option("--task", a->tasks, "A hear-preprocess task folder (repeatable)")->required();
   app.add_option("--protocol", a->protocol, "pepino2025 or hear2021")->capture_default_str();
@@ -34,10 +34,10 @@ Action add_downstream(CLI::App& app) {
   return [a] {
     using namespace neural;
     const Protocol protocol = parse_protocol(a->protocol);
-    const auto model =
-        make_model(a->model, a->weights.empty() ? std::nullopt
-                                                : std::optional<std::filesystem::path>(a->weights));
-    ExtractOptions extract;
+    const auto model = models::make_model(
+        a->model,
+        a->weights.empty() ? std::nullopt : std::optional<std::filesystem::path>(a->weights));
+    features::ExtractOptions extract;
     extract.threads = a->threads;
     extract.use_cache = !a->no_cache;
     ProbeOptions probe = ProbeOptions::for_protocol(protocol);

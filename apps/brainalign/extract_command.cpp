@@ -22,7 +22,7 @@ Action add_extract(CLI::App& app) {
   auto a = std::make_shared<Args>();
   app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
       ->required();
-  app.footer("Models:\n" + describe_models());
+  app.footer("Models:\n" + models::describe_models());
   app.add_option("--weights", a->weights, "Weights file (models with weights only)");
   app.add_option("--stimuli", a->stimuli, "Folder of sound files, or a data set (natsound165)")
       ->required();
@@ -39,26 +39,26 @@ Action add_extract(CLI::App& app) {
   app.add_flag("--no-cache", a->no_cache, "Neither read nor write the feature cache");
   app.add_flag("--quiet", a->quiet, "No progress output");
   return [a] {
-    ExtractOptions options;
-    options.pooling = parse_pooling(a->pool);
+    features::ExtractOptions options;
+    options.pooling = features::parse_pooling(a->pool);
     options.threads = a->threads;
     options.use_cache = !a->no_cache;
     options.memory_budget = a->memory_budget_mib << 20;
-    FetchOptions fetch;
+    data::FetchOptions fetch;
     if (!a->quiet) {
       options.progress = show_progress;
       fetch.progress = show_progress;
       fetch.note = show_note;
     }
-    const auto model =
-        make_model(a->model, a->weights.empty() ? std::nullopt
-                                                : std::optional<std::filesystem::path>(a->weights));
+    const auto model = models::make_model(
+        a->model,
+        a->weights.empty() ? std::nullopt : std::optional<std::filesystem::path>(a->weights));
     const auto layers = a->layers.empty() ? std::vector<std::string>()
-                                          : require_published_layers(*model, a->layers);
-    const auto files = resolve_stimuli(a->stimuli, fetch);
-    ExtractedFeatures features = extract_features(*model, files, options);
-    if (!layers.empty()) features = select_layers(std::move(features), layers);
-    save_extracted_features(a->out, features);
+                                          : models::require_published_layers(*model, a->layers);
+    const auto files = features::resolve_stimuli(a->stimuli, fetch);
+    features::ExtractedFeatures features = features::extract_features(*model, files, options);
+    if (!layers.empty()) features = features::select_layers(std::move(features), layers);
+    features::save_extracted_features(a->out, features);
     std::printf("%s: %zu stimuli x %zu layers (%d computed, %d from cache) -> %s\n",
                 features.model.c_str(), features.stimuli.size(), features.layers.size(),
                 features.computed, features.from_cache, a->out.c_str());

@@ -13,16 +13,16 @@ Action add_fetch(CLI::App& app) {
   app.add_flag("--list", *list, "List the registered data sets");
   return [names, list] {
     if (*list || names->empty()) {
-      for (const auto& dataset : public_datasets()) {
+      for (const auto& dataset : data::public_datasets()) {
         std::printf("%-18s %s\n", dataset.name.c_str(), dataset.description.c_str());
       }
       return;
     }
-    FetchOptions options;
+    data::FetchOptions options;
     options.progress = show_progress;
     options.note = show_note;
     for (const auto& name : *names) {
-      const auto root = fetch_dataset(name, options);
+      const auto root = data::fetch_dataset(name, options);
       std::printf("%s: ready under %s\n", name.c_str(), root.string().c_str());
     }
   };

@@ -1,4 +1,5 @@
 // brainalign: how brain-like are audio representations? A thin shell over the library.
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -44,6 +45,12 @@ int main(int argc, char** argv) {
   }
   try {
     for (auto* sub : app.get_subcommands()) actions.at(sub)();
+  } catch (const brainalign::ArgumentError& e) {
+    // The library names its arguments (rsa_method); the command line names its flags.
+    std::string flag = "--" + e.argument();
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    std::cerr << "brainalign: " << flag << ": " << e.detail() << "\n";
+    return 2;
   } catch (const brainalign::InputError& e) {
     std::cerr << "brainalign: " << e.what() << "\n";
     return 2;

@@ -1,6 +1,7 @@
 #include <iostream>
 #include <memory>
 
+#include "brainalign/io/json.h"
 #include "brainalign/protocols/score.h"
 #include "commands.h"
 
@@ -31,24 +32,24 @@ Action add_score(CLI::App& app) {
   app.add_flag("--quiet", a->quiet, "No progress output");
   app.add_option("--out", a->out, "Output folder")->required();
   return [a] {
-    ScoreOptions o;
-    o.protocol = parse_protocol(a->protocol);
-    o.analysis = parse_analysis(a->analysis);
-    o.rsa_method = parse_rsa_method(a->rsa_method);
+    protocols::ScoreOptions o;
+    o.protocol = protocols::parse_protocol(a->protocol);
+    o.analysis = protocols::parse_analysis(a->analysis);
+    o.rsa_method = protocols::parse_rsa_method(a->rsa_method);
     o.roi = a->roi;
     if (!a->folds.empty()) o.folds_csv = a->folds;
     if (!a->splits.empty()) o.splits_csv = a->splits;
     o.threads = a->threads;
     o.detail = a->detail;
     if (!a->quiet) o.progress = show_progress;
-    const FeatureSet features = load_feature_set(a->features);
-    const BrainDataset dataset = load_dataset(a->dataset);
-    const ScoreResult result = score(features, dataset, o);
-    write_score_result(a->out, result);
+    const features::FeatureSet features = features::load_feature_set(a->features);
+    const data::BrainDataset dataset = data::load_dataset(a->dataset);
+    const protocols::ScoreResult result = protocols::score(features, dataset, o);
+    protocols::write_score_result(a->out, result);
     const auto& s = result.summary;
-    std::cout << s["protocol"].get<std::string>() << " " << s["analysis"].get<std::string>()
-              << " on " << s["dataset"].get<std::string>() << ": " << s["value"].dump() << " (sem "
-              << s["sem"].dump() << ")\n";
+    std::cout << protocols::to_string(s.protocol) << " " << protocols::to_string(s.analysis)
+              << " on " << s.dataset << ": " << io::json_number(s.value).dump() << " (sem "
+              << io::json_number(s.sem).dump() << ")\n";
   };
 }
 
@@ -62,16 +63,12 @@ Action add_ceiling(CLI::App& app) {
   app.add_option("--roi", a->roi, "Restrict to one ROI");
   app.add_option("--out", a->out, "Output folder")->required();
   return [a] {
-    const auto summary = rsa_ceiling(load_dataset(a->dataset), a->roi, parse_protocol(a->protocol));
-    std::filesystem::create_directories(a->out);
-    ScoreResult r;
-    r.summary = summary;
-    r.targets.header = {"subject", "score"};
-    for (auto it = summary["per_subject"].begin(); it != summary["per_subject"].end(); ++it)
-      r.targets.rows.push_back({it.key(), it.value().dump()});
-    write_score_result(a->out, r);
-    std::cout << "RSA noise ceiling of " << summary["dataset"].get<std::string>() << ": "
-              << summary["value"].dump() << " (sem " << summary["sem"].dump() << ")\n";
+    const protocols::NoiseCeilingResult ceiling = protocols::rsa_ceiling(
+        data::load_dataset(a->dataset), a->roi, protocols::parse_protocol(a->protocol));
+    protocols::write_noise_ceiling(a->out, ceiling);
+    std::cout << "RSA noise ceiling of " << ceiling.dataset << ": "
+              << io::json_number(ceiling.value).dump() << " (sem "
+              << io::json_number(ceiling.sem).dump() << ")\n";
   };
 }
 

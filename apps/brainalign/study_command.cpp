@@ -28,7 +28,7 @@ Action add_study(CLI::App& app) {
   // A function: the model families are registered by the time --help is printed.
   run->footer(std::function<std::string()>([] {
     return "Models a study can name (model = ...; PATH relative to the study file):\n" +
-           describe_models();
+           models::describe_models();
   }));
   run->add_option("study", a->file, "Study file (TOML)")->required();
   run->add_option("--threads", a->threads, "Threads per process (default: the cores shared)");
@@ -40,10 +40,10 @@ Action add_study(CLI::App& app) {
   rep->add_option("study", a->file, "Study file (TOML)")->required();
   rep->add_option("--out", a->out, "Output folder (default: <study folder>/report)");
   return [a, run, exp, rep] {
-    const Study study = load_study(a->file);
+    const study::Study study = study::load_study(a->file);
     if (run->parsed()) {
-      ProcessGroup group;
-      StudyRunOptions o;
+      study::ProcessGroup group;
+      study::StudyRunOptions o;
       o.threads = a->threads;
 #ifdef BRAINALIGN_WITH_TORCH
       o.evaluate_task = neural::study_task_evaluator();
@@ -53,7 +53,7 @@ Action add_study(CLI::App& app) {
         o.note = show_note;
       }
       try {
-        const StudyRunSummary s = run_study(study, group, o);
+        const study::StudyRunSummary s = study::run_study(study, group, o);
         if (group.rank() == 0)
           std::cout << study.name << ": " << s.units << " units, " << s.already
                     << " already stored, " << s.computed << " computed here\n";
@@ -67,17 +67,17 @@ Action add_study(CLI::App& app) {
     } else if (exp->parsed()) {
       const std::filesystem::path out =
           a->out.empty() ? study.output / "export" : std::filesystem::path(a->out);
-      ResultsStore store(results_store_path(study));
-      export_results(study, store, out);
-      write_study_analyses(analyse_study(study, store), out);
+      study::ResultsStore store(study::results_store_path(study));
+      study::export_results(study, store, out);
+      study::write_study_analyses(study::analyse_study(study, store), out);
       std::cout << "wrote " << out.string() << "/results.csv, units.csv, task_units.csv, "
                 << "downstream.csv, "
                 << "results.json, table1.csv, overall.csv, dynamics.csv\n";
     } else if (rep->parsed()) {
       const std::filesystem::path out =
           a->out.empty() ? study.output / "report" : std::filesystem::path(a->out);
-      ResultsStore store(results_store_path(study));
-      write_study_report(study, store, out);
+      study::ResultsStore store(study::results_store_path(study));
+      report::write_study_report(study, store, out);
       std::cout << "wrote " << (out / "index.html").string() << "\n";
     }
   };

@@ -7,7 +7,7 @@
 namespace brainalign::cli {
 
 Action add_synth(CLI::App& app) {
-  auto spec = std::make_shared<SyntheticSpec>();
+  auto spec = std::make_shared<synthetic::SyntheticSpec>();
   auto out = std::make_shared<std::string>();
   app.add_option("--stimuli", spec->stimuli, "Stimuli")->capture_default_str();
   app.add_option("--voxels", spec->voxels, "Voxels in all")->capture_default_str();
@@ -28,7 +28,7 @@ Action add_synth(CLI::App& app) {
   app.add_option("--seed", spec->seed, "Random seed")->capture_default_str();
   app.add_option("--out", *out, "Output folder")->required();
   return [spec, out] {
-    save_synthetic_study(*out, make_synthetic_study(*spec));
+    synthetic::save_synthetic_study(*out, synthetic::make_synthetic_study(*spec));
     std::cout << "wrote " << *out << "/dataset, features.npz, folds.csv, ground_truth.csv\n";
   };
 }

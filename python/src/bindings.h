@@ -29,7 +29,7 @@ void register_study(py::module_& m);
 void register_downstream(py::module_& m);  // with libtorch only
 
 // A model argument: a name (loaded with make_model) or a brainalign.Model.
-std::shared_ptr<const Model> model_argument(py::handle model);
+std::shared_ptr<const models::Model> model_argument(py::handle model);
 
 // A float64 C-contiguous view of an array-like: the caller's buffer itself when it already has
 // that layout, a converted copy otherwise.

@@ -29,10 +29,10 @@ std::vector<ColMatrix> repetitions_from(py::handle responses) {
   return out;
 }
 
-BrainDataset make_dataset(py::handle responses, py::handle stimuli, py::handle voxel_ids,
-                          py::handle subjects, py::handle rois, const std::string& name,
-                          bool components) {
-  BrainDataset d;
+data::BrainDataset make_dataset(py::handle responses, py::handle stimuli, py::handle voxel_ids,
+                                py::handle subjects, py::handle rois, const std::string& name,
+                                bool components) {
+  data::BrainDataset d;
   d.name = name;
   d.source = "dataset '" + name + "'";
   d.stimuli = to_strings(stimuli, "stimuli");
@@ -58,7 +58,7 @@ BrainDataset make_dataset(py::handle responses, py::handle stimuli, py::handle v
   return d;
 }
 
-py::array responses_of(const BrainDataset& d) {
+py::array responses_of(const data::BrainDataset& d) {
   const auto R = static_cast<py::ssize_t>(d.repetitions.size());
   py::array_t<double> out(
       {R, static_cast<py::ssize_t>(d.n_stimuli()), static_cast<py::ssize_t>(d.n_targets())});
@@ -70,7 +70,7 @@ py::array responses_of(const BrainDataset& d) {
 }
 
 template <typename Field>
-std::vector<std::string> target_field(const BrainDataset& d, Field field) {
+std::vector<std::string> target_field(const data::BrainDataset& d, Field field) {
   std::vector<std::string> out;
   for (const auto& t : d.targets) out.push_back(t.*field);
   return out;
@@ -79,7 +79,7 @@ std::vector<std::string> target_field(const BrainDataset& d, Field field) {
 }  // namespace
 
 void register_dataset(py::module_& m) {
-  py::class_<BrainDataset>(m, "Dataset", R"(Brain responses to a set of stimuli.
+  py::class_<data::BrainDataset>(m, "Dataset", R"(Brain responses to a set of stimuli.
 
 Voxels of listeners with repetitions, or the six NH2015 components. Build one from arrays,
 or read one with `load_dataset`.)")
@@ -89,41 +89,44 @@ or read one with `load_dataset`.)")
            R"(responses: (repetitions, stimuli, voxels) array, a list of (stimuli, voxels) arrays,
 or one (stimuli, voxels) array; NaN marks a missing response. stimuli: row names.
 voxel_ids, subjects, rois: one entry per voxel (column).)")
-      .def_readonly("name", &BrainDataset::name)
-      .def_readonly("source", &BrainDataset::source, "Where it was read from")
-      .def_readonly("stimuli", &BrainDataset::stimuli, "Stimulus names in row order")
-      .def_readonly("components", &BrainDataset::components,
+      .def_readonly("name", &data::BrainDataset::name)
+      .def_readonly("source", &data::BrainDataset::source, "Where it was read from")
+      .def_readonly("stimuli", &data::BrainDataset::stimuli, "Stimulus names in row order")
+      .def_readonly("components", &data::BrainDataset::components,
                     "True when the targets are NH2015 components")
       .def_property_readonly("responses", &responses_of,
                              "(repetitions, stimuli, voxels) array (a copy)")
-      .def_property_readonly("voxel_ids",
-                             [](const BrainDataset& d) { return target_field(d, &Target::id); })
       .def_property_readonly(
-          "voxel_subjects", [](const BrainDataset& d) { return target_field(d, &Target::subject); },
+          "voxel_ids",
+          [](const data::BrainDataset& d) { return target_field(d, &data::Target::id); })
+      .def_property_readonly(
+          "voxel_subjects",
+          [](const data::BrainDataset& d) { return target_field(d, &data::Target::subject); },
           "Subject of each voxel")
       .def_property_readonly(
-          "voxel_rois", [](const BrainDataset& d) { return target_field(d, &Target::roi); },
+          "voxel_rois",
+          [](const data::BrainDataset& d) { return target_field(d, &data::Target::roi); },
           "ROI label of each voxel (empty when unknown)")
-      .def_property_readonly("subjects", &BrainDataset::subjects,
+      .def_property_readonly("subjects", &data::BrainDataset::subjects,
                              "Subjects in order of first appearance")
-      .def_property_readonly("n_stimuli", &BrainDataset::n_stimuli)
-      .def_property_readonly("n_voxels", &BrainDataset::n_targets)
+      .def_property_readonly("n_stimuli", &data::BrainDataset::n_stimuli)
+      .def_property_readonly("n_voxels", &data::BrainDataset::n_targets)
       .def_property_readonly("n_repetitions",
-                             [](const BrainDataset& d) { return d.repetitions.size(); })
+                             [](const data::BrainDataset& d) { return d.repetitions.size(); })
       .def(
-          "mean_response", [](const BrainDataset& d) { return to_array(d.mean_response()); },
+          "mean_response", [](const data::BrainDataset& d) { return to_array(d.mean_response()); },
           "(stimuli, voxels) mean over repetitions; NaN where any repetition is NaN")
-      .def("select_roi", &BrainDataset::select_roi, py::arg("roi"),
+      .def("select_roi", &data::BrainDataset::select_roi, py::arg("roi"),
            "The voxels of one ROI (Primary, Anterior, Lateral, Posterior)")
       .def(
           "save",
-          [](const BrainDataset& d, py::object folder) {
+          [](const data::BrainDataset& d, py::object folder) {
             const std::string path = path_string(folder);
             py::gil_scoped_release release;
-            save_generic_dataset(path, d);
+            data::save_generic_dataset(path, d);
           },
           py::arg("folder"), "Writes the generic layout: responses.npy, voxels.csv, stimuli.txt")
-      .def("__repr__", [](const BrainDataset& d) {
+      .def("__repr__", [](const data::BrainDataset& d) {
         return "<brainalign.Dataset '" + d.name + "': " + std::to_string(d.n_stimuli()) +
                " stimuli x " + std::to_string(d.n_targets()) +
                (d.components ? " components" : " voxels") + " x " +
@@ -135,19 +138,19 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
       [](py::object name_or_path) {
         const std::string where = path_string(name_or_path);
         py::gil_scoped_release release;
-        return load_dataset(where);
+        return data::load_dataset(where);
       },
       py::arg("name_or_path"),
       R"(Loads a dataset by name (nh2015comp, nh2015, b2021, under $BRAINALIGN_DATA) or path
 (a components.mat, a release folder, or a generic folder), as `brainalign score --dataset`.)");
   m.def(
-      "data_root", [] { return data_root().string(); },
+      "data_root", [] { return data::data_root().string(); },
       "Folder holding the public data: $BRAINALIGN_DATA, else the per-user cache");
   m.def(
       "public_datasets",
       [] {
         py::list out;
-        for (const auto& d : public_datasets())
+        for (const auto& d : data::public_datasets())
           out.append(py::dict(py::arg("name") = d.name, py::arg("description") = d.description));
         return out;
       },
@@ -155,10 +158,10 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
   m.def(
       "fetch",
       [](const std::string& name, const std::string& mirror) {
-        FetchOptions options;
+        data::FetchOptions options;
         options.mirror = mirror;
         py::gil_scoped_release release;
-        return fetch_dataset(name, options).string();
+        return data::fetch_dataset(name, options).string();
       },
       py::arg("name"), py::arg("mirror") = "",
       R"(Downloads a public data set into data_root() unless it is there (verified by SHA-256,

@@ -21,7 +21,7 @@ void register_downstream(py::module_& m) {
           for (py::handle t : tasks) folders.push_back(path_string(t));
         }
         const Protocol parsed = parse_protocol(protocol);
-        ExtractOptions extract;
+        features::ExtractOptions extract;
         extract.use_cache = cache;
         ProbeOptions probe = ProbeOptions::for_protocol(parsed);
         probe.seed = seed;

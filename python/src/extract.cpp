@@ -17,19 +17,19 @@
 namespace brainalign::python {
 namespace {
 
-std::shared_ptr<const Model> load_model(const std::string& name, py::handle weights) {
+std::shared_ptr<const models::Model> load_model(const std::string& name, py::handle weights) {
   std::optional<std::filesystem::path> path;
   if (!weights.is_none()) path = path_string(weights);
   py::gil_scoped_release release;
-  return make_model(name, path);
+  return models::make_model(name, path);
 }
 
 }  // namespace
 
-std::shared_ptr<const Model> model_argument(py::handle model) {
+std::shared_ptr<const models::Model> model_argument(py::handle model) {
   if (py::isinstance<py::str>(model)) return load_model(model.cast<std::string>(), py::none());
   try {
-    return model.cast<std::shared_ptr<const Model>>();
+    return model.cast<std::shared_ptr<const models::Model>>();
   } catch (const py::cast_error&) {
     throw InputError("model: expected a model name (str) or a brainalign.Model, got " +
                      py::repr(model).cast<std::string>());
@@ -69,8 +69,8 @@ dsp::Audio to_audio(py::handle audio, double sample_rate) {
   return out;
 }
 
-py::dict run_model(const Model& model, dsp::Audio audio, Pooling pooling) {
-  std::vector<LayerActivations> layers;
+py::dict run_model(const models::Model& model, dsp::Audio audio, features::Pooling pooling) {
+  std::vector<models::LayerActivations> layers;
   {
     py::gil_scoped_release release;
     layers = model.forward(model.prepare(std::move(audio)));
@@ -78,7 +78,7 @@ py::dict run_model(const Model& model, dsp::Audio audio, Pooling pooling) {
   py::dict out;
   for (const auto& layer : layers) {
     Matrix pooled = pool(layer, pooling);
-    if (pooling == Pooling::kMean) {
+    if (pooling == features::Pooling::kMean) {
       Vector row = pooled.row(0).transpose();
       out[py::str(layer.layer)] = to_array(std::move(row));
     } else {
@@ -91,29 +91,31 @@ py::dict run_model(const Model& model, dsp::Audio audio, Pooling pooling) {
 }  // namespace
 
 void register_extract(py::module_& m) {
-  py::class_<Model, std::shared_ptr<Model>>(m, "Model",
-                                            "An audio model: a registered front end or a model "
-                                            "of a family loaded from files.")
+  py::class_<models::Model, std::shared_ptr<models::Model>>(
+      m, "Model",
+      "An audio model: a registered front end or a model "
+      "of a family loaded from files.")
       .def(py::init([](const std::string& name, py::object weights) {
-             return std::const_pointer_cast<Model>(load_model(name, weights));
+             return std::const_pointer_cast<models::Model>(load_model(name, weights));
            }),
            py::arg("name"), py::arg("weights") = py::none(),
            R"(Loads the model `name` denotes: a registered model ("spectemp", "mel", ...) or
 "<family>:PATH" ("hf:FOLDER", "beats:FILE.pt", "torchscript:FILE.pt", "auto:PATH"); see
 brainalign.models().)")
-      .def_property_readonly("name", &Model::name)
-      .def_property_readonly("sample_rate", &Model::sample_rate,
+      .def_property_readonly("name", &models::Model::name)
+      .def_property_readonly("sample_rate", &models::Model::sample_rate,
                              "The rate (Hz) the model runs at; other rates are resampled.")
-      .def_property_readonly("layers", &Model::layer_names, "Layer names, in order.")
-      .def_property_readonly("weights_id", &Model::weights_id)
+      .def_property_readonly("layers", &models::Model::layer_names, "Layer names, in order.")
+      .def_property_readonly("weights_id", &models::Model::weights_id)
       .def(
           "__call__",
-          [](const Model& model, py::handle audio, double sample_rate, const std::string& pool) {
-            return run_model(model, to_audio(audio, sample_rate), parse_pooling(pool));
+          [](const models::Model& model, py::handle audio, double sample_rate,
+             const std::string& pool) {
+            return run_model(model, to_audio(audio, sample_rate), features::parse_pooling(pool));
           },
           py::arg("audio"), py::arg("sample_rate"), py::arg("pool") = "none",
           "As brainalign.extract(audio, sample_rate, model=self, pool=pool).")
-      .def("__repr__", [](const Model& model) {
+      .def("__repr__", [](const models::Model& model) {
         return "brainalign.Model('" + model.name() + "', " +
                std::to_string(model.layer_names().size()) + " layers, " +
                std::to_string(static_cast<int>(model.sample_rate())) + " Hz)";
@@ -123,11 +125,11 @@ brainalign.models().)")
       "models",
       [] {
         py::list out;
-        for (const auto& info : registered_models()) {
+        for (const auto& info : models::registered_models()) {
           out.append(
               py::dict(py::arg("name") = info.name, py::arg("description") = info.description));
         }
-        for (const auto& family : registered_model_families()) {
+        for (const auto& family : models::registered_model_families()) {
           out.append(py::dict(py::arg("name") = family.prefix + ":PATH",
                               py::arg("description") = family.description));
         }
@@ -139,7 +141,7 @@ brainalign.models().)")
       "extract",
       [](py::handle audio, double sample_rate, py::handle model, const std::string& pool) {
         const auto loaded = model_argument(model);
-        return run_model(*loaded, to_audio(audio, sample_rate), parse_pooling(pool));
+        return run_model(*loaded, to_audio(audio, sample_rate), features::parse_pooling(pool));
       },
       py::arg("audio"), py::arg("sample_rate"), py::arg("model") = "spectemp",
       py::arg("pool") = "none",
@@ -155,8 +157,8 @@ layer -> (features,) averaged over time.)");
       [](py::handle stimuli, py::handle model, const std::string& pool, py::object threads,
          bool cache, py::object cache_dir) {
         const auto loaded = model_argument(model);
-        ExtractOptions options;
-        options.pooling = parse_pooling(pool);
+        features::ExtractOptions options;
+        options.pooling = features::parse_pooling(pool);
         if (!threads.is_none()) options.threads = threads.cast<int>();
         options.use_cache = cache;
         if (!cache_dir.is_none()) options.cache_dir = path_string(cache_dir);
@@ -164,19 +166,19 @@ layer -> (features,) averaged over time.)");
         if (is_path(stimuli)) {
           const std::string where = path_string(stimuli);
           py::gil_scoped_release release;
-          files = resolve_stimuli(where);
+          files = features::resolve_stimuli(where);
         } else {
           for (const auto& name : to_strings(stimuli, "stimuli")) files.emplace_back(name);
         }
-        ExtractedFeatures features;
+        features::ExtractedFeatures features;
         {
           py::gil_scoped_release release;
-          features = extract_features(*loaded, files, options);
+          features = features::extract_features(*loaded, files, options);
         }
         py::dict layers;
         for (std::size_t l = 0; l < features.layers.size(); ++l) {
           auto& clips = features.values[l];
-          if (options.pooling == Pooling::kMean) {
+          if (options.pooling == features::Pooling::kMean) {
             const Eigen::Index width = clips.empty() ? 0 : clips.front().cols();
             Matrix stacked(static_cast<Eigen::Index>(clips.size()), width);
             for (std::size_t s = 0; s < clips.size(); ++s)

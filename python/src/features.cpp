@@ -6,10 +6,11 @@
 
 namespace brainalign::python {
 
-FeatureSet to_feature_set(py::handle layers, py::handle stimuli, const std::string& source) {
+features::FeatureSet to_feature_set(py::handle layers, py::handle stimuli,
+                                    const std::string& source) {
   if (!py::hasattr(layers, "items"))
     throw InputError(source + ": expected a dict of layer name -> (stimuli, features) array");
-  FeatureSet fs;
+  features::FeatureSet fs;
   fs.source = source;
   if (!stimuli.is_none()) fs.stimuli = to_strings(stimuli, source + ", stimuli");
   for (py::handle item : layers.attr("items")()) {
@@ -23,7 +24,7 @@ FeatureSet to_feature_set(py::handle layers, py::handle stimuli, const std::stri
   return fs;
 }
 
-py::dict layers_to_dict(FeatureSet& features) {
+py::dict layers_to_dict(features::FeatureSet& features) {
   py::dict out;
   for (auto& layer : features.layers) out[py::str(layer.name)] = to_array(std::move(layer.values));
   return out;
@@ -34,10 +35,10 @@ void register_features(py::module_& m) {
       "load_features",
       [](py::object path) {
         const std::string where = path_string(path);
-        FeatureSet fs;
+        features::FeatureSet fs;
         {
           py::gil_scoped_release release;
-          fs = load_feature_set(where);
+          fs = features::load_feature_set(where);
         }
         py::dict layers = layers_to_dict(fs);
         return py::make_tuple(layers, fs.stimuli);
@@ -54,9 +55,9 @@ and the row names (empty when the file names none).)");
         // The library writes NPZ only; another suffix would not read back as what it names.
         if (!where.ends_with(".npz"))
           throw InputError(where + ": feature sets are written as .npz");
-        const FeatureSet fs = to_feature_set(layers, stimuli, where);
+        const features::FeatureSet fs = to_feature_set(layers, stimuli, where);
         py::gil_scoped_release release;
-        save_feature_set(where, fs);
+        features::save_feature_set(where, fs);
       },
       py::arg("path"), py::arg("layers"), py::arg("stimuli") = py::none(),
       "Writes a feature set (format version 1) as an .npz archive, rows named by stimuli.");

@@ -8,7 +8,8 @@
 namespace brainalign::python {
 
 // stimuli: None (rows in the dataset's order) or one name per row.
-FeatureSet to_feature_set(py::handle layers, py::handle stimuli, const std::string& source);
-py::dict layers_to_dict(FeatureSet& features);  // moves the layers' matrices out
+features::FeatureSet to_feature_set(py::handle layers, py::handle stimuli,
+                                    const std::string& source);
+py::dict layers_to_dict(features::FeatureSet& features);  // moves the layers' matrices out
 
 }  // namespace brainalign::python

@@ -40,10 +40,10 @@ std::vector<double> penalties(py::handle alphas) {
 py::tuple fit(py::handle X, py::handle Y, py::handle alpha_per_target) {
   const Problem p = read_problem(X, Y);
   const std::vector<double> alphas = penalties(alpha_per_target);
-  RidgeCoefficients c;
+  align::RidgeCoefficients c;
   {
     py::gil_scoped_release release;
-    c = ridge_coefficients(p.X, p.Y, alphas);
+    c = align::ridge_coefficients(p.X, p.Y, alphas);
   }
   return py::make_tuple(to_array(std::move(c.weights)), to_array(Vector(c.intercepts.transpose())));
 }
@@ -51,11 +51,12 @@ py::tuple fit(py::handle X, py::handle Y, py::handle alpha_per_target) {
 py::tuple loo(py::handle X, py::handle Y, py::handle alpha_grid) {
   const Problem p = read_problem(X, Y);
   const std::vector<double> alphas = penalties(alpha_grid);
-  LooSelection selection;
+  align::LooSelection selection;
   {
     py::gil_scoped_release release;
-    const RidgeSpectrum spectrum = decompose_ridge(p.X);
-    selection = select_penalty_loo(spectrum, p.Y.rowwise() - p.Y.colwise().mean(), alphas, true);
+    const align::RidgeSpectrum spectrum = align::decompose_ridge(p.X);
+    selection =
+        align::select_penalty_loo(spectrum, p.Y.rowwise() - p.Y.colwise().mean(), alphas, true);
   }
   return py::make_tuple(selection.best, to_array(std::move(selection.mse)));
 }
@@ -79,7 +80,7 @@ py::array path_predictions(py::handle X, py::handle Y, py::handle train_rows, py
   double* data = out.mutable_data();
   {
     py::gil_scoped_release release;
-    const RidgeSpectrum s = decompose_ridge(p.X, train, test);
+    const align::RidgeSpectrum s = align::decompose_ridge(p.X, train, test);
     ColMatrix Y_train(static_cast<Eigen::Index>(train.size()), T);
     for (size_t i = 0; i < train.size(); ++i)
       Y_train.row(static_cast<Eigen::Index>(i)) = p.Y.row(train[i]);
@@ -87,8 +88,8 @@ py::array path_predictions(py::handle X, py::handle Y, py::handle train_rows, py
     const ColMatrix Z = s.basis.transpose() * (Y_train.rowwise() - mean);
     for (py::ssize_t a = 0; a < A; ++a) {
       Eigen::Map<Matrix> prediction(data + a * m * T, m, T);
-      prediction =
-          s.test_factor * (ridge_shrinkage(s, alphas[static_cast<size_t>(a)]).asDiagonal() * Z);
+      prediction = s.test_factor *
+                   (align::ridge_shrinkage(s, alphas[static_cast<size_t>(a)]).asDiagonal() * Z);
       prediction.rowwise() += mean;
     }
   }

@@ -35,7 +35,7 @@ std::vector<Matrix> square_matrices(py::handle objects, const std::string& what)
   return out;
 }
 
-py::dict crossvalidated_dict(CrossValidatedRsa r) {
+py::dict crossvalidated_dict(align::CrossValidatedRsa r) {
   py::dict out;
   out["score"] = r.score;
   out["chosen_layers"] = r.chosen_layers;
@@ -53,7 +53,7 @@ void register_rsa(py::module_& m) {
         Matrix out;
         {
           py::gil_scoped_release release;
-          out = rdm(z);
+          out = align::rdm(z);
         }
         return to_array(std::move(out));
       },
@@ -69,16 +69,17 @@ then 1 - the Pearson correlation between rows. Returns a (stimuli, stimuli) arra
         if (ma.rows() != mb.rows()) throw InputError("compare_rdms: the RDMs differ in size");
         if (mask.is_none()) {
           py::gil_scoped_release release;
-          return compare_rdms(ma, mb);
+          return align::compare_rdms(ma, mb);
         }
         const auto cells =
             py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(mask);
         if (!cells || cells.ndim() != 2 || cells.shape(0) != ma.rows() ||
             cells.shape(1) != ma.cols())
           throw InputError("mask: expected a boolean array of the RDMs' shape");
-        const CellMask cell_mask = Eigen::Map<const CellMask>(cells.data(), ma.rows(), ma.cols());
+        const align::CellMask cell_mask =
+            Eigen::Map<const align::CellMask>(cells.data(), ma.rows(), ma.cols());
         py::gil_scoped_release release;
-        return compare_rdms(ma, mb, cell_mask);
+        return align::compare_rdms(ma, mb, cell_mask);
       },
       py::arg("a"), py::arg("b"), py::arg("mask") = py::none(),
       "Spearman correlation of the strict upper triangles of two RDMs (only the cells where "
@@ -91,20 +92,20 @@ then 1 - the Pearson correlation between rows. Returns a (stimuli, stimuli) arra
         const auto fold = to_ints(folds, "folds");
         if (py::isinstance<py::list>(brain_rdm) || py::isinstance<py::tuple>(brain_rdm)) {
           const auto brains = square_matrices(brain_rdm, "brain_rdm");
-          std::vector<CrossValidatedRsa> results;
+          std::vector<align::CrossValidatedRsa> results;
           {
             py::gil_scoped_release release;
-            results = rsa_crossvalidated(brains, layers, fold);
+            results = align::rsa_crossvalidated(brains, layers, fold);
           }
           py::list out;
           for (auto& r : results) out.append(crossvalidated_dict(std::move(r)));
           return out;
         }
         const Matrix brain = square_matrix(brain_rdm, "brain_rdm");
-        CrossValidatedRsa r;
+        align::CrossValidatedRsa r;
         {
           py::gil_scoped_release release;
-          r = rsa_crossvalidated(brain, layers, fold);
+          r = align::rsa_crossvalidated(brain, layers, fold);
         }
         return crossvalidated_dict(std::move(r));
       },
@@ -120,10 +121,10 @@ chosen_layers (per fold pair), assembled_rdm.)");
       [](py::handle brain_rdms, py::handle layer_rdms) {
         const auto brains = square_matrices(brain_rdms, "brain_rdms");
         const auto layers = square_matrices(layer_rdms, "layer_rdms");
-        LayerwiseRsa r;
+        align::LayerwiseRsa r;
         {
           py::gil_scoped_release release;
-          r = rsa_layerwise(brains, layers);
+          r = align::rsa_layerwise(brains, layers);
         }
         py::dict out;
         out["per_subject"] = to_array(std::move(r.per_subject));
@@ -145,10 +146,10 @@ best_mean, best_std, best_sem.)");
       "rsa_noise_ceiling",
       [](py::handle subject_rdms) {
         const auto subjects = square_matrices(subject_rdms, "subject_rdms");
-        NoiseCeiling c;
+        align::NoiseCeiling c;
         {
           py::gil_scoped_release release;
-          c = rsa_noise_ceiling(subjects);
+          c = align::rsa_noise_ceiling(subjects);
         }
         py::dict out;
         out["kept_subjects"] = c.kept_subjects;

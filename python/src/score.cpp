@@ -44,7 +44,7 @@ py::object json_to_python(const nlohmann::json& j) {
 }
 
 // A table as a dict of columns, each a list of the strings the CSV holds.
-py::dict table_columns(const ScoreTable& table) {
+py::dict table_columns(const protocols::ScoreTable& table) {
   py::dict out;
   for (size_t c = 0; c < table.header.size(); ++c) {
     py::list column;
@@ -54,18 +54,8 @@ py::dict table_columns(const ScoreTable& table) {
   return out;
 }
 
-size_t column_index(const ScoreTable& table, const std::string& name) {
-  for (size_t c = 0; c < table.header.size(); ++c)
-    if (table.header[c] == name) return c;
-  throw std::logic_error("score table without a '" + name + "' column");
-}
-
-double parse_score(const std::string& text) {
-  return text == "nan" ? std::numeric_limits<double>::quiet_NaN() : std::stod(text);
-}
-
 // (n_splits, n_stimuli) of booleans or 0/1 (true: train), or of 'train'/'test' strings.
-void set_splits(py::handle splits, const BrainDataset& dataset, ScoreOptions& o) {
+void set_splits(py::handle splits, const data::BrainDataset& dataset, protocols::ScoreOptions& o) {
   const py::array array = py::array::ensure(splits);
   if (!array || array.ndim() != 2)
     throw InputError("splits: expected a (splits, stimuli) array, or a CSV path");
@@ -106,30 +96,31 @@ py::dict score_binding(py::object features, py::object dataset_arg, const std::s
                        py::object splits, std::optional<std::string> roi,
                        std::optional<std::string> rsa_method, std::optional<int> threads,
                        bool detail) {
-  ScoreOptions o;
-  o.analysis = parse_analysis(analysis);
-  o.protocol = parse_protocol(protocol);
-  if (rsa_method) o.rsa_method = parse_rsa_method(*rsa_method);
+  protocols::ScoreOptions o;
+  o.analysis = protocols::parse_analysis(analysis);
+  o.protocol = protocols::parse_protocol(protocol);
+  if (rsa_method) o.rsa_method = protocols::parse_rsa_method(*rsa_method);
   o.roi = roi.value_or("");
   o.threads = threads.value_or(0);
   o.detail = detail;
 
-  std::optional<BrainDataset> loaded;
+  std::optional<data::BrainDataset> loaded;
   if (is_path(dataset_arg)) {
     const std::string where = path_string(dataset_arg);
     py::gil_scoped_release release;
-    loaded = load_dataset(where);
+    loaded = data::load_dataset(where);
   }
-  if (!loaded && !py::isinstance<BrainDataset>(dataset_arg))
+  if (!loaded && !py::isinstance<data::BrainDataset>(dataset_arg))
     throw InputError("dataset: expected a brainalign.Dataset, a dataset name or a path");
-  const BrainDataset& dataset = loaded ? *loaded : dataset_arg.cast<const BrainDataset&>();
+  const data::BrainDataset& dataset =
+      loaded ? *loaded : dataset_arg.cast<const data::BrainDataset&>();
 
-  FeatureSet fs;
+  features::FeatureSet fs;
   if (is_path(features)) {
     if (!stimuli.is_none()) throw InputError("stimuli: a feature set file names its own stimuli");
     const std::string where = path_string(features);
     py::gil_scoped_release release;
-    fs = load_feature_set(where);
+    fs = features::load_feature_set(where);
   } else {
     fs = to_feature_set(features, stimuli, "features");
   }
@@ -145,24 +136,22 @@ py::dict score_binding(py::object features, py::object dataset_arg, const std::s
     set_splits(splits, dataset, o);
   }
 
-  ScoreResult result;
+  protocols::ScoreResult result;
   {
     py::gil_scoped_release release;
-    result = score(fs, dataset, o);
+    result = protocols::score(fs, dataset, o);
   }
 
-  py::dict out(json_to_python(result.summary));
-  const size_t id_column = column_index(result.targets, "voxel_id");
-  const size_t score_column = column_index(result.targets, "score");
-  Vector scores(static_cast<Eigen::Index>(result.targets.rows.size()));
+  py::dict out(json_to_python(protocols::to_json(result.summary)));
+  Vector scores(static_cast<Eigen::Index>(result.targets.size()));
   py::list ids;
-  for (size_t r = 0; r < result.targets.rows.size(); ++r) {
-    ids.append(result.targets.rows[r][id_column]);
-    scores(static_cast<Eigen::Index>(r)) = parse_score(result.targets.rows[r][score_column]);
+  for (size_t r = 0; r < result.targets.size(); ++r) {
+    ids.append(result.targets[r].id);
+    scores(static_cast<Eigen::Index>(r)) = result.targets[r].score;
   }
   out["voxel_ids"] = ids;
   out["voxel_scores"] = to_array(std::move(scores));
-  out["voxels"] = table_columns(result.targets);
+  out["voxels"] = table_columns(protocols::targets_table(result.targets));
   if (detail) out["detail"] = table_columns(result.detail);
   return out;
 }

@@ -15,7 +15,8 @@
 namespace brainalign::python {
 namespace {
 
-std::filesystem::path output_folder(const Study& study, py::handle out, const char* fallback) {
+std::filesystem::path output_folder(const study::Study& study, py::handle out,
+                                    const char* fallback) {
   return out.is_none() ? study.output / fallback : std::filesystem::path(path_string(out));
 }
 
@@ -26,12 +27,12 @@ void register_study(py::module_& m) {
       "study_run",
       [](py::handle path, py::object threads) {
         const std::string where = path_string(path);
-        StudyRunSummary summary;
+        study::StudyRunSummary summary;
         {
           py::gil_scoped_release release;
-          const Study study = load_study(where);
-          ProcessGroup group;
-          StudyRunOptions options;
+          const study::Study study = study::load_study(where);
+          study::ProcessGroup group;
+          study::StudyRunOptions options;
           if (!threads.is_none()) {
             py::gil_scoped_acquire acquire;
             options.threads = threads.cast<int>();
@@ -39,7 +40,7 @@ void register_study(py::module_& m) {
 #ifdef BRAINALIGN_WITH_TORCH
           options.evaluate_task = neural::study_task_evaluator();
 #endif
-          summary = run_study(study, group, options);
+          summary = study::run_study(study, group, options);
         }
         return py::dict(
             py::arg("units") = summary.units, py::arg("task_units") = summary.task_units,
@@ -52,12 +53,12 @@ counts: units (alignment and task units), task_units, already (stored before), c
   m.def(
       "study_export",
       [](py::handle path, py::object out) {
-        const Study study = load_study(path_string(path));
+        const study::Study study = study::load_study(path_string(path));
         const auto folder = output_folder(study, out, "export");
         py::gil_scoped_release release;
-        ResultsStore store(results_store_path(study));
-        export_results(study, store, folder);
-        write_study_analyses(analyse_study(study, store), folder);
+        study::ResultsStore store(study::results_store_path(study));
+        study::export_results(study, store, folder);
+        study::write_study_analyses(study::analyse_study(study, store), folder);
         return folder.string();
       },
       py::arg("study"), py::arg("out") = py::none(),
@@ -67,11 +68,11 @@ overall.csv, dynamics.csv), as `brainalign study export`; returns the folder (de
   m.def(
       "study_report",
       [](py::handle path, py::object out) {
-        const Study study = load_study(path_string(path));
+        const study::Study study = study::load_study(path_string(path));
         const auto folder = output_folder(study, out, "report");
         py::gil_scoped_release release;
-        ResultsStore store(results_store_path(study));
-        write_study_report(study, store, folder);
+        study::ResultsStore store(study::results_store_path(study));
+        report::write_study_report(study, store, folder);
         return (folder / "index.html").string();
       },
       py::arg("study"), py::arg("out") = py::none(),

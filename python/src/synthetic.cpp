@@ -13,7 +13,7 @@ void register_synthetic(py::module_& m) {
       [](int stimuli, int voxels, int subjects, int repetitions, int layers, int features,
          int latent, double min_reliability, double max_reliability, int folds,
          std::uint64_t seed) {
-        SyntheticSpec spec;
+        synthetic::SyntheticSpec spec;
         spec.stimuli = stimuli;
         spec.voxels = voxels;
         spec.subjects = subjects;
@@ -25,10 +25,10 @@ void register_synthetic(py::module_& m) {
         spec.max_reliability = max_reliability;
         spec.folds = folds;
         spec.seed = seed;
-        SyntheticStudy study;
+        synthetic::SyntheticStudy study;
         {
           py::gil_scoped_release release;
-          study = make_synthetic_study(spec);
+          study = synthetic::make_synthetic_study(spec);
         }
         py::dict truth;
         truth["driving_layer"] = py::array(py::cast(study.driving_layer));

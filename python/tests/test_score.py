@@ -106,6 +106,16 @@ def test_detail_and_threads(study):
     assert len(one["detail"]["voxel_id"]) == dataset.n_voxels * 5
 
 
+def test_bad_arguments_are_named_as_python_names_them(study):
+    _, dataset, layers, folds, _ = study
+    with pytest.raises(brainalign.InputError, match=r"^protocol: 'nope' is not a protocol"):
+        brainalign.score(layers, dataset, "voxelwise", protocol="nope", folds=folds)
+    with pytest.raises(brainalign.InputError, match=r"^rsa_method: 'bad' is not an RSA method"):
+        brainalign.score(layers, dataset, "rsa", rsa_method="bad", folds=folds)
+    with pytest.raises(brainalign.InputError, match=r"^analysis: 'voxels' is not an analysis"):
+        brainalign.score(layers, dataset, "voxels", folds=folds)
+
+
 @needs_data()
 def test_components_on_real_data_match_cli(run_cli, tmp_path):
     mat = scipy.io.loadmat(NATSOUND / "components.mat")

@@ -4,7 +4,7 @@
 
 // dgemm_ is declared by Eigen's BLAS bindings (EIGEN_USE_BLAS).
 
-namespace brainalign::detail {
+namespace brainalign::align::detail {
 
 void gemm(const ColMatrix& A, const ColMatrix& B, ColMatrix& C, double alpha, double beta) {
   if (A.cols() != B.rows()) throw std::logic_error("gemm: inner dimensions differ");
@@ -25,4 +25,4 @@ void gemm(const ColMatrix& A, const ColMatrix& B, ColMatrix& C, double alpha, do
   dgemm_("N", "N", &m, &n, &k, &alpha, A.data(), &lda, B.data(), &ldb, &beta, C.data(), &ldc);
 }
 
-}  // namespace brainalign::detail
+}  // namespace brainalign::align::detail

@@ -4,9 +4,9 @@
 
 #include "brainalign/base/matrix.h"
 
-namespace brainalign::detail {
+namespace brainalign::align::detail {
 
 void gemm(const ColMatrix& A, const ColMatrix& B, ColMatrix& C, double alpha = 1.0,
           double beta = 0.0);
 
-}  // namespace brainalign::detail
+}  // namespace brainalign::align::detail

@@ -10,7 +10,7 @@
 #include "brainalign/base/error.h"
 #include "brainalign/base/threads.h"
 
-namespace brainalign {
+namespace brainalign::align {
 namespace {
 
 // Targets are processed in blocks of this many columns; the block size is fixed so that the
@@ -367,4 +367,4 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
   return result;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::align

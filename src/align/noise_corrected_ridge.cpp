@@ -11,7 +11,7 @@
 #include "brainalign/base/statistics.h"
 #include "brainalign/base/threads.h"
 
-namespace brainalign {
+namespace brainalign::align {
 namespace {
 
 constexpr Eigen::Index kTargetBlock = 512;
@@ -272,4 +272,4 @@ LayerSelection select_layer_held_out(const std::vector<NoiseCorrectedLayer>& lay
   return out;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::align

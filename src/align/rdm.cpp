@@ -8,7 +8,7 @@
 #include "brainalign/base/error.h"
 #include "brainalign/base/statistics.h"
 
-namespace brainalign {
+namespace brainalign::align {
 namespace {
 
 void require_square_pair(const Matrix& a, const Matrix& b) {
@@ -81,4 +81,4 @@ double compare_rdms(const Matrix& a, const Matrix& b, const CellMask& mask) {
   return spearman(cells_a, cells_b);
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::align

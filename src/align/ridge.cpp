@@ -11,7 +11,7 @@
 #include "brainalign/base/error.h"
 #include "gemm.h"
 
-namespace brainalign {
+namespace brainalign::align {
 namespace {
 
 ColMatrix gather_rows(const Matrix& X, std::span<const int> rows) {
@@ -295,4 +295,4 @@ Vector loo_residuals(const RidgeSpectrum& s, const Vector& y_centred, double alp
   return r.cwiseQuotient(w.diagonal);
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::align

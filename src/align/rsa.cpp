@@ -11,7 +11,7 @@
 #include "brainalign/base/error.h"
 #include "brainalign/base/statistics.h"
 
-namespace brainalign {
+namespace brainalign::align {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -543,4 +543,4 @@ Tuckute2023Ceiling tuckute2023_rsa_ceiling(const std::vector<Matrix>& participan
   return result;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::align

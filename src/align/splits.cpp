@@ -5,7 +5,7 @@
 #include "brainalign/base/error.h"
 #include "brainalign/base/legacy_random.h"
 
-namespace brainalign {
+namespace brainalign::align {
 
 std::vector<TrainTestSplit> tuckute2023_splits(int n_stimuli, int n_splits, int n_train, int n_test,
                                                std::uint32_t seed) {
@@ -46,4 +46,4 @@ std::vector<bool> index_mask(const std::vector<std::int64_t>& indices, int n_sti
   return mask;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::align

@@ -15,7 +15,7 @@
 #include "brainalign/io/mat.h"
 #include "brainalign/io/npy.h"
 
-namespace brainalign {
+namespace brainalign::data {
 namespace fs = std::filesystem;
 namespace {
 
@@ -368,4 +368,4 @@ BrainDataset load_dataset(const std::string& path_or_name) {
   return d;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::data

@@ -13,7 +13,7 @@
 #include "brainalign/io/pickled_array.h"
 #include "natsound165_manifest.h"
 
-namespace brainalign {
+namespace brainalign::data {
 namespace fs = std::filesystem;
 namespace {
 
@@ -197,4 +197,4 @@ void write_natsound165_folds(const fs::path& pickled_folds, const fs::path& csv)
   io::write_file_atomically(csv, text);
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::data

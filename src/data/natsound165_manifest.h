@@ -7,7 +7,7 @@
 #include <array>
 #include <string_view>
 
-namespace brainalign::natsound165 {
+namespace brainalign::data::natsound165 {
 
 struct SoundEntry {
   std::string_view name;
@@ -227,4 +227,4 @@ inline constexpr std::array<SoundEntry, 165> kSounds = {{
     {"stim527_ringtone", "47b01787a47992625b4f3f98f7b3dd80e72852aa4f7f5f7d8302777a2d0df3bd"},
 }};
 
-}  // namespace brainalign::natsound165
+}  // namespace brainalign::data::natsound165

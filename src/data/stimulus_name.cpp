@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-namespace brainalign {
+namespace brainalign::data {
 
 std::string stimulus_name(const std::string& file_or_name) {
   std::string name = std::filesystem::path(file_or_name).filename().string();
@@ -16,4 +16,4 @@ std::string stimulus_name(const std::string& file_or_name) {
   return name;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::data

@@ -17,7 +17,7 @@
 #include "brainalign/io/sha256.h"
 #include "memory_budget.h"
 
-namespace brainalign {
+namespace brainalign::features {
 namespace fs = std::filesystem;
 namespace {
 
@@ -57,11 +57,11 @@ bool is_audio_file(const fs::path& path) {
 
 // One stimulus through the model: every layer pooled, in the model's layer order. The forward
 // pass and the pooling hold a lease on the memory budget.
-PooledLayers run_model(const Model& model, const fs::path& file, Pooling pooling,
+PooledLayers run_model(const models::Model& model, const fs::path& file, Pooling pooling,
                        MemoryBudget& budget) {
   const dsp::Audio audio = model.prepare(dsp::read_audio(file));
   const MemoryBudget::Lease lease(budget, model.forward_memory_bytes(audio.samples.size()));
-  std::vector<LayerActivations> activations;
+  std::vector<models::LayerActivations> activations;
   try {
     activations = model.forward(audio);
   } catch (const InputError& e) {
@@ -102,7 +102,7 @@ std::vector<fs::path> list_audio_files(const fs::path& folder) {
   });
   std::map<std::string, fs::path> seen;
   for (const auto& file : files) {
-    const auto [it, inserted] = seen.emplace(stimulus_name(file.string()), file);
+    const auto [it, inserted] = seen.emplace(data::stimulus_name(file.string()), file);
     if (!inserted) {
       throw InputError(folder.string() + ": " + it->second.filename().string() + " and " +
                        file.filename().string() + " have the same stimulus name '" + it->first +
@@ -113,22 +113,22 @@ std::vector<fs::path> list_audio_files(const fs::path& folder) {
 }
 
 std::vector<fs::path> resolve_stimuli(const std::string& folder_or_dataset,
-                                      const FetchOptions& fetch) {
+                                      const data::FetchOptions& fetch) {
   if (fs::exists(folder_or_dataset)) return list_audio_files(folder_or_dataset);
   if (folder_or_dataset == "natsound165") {
-    return list_audio_files(fetch_dataset(folder_or_dataset, fetch) / "natsound165" / "wav");
+    return list_audio_files(data::fetch_dataset(folder_or_dataset, fetch) / "natsound165" / "wav");
   }
   throw InputError("stimuli '" + folder_or_dataset +
                    "': no such folder, and not a data set with sounds (natsound165)");
 }
 
-ExtractedFeatures extract_features(const Model& model, const std::vector<fs::path>& files,
+ExtractedFeatures extract_features(const models::Model& model, const std::vector<fs::path>& files,
                                    const ExtractOptions& options) {
   ExtractedFeatures out;
   out.model = model.name();
   out.pooling = options.pooling;
   out.layers = model.layer_names();
-  for (const auto& file : files) out.stimuli.push_back(stimulus_name(file.string()));
+  for (const auto& file : files) out.stimuli.push_back(data::stimulus_name(file.string()));
   const FeatureCache cache(options.cache_dir.empty() ? default_feature_cache_dir()
                                                      : options.cache_dir);
   MemoryBudget budget(options.memory_budget > 0 ? options.memory_budget : default_memory_budget());
@@ -213,7 +213,8 @@ ExtractedFeatures select_layers(ExtractedFeatures features,
 
 FeatureSet to_feature_set(const ExtractedFeatures& features) {
   if (features.pooling != Pooling::kMean) {
-    throw InputError("a feature set holds one vector per stimulus: extract with --pool mean");
+    throw ArgumentError("pool",
+                        "a feature set holds one vector per stimulus: extract with pool 'mean'");
   }
   FeatureSet set;
   set.source = "model '" + features.model + "'";
@@ -243,12 +244,12 @@ void save_extracted_features(const fs::path& path, const ExtractedFeatures& feat
     values.reserve(clips.size() * static_cast<std::size_t>(frames * width));
     for (std::size_t i = 0; i < clips.size(); ++i) {
       if (clips[i].rows() != frames) {
-        throw InputError(
-            "--pool none keeps time, so every clip needs the same number of "
-            "frames: layer '" +
-            features.layers[l] + "' has " + std::to_string(frames) + " for '" +
-            features.stimuli.front() + "' but " + std::to_string(clips[i].rows()) + " for '" +
-            features.stimuli[i] + "' (use --pool mean, or clips of equal length)");
+        throw ArgumentError(
+            "pool", "'none' keeps time, so every clip needs the same number of frames: layer '" +
+                        features.layers[l] + "' has " + std::to_string(frames) + " for '" +
+                        features.stimuli.front() + "' but " + std::to_string(clips[i].rows()) +
+                        " for '" + features.stimuli[i] +
+                        "' (pool with 'mean', or give clips of equal length)");
       }
       values.insert(values.end(), clips[i].data(), clips[i].data() + clips[i].size());
     }
@@ -261,4 +262,4 @@ void save_extracted_features(const fs::path& path, const ExtractedFeatures& feat
   io::write_npz(path, members);
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::features

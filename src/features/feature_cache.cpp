@@ -10,7 +10,7 @@
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/io/sha256.h"
 
-namespace brainalign {
+namespace brainalign::features {
 namespace fs = std::filesystem;
 namespace {
 
@@ -133,4 +133,4 @@ void FeatureCache::store(const std::string& model, const std::string& key,
   io::write_file_atomically(path, bytes);
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::features

@@ -11,7 +11,7 @@
 #include "brainalign/io/npy.h"
 #include "brainalign/io/npz.h"
 
-namespace brainalign {
+namespace brainalign::features {
 namespace fs = std::filesystem;
 namespace {
 
@@ -40,7 +40,7 @@ FeatureSet load_npz(const fs::path& path) {
   fs_.source = path.string();
   for (const auto& [name, array] : io::read_npz(path)) {
     if (name == kStimuliMember) {
-      for (const auto& s : array.to_strings()) fs_.stimuli.push_back(stimulus_name(s));
+      for (const auto& s : array.to_strings()) fs_.stimuli.push_back(data::stimulus_name(s));
       continue;
     }
     fs_.layers.push_back({name, to_layer_matrix(array.shape(), array.to_doubles(),
@@ -63,7 +63,7 @@ FeatureSet load_hdf5(const fs::path& path) {
   for (const char* member : {kStimuliMember, "stimuli"})
     if (std::find(names.begin(), names.end(), member) != names.end()) {
       for (const auto& s : io::read_hdf5_strings(path, member))
-        fs_.stimuli.push_back(stimulus_name(s));
+        fs_.stimuli.push_back(data::stimulus_name(s));
       break;
     }
   for (const auto& layer : order) {
@@ -89,7 +89,8 @@ FeatureSet load_folder(const fs::path& path) {
     for (const auto& f : files) order.push_back(f.stem().string());
   }
   if (fs::exists(path / "stimuli.txt"))
-    for (const auto& s : read_lines(path / "stimuli.txt")) fs_.stimuli.push_back(stimulus_name(s));
+    for (const auto& s : read_lines(path / "stimuli.txt"))
+      fs_.stimuli.push_back(data::stimulus_name(s));
   for (const auto& layer : order) {
     const fs::path file = path / (layer + ".npy");
     const auto array = io::read_npy(file);
@@ -199,4 +200,4 @@ std::vector<Matrix> align_to_stimuli(const FeatureSet& features,
   return out;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::features

@@ -8,7 +8,7 @@
 
 #include "brainalign/features/extract.h"
 
-namespace brainalign {
+namespace brainalign::features {
 
 MemoryBudget::Lease::Lease(MemoryBudget& budget, std::size_t bytes)
     : budget_(budget), bytes_(bytes) {
@@ -51,4 +51,4 @@ std::size_t default_memory_budget() {
   return std::size_t{4} << 30;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::features

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <mutex>
 
-namespace brainalign {
+namespace brainalign::features {
 
 class MemoryBudget {
  public:
@@ -41,4 +41,4 @@ class MemoryBudget {
   std::condition_variable released_;
 };
 
-}  // namespace brainalign
+}  // namespace brainalign::features

@@ -2,17 +2,17 @@
 
 #include "brainalign/base/error.h"
 
-namespace brainalign {
+namespace brainalign::features {
 
 Pooling parse_pooling(const std::string& name) {
   if (name == "mean") return Pooling::kMean;
   if (name == "none") return Pooling::kNone;
-  throw InputError("--pool: expected 'mean' or 'none', got '" + name + "'");
+  throw ArgumentError("pool", "expected 'mean' or 'none', got '" + name + "'");
 }
 
 std::string to_string(Pooling pooling) { return pooling == Pooling::kMean ? "mean" : "none"; }
 
-Matrix pool(const LayerActivations& activations, Pooling pooling) {
+Matrix pool(const models::LayerActivations& activations, Pooling pooling) {
   if (activations.values.rows() == 0) {
     throw InputError("layer '" + activations.layer + "': no frames to pool");
   }
@@ -20,4 +20,4 @@ Matrix pool(const LayerActivations& activations, Pooling pooling) {
   return activations.values.colwise().mean();
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::features

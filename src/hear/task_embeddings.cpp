@@ -7,7 +7,8 @@
 
 namespace brainalign::hear {
 
-TaskEmbeddings embed_task(const Model& model, const HearTask& task, const ExtractOptions& options) {
+TaskEmbeddings embed_task(const models::Model& model, const HearTask& task,
+                          const features::ExtractOptions& options) {
   TaskEmbeddings result;
   result.sample_rate = closest_sample_rate(task, model.sample_rate());
   std::vector<std::filesystem::path> files;
@@ -16,9 +17,9 @@ TaskEmbeddings embed_task(const Model& model, const HearTask& task, const Extrac
       files.push_back(clip_path(task, result.sample_rate, split.name, clip.filename));
     }
   }
-  ExtractOptions extract = options;
-  extract.pooling = Pooling::kMean;
-  const ExtractedFeatures features = extract_features(model, files, extract);
+  features::ExtractOptions extract = options;
+  extract.pooling = features::Pooling::kMean;
+  const features::ExtractedFeatures features = features::extract_features(model, files, extract);
   result.layers = features.layers;
   result.computed = features.computed;
   result.from_cache = features.from_cache;

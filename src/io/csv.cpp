@@ -1,6 +1,7 @@
 #include "brainalign/io/csv.h"
 
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -229,6 +230,10 @@ std::string format_double(double value) {
   out.precision(17);
   out << value;
   return out.str();
+}
+
+std::string format_cell(double value) {
+  return std::isfinite(value) ? format_double(value) : std::string();
 }
 
 double parse_double(const std::string& text, const std::string& context) {

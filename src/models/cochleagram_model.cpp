@@ -4,7 +4,7 @@
 #include "brainalign/dsp/spectemp.h"
 #include "frontend_models.h"
 
-namespace brainalign {
+namespace brainalign::models {
 namespace {
 
 class CochleagramModel final : public Model {
@@ -30,4 +30,4 @@ class CochleagramModel final : public Model {
 
 std::unique_ptr<Model> make_cochleagram_model() { return std::make_unique<CochleagramModel>(); }
 
-}  // namespace brainalign
+}  // namespace brainalign::models

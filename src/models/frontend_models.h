@@ -5,11 +5,11 @@
 
 #include "brainalign/models/model.h"
 
-namespace brainalign {
+namespace brainalign::models {
 
 std::unique_ptr<Model> make_spectemp_model();
 std::unique_ptr<Model> make_cochleagram_model();
 std::unique_ptr<Model> make_mel_model();
 std::unique_ptr<Model> make_mfcc_model();
 
-}  // namespace brainalign
+}  // namespace brainalign::models

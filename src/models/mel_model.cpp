@@ -4,7 +4,7 @@
 #include "brainalign/dsp/mel_spectrogram.h"
 #include "frontend_models.h"
 
-namespace brainalign {
+namespace brainalign::models {
 namespace {
 
 class MelModel final : public Model {
@@ -32,4 +32,4 @@ class MelModel final : public Model {
 
 std::unique_ptr<Model> make_mel_model() { return std::make_unique<MelModel>(); }
 
-}  // namespace brainalign
+}  // namespace brainalign::models

@@ -3,7 +3,7 @@
 #include "brainalign/dsp/mfcc.h"
 #include "frontend_models.h"
 
-namespace brainalign {
+namespace brainalign::models {
 namespace {
 
 class MfccModel final : public Model {
@@ -30,4 +30,4 @@ class MfccModel final : public Model {
 
 std::unique_ptr<Model> make_mfcc_model() { return std::make_unique<MfccModel>(); }
 
-}  // namespace brainalign
+}  // namespace brainalign::models

@@ -5,7 +5,7 @@
 
 #include "brainalign/base/error.h"
 
-namespace brainalign {
+namespace brainalign::models {
 
 dsp::Audio Model::prepare(dsp::Audio audio) const {
   if (audio.sample_rate == sample_rate()) return audio;
@@ -43,4 +43,4 @@ std::vector<std::string> require_published_layers(const Model& model, const std:
   return layers;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::models

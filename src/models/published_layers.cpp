@@ -19,7 +19,7 @@
 
 #include "brainalign/models/model.h"
 
-namespace brainalign {
+namespace brainalign::models {
 namespace {
 
 std::string encoder(int i) { return "encoder." + std::to_string(i); }
@@ -85,4 +85,4 @@ std::vector<std::string> published_layers(const std::string& study, const std::s
   return published_layers(study, StudyArchitecture{family, static_cast<int>(n)});
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::models

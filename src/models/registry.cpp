@@ -1,11 +1,12 @@
 #include "brainalign/models/registry.h"
 
 #include <mutex>
+#include <utility>
 
 #include "brainalign/base/error.h"
 #include "frontend_models.h"
 
-namespace brainalign {
+namespace brainalign::models {
 namespace {
 
 std::mutex& families_mutex() {
@@ -27,12 +28,14 @@ std::string known_names() {
   return known;
 }
 
-std::unique_ptr<Model> make_family_model(const std::string& name) {
+// The family that "<prefix>:PATH" or "auto:PATH" names, and PATH. Throws the error a user
+// should see for a name that no family of this build can load.
+std::pair<const ModelFamily*, std::filesystem::path> resolve_family(
+    const std::string& name, const std::vector<ModelFamily>& list) {
   const std::size_t colon = name.find(':');
   const std::string prefix = name.substr(0, colon);
   const std::filesystem::path path = name.substr(colon + 1);
   if (path.empty()) throw InputError("model '" + name + "': no path after '" + prefix + ":'");
-  const auto list = registered_model_families();
   if (list.empty()) {
     throw InputError("model '" + name +
                      "': this build of brainalign has no model families (it was built "
@@ -44,7 +47,7 @@ std::unique_ptr<Model> make_family_model(const std::string& name) {
       throw IoError("model '" + name + "': " + path.string() + " does not exist");
     }
     for (const auto& family : list) {
-      if (family.recognises(path)) return family.load(path);
+      if (family.recognises(path)) return {&family, path};
     }
     std::string prefixes;
     for (const auto& family : list) prefixes += (prefixes.empty() ? "" : ", ") + family.prefix;
@@ -53,10 +56,18 @@ std::unique_ptr<Model> make_family_model(const std::string& name) {
                      "); name the family as <family>:PATH");
   }
   for (const auto& family : list) {
-    if (family.prefix == prefix) return family.load(path);
+    if (family.prefix == prefix) return {&family, path};
   }
   throw InputError("unknown model family '" + prefix + "' in '" + name +
                    "' (known: " + known_names() + ")");
+}
+
+// The registered model `name` names (no family prefix).
+const ModelInfo& registered_model(const std::string& name) {
+  for (const auto& model : registered_models()) {
+    if (model.name == name) return model;
+  }
+  throw InputError("unknown model '" + name + "' (known: " + known_names() + ")");
 }
 
 }  // namespace
@@ -92,26 +103,34 @@ std::unique_ptr<Model> make_model(const std::string& name,
                                   const std::optional<std::filesystem::path>& weights) {
   if (name.find(':') != std::string::npos) {
     if (weights) {
-      throw InputError("model '" + name + "' names its files itself; --weights " +
-                       weights->string() + " cannot be used with it");
+      throw ArgumentError("weights", weights->string() + ": model '" + name +
+                                         "' names its files itself and takes no weights file");
     }
-    return make_family_model(name);
+    const auto list = registered_model_families();
+    const auto [family, path] = resolve_family(name, list);
+    return family->load(path);
   }
-  const ModelInfo* info = nullptr;
-  for (const auto& model : registered_models()) {
-    if (model.name == name) info = &model;
-  }
-  if (info == nullptr) {
-    throw InputError("unknown model '" + name + "' (known: " + known_names() + ")");
-  }
-  if (weights && !info->takes_weights) {
-    throw InputError("model '" + name + "' has no weights to load; --weights " + weights->string() +
-                     " cannot be used with it");
+  const ModelInfo& info = registered_model(name);
+  if (weights && !info.takes_weights) {
+    throw ArgumentError("weights",
+                        weights->string() + ": model '" + name + "' has no weights to load");
   }
   if (name == "spectemp") return make_spectemp_model();
   if (name == "cochleagram") return make_cochleagram_model();
   if (name == "mel") return make_mel_model();
   return make_mfcc_model();
+}
+
+void check_model_name(const std::string& name) {
+  if (name.find(':') == std::string::npos) {
+    (void)registered_model(name);
+    return;
+  }
+  const auto list = registered_model_families();
+  const auto [family, path] = resolve_family(name, list);
+  if (!std::filesystem::exists(path)) {
+    throw IoError("model '" + name + "': " + path.string() + " does not exist");
+  }
 }
 
 std::string describe_models() {
@@ -128,4 +147,4 @@ std::string describe_models() {
   return text;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::models

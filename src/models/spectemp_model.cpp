@@ -3,7 +3,7 @@
 #include "brainalign/dsp/spectemp.h"
 #include "frontend_models.h"
 
-namespace brainalign {
+namespace brainalign::models {
 namespace {
 
 class SpectempModel final : public Model {
@@ -30,4 +30,4 @@ class SpectempModel final : public Model {
 
 std::unique_ptr<Model> make_spectemp_model() { return std::make_unique<SpectempModel>(); }
 
-}  // namespace brainalign
+}  // namespace brainalign::models

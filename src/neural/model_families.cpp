@@ -18,7 +18,7 @@ struct FamilyDefinition {
   std::string kind;  // what a file of the family is, with its article, for messages
   std::string description;
   bool (*recognises)(const fs::path&);
-  std::unique_ptr<Model> (*load)(const fs::path&);
+  std::unique_ptr<models::Model> (*load)(const fs::path&);
 };
 
 // In the order auto:PATH tries them.
@@ -50,7 +50,7 @@ const std::vector<FamilyDefinition>& definitions() {
 
 // Loads `path` as a model of `family`, first checking that it exists and, when it is
 // recognisably another family's, saying which.
-std::unique_ptr<Model> load_as(const FamilyDefinition& family, const fs::path& path) {
+std::unique_ptr<models::Model> load_as(const FamilyDefinition& family, const fs::path& path) {
   if (!fs::exists(path)) {
     throw IoError(family.prefix + ":" + path.string() + ": " + path.string() + " does not exist");
   }
@@ -72,8 +72,9 @@ void register_model_families() {
   static std::once_flag once;
   std::call_once(once, [] {
     for (const auto& family : definitions()) {
-      register_model_family({family.prefix, family.description, family.recognises,
-                             [&family](const fs::path& path) { return load_as(family, path); }});
+      models::register_model_family(
+          {family.prefix, family.description, family.recognises,
+           [&family](const fs::path& path) { return load_as(family, path); }});
     }
   });
 }

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -20,28 +21,41 @@
 #include "brainalign/io/csv.h"
 #include "brainalign/io/json.h"
 
-namespace brainalign {
+namespace brainalign::protocols {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-std::string fmt(double v) { return io::format_double(v); }
-
-json number(double v) { return io::json_number(v); }
+double nan() { return std::numeric_limits<double>::quiet_NaN(); }
 
 // Subjects' values -> per_subject, value (mean), sem (std / sqrt(n - 1)).
-void summarise_subjects(json& summary, const std::vector<std::string>& subjects,
+void summarise_subjects(ScoreSummary& summary, const std::vector<std::string>& subjects,
                         const std::vector<double>& values) {
-  json per = json::object();
-  for (size_t i = 0; i < subjects.size(); ++i) per[subjects[i]] = number(values[i]);
-  summary["per_subject"] = per;
-  summary["value"] = number(mean(values));
-  summary["sem"] = number(values.size() > 1 ? sem_over_subjects(values) : std::nan(""));
+  for (size_t i = 0; i < subjects.size(); ++i) summary.per_subject[subjects[i]] = values[i];
+  summary.value = mean(values);
+  summary.sem = values.size() > 1 ? sem_over_subjects(values) : nan();
+}
+
+// Components' values -> per_component, value (mean), sem over components.
+void summarise_components(ScoreSummary& summary, const data::BrainDataset& components,
+                          const Vector& values) {
+  for (Eigen::Index t = 0; t < components.n_targets(); ++t)
+    summary.per_component[components.targets[static_cast<size_t>(t)].id] = values(t);
+  const std::vector<double> all(values.data(), values.data() + values.size());
+  summary.value = mean(all);
+  summary.sem = all.size() > 1 ? sem_over_subjects(all) : nan();
+}
+
+std::map<std::string, json> json_numbers(const std::map<std::string, double>& values) {
+  std::map<std::string, json> out;
+  for (const auto& [key, value] : values) out[key] = io::json_number(value);
+  return out;
 }
 
 // Per subject: the median of its targets' values.
-std::vector<double> subject_medians(const BrainDataset& d, const std::vector<std::string>& subjects,
+std::vector<double> subject_medians(const data::BrainDataset& d,
+                                    const std::vector<std::string>& subjects,
                                     const Vector& values) {
   std::vector<double> out;
   for (const auto& s : subjects) {
@@ -76,21 +90,21 @@ long stimulus_number(const std::string& name) {
 Protocol parse_protocol(const std::string& name) {
   if (name == "pepino2025") return Protocol::Pepino2025;
   if (name == "tuckute2023") return Protocol::Tuckute2023;
-  throw InputError("--protocol: '" + name +
-                   "' is not a protocol (expected pepino2025 or tuckute2023)");
+  throw ArgumentError("protocol",
+                      "'" + name + "' is not a protocol (expected pepino2025 or tuckute2023)");
 }
 Analysis parse_analysis(const std::string& name) {
   if (name == "voxelwise") return Analysis::Voxelwise;
   if (name == "components") return Analysis::Components;
   if (name == "rsa") return Analysis::Rsa;
-  throw InputError("--analysis: '" + name +
-                   "' is not an analysis (expected voxelwise, components or rsa)");
+  throw ArgumentError("analysis",
+                      "'" + name + "' is not an analysis (expected voxelwise, components or rsa)");
 }
 RsaMethod parse_rsa_method(const std::string& name) {
   if (name == "xval") return RsaMethod::CrossValidated;
   if (name == "layerwise") return RsaMethod::Layerwise;
-  throw InputError("--rsa-method: '" + name +
-                   "' is not an RSA method (expected xval or layerwise)");
+  throw ArgumentError("rsa_method",
+                      "'" + name + "' is not an RSA method (expected xval or layerwise)");
 }
 std::string to_string(Protocol p) {
   return p == Protocol::Pepino2025 ? "pepino2025" : "tuckute2023";
@@ -103,10 +117,10 @@ std::string to_string(RsaMethod m) { return m == RsaMethod::CrossValidated ? "xv
 
 std::vector<int> read_folds(const fs::path& csv, const std::vector<std::string>& stimuli) {
   if (!fs::exists(csv))
-    throw InputError(
-        csv.string() +
-        ": fold assignment not found (pass --folds, or set BRAINALIGN_DATA to a folder "
-        "holding natsound165/folds_5x33.csv)");
+    throw ArgumentError("folds", csv.string() +
+                                     ": fold assignment not found (give a folds file, or set "
+                                     "BRAINALIGN_DATA to a folder holding "
+                                     "natsound165/folds_5x33.csv)");
   const io::CsvTable table = io::read_csv(csv);
   const size_t name_col = table.column("stimulus");
   const size_t fold_col = table.column("fold");
@@ -118,7 +132,7 @@ std::vector<int> read_folds(const fs::path& csv, const std::vector<std::string>&
     if (f < 0 || f != std::floor(f) || f > 1000)
       throw InputError(csv.string() + ", line " + std::to_string(r + 2) +
                        ", field 'fold': expected a fold number 0, 1, ...");
-    fold_of[stimulus_name(table.rows[r][name_col])] = static_cast<int>(f);
+    fold_of[data::stimulus_name(table.rows[r][name_col])] = static_cast<int>(f);
   }
   std::vector<int> folds;
   for (const auto& s : stimuli) {
@@ -143,7 +157,8 @@ StimulusSplits read_splits(const fs::path& csv, const std::vector<std::string>& 
   if (split_cols.empty())
     throw InputError(csv.string() + ": no split columns (expected stimulus,split0,...)");
   std::unordered_map<std::string, size_t> row_of;
-  for (size_t r = 0; r < table.rows.size(); ++r) row_of[stimulus_name(table.rows[r][name_col])] = r;
+  for (size_t r = 0; r < table.rows.size(); ++r)
+    row_of[data::stimulus_name(table.rows[r][name_col])] = r;
   StimulusSplits out;
   out.train.resize(split_cols.size());
   out.test.resize(split_cols.size());
@@ -183,7 +198,7 @@ StimulusSplits default_splits(const std::vector<std::string>& stimuli) {
              stimulus_number(stimuli[static_cast<size_t>(b)]);
     });
   const int S = static_cast<int>(stimuli.size());
-  const auto generated = tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0);
+  const auto generated = align::tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0);
   StimulusSplits out;
   for (const auto& split : generated) {
     std::vector<int> tr, te;
@@ -205,9 +220,9 @@ void remove_if_present(const fs::path& path) {
   if (error) throw IoError("cannot remove " + path.string() + ": " + error.message());
 }
 
-fs::path default_folds_path() { return data_root() / "natsound165" / "folds_5x33.csv"; }
+fs::path default_folds_path() { return data::data_root() / "natsound165" / "folds_5x33.csv"; }
 
-std::vector<int> fold_assignment(const ScoreOptions& options, const BrainDataset& dataset) {
+std::vector<int> fold_assignment(const ScoreOptions& options, const data::BrainDataset& dataset) {
   if (!options.folds)
     return read_folds(options.folds_csv.value_or(default_folds_path()), dataset.stimuli);
   if (options.folds->size() != dataset.stimuli.size())
@@ -216,7 +231,7 @@ std::vector<int> fold_assignment(const ScoreOptions& options, const BrainDataset
   return *options.folds;
 }
 
-StimulusSplits split_assignment(const ScoreOptions& options, const BrainDataset& dataset) {
+StimulusSplits split_assignment(const ScoreOptions& options, const data::BrainDataset& dataset) {
   if (options.train_splits && options.test_splits) {
     if (options.train_splits->size() != options.test_splits->size() ||
         options.train_splits->empty())
@@ -233,7 +248,7 @@ StimulusSplits split_assignment(const ScoreOptions& options, const BrainDataset&
 }
 
 // Each subject's repetition-mean responses (finite voxels only), stimuli x voxels.
-std::vector<Matrix> subject_responses(const BrainDataset& d,
+std::vector<Matrix> subject_responses(const data::BrainDataset& d,
                                       const std::vector<std::string>& subjects) {
   const ColMatrix mean = d.mean_response();
   std::vector<Matrix> out;
@@ -252,7 +267,7 @@ std::vector<Matrix> subject_responses(const BrainDataset& d,
 }
 
 // Brain RDMs per subject (or one for components), from finite targets only.
-std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms(const BrainDataset& d) {
+std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms(const data::BrainDataset& d) {
   std::vector<std::string> subjects =
       d.components ? std::vector<std::string>{"components"} : d.subjects();
   std::vector<Matrix> rdms;
@@ -261,7 +276,7 @@ std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms(const BrainD
     if (responses[i].cols() < 2)
       throw InputError(d.source + ": subject '" + subjects[i] +
                        "' has fewer than two voxels without NaN");
-    rdms.push_back(rdm(responses[i]));
+    rdms.push_back(align::rdm(responses[i]));
   }
   return {subjects, rdms};
 }
@@ -275,22 +290,22 @@ Matrix rows_in_order(const Matrix& m, const std::vector<int>& order) {
 // The 2023 RSA applies its split indices to the stimuli in category order (the order of
 // natsound165/category_labels.csv) when that list covers the dataset, else to the original
 // order (ascending stimulus number). Explicit splits refer to the dataset's own rows.
-std::pair<std::vector<int>, std::vector<TrainTestSplit>> tuckute2023_rsa_layout(
-    const BrainDataset& d, const ScoreOptions& options) {
+std::pair<std::vector<int>, std::vector<align::TrainTestSplit>> tuckute2023_rsa_layout(
+    const data::BrainDataset& d, const ScoreOptions& options) {
   std::vector<int> order(static_cast<size_t>(d.n_stimuli()));
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  std::vector<TrainTestSplit> splits;
+  std::vector<align::TrainTestSplit> splits;
   if (options.splits_csv || (options.train_splits && options.test_splits)) {
     const StimulusSplits explicit_splits = split_assignment(options, d);
     for (size_t k = 0; k < explicit_splits.train.size(); ++k) {
-      TrainTestSplit split;
+      align::TrainTestSplit split;
       split.train.assign(explicit_splits.train[k].begin(), explicit_splits.train[k].end());
       split.test.assign(explicit_splits.test[k].begin(), explicit_splits.test[k].end());
       splits.push_back(std::move(split));
     }
     return {order, splits};
   }
-  const fs::path categories = data_root() / "natsound165" / "category_labels.csv";
+  const fs::path categories = data::data_root() / "natsound165" / "category_labels.csv";
   bool category_order = false;
   if (fs::exists(categories)) {
     const io::CsvTable table = io::read_csv(categories, false);
@@ -298,7 +313,7 @@ std::pair<std::vector<int>, std::vector<TrainTestSplit>> tuckute2023_rsa_layout(
     for (size_t i = 0; i < d.stimuli.size(); ++i) row_of[d.stimuli[i]] = static_cast<int>(i);
     std::vector<int> by_category;
     for (const auto& row : table.rows)
-      if (auto it = row_of.find(stimulus_name(row.at(0))); it != row_of.end())
+      if (auto it = row_of.find(data::stimulus_name(row.at(0))); it != row_of.end())
         by_category.push_back(it->second);
     if (by_category.size() == d.stimuli.size()) {
       order = by_category;
@@ -312,11 +327,12 @@ std::pair<std::vector<int>, std::vector<TrainTestSplit>> tuckute2023_rsa_layout(
     });
   }
   const int S = static_cast<int>(d.n_stimuli());
-  return {order, tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0)};
+  return {order, align::tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0)};
 }
 
-Tuckute2023Rsa tuckute2023_rsa_for(const BrainDataset& d, const std::vector<Matrix>& layers,
-                                   const ScoreOptions& options) {
+align::Tuckute2023Rsa tuckute2023_rsa_for(const data::BrainDataset& d,
+                                          const std::vector<Matrix>& layers,
+                                          const ScoreOptions& options) {
   const auto [order, splits] = tuckute2023_rsa_layout(d, options);
   const std::vector<std::string> subjects =
       d.components ? std::vector<std::string>{"components"} : d.subjects();
@@ -325,43 +341,42 @@ Tuckute2023Rsa tuckute2023_rsa_for(const BrainDataset& d, const std::vector<Matr
     participants.push_back(rows_in_order(m, order));
   std::vector<Matrix> features;
   for (const auto& X : layers) features.push_back(rows_in_order(X, order));
-  return tuckute2023_rsa(participants, features, splits);
+  return align::tuckute2023_rsa(participants, features, splits);
 }
 
 }  // namespace
 
-ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
+ScoreResult score(const features::FeatureSet& features, const data::BrainDataset& full_dataset,
                   const ScoreOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   if (options.analysis == Analysis::Components && !full_dataset.components)
-    throw InputError("--analysis components needs a component dataset (nh2015comp); '" +
-                     full_dataset.name + "' holds voxels");
+    throw ArgumentError("analysis", "components needs a component dataset (nh2015comp); '" +
+                                        full_dataset.name + "' holds voxels");
   if (options.analysis == Analysis::Voxelwise && full_dataset.components)
-    throw InputError("--analysis voxelwise needs a voxel dataset; '" + full_dataset.name +
-                     "' holds components (use --analysis components)");
+    throw ArgumentError("analysis", "voxelwise needs a voxel dataset; '" + full_dataset.name +
+                                        "' holds components (its analysis is components)");
 
-  BrainDataset dataset = options.roi.empty() ? full_dataset : full_dataset.select_roi(options.roi);
+  data::BrainDataset dataset =
+      options.roi.empty() ? full_dataset : full_dataset.select_roi(options.roi);
   const std::vector<int> finite = dataset.finite_targets();
   const auto skipped = dataset.n_targets() - static_cast<Eigen::Index>(finite.size());
   if (finite.empty()) throw InputError(dataset.source + ": every target has a NaN response");
   if (options.analysis != Analysis::Rsa && skipped > 0) dataset = dataset.subset(finite);
 
-  const std::vector<Matrix> layers = align_to_stimuli(features, dataset.stimuli);
+  const std::vector<Matrix> layers = features::align_to_stimuli(features, dataset.stimuli);
   const auto layer_names = features.layer_names();
 
   ScoreResult result;
-  json& summary = result.summary;
-  summary["protocol"] = to_string(options.protocol);
-  summary["analysis"] = to_string(options.analysis);
-  summary["dataset"] = dataset.name;
-  summary["features"] = features.source;
-  summary["layers"] = layer_names;
-  summary["n_stimuli"] = dataset.n_stimuli();
-  if (!options.roi.empty()) summary["roi"] = options.roi;
-  summary["n_voxels_used"] =
-      dataset.n_targets() - (options.analysis == Analysis::Rsa ? skipped : 0);
-  summary["n_voxels_skipped"] = skipped;
-  summary["version"] = BRAINALIGN_VERSION;
+  ScoreSummary& summary = result.summary;
+  summary.protocol = options.protocol;
+  summary.analysis = options.analysis;
+  summary.dataset = dataset.name;
+  summary.features = features.source;
+  summary.layers = layer_names;
+  summary.n_stimuli = dataset.n_stimuli();
+  summary.roi = options.roi;
+  summary.n_voxels_used = dataset.n_targets() - (options.analysis == Analysis::Rsa ? skipped : 0);
+  summary.n_voxels_skipped = skipped;
   auto report = [&](const std::string& stage) {
     return [&options, stage](int done, int total) {
       if (options.progress) options.progress(stage, done, total);
@@ -373,63 +388,54 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
 
   if (regression && options.protocol == Protocol::Pepino2025) {
     const std::vector<int> folds = fold_assignment(options, dataset);
-    NestedRidgeOptions o;
+    align::NestedRidgeOptions o;
     o.threads = options.threads;
     o.progress = report("outer folds");
     const ColMatrix targets = dataset.mean_response();
-    const NestedRidgeResult r = nested_ridge_regression(layers, targets, folds, o);
+    const align::NestedRidgeResult r = align::nested_ridge_regression(layers, targets, folds, o);
     const int K = static_cast<int>(r.chosen_layer.rows());
-    result.targets.header = {"voxel_id", "subject", "score", "layers", "alphas"};
     for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
-      std::vector<std::string> ls, as;
-      for (int f = 0; f < K; ++f) {
-        ls.push_back(layer_names[static_cast<size_t>(r.chosen_layer(f, t))]);
-        as.push_back(fmt(r.chosen_alpha(f, t)));
-      }
       const auto& tg = dataset.targets[static_cast<size_t>(t)];
-      result.targets.rows.push_back({tg.id, tg.subject, fmt(r.score(t)), join(ls), join(as)});
+      TargetScore target{tg.id, tg.subject, r.score(t), {}, {}};
+      for (int f = 0; f < K; ++f) {
+        target.layers.push_back(layer_names[static_cast<size_t>(r.chosen_layer(f, t))]);
+        target.alphas.push_back(r.chosen_alpha(f, t));
+      }
+      result.targets.push_back(std::move(target));
       if (options.detail)
         for (int f = 0; f < K; ++f)
-          result.detail.rows.push_back({tg.id, std::to_string(f),
-                                        layer_names[static_cast<size_t>(r.chosen_layer(f, t))],
-                                        fmt(r.chosen_alpha(f, t)), fmt(r.inner_score(f, t))});
+          result.detail.rows.push_back(
+              {tg.id, std::to_string(f), layer_names[static_cast<size_t>(r.chosen_layer(f, t))],
+               io::format_double(r.chosen_alpha(f, t)), io::format_double(r.inner_score(f, t))});
     }
     if (options.detail)
       result.detail.header = {"voxel_id", "fold", "layer", "alpha", "inner_score"};
     if (dataset.components) {
-      json per = json::object();
-      std::vector<double> values;
-      for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
-        per[dataset.targets[static_cast<size_t>(t)].id] = number(r.score(t));
-        values.push_back(r.score(t));
-      }
-      summary["per_component"] = per;
-      summary["per_subject"] = json::object();
-      summary["value"] = number(mean(values));
-      summary["sem"] = number(values.size() > 1 ? sem_over_subjects(values) : std::nan(""));
+      summarise_components(summary, dataset, r.score);
     } else {
       summarise_subjects(summary, subjects, subject_medians(dataset, subjects, r.score));
     }
   } else if (regression) {
     const StimulusSplits splits = split_assignment(options, dataset);
-    NoiseCorrectedOptions o;
+    align::NoiseCorrectedOptions o;
     o.threads = options.threads;
     o.correct = !dataset.components && dataset.repetitions.size() >= 2;
     o.progress = report("layer x split");
     const std::vector<ColMatrix> reps =
         o.correct ? dataset.repetitions : std::vector<ColMatrix>{dataset.mean_response()};
-    const auto per_layer = noise_corrected_regression(layers, reps, splits.train, splits.test, o);
-    const LayerSelection sel = select_layer_held_out(per_layer, 10);
+    const auto per_layer =
+        align::noise_corrected_regression(layers, reps, splits.train, splits.test, o);
+    const align::LayerSelection sel = align::select_layer_held_out(per_layer, 10);
     const Vector value = sel.value.colwise().mean().transpose();
-    result.targets.header = {"voxel_id", "subject", "score", "layers", "alphas"};
     for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
-      std::vector<std::string> ls, as;
-      for (Eigen::Index it = 0; it < sel.best_layer.rows(); ++it)
-        ls.push_back(layer_names[static_cast<size_t>(sel.best_layer(it, t))]);
-      const auto& first = per_layer[static_cast<size_t>(sel.best_layer(0, t))];
-      for (Eigen::Index k = 0; k < first.alpha.rows(); ++k) as.push_back(fmt(first.alpha(k, t)));
       const auto& tg = dataset.targets[static_cast<size_t>(t)];
-      result.targets.rows.push_back({tg.id, tg.subject, fmt(value(t)), join(ls), join(as)});
+      TargetScore target{tg.id, tg.subject, value(t), {}, {}};
+      for (Eigen::Index it = 0; it < sel.best_layer.rows(); ++it)
+        target.layers.push_back(layer_names[static_cast<size_t>(sel.best_layer(it, t))]);
+      const auto& first = per_layer[static_cast<size_t>(sel.best_layer(0, t))];
+      for (Eigen::Index k = 0; k < first.alpha.rows(); ++k)
+        target.alphas.push_back(first.alpha(k, t));
+      result.targets.push_back(std::move(target));
     }
     if (options.detail) {
       result.detail.header = {"voxel_id",        "layer", "split", "score",
@@ -437,23 +443,16 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
       for (Eigen::Index t = 0; t < dataset.n_targets(); ++t)
         for (size_t l = 0; l < per_layer.size(); ++l)
           for (Eigen::Index k = 0; k < per_layer[l].r2.rows(); ++k)
-            result.detail.rows.push_back(
-                {dataset.targets[static_cast<size_t>(t)].id, layer_names[l], std::to_string(k),
-                 fmt(per_layer[l].r2(k, t)), fmt(per_layer[l].corrected(k, t)),
-                 fmt(per_layer[l].alpha(k, t)), fmt(per_layer[l].rv(k, t)),
-                 fmt(per_layer[l].rv_hat(k, t))});
+            result.detail.rows.push_back({dataset.targets[static_cast<size_t>(t)].id,
+                                          layer_names[l], std::to_string(k),
+                                          io::format_double(per_layer[l].r2(k, t)),
+                                          io::format_double(per_layer[l].corrected(k, t)),
+                                          io::format_double(per_layer[l].alpha(k, t)),
+                                          io::format_double(per_layer[l].rv(k, t)),
+                                          io::format_double(per_layer[l].rv_hat(k, t))});
     }
     if (dataset.components) {
-      json per = json::object();
-      std::vector<double> values;
-      for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
-        per[dataset.targets[static_cast<size_t>(t)].id] = number(value(t));
-        values.push_back(value(t));
-      }
-      summary["per_component"] = per;
-      summary["per_subject"] = json::object();
-      summary["value"] = number(mean(values));
-      summary["sem"] = number(values.size() > 1 ? sem_over_subjects(values) : std::nan(""));
+      summarise_components(summary, dataset, value);
     } else {
       // Per iteration: each subject's median over its voxels; then the mean over iterations.
       std::vector<double> per_subject(subjects.size(), 0.0);
@@ -466,21 +465,19 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
     }
   } else {
     // RSA.
-    summary["rsa_method"] = to_string(options.rsa_method);
+    summary.rsa_method = options.rsa_method;
     auto [rsa_subjects, subject_rdms] = brain_rdms(dataset);
     std::vector<Matrix> layer_rdms;
-    for (const auto& X : layers) layer_rdms.push_back(rdm(X));
-    result.targets.header = {"voxel_id", "subject", "score", "layers", "alphas"};
+    for (const auto& X : layers) layer_rdms.push_back(align::rdm(X));
     if (options.protocol == Protocol::Tuckute2023) {
-      const Tuckute2023Rsa r = tuckute2023_rsa_for(dataset, layers, options);
+      const align::Tuckute2023Rsa r = tuckute2023_rsa_for(dataset, layers, options);
       std::vector<double> values(r.participant_score.data(),
                                  r.participant_score.data() + r.participant_score.size());
       for (size_t s = 0; s < rsa_subjects.size(); ++s) {
         std::vector<std::string> chosen;
         for (int l : r.best_layer[s])
           chosen.push_back(l >= 0 ? layer_names[static_cast<size_t>(l)] : "none");
-        result.targets.rows.push_back(
-            {rsa_subjects[s], rsa_subjects[s], fmt(values[s]), join(chosen), ""});
+        result.targets.push_back({rsa_subjects[s], rsa_subjects[s], values[s], chosen, {}});
       }
       summarise_subjects(summary, rsa_subjects, values);
       if (options.detail) {
@@ -490,10 +487,10 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
             for (size_t l = 0; l < layer_names.size(); ++l)
               result.detail.rows.push_back(
                   {rsa_subjects[s], std::to_string(k), layer_names[l],
-                   fmt(r.train_values[s](k, static_cast<Eigen::Index>(l))),
-                   fmt(r.test_values[s](k, static_cast<Eigen::Index>(l)))});
+                   io::format_double(r.train_values[s](k, static_cast<Eigen::Index>(l))),
+                   io::format_double(r.test_values[s](k, static_cast<Eigen::Index>(l)))});
       }
-      summary["seconds"] =
+      summary.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return result;
     }
@@ -502,12 +499,12 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
       std::vector<double> values;
       if (options.detail) result.detail.header = {"subject", "fold_pair", "layer"};
       for (size_t s = 0; s < subject_rdms.size(); ++s) {
-        const CrossValidatedRsa r = rsa_crossvalidated(subject_rdms[s], layer_rdms, folds);
+        const align::CrossValidatedRsa r =
+            align::rsa_crossvalidated(subject_rdms[s], layer_rdms, folds);
         values.push_back(r.score);
         std::vector<std::string> chosen;
         for (int l : r.chosen_layers) chosen.push_back(layer_names[static_cast<size_t>(l)]);
-        result.targets.rows.push_back(
-            {rsa_subjects[s], rsa_subjects[s], fmt(r.score), join(chosen), ""});
+        result.targets.push_back({rsa_subjects[s], rsa_subjects[s], r.score, chosen, {}});
         if (options.detail)
           for (size_t p = 0; p < r.chosen_layers.size(); ++p)
             result.detail.rows.push_back({rsa_subjects[s], std::to_string(p),
@@ -515,41 +512,83 @@ ScoreResult score(const FeatureSet& features, const BrainDataset& full_dataset,
       }
       summarise_subjects(summary, rsa_subjects, values);
     } else {
-      const LayerwiseRsa r = rsa_layerwise(subject_rdms, layer_rdms);
+      const align::LayerwiseRsa r = align::rsa_layerwise(subject_rdms, layer_rdms);
       std::vector<double> values;
       for (size_t s = 0; s < subject_rdms.size(); ++s) {
         values.push_back(r.per_subject(static_cast<Eigen::Index>(s), r.best_layer));
-        result.targets.rows.push_back({rsa_subjects[s], rsa_subjects[s], fmt(values.back()),
-                                       layer_names[static_cast<size_t>(r.best_layer)], ""});
+        result.targets.push_back({rsa_subjects[s],
+                                  rsa_subjects[s],
+                                  values.back(),
+                                  {layer_names[static_cast<size_t>(r.best_layer)]},
+                                  {}});
       }
       summarise_subjects(summary, rsa_subjects, values);
-      summary["value"] = number(r.best_mean);
-      summary["sem"] = number(r.best_std);
-      summary["best_layer"] = layer_names[static_cast<size_t>(r.best_layer)];
-      json per_layer = json::object();
+      summary.value = r.best_mean;
+      summary.sem = r.best_std;
+      summary.best_layer = layer_names[static_cast<size_t>(r.best_layer)];
       for (size_t l = 0; l < layer_names.size(); ++l)
-        per_layer[layer_names[l]] = number(r.layer_mean(static_cast<Eigen::Index>(l)));
-      summary["per_layer"] = per_layer;
+        summary.per_layer[layer_names[l]] = r.layer_mean(static_cast<Eigen::Index>(l));
       if (options.detail) {
         result.detail.header = {"subject", "layer", "score"};
         for (size_t s = 0; s < subject_rdms.size(); ++s)
           for (size_t l = 0; l < layer_names.size(); ++l)
             result.detail.rows.push_back(
                 {rsa_subjects[s], layer_names[l],
-                 fmt(r.per_subject(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(l)))});
+                 io::format_double(
+                     r.per_subject(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(l)))});
       }
     }
   }
-  summary["seconds"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
-json rsa_ceiling(const BrainDataset& full_dataset, const std::string& roi, Protocol protocol) {
-  const BrainDataset dataset = roi.empty() ? full_dataset : full_dataset.select_roi(roi);
+json to_json(const ScoreSummary& s) {
+  json j;
+  j["protocol"] = to_string(s.protocol);
+  j["analysis"] = to_string(s.analysis);
+  if (s.rsa_method) j["rsa_method"] = to_string(*s.rsa_method);
+  j["dataset"] = s.dataset;
+  j["features"] = s.features;
+  j["layers"] = s.layers;
+  j["n_stimuli"] = s.n_stimuli;
+  if (!s.roi.empty()) j["roi"] = s.roi;
+  j["n_voxels_used"] = s.n_voxels_used;
+  j["n_voxels_skipped"] = s.n_voxels_skipped;
+  j["per_subject"] = json(json_numbers(s.per_subject));
+  if (!s.per_component.empty()) j["per_component"] = json(json_numbers(s.per_component));
+  j["value"] = io::json_number(s.value);
+  j["sem"] = io::json_number(s.sem);
+  if (!s.best_layer.empty()) {
+    j["best_layer"] = s.best_layer;
+    j["per_layer"] = json(json_numbers(s.per_layer));
+  }
+  if (s.seconds) j["seconds"] = *s.seconds;
+  j["version"] = BRAINALIGN_VERSION;
+  return j;
+}
+
+ScoreTable targets_table(const std::vector<TargetScore>& targets) {
+  ScoreTable table;
+  table.header = {"voxel_id", "subject", "score", "layers", "alphas"};
+  for (const auto& t : targets) {
+    std::vector<std::string> alphas;
+    for (double alpha : t.alphas) alphas.push_back(io::format_double(alpha));
+    table.rows.push_back(
+        {t.id, t.subject, io::format_double(t.score), join(t.layers), join(alphas)});
+  }
+  return table;
+}
+
+NoiseCeilingResult rsa_ceiling(const data::BrainDataset& full_dataset, const std::string& roi,
+                               Protocol protocol) {
+  const data::BrainDataset dataset = roi.empty() ? full_dataset : full_dataset.select_roi(roi);
   if (dataset.components)
     throw InputError("the RSA noise ceiling needs a voxel dataset with subjects");
-  json out;
+  NoiseCeilingResult out;
+  out.protocol = protocol;
+  out.dataset = dataset.name;
+  out.roi = roi;
   if (protocol == Protocol::Tuckute2023) {
     ScoreOptions options;
     const auto [order, splits] = tuckute2023_rsa_layout(dataset, options);
@@ -557,53 +596,56 @@ json rsa_ceiling(const BrainDataset& full_dataset, const std::string& roi, Proto
     std::vector<Matrix> participants;
     for (const auto& m : subject_responses(dataset, subjects))
       participants.push_back(rows_in_order(m, order));
-    const Tuckute2023Ceiling c = tuckute2023_rsa_ceiling(participants, splits);
-    out["dataset"] = dataset.name;
-    if (!roi.empty()) out["roi"] = roi;
-    out["analysis"] = "rsa_noise_ceiling";
-    out["protocol"] = "tuckute2023";
-    json per = json::object();
+    const align::Tuckute2023Ceiling c = align::tuckute2023_rsa_ceiling(participants, splits);
     for (size_t i = 0; i < subjects.size(); ++i)
-      per[subjects[i]] = number(c.participant_value(static_cast<Eigen::Index>(i)));
-    out["per_subject"] = per;
-    out["value"] = number(c.summary.mean);
-    out["sem"] = number(c.summary.error);
-    out["version"] = BRAINALIGN_VERSION;
+      out.per_subject[subjects[i]] = c.participant_value(static_cast<Eigen::Index>(i));
+    out.value = c.summary.mean;
+    out.sem = c.summary.error;
     return out;
   }
   auto [subjects, rdms] = brain_rdms(dataset);
-  const NoiseCeiling c = rsa_noise_ceiling(rdms);
-  out["protocol"] = "pepino2025";
-  out["dataset"] = dataset.name;
-  if (!roi.empty()) out["roi"] = roi;
-  out["analysis"] = "rsa_noise_ceiling";
-  json per = json::object();
+  const align::NoiseCeiling c = align::rsa_noise_ceiling(rdms);
   for (size_t i = 0; i < c.kept_subjects.size(); ++i)
-    per[subjects[static_cast<size_t>(c.kept_subjects[i])]] =
-        number(c.per_subject(static_cast<Eigen::Index>(i)));
-  out["per_subject"] = per;
-  out["value"] = number(c.summary.mean);
-  out["sem"] = number(c.summary.error);
-  out["n_subjects_dropped"] = subjects.size() - c.kept_subjects.size();
-  out["version"] = BRAINALIGN_VERSION;
+    out.per_subject[subjects[static_cast<size_t>(c.kept_subjects[i])]] =
+        c.per_subject(static_cast<Eigen::Index>(i));
+  out.value = c.summary.mean;
+  out.sem = c.summary.error;
+  out.n_subjects_dropped = static_cast<std::int64_t>(subjects.size() - c.kept_subjects.size());
   return out;
 }
 
-void write_score_result(const fs::path& dir, const ScoreResult& result) {
+json to_json(const NoiseCeilingResult& c) {
+  json j;
+  j["protocol"] = to_string(c.protocol);
+  j["dataset"] = c.dataset;
+  if (!c.roi.empty()) j["roi"] = c.roi;
+  j["analysis"] = "rsa_noise_ceiling";
+  j["per_subject"] = json(json_numbers(c.per_subject));
+  j["value"] = io::json_number(c.value);
+  j["sem"] = io::json_number(c.sem);
+  if (c.n_subjects_dropped) j["n_subjects_dropped"] = *c.n_subjects_dropped;
+  j["version"] = BRAINALIGN_VERSION;
+  return j;
+}
+
+namespace {
+
+// Writes voxels.csv, detail.csv (when given) and summary.json into `dir`. Every file reaches
+// the disk before the folder changes, so a failed write (a full disk) leaves an earlier result
+// whole; summary.json leaves first and returns last, so a folder holding one is complete even
+// if the process dies between the renames.
+void write_result_files(const fs::path& dir, const ScoreTable& voxels_table,
+                        const ScoreTable* detail_table, const json& summary_json) {
   fs::create_directories(dir);
-  // Every file reaches the disk before the folder changes, so a failed write (a full disk)
-  // leaves an earlier result whole.
   io::AtomicFile voxels(dir / "voxels.csv");
-  voxels.write(io::format_csv(result.targets.header, result.targets.rows));
+  voxels.write(io::format_csv(voxels_table.header, voxels_table.rows));
   std::optional<io::AtomicFile> detail;
-  if (!result.detail.header.empty()) {
+  if (detail_table) {
     detail.emplace(dir / "detail.csv");
-    detail->write(io::format_csv(result.detail.header, result.detail.rows));
+    detail->write(io::format_csv(detail_table->header, detail_table->rows));
   }
   io::AtomicFile summary(dir / "summary.json");
-  summary.write(result.summary.dump(2) + "\n");
-  // summary.json leaves first and returns last: a folder holding one is complete even if the
-  // process dies between the renames.
+  summary.write(summary_json.dump(2) + "\n");
   remove_if_present(dir / "summary.json");
   voxels.commit();
   if (detail) {
@@ -614,4 +656,20 @@ void write_score_result(const fs::path& dir, const ScoreResult& result) {
   summary.commit();
 }
 
-}  // namespace brainalign
+}  // namespace
+
+void write_score_result(const fs::path& dir, const ScoreResult& result) {
+  write_result_files(dir, targets_table(result.targets),
+                     result.detail.header.empty() ? nullptr : &result.detail,
+                     to_json(result.summary));
+}
+
+void write_noise_ceiling(const fs::path& dir, const NoiseCeilingResult& ceiling) {
+  ScoreTable voxels;
+  voxels.header = {"subject", "score"};
+  for (const auto& [subject, value] : ceiling.per_subject)
+    voxels.rows.push_back({subject, io::json_number(value).dump()});
+  write_result_files(dir, voxels, nullptr, to_json(ceiling));
+}
+
+}  // namespace brainalign::protocols

@@ -2,7 +2,7 @@
 
 #include "chart_library_data.h"
 
-namespace brainalign {
+namespace brainalign::report {
 namespace {
 
 std::string join(const std::string_view* chunks, std::size_t n) {
@@ -26,4 +26,4 @@ const std::vector<ChartLibrary>& chart_libraries() {
   return libraries;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::report

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace brainalign::chart_data {
+namespace brainalign::report::chart_data {
 
 struct Bundled {
   const char* name;
@@ -20,4 +20,4 @@ struct Bundled {
 extern const Bundled* const kBundled;  // vega, vega-lite, vega-embed; null when none
 extern const std::size_t kBundledCount;
 
-}  // namespace brainalign::chart_data
+}  // namespace brainalign::report::chart_data

@@ -12,8 +12,9 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
+#include "markup.h"
 
-namespace brainalign {
+namespace brainalign::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -533,29 +534,6 @@ DrawFn drawing_for(const std::string& id) {
   return it == kinds.end() ? nullptr : it->second;
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 cairo_status_t append(void* closure, const unsigned char* data, unsigned int length) {
   static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
   return CAIRO_STATUS_SUCCESS;
@@ -584,7 +562,7 @@ std::string with_text_layer(std::string svg, const std::string& title,
   const size_t open = svg.find("<svg");
   const size_t end = open == std::string::npos ? open : svg.find('>', open);
   if (end == std::string::npos) return svg;
-  svg.insert(end + 1, "\n<title>" + xml_escape(title) + "</title>");
+  svg.insert(end + 1, "\n<title>" + escape_markup(title) + "</title>");
   std::string layer = "<g fill-opacity=\"0\" font-family=\"sans-serif\">\n";
   char buf[160];
   for (const auto& t : labels) {
@@ -598,7 +576,7 @@ std::string with_text_layer(std::string svg, const std::string& title,
       std::snprintf(buf, sizeof buf, " transform=\"rotate(%.1f %.2f %.2f)\"", -t.angle, t.x, t.y);
       layer += buf;
     }
-    layer += ">" + xml_escape(t.text) + "</text>\n";
+    layer += ">" + escape_markup(t.text) + "</text>\n";
   }
   layer += "</g>\n";
   const size_t close = svg.rfind("</svg>");
@@ -666,4 +644,4 @@ void write_static_figures(const std::vector<ReportChart>& charts, const fs::path
   for (const auto& c : charts) write_static_figure(c, dir);
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::report

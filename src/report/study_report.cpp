@@ -7,10 +7,12 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
+#include "brainalign/io/json.h"
 #include "brainalign/report/chart_libraries.h"
 #include "brainalign/report/static_figures.h"
+#include "markup.h"
 
-namespace brainalign {
+namespace brainalign::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -18,35 +20,10 @@ using nlohmann::json;
 
 constexpr const char* kSchema = "https://vega.github.io/schema/vega-lite/v5.json";
 
-json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-std::string metric_name(const WorkUnit& u) {
+std::string metric_name(const study::WorkUnit& u) {
   std::string s = u.dataset + "/" + u.analysis + "/" + u.protocol;
   if (!u.roi.empty()) s += "/" + u.roi;
   return s;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // Text safe inside a <script> element: only "</script" (any case) would end it early, and
@@ -82,11 +59,11 @@ std::string table_html(const std::string& id, const std::vector<std::string>& he
                        const std::vector<std::vector<std::string>>& rows) {
   std::ostringstream o;
   o << "<table class=\"sortable\" id=\"" << id << "\"><thead><tr>";
-  for (const auto& h : header) o << "<th>" << html_escape(h) << "</th>";
+  for (const auto& h : header) o << "<th>" << escape_markup(h) << "</th>";
   o << "</tr></thead><tbody>\n";
   for (const auto& r : rows) {
     o << "<tr>";
-    for (const auto& c : r) o << "<td>" << html_escape(c) << "</td>";
+    for (const auto& c : r) o << "<td>" << escape_markup(c) << "</td>";
     o << "</tr>\n";
   }
   o << "</tbody></table>\n";
@@ -95,8 +72,8 @@ std::string table_html(const std::string& id, const std::vector<std::string>& he
 
 }  // namespace
 
-std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& store,
-                                       const StudyAnalyses& analyses) {
+std::vector<ReportChart> report_charts(const study::Study& study, const study::ResultsStore& store,
+                                       const study::StudyAnalyses& analyses) {
   std::map<std::string, std::string> last;  // model -> last checkpoint
   for (const auto& m : study.models) last[m.name] = m.checkpoints.back().label;
   json bars = json::array(), components = json::array();
@@ -107,14 +84,14 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
       const double sem = std::isfinite(r.row.sem) ? r.row.sem : 0.0;
       bars.push_back({{"model", r.unit.model},
                       {"metric", metric_name(r.unit)},
-                      {"value", num(r.row.value)},
-                      {"lo", num(r.row.value - sem)},
-                      {"hi", num(r.row.value + sem)}});
+                      {"value", io::json_number(r.row.value)},
+                      {"lo", io::json_number(r.row.value - sem)},
+                      {"hi", io::json_number(r.row.value + sem)}});
     } else if (r.row.level == "component") {
       components.push_back({{"model", r.unit.model},
                             {"metric", metric_name(r.unit)},
                             {"component", r.row.target},
-                            {"value", num(r.row.value)}});
+                            {"value", io::json_number(r.row.value)}});
     }
   }
   std::vector<ReportChart> charts;
@@ -189,10 +166,10 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
       heat.push_back({{"subset", c.subset},
                       {"metric", c.metric},
                       {"performance", c.performance},
-                      {"r", num(c.r)},
+                      {"r", io::json_number(c.r)},
                       {"label", cell(c.r, 2)},
-                      {"p", num(c.p)},
-                      {"holm_p", num(c.holm_p)}});
+                      {"p", io::json_number(c.p)},
+                      {"holm_p", io::json_number(c.holm_p)}});
     json perf_sort = json::array({"overall"});
     for (const auto& t : ap.tasks) perf_sort.push_back(t);
     const json hx = {{"field", "performance"}, {"type", "nominal"}, {"sort", perf_sort}};
@@ -223,12 +200,13 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
     json points = json::array();
     for (const auto& c : analyses.dynamics)
       for (size_t i = 0; i < c.values.size(); ++i)
-        points.push_back({{"panel", c.model + ": " + c.dataset + "/" + c.analysis + "/" +
-                                        c.protocol + "/" + (c.roi.empty() ? "whole" : c.roi)},
-                          {"layer", c.layer},
-                          {"step", c.steps[i]},
-                          {"value", num(c.values[i])},
-                          {"smoothed", c.smoothed.empty() ? json(nullptr) : num(c.smoothed[i])}});
+        points.push_back(
+            {{"panel", c.model + ": " + c.dataset + "/" + c.analysis + "/" + c.protocol + "/" +
+                           (c.roi.empty() ? "whole" : c.roi)},
+             {"layer", c.layer},
+             {"step", c.steps[i]},
+             {"value", io::json_number(c.values[i])},
+             {"smoothed", c.smoothed.empty() ? json(nullptr) : io::json_number(c.smoothed[i])}});
     const json x = {{"field", "step"}, {"type", "quantitative"}, {"title", "checkpoint step"}};
     const json color = {{"field", "layer"}, {"type", "nominal"}};
     const json layers = json::array(
@@ -246,7 +224,8 @@ std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& s
   return charts;
 }
 
-void write_study_report(const Study& study, const ResultsStore& store, const fs::path& dir) {
+void write_study_report(const study::Study& study, const study::ResultsStore& store,
+                        const fs::path& dir) {
   const std::vector<ChartLibrary>& libraries = chart_libraries();
   if (libraries.empty())
     throw IoError(dir.string() +
@@ -254,10 +233,10 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
                   "the chart libraries (npm was not found when it was built; "
                   "rebuild with npm, or configure with "
                   "-DBRAINALIGN_VEGA_DIR=<node_modules>)");
-  const StudyAnalyses analyses = analyse_study(study, store);
+  const study::StudyAnalyses analyses = study::analyse_study(study, store);
   const std::vector<ReportChart> charts = report_charts(study, store, analyses);
   fs::create_directories(dir / "charts");
-  write_study_analyses(analyses, dir);
+  study::write_study_analyses(analyses, dir);
   json chart_list = json::array();
   for (const auto& c : charts) {
     io::write_file_atomically(dir / "charts" / (c.id + ".vl.json"), c.spec.dump(1) + "\n");
@@ -310,7 +289,7 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
 
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>"
-    << html_escape(study.name) << ": brainalign study</title>\n<style>\n"
+    << escape_markup(study.name) << ": brainalign study</title>\n<style>\n"
     << "body{font-family:sans-serif;margin:2em;color:#222}h2{margin-top:2em}"
     << "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
     << "padding:2px 6px}th{cursor:pointer;background:#f0f0f0}th.asc:after{content:' \\25B2'}"
@@ -319,12 +298,12 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
   for (const auto& lib : libraries)
     h << "<script>/*! " << lib.name << " " << lib.version << " | " << lib.license << " */\n"
       << script_safe(lib.code) << "</script>\n";
-  h << "</head><body>\n<h1>" << html_escape(study.name) << "</h1>\n<p>"
+  h << "</head><body>\n<h1>" << escape_markup(study.name) << "</h1>\n<p>"
     << store.completed_units().size() + store.completed_task_units().size() << " units; brainalign "
-    << BRAINALIGN_VERSION << "; results store schema version " << kResultsSchemaVersion
+    << BRAINALIGN_VERSION << "; results store schema version " << study::kResultsSchemaVersion
     << ".</p>\n";
   for (const auto& c : charts)
-    h << "<h2>" << html_escape(c.title) << "</h2>\n<div class=\"chart\" id=\"chart-" << c.id
+    h << "<h2>" << escape_markup(c.title) << "</h2>\n<div class=\"chart\" id=\"chart-" << c.id
       << "\"></div>\n<p class=\"figure-files\">Static figure: <a href=\"figures/" << c.id
       << ".svg\">SVG</a>, <a href=\"figures/" << c.id << ".png\">PNG</a></p>\n";
   h << "<h2>Alignment versus performance (Table 1)</h2>\n"
@@ -338,12 +317,12 @@ void write_study_report(const Study& study, const ResultsStore& store, const fs:
                                       : ", ")
       << "<a href=\"https://"
       << "www.npmjs.com/package/" << libraries[i].name << "\">" << libraries[i].name << "</a> "
-      << html_escape(libraries[i].version) << " (" << html_escape(libraries[i].license) << ")";
+      << escape_markup(libraries[i].version) << " (" << escape_markup(libraries[i].license) << ")";
   h << ", inlined in this page. Their licences:</p>\n";
   for (const auto& lib : libraries)
     h << "<details id=\"license-" << lib.name << "\"><summary>" << lib.name << " "
-      << html_escape(lib.version) << ": " << html_escape(lib.license) << "</summary><pre>"
-      << html_escape(lib.license_text) << "</pre></details>\n";
+      << escape_markup(lib.version) << ": " << escape_markup(lib.license) << "</summary><pre>"
+      << escape_markup(lib.license_text) << "</pre></details>\n";
   h << "<script>\nconst charts = " << script_safe(chart_list.dump()) << ";\n"
     << R"js(
 window.brainalignReport = {total: charts.length, rendered: 0, failed: []};
@@ -373,4 +352,4 @@ for (const table of document.querySelectorAll('table.sortable')) {
   io::write_file_atomically(dir / "index.html", h.str());
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::report

@@ -9,8 +9,9 @@
 #include <sstream>
 
 #include "brainalign/base/statistics.h"
+#include "brainalign/hear/metrics.h"
 
-namespace brainalign {
+namespace brainalign::study {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -45,21 +46,6 @@ std::string metric_name(const WorkUnit& u) {
 }
 
 }  // namespace
-
-std::vector<double> overall_scores(const std::vector<std::vector<double>>& scores) {
-  const size_t m = scores.size();
-  std::vector<double> out(m, 0.0);
-  if (m == 0) return out;
-  const size_t tasks = scores[0].size();
-  for (size_t t = 0; t < tasks; ++t) {
-    std::vector<double> col(m);
-    for (size_t i = 0; i < m; ++i) col[i] = scores[i][t];
-    const double mu = mean(col), sd = population_std(col);
-    for (size_t i = 0; i < m; ++i) out[i] += (col[i] - mu) / sd;
-  }
-  for (auto& v : out) v /= static_cast<double>(tasks);
-  return out;
-}
 
 std::vector<double> holm_adjust(const std::vector<double>& p) {
   std::vector<size_t> order;
@@ -161,7 +147,13 @@ AlignmentPerformance alignment_vs_performance(const Study& study,
     out.task_scores.push_back(row);
   }
   if (out.models.size() < 2) return out;
-  out.overall = overall_scores(out.task_scores);
+  Matrix task_scores(out.task_scores.size(), out.tasks.size());
+  for (std::size_t i = 0; i < out.task_scores.size(); ++i)
+    for (std::size_t t = 0; t < out.tasks.size(); ++t)
+      task_scores(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(t)) =
+          out.task_scores[i][t];
+  const Vector overall = hear::overall_scores(task_scores);
+  out.overall.assign(overall.data(), overall.data() + overall.size());
 
   for (const auto& [metric, per_model] : alignment) {
     out.metrics.push_back(metric);
@@ -207,4 +199,4 @@ AlignmentPerformance alignment_vs_performance(const Study& study,
   return out;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <map>
 
-namespace brainalign {
+namespace brainalign::study {
 
 std::vector<DownstreamScore> performance_scores(const Study& study, const ResultsStore& store) {
   std::map<std::string, const StudyTask*> computed;
@@ -30,4 +30,4 @@ std::vector<DownstreamScore> performance_scores(const Study& study, const Result
   return out;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -7,7 +7,7 @@
 
 #include "brainalign/study/savitzky_golay.h"
 
-namespace brainalign {
+namespace brainalign::study {
 
 std::vector<DynamicsCurve> pretraining_dynamics(const Study& study,
                                                 const std::vector<TidyResult>& results,
@@ -94,4 +94,4 @@ std::vector<DynamicsCurve> pretraining_dynamics(const Study& study,
   return out;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -10,7 +10,7 @@
 #include <mpi.h>
 #endif
 
-namespace brainalign {
+namespace brainalign::study {
 namespace {
 
 #ifdef BRAINALIGN_WITH_MPI
@@ -75,4 +75,4 @@ bool ProcessGroup::built_with_mpi() {
 #endif
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -10,7 +10,7 @@
 
 #include "brainalign/base/error.h"
 
-namespace brainalign {
+namespace brainalign::study {
 namespace {
 
 constexpr const char* kSchema = R"sql(
@@ -389,4 +389,4 @@ std::vector<DownstreamScore> ResultsStore::downstream() const {
   return out;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

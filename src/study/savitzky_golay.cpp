@@ -6,7 +6,7 @@
 
 #include "brainalign/base/error.h"
 
-namespace brainalign {
+namespace brainalign::study {
 namespace {
 
 // Weights w such that sum_j w_j y_j is the least-squares polynomial of `order` through the
@@ -52,4 +52,4 @@ std::vector<double> savgol_filter(std::span<const double> values, int window, in
   return out;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

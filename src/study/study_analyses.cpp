@@ -6,15 +6,12 @@
 #include "brainalign/io/json.h"
 #include "brainalign/study/performance_scores.h"
 
-namespace brainalign {
+namespace brainalign::study {
 namespace {
 
 using nlohmann::json;
 
 // Text that reads back as the same double; empty where the value is not finite.
-std::string fmt(double v) { return std::isfinite(v) ? io::format_double(v) : ""; }
-
-json num(double v) { return io::json_number(v); }
 
 }  // namespace
 
@@ -31,9 +28,10 @@ void write_study_analyses(const StudyAnalyses& a, const std::filesystem::path& d
   std::filesystem::create_directories(dir);
   std::vector<std::vector<std::string>> rows;
   for (const auto& c : a.alignment_performance.cells)
-    rows.push_back({c.subset, c.metric, c.performance, std::to_string(c.n), fmt(c.r), fmt(c.p),
-                    fmt(c.ci_low), fmt(c.ci_high), fmt(c.permutation_p), fmt(c.holm_p), fmt(c.rho),
-                    fmt(c.rho_p)});
+    rows.push_back({c.subset, c.metric, c.performance, std::to_string(c.n), io::format_cell(c.r),
+                    io::format_cell(c.p), io::format_cell(c.ci_low), io::format_cell(c.ci_high),
+                    io::format_cell(c.permutation_p), io::format_cell(c.holm_p),
+                    io::format_cell(c.rho), io::format_cell(c.rho_p)});
   io::write_csv(dir / "table1.csv",
                 {"subset", "metric", "performance", "n", "pearson_r", "p", "ci_low", "ci_high",
                  "permutation_p", "holm_p", "spearman_rho", "spearman_p"},
@@ -45,8 +43,8 @@ void write_study_analyses(const StudyAnalyses& a, const std::filesystem::path& d
   header.push_back("overall");
   for (size_t i = 0; i < ap.models.size(); ++i) {
     std::vector<std::string> row{ap.models[i]};
-    for (double s : ap.task_scores[i]) row.push_back(fmt(s));
-    row.push_back(fmt(ap.overall[i]));
+    for (double s : ap.task_scores[i]) row.push_back(io::format_cell(s));
+    row.push_back(io::format_cell(ap.overall[i]));
     rows.push_back(row);
   }
   io::write_csv(dir / "overall.csv", header, rows);
@@ -54,8 +52,8 @@ void write_study_analyses(const StudyAnalyses& a, const std::filesystem::path& d
   for (const auto& c : a.dynamics)
     for (size_t i = 0; i < c.values.size(); ++i)
       rows.push_back({c.model, c.dataset, c.analysis, c.protocol, c.roi, c.layer,
-                      std::to_string(c.steps[i]), c.checkpoints[i], fmt(c.values[i]),
-                      c.smoothed.empty() ? "" : fmt(c.smoothed[i])});
+                      std::to_string(c.steps[i]), c.checkpoints[i], io::format_cell(c.values[i]),
+                      c.smoothed.empty() ? "" : io::format_cell(c.smoothed[i])});
   io::write_csv(dir / "dynamics.csv",
                 {"model", "dataset", "analysis", "protocol", "roi", "layer", "step", "checkpoint",
                  "value", "smoothed"},
@@ -67,10 +65,11 @@ json to_json(const StudyAnalyses& a) {
   const auto& ap = a.alignment_performance;
   json models = json::array();
   for (size_t i = 0; i < ap.models.size(); ++i) {
-    json m{{"model", ap.models[i]}, {"overall", num(ap.overall[i])}};
-    for (size_t t = 0; t < ap.tasks.size(); ++t) m[ap.tasks[t]] = num(ap.task_scores[i][t]);
+    json m{{"model", ap.models[i]}, {"overall", io::json_number(ap.overall[i])}};
+    for (size_t t = 0; t < ap.tasks.size(); ++t)
+      m[ap.tasks[t]] = io::json_number(ap.task_scores[i][t]);
     for (size_t k = 0; k < ap.metrics.size(); ++k)
-      m["alignment"][ap.metrics[k]] = num(ap.metric_values[k][i]);
+      m["alignment"][ap.metrics[k]] = io::json_number(ap.metric_values[k][i]);
     models.push_back(m);
   }
   out["tasks"] = ap.tasks;
@@ -82,29 +81,30 @@ json to_json(const StudyAnalyses& a) {
                      {"metric", c.metric},
                      {"performance", c.performance},
                      {"n", c.n},
-                     {"r", num(c.r)},
-                     {"p", num(c.p)},
-                     {"ci_low", num(c.ci_low)},
-                     {"ci_high", num(c.ci_high)},
-                     {"permutation_p", num(c.permutation_p)},
-                     {"holm_p", num(c.holm_p)},
-                     {"rho", num(c.rho)},
-                     {"rho_p", num(c.rho_p)}});
+                     {"r", io::json_number(c.r)},
+                     {"p", io::json_number(c.p)},
+                     {"ci_low", io::json_number(c.ci_low)},
+                     {"ci_high", io::json_number(c.ci_high)},
+                     {"permutation_p", io::json_number(c.permutation_p)},
+                     {"holm_p", io::json_number(c.holm_p)},
+                     {"rho", io::json_number(c.rho)},
+                     {"rho_p", io::json_number(c.rho_p)}});
   out["table1"] = cells;
   json dyn = json::array();
   for (const auto& c : a.dynamics)
     for (size_t i = 0; i < c.values.size(); ++i)
-      dyn.push_back({{"model", c.model},
-                     {"dataset", c.dataset},
-                     {"analysis", c.analysis},
-                     {"protocol", c.protocol},
-                     {"roi", c.roi.empty() ? "whole" : c.roi},
-                     {"layer", c.layer},
-                     {"step", c.steps[i]},
-                     {"value", num(c.values[i])},
-                     {"smoothed", c.smoothed.empty() ? json(nullptr) : num(c.smoothed[i])}});
+      dyn.push_back(
+          {{"model", c.model},
+           {"dataset", c.dataset},
+           {"analysis", c.analysis},
+           {"protocol", c.protocol},
+           {"roi", c.roi.empty() ? "whole" : c.roi},
+           {"layer", c.layer},
+           {"step", c.steps[i]},
+           {"value", io::json_number(c.values[i])},
+           {"smoothed", c.smoothed.empty() ? json(nullptr) : io::json_number(c.smoothed[i])}});
   out["dynamics"] = dyn;
   return out;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

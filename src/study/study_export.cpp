@@ -8,15 +8,12 @@
 #include "brainalign/io/json.h"
 #include "brainalign/study/performance_scores.h"
 
-namespace brainalign {
+namespace brainalign::study {
 namespace {
 
 using nlohmann::json;
 
 // Text that reads back as the same double; empty where the value is not finite.
-std::string fmt(double v) { return std::isfinite(v) ? io::format_double(v) : ""; }
-
-json num(double v) { return io::json_number(v); }
 
 }  // namespace
 
@@ -31,8 +28,8 @@ void export_results(const Study& study, const ResultsStore& store,
   for (const auto& r : store.results()) {
     const WorkUnit& u = r.unit;
     rows.push_back({u.model, u.checkpoint, std::to_string(u.step), r.row.layer, u.dataset,
-                    u.analysis, u.protocol, u.roi, r.row.level, r.row.target, fmt(r.row.value),
-                    fmt(r.row.sem)});
+                    u.analysis, u.protocol, u.roi, r.row.level, r.row.target,
+                    io::format_cell(r.row.value), io::format_cell(r.row.sem)});
     results.push_back({{"model", u.model},
                        {"checkpoint", u.checkpoint},
                        {"step", u.step},
@@ -43,8 +40,8 @@ void export_results(const Study& study, const ResultsStore& store,
                        {"roi", u.roi},
                        {"level", r.row.level},
                        {"target", r.row.target},
-                       {"value", num(r.row.value)},
-                       {"sem", num(r.row.sem)}});
+                       {"value", io::json_number(r.row.value)},
+                       {"sem", io::json_number(r.row.sem)}});
   }
   io::write_csv(dir / "results.csv",
                 {"model", "checkpoint", "step", "layer", "dataset", "analysis", "protocol", "roi",
@@ -58,7 +55,8 @@ void export_results(const Study& study, const ResultsStore& store,
     const WorkUnit& u = r.unit;
     rows.push_back({u.key(), u.model, u.checkpoint, std::to_string(u.step), u.dataset, u.analysis,
                     u.protocol, u.roi, r.brainalign_version, std::to_string(r.seed),
-                    r.features_sha256, r.dataset_sha256, fmt(r.seconds), std::to_string(r.rank)});
+                    r.features_sha256, r.dataset_sha256, io::format_cell(r.seconds),
+                    std::to_string(r.rank)});
     units.push_back({{"unit", u.key()},
                      {"model", u.model},
                      {"checkpoint", u.checkpoint},
@@ -88,8 +86,9 @@ void export_results(const Study& study, const ResultsStore& store,
   for (const auto& r : store.task_units()) {
     const TaskUnit& u = r.unit;
     rows.push_back({u.key(), u.model, u.checkpoint, std::to_string(u.step), u.task, u.protocol,
-                    r.metric, fmt(r.score), r.brainalign_version, std::to_string(r.seed),
-                    r.model_id, r.task_sha256, fmt(r.seconds), std::to_string(r.rank)});
+                    r.metric, io::format_cell(r.score), r.brainalign_version,
+                    std::to_string(r.seed), r.model_id, r.task_sha256, io::format_cell(r.seconds),
+                    std::to_string(r.rank)});
     tasks.push_back({{"unit", u.key()},
                      {"model", u.model},
                      {"checkpoint", u.checkpoint},
@@ -97,7 +96,7 @@ void export_results(const Study& study, const ResultsStore& store,
                      {"task", u.task},
                      {"protocol", u.protocol},
                      {"metric", r.metric},
-                     {"score", num(r.score)},
+                     {"score", io::json_number(r.score)},
                      {"brainalign_version", r.brainalign_version},
                      {"seed", r.seed},
                      {"model_id", r.model_id},
@@ -116,7 +115,7 @@ void export_results(const Study& study, const ResultsStore& store,
   rows.clear();
   json down = json::array();
   for (const auto& d : performance_scores(study, store)) {
-    rows.push_back({d.model, d.task, fmt(d.score), d.source});
+    rows.push_back({d.model, d.task, io::format_cell(d.score), d.source});
     down.push_back(
         {{"model", d.model}, {"task", d.task}, {"score", d.score}, {"source", d.source}});
   }
@@ -125,4 +124,4 @@ void export_results(const Study& study, const ResultsStore& store,
   io::write_file_atomically(dir / "results.json", out.dump(1) + "\n");
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -11,7 +11,7 @@
 
 #include "brainalign/base/error.h"
 
-namespace brainalign {
+namespace brainalign::study {
 namespace {
 
 namespace fs = std::filesystem;
@@ -393,4 +393,4 @@ Study load_study(const fs::path& path) {
   return s;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -17,16 +17,14 @@
 #include "brainalign/protocols/score.h"
 #include "brainalign/study/task_units.h"
 
-namespace brainalign {
+namespace brainalign::study {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-double number_or_nan(const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); }
-
 // A digest of a dataset's content: stimuli, targets and every response value.
-std::string dataset_digest(const BrainDataset& d) {
+std::string dataset_digest(const data::BrainDataset& d) {
   io::Sha256 h;
   for (const auto& s : d.stimuli) h.update(s + "\n");
   for (const auto& t : d.targets) h.update(t.id + "," + t.subject + "," + t.roi + "\n");
@@ -63,43 +61,27 @@ fs::path features_path(const Study& study, const WorkUnit& u) {
 
 void extract_run_features(const StudyModel& m, const Checkpoint& c, const StudyDataset& d,
                           const fs::path& out, int threads, const StudyRunOptions& options) {
-  const auto model = make_model(c.model);
-  const auto files = resolve_stimuli(d.stimuli);
-  ExtractOptions eo;
+  const auto model = models::make_model(c.model);
+  const auto files = features::resolve_stimuli(d.stimuli);
+  features::ExtractOptions eo;
   eo.threads = threads;
   eo.progress = options.progress;
   if (options.note)
     options.note("extracting " + m.name + (c.label.empty() ? "" : " " + c.label) + " over " +
                  d.stimuli);
-  const ExtractedFeatures features = extract_features(*model, files, eo);
+  const features::ExtractedFeatures features = features::extract_features(*model, files, eo);
   fs::create_directories(out.parent_path());
-  save_feature_set(out, to_feature_set(features));  // written atomically
+  features::save_feature_set(out, features::to_feature_set(features));  // written atomically
 }
 
 // Checks that a model the study runs names a registered model or family (and an existing path),
 // before any work: a typo fails at once rather than after hours.
 void check_model_name(const Study& study, const StudyModel& m, const std::string& name) {
-  const std::string where =
-      study.file.string() + ": [[models]] '" + m.name + "': model '" + name + "': ";
-  const size_t colon = name.find(':');
-  if (colon == std::string::npos) {
-    for (const auto& info : registered_models())
-      if (info.name == name) return;
-    throw InputError(where + "not a registered model (known:\n" + describe_models() + ")");
+  try {
+    models::check_model_name(name);
+  } catch (const std::runtime_error& e) {  // InputError or IoError: either is the study's input
+    throw InputError(study.file.string() + ": [[models]] '" + m.name + "': " + e.what());
   }
-  const std::string prefix = name.substr(0, colon);
-  const auto families = registered_model_families();
-  if (families.empty())
-    throw InputError(where +
-                     "this build of brainalign has no model families (they come with "
-                     "libtorch, BRAINALIGN_WITH_TORCH)");
-  bool known = prefix == "auto";
-  for (const auto& f : families) known = known || f.prefix == prefix;
-  if (!known)
-    throw InputError(where + "unknown model family '" + prefix + "' (known:\n" + describe_models() +
-                     ")");
-  const fs::path path = name.substr(colon + 1);
-  if (!fs::exists(path)) throw InputError(where + path.string() + " does not exist");
 }
 
 json unit_options(const StudyAnalysis& a, const StudyDataset& d, const WorkUnit& u) {
@@ -116,29 +98,20 @@ json unit_options(const StudyAnalysis& a, const StudyDataset& d, const WorkUnit&
 
 }  // namespace
 
-std::vector<ResultRow> result_rows(const json& s) {
+std::vector<ResultRow> result_rows(const protocols::ScoreSummary& s) {
   std::vector<ResultRow> rows;
   ResultRow overall;
   overall.level = "overall";
-  overall.layer = s.value("best_layer", std::string());
-  overall.value = number_or_nan(s.value("value", json()));
-  overall.sem = number_or_nan(s.value("sem", json()));
+  overall.layer = s.best_layer;
+  overall.value = s.value;
+  overall.sem = s.sem;
   rows.push_back(overall);
-  const std::pair<const char*, const char*> groups[] = {
-      {"per_subject", "subject"}, {"per_component", "component"}, {"per_layer", "layer"}};
-  for (const auto& [field, level] : groups) {
-    if (!s.contains(field)) continue;
-    for (auto it = s[field].begin(); it != s[field].end(); ++it) {
-      ResultRow r;
-      r.level = level;
-      if (std::string(level) == "layer")
-        r.layer = it.key();
-      else
-        r.target = it.key();
-      r.value = number_or_nan(it.value());
-      rows.push_back(r);
-    }
-  }
+  for (const auto& [subject, value] : s.per_subject)
+    rows.push_back({"subject", subject, "", value, std::nan("")});
+  for (const auto& [component, value] : s.per_component)
+    rows.push_back({"component", component, "", value, std::nan("")});
+  for (const auto& [layer, value] : s.per_layer)
+    rows.push_back({"layer", "", layer, value, std::nan("")});
   return rows;
 }
 
@@ -179,11 +152,11 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   fs::create_directories(study.output);
   ResultsStore store(results_store_path(study));
 
-  std::vector<BrainDataset> datasets;
+  std::vector<data::BrainDataset> datasets;
   std::vector<bool> components;
   std::vector<std::string> digests;
   for (const auto& d : study.datasets) {
-    datasets.push_back(load_dataset(d.source));
+    datasets.push_back(data::load_dataset(d.source));
     components.push_back(datasets.back().components);
     digests.push_back(dataset_digest(datasets.back()));
   }
@@ -287,21 +260,21 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     auto digest = feature_digests.find(fp);
     if (digest == feature_digests.end())
       digest = feature_digests.emplace(fp, io::sha256_file(fp)).first;
-    ScoreOptions so;
-    so.protocol = parse_protocol(u->protocol);
-    so.analysis = parse_analysis(a.analysis);
-    so.rsa_method = parse_rsa_method(a.rsa_method);
+    protocols::ScoreOptions so;
+    so.protocol = protocols::parse_protocol(u->protocol);
+    so.analysis = protocols::parse_analysis(a.analysis);
+    so.rsa_method = protocols::parse_rsa_method(a.rsa_method);
     so.roi = u->roi;
     if (!d.folds.empty()) so.folds_csv = d.folds;
     if (!d.splits.empty()) so.splits_csv = d.splits;
     so.threads = threads;
-    ScoreResult result;
+    protocols::ScoreResult result;
     try {
-      result = score(load_feature_set(fp), datasets[di], so);
+      result = protocols::score(features::load_feature_set(fp), datasets[di], so);
     } catch (const InputError& e) {
       throw InputError("unit " + u->key() + ": " + e.what());
     }
-    result.summary.erase("seconds");
+    result.summary.seconds.reset();  // stored results do not depend on the machine
     UnitRecord r;
     r.unit = *u;
     r.brainalign_version = BRAINALIGN_VERSION;
@@ -309,7 +282,7 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     r.features_sha256 = digest->second;
     r.dataset_sha256 = digests[di];
     r.options_json = unit_options(a, d, *u).dump();
-    r.summary_json = result.summary.dump();
+    r.summary_json = protocols::to_json(result.summary).dump();
     r.rows = result_rows(result.summary);
     r.rank = group.rank();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -319,15 +292,15 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   }
   // Task units come ordered by model and checkpoint: each model is made once for its tasks.
   std::string made;
-  std::unique_ptr<Model> model;
+  std::unique_ptr<models::Model> model;
   for (const TaskUnit* u : mine_tasks) {
     const Checkpoint& c = checkpoint_of(study, u->model, u->checkpoint);
     if (!model || made != c.model) {
-      model = make_model(c.model);
+      model = models::make_model(c.model);
       made = c.model;
     }
     const StudyTask& t = study.task(u->task);
-    ExtractOptions extract;
+    features::ExtractOptions extract;
     extract.threads = threads;
     TaskEvaluationSettings settings;
     settings.protocol = u->protocol;
@@ -351,4 +324,4 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   return summary;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -6,7 +6,7 @@
 #include "brainalign/hear/task_embeddings.h"
 #include "brainalign/io/sha256.h"
 
-namespace brainalign {
+namespace brainalign::study {
 namespace {
 
 namespace fs = std::filesystem;
@@ -48,9 +48,9 @@ StudyTaskData read_study_task(const Study& study, const StudyTask& task) {
   return data;
 }
 
-TaskRecord compute_task_unit(const TaskUnit& unit, const Model& model,
+TaskRecord compute_task_unit(const TaskUnit& unit, const models::Model& model,
                              const std::string& registry_name, const StudyTaskData& task,
-                             const TaskEvaluator& evaluate, const ExtractOptions& extract,
+                             const TaskEvaluator& evaluate, const features::ExtractOptions& extract,
                              const TaskEvaluationSettings& settings) {
   const auto start = std::chrono::steady_clock::now();
   TaskEvaluation evaluation;
@@ -81,4 +81,4 @@ TaskRecord compute_task_unit(const TaskUnit& unit, const Model& model,
   return r;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace brainalign {
+namespace brainalign::study {
 
 std::string WorkUnit::key() const {
   return model + "|" + checkpoint + "|" + dataset + "|" + analysis + "|" + protocol + "|" + roi;
@@ -40,4 +40,4 @@ std::vector<TaskUnit> plan_task_units(const Study& study) {
   return units;
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -7,7 +7,7 @@
 #include "brainalign/base/error.h"
 #include "brainalign/io/csv.h"
 
-namespace brainalign {
+namespace brainalign::synthetic {
 namespace {
 
 Matrix gaussian(std::mt19937_64& gen, Eigen::Index rows, Eigen::Index cols) {
@@ -85,8 +85,8 @@ SyntheticStudy make_synthetic_study(const SyntheticSpec& spec) {
 
 void save_synthetic_study(const std::filesystem::path& dir, const SyntheticStudy& study) {
   std::filesystem::create_directories(dir);
-  save_generic_dataset(dir / "dataset", study.dataset);
-  save_feature_set(dir / "features.npz", study.features);
+  data::save_generic_dataset(dir / "dataset", study.dataset);
+  features::save_feature_set(dir / "features.npz", study.features);
   std::vector<std::vector<std::string>> folds;
   for (size_t s = 0; s < study.dataset.stimuli.size(); ++s)
     folds.push_back({study.dataset.stimuli[s], std::to_string(study.fold_of_stimulus[s])});
@@ -99,4 +99,4 @@ void save_synthetic_study(const std::filesystem::path& dir, const SyntheticStudy
   io::write_csv(dir / "ground_truth.csv", {"voxel_id", "subject", "layer", "reliability"}, truth);
 }
 
-}  // namespace brainalign
+}  // namespace brainalign::synthetic

@@ -57,19 +57,19 @@ TEST_P(RidgeVersusScikitLearn, PredictionsLooErrorsAndChosenPenalties) {
   const Matrix Y = planted_targets(X, T, 5);
   const auto train = iota(0, static_cast<int>(n));
   const auto test = iota(static_cast<int>(n), static_cast<int>(n + m));
-  const RidgeSpectrum s = decompose_ridge(X, train, test);
+  const align::RidgeSpectrum s = align::decompose_ridge(X, train, test);
 
   ColMatrix Ytr = Y.topRows(n);
   const Eigen::RowVectorXd ymean = Ytr.colwise().mean();
   ColMatrix Yc = Ytr.rowwise() - ymean;
-  const LooSelection sel = select_penalty_loo(s, Yc, kAlphaGrid, true);
+  const align::LooSelection sel = align::select_penalty_loo(s, Yc, kAlphaGrid, true);
 
   // Predictions at moderate penalties.
   const std::vector<double> moderate = {1e-2, 1.0, 1e2, 1e4};
   Matrix preds(m, T * static_cast<Eigen::Index>(moderate.size()));
   const ColMatrix Z = s.basis.transpose() * Yc;
   for (size_t k = 0; k < moderate.size(); ++k) {
-    ColMatrix P = s.test_factor * (ridge_shrinkage(s, moderate[k]).asDiagonal() * Z);
+    ColMatrix P = s.test_factor * (align::ridge_shrinkage(s, moderate[k]).asDiagonal() * Z);
     P.rowwise() += ymean;
     preds.middleCols(static_cast<Eigen::Index>(k) * T, T) = P;
   }
@@ -143,7 +143,7 @@ TEST_P(RidgeCoefficientsVersusScikitLearn, WeightsAndIntercepts) {
   const Matrix X = random_matrix(n, p, 21, 0.5);
   const Matrix Y = planted_targets(X, T, 7);
   const std::vector<double> alphas = {1e-3, 0.1, 1.0, 30.0, 1e4};
-  const RidgeCoefficients c = ridge_coefficients(X, ColMatrix(Y), alphas);
+  const align::RidgeCoefficients c = align::ridge_coefficients(X, ColMatrix(Y), alphas);
   ASSERT_EQ(c.weights.rows(), p);
   ASSERT_EQ(c.weights.cols(), T);
 
@@ -182,21 +182,21 @@ TEST(Ridge, CoefficientsRejectAPenaltyCountOtherThanTheTargets) {
   const Matrix X = random_matrix(10, 3, 1);
   const ColMatrix Y = ColMatrix::Ones(10, 2);
   const std::vector<double> one = {1.0};
-  EXPECT_THROW(ridge_coefficients(X, Y, one), InputError);
+  EXPECT_THROW(align::ridge_coefficients(X, Y, one), InputError);
 }
 
 TEST(Ridge, LooResidualsEqualExplicitRefits) {
   const Matrix X = random_matrix(25, 40, 3);
   const Matrix Y = planted_targets(X, 1, 9);
-  const RidgeSpectrum s = decompose_ridge(X);
+  const align::RidgeSpectrum s = align::decompose_ridge(X);
   const Vector y = Y.col(0).array() - Y.col(0).mean();
   for (double alpha : {1e-9, 1e-3, 0.5, 30.0, 1e9}) {
-    const Vector loo = loo_residuals(s, y, alpha);
+    const Vector loo = align::loo_residuals(s, y, alpha);
     for (int i = 0; i < 25; ++i) {
       std::vector<int> rows;
       for (int k = 0; k < 25; ++k)
         if (k != i) rows.push_back(k);
-      const RidgeSpectrum si = decompose_ridge(X, rows, std::vector<int>{i});
+      const align::RidgeSpectrum si = align::decompose_ridge(X, rows, std::vector<int>{i});
       Vector yi(24);
       for (int k = 0; k < 24; ++k) yi(k) = Y(rows[static_cast<size_t>(k)], 0);
       const double mean = yi.mean();
@@ -209,10 +209,10 @@ TEST(Ridge, LooResidualsEqualExplicitRefits) {
 
 TEST(Ridge, ConstantFeaturesGiveTheMeanPredictor) {
   Matrix X = Matrix::Constant(10, 3, 2.0);
-  const RidgeSpectrum s = decompose_ridge(X, iota(0, 8), iota(8, 10));
+  const align::RidgeSpectrum s = align::decompose_ridge(X, iota(0, 8), iota(8, 10));
   EXPECT_EQ(s.rank(), 0);
   Vector y = Vector::LinSpaced(8, 0.0, 7.0);
-  const Vector loo = loo_residuals(s, y, 1.0);
+  const Vector loo = align::loo_residuals(s, y, 1.0);
   EXPECT_NEAR(loo(0), (0.0 - 3.5) / (1.0 - 1.0 / 8.0), 1e-12);
 }
 
@@ -228,18 +228,19 @@ TEST(Ridge, GramMatrixDecompositionMatchesDirect) {
   const Matrix Y = planted_targets(X, 3, 4);
   std::vector<int> train, test;
   for (int i = 0; i < 50; ++i) (i % 4 == 1 ? test : train).push_back(i);
-  const RidgeSpectrum direct = decompose_ridge(X, train, test);
-  const RidgeSpectrum from_gram = decompose_ridge(layer_gram(X), train, test);
+  const align::RidgeSpectrum direct = align::decompose_ridge(X, train, test);
+  const align::RidgeSpectrum from_gram = align::decompose_ridge(align::layer_gram(X), train, test);
   ASSERT_EQ(direct.rank(), from_gram.rank());
   EXPECT_TRUE(from_gram.spans_centred_space);
   ColMatrix y(static_cast<Eigen::Index>(train.size()), 3);
   for (size_t i = 0; i < train.size(); ++i) y.row(static_cast<Eigen::Index>(i)) = Y.row(train[i]);
   y.rowwise() -= y.colwise().mean();
   for (double alpha : {1e-6, 0.1, 10.0, 1e4}) {
-    const ColMatrix a = direct.test_factor * (ridge_shrinkage(direct, alpha).asDiagonal() *
+    const ColMatrix a = direct.test_factor * (align::ridge_shrinkage(direct, alpha).asDiagonal() *
                                               (direct.basis.transpose() * y));
-    const ColMatrix b = from_gram.test_factor * (ridge_shrinkage(from_gram, alpha).asDiagonal() *
-                                                 (from_gram.basis.transpose() * y));
+    const ColMatrix b =
+        from_gram.test_factor *
+        (align::ridge_shrinkage(from_gram, alpha).asDiagonal() * (from_gram.basis.transpose() * y));
     EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-9 * a.cwiseAbs().maxCoeff()) << "alpha " << alpha;
   }
 }

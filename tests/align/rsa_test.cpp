@@ -80,8 +80,8 @@ class RsaReference : public ::testing::Test {
     folds_ = published_folds();
     Synthetic data = planted(3, 5, 6, 80, 40);
     data.subject_responses[3](10, 7) = std::nan("");
-    for (const Matrix& m : data.subject_responses) subject_rdms_.push_back(rdm(m));
-    for (const Matrix& m : data.layer_features) layer_rdms_.push_back(rdm(m));
+    for (const Matrix& m : data.subject_responses) subject_rdms_.push_back(align::rdm(m));
+    for (const Matrix& m : data.layer_features) layer_rdms_.push_back(align::rdm(m));
     // Rounded RDMs carry many ties, in the layer and in the brain.
     layer_rdms_.back() = rounded(layer_rdms_.back(), 0.01);
     for (int s : {0, 1, 2, 4}) brain_rdms_.push_back(subject_rdms_[static_cast<std::size_t>(s)]);
@@ -89,7 +89,7 @@ class RsaReference : public ::testing::Test {
 
     std::mt19937 rng(11);
     std::bernoulli_distribution coin(0.3);
-    mask_ = CellMask(kStimuli, kStimuli);
+    mask_ = align::CellMask(kStimuli, kStimuli);
     for (Eigen::Index i = 0; i < kStimuli; ++i) {
       for (Eigen::Index j = 0; j < kStimuli; ++j) mask_(i, j) = coin(rng);
     }
@@ -98,7 +98,7 @@ class RsaReference : public ::testing::Test {
     small.layer_features[1].col(3).setConstant(2.5);
     participants_ = small.subject_responses;
     participant_layers_ = small.layer_features;
-    splits_ = tuckute2023_splits();
+    splits_ = align::tuckute2023_splits();
 
     nlohmann::json request;
     for (const Matrix& m : data.subject_responses) request["features"].push_back(matrix_json(m));
@@ -110,7 +110,7 @@ class RsaReference : public ::testing::Test {
     request["mask"] = matrix_json(mask_.cast<double>());
     for (const Matrix& m : participants_) request["participants"].push_back(matrix_json(m));
     for (const Matrix& m : participant_layers_) request["layer_features"].push_back(matrix_json(m));
-    for (const TrainTestSplit& s : splits_) {
+    for (const align::TrainTestSplit& s : splits_) {
       request["splits"].push_back({{"train", s.train}, {"test", s.test}});
     }
     features_ = data.subject_responses;
@@ -123,17 +123,17 @@ class RsaReference : public ::testing::Test {
   static inline std::vector<Matrix> subject_rdms_;
   static inline std::vector<Matrix> brain_rdms_;
   static inline std::vector<Matrix> layer_rdms_;
-  static inline CellMask mask_;
+  static inline align::CellMask mask_;
   static inline std::vector<Matrix> participants_;
   static inline std::vector<Matrix> participant_layers_;
-  static inline std::vector<TrainTestSplit> splits_;
+  static inline std::vector<align::TrainTestSplit> splits_;
   static inline nlohmann::json expected_;
 };
 
 TEST_F(RsaReference, RdmMatchesNumpy) {
   ASSERT_EQ(expected_["rdms"].size(), features_.size());
   for (std::size_t k = 0; k < features_.size(); ++k) {
-    const Matrix actual = rdm(features_[k]);
+    const Matrix actual = align::rdm(features_[k]);
     const auto& e = expected_["rdms"][k];
     double worst = 0.0;
     for (Eigen::Index i = 0; i < actual.rows(); ++i) {
@@ -151,14 +151,14 @@ TEST_F(RsaReference, RdmMatchesNumpy) {
 }
 
 TEST_F(RsaReference, CrossValidatedMatchesReference) {
-  const auto results = rsa_crossvalidated(brain_rdms_, layer_rdms_, folds_);
+  const auto results = align::rsa_crossvalidated(brain_rdms_, layer_rdms_, folds_);
   ASSERT_EQ(results.size(), brain_rdms_.size());
   for (std::size_t s = 0; s < results.size(); ++s) {
     const auto& e = expected_["xval"][s];
     EXPECT_TRUE(close(results[s].score, json_double(e["score"])))
         << results[s].score << " vs " << e["score"];
     EXPECT_EQ(results[s].chosen_layers, e["chosen"].get<std::vector<int>>());
-    const Vector assembled = upper_triangle(results[s].assembled_rdm);
+    const Vector assembled = align::upper_triangle(results[s].assembled_rdm);
     EXPECT_EQ(std::vector<double>(assembled.begin(), assembled.end()),
               json_doubles(e["assembled_upper"]));
     EXPECT_EQ(results[s].chosen_layers.size(), 15u);
@@ -166,7 +166,7 @@ TEST_F(RsaReference, CrossValidatedMatchesReference) {
 }
 
 TEST_F(RsaReference, LayerwiseMatchesReference) {
-  const LayerwiseRsa result = rsa_layerwise(brain_rdms_, layer_rdms_);
+  const align::LayerwiseRsa result = align::rsa_layerwise(brain_rdms_, layer_rdms_);
   const auto& e = expected_["layerwise"];
   for (Eigen::Index s = 0; s < result.per_subject.rows(); ++s) {
     for (Eigen::Index l = 0; l < result.per_subject.cols(); ++l) {
@@ -181,13 +181,13 @@ TEST_F(RsaReference, LayerwiseMatchesReference) {
 
 TEST_F(RsaReference, MaskedComparisonMatchesReference) {
   for (std::size_t s = 0; s < brain_rdms_.size(); ++s) {
-    EXPECT_TRUE(close(compare_rdms(brain_rdms_[s], layer_rdms_[0], mask_),
+    EXPECT_TRUE(close(align::compare_rdms(brain_rdms_[s], layer_rdms_[0], mask_),
                       json_double(expected_["masked"][s])));
   }
 }
 
 TEST_F(RsaReference, NoiseCeilingMatchesReference) {
-  const NoiseCeiling result = rsa_noise_ceiling(subject_rdms_);
+  const align::NoiseCeiling result = align::rsa_noise_ceiling(subject_rdms_);
   const auto& e = expected_["ceiling"];
   EXPECT_EQ(result.kept_subjects, e["kept"].get<std::vector<int>>());
   EXPECT_EQ(result.kept_subjects, (std::vector<int>{0, 1, 2, 4}));
@@ -199,7 +199,8 @@ TEST_F(RsaReference, NoiseCeilingMatchesReference) {
 }
 
 TEST_F(RsaReference, Tuckute2023MatchesReference) {
-  const Tuckute2023Rsa result = tuckute2023_rsa(participants_, participant_layers_, splits_);
+  const align::Tuckute2023Rsa result =
+      align::tuckute2023_rsa(participants_, participant_layers_, splits_);
   const auto& e = expected_["tuckute2023"];
   for (std::size_t p = 0; p < participants_.size(); ++p) {
     for (Eigen::Index s = 0; s < static_cast<Eigen::Index>(splits_.size()); ++s) {
@@ -215,7 +216,7 @@ TEST_F(RsaReference, Tuckute2023MatchesReference) {
   EXPECT_TRUE(close(result.summary.mean, json_double(e["mean"])));
   EXPECT_TRUE(close(result.summary.error, json_double(e["error"])));
 
-  const Tuckute2023Ceiling ceiling = tuckute2023_rsa_ceiling(participants_, splits_);
+  const align::Tuckute2023Ceiling ceiling = align::tuckute2023_rsa_ceiling(participants_, splits_);
   const auto& c = expected_["tuckute2023_ceiling"];
   for (Eigen::Index p = 0; p < ceiling.split_values.rows(); ++p) {
     for (Eigen::Index s = 0; s < ceiling.split_values.cols(); ++s) {
@@ -230,27 +231,29 @@ TEST_F(RsaReference, Tuckute2023MatchesReference) {
 TEST(Rdm, UpperTriangleIsRowMajor) {
   Matrix m(3, 3);
   m << 0, 1, 2, 3, 0, 4, 5, 6, 0;
-  const Vector cells = upper_triangle(m);
+  const Vector cells = align::upper_triangle(m);
   EXPECT_EQ(std::vector<double>(cells.begin(), cells.end()), (std::vector<double>{1, 2, 4}));
 }
 
 TEST(Rsa, CrossValidatedRecoversThePlantedLayer) {
   std::mt19937 rng(21);
   const Matrix latent = gaussian(rng, kStimuli, 6);
-  const Matrix brain = rdm(latent * gaussian(rng, 6, 100) + gaussian(rng, kStimuli, 100, 0.5));
+  const Matrix brain =
+      align::rdm(latent * gaussian(rng, 6, 100) + gaussian(rng, kStimuli, 100, 0.5));
   std::vector<Matrix> layers;
-  for (int l = 0; l < 4; ++l) layers.push_back(rdm(gaussian(rng, kStimuli, 30)));
-  layers.push_back(rdm(latent * gaussian(rng, 6, 30)));
-  const CrossValidatedRsa result = rsa_crossvalidated(brain, layers, published_folds());
+  for (int l = 0; l < 4; ++l) layers.push_back(align::rdm(gaussian(rng, kStimuli, 30)));
+  layers.push_back(align::rdm(latent * gaussian(rng, 6, 30)));
+  const align::CrossValidatedRsa result =
+      align::rsa_crossvalidated(brain, layers, published_folds());
   for (int chosen : result.chosen_layers) EXPECT_EQ(chosen, 4);
-  EXPECT_NEAR(result.score, compare_rdms(brain, layers[4]), 1e-12);
+  EXPECT_NEAR(result.score, align::compare_rdms(brain, layers[4]), 1e-12);
 }
 
 TEST(Rsa, RejectsMismatchedInputs) {
   std::vector<Matrix> layers = {Matrix::Zero(4, 4)};
-  EXPECT_THROW(rsa_crossvalidated(Matrix::Zero(5, 5), layers, {0, 1, 0, 1}), InputError);
-  EXPECT_THROW(PreparedLayerRdms(layers, {0, 1}), InputError);
-  EXPECT_THROW(rsa_noise_ceiling({Matrix::Zero(4, 4)}), InputError);
+  EXPECT_THROW(align::rsa_crossvalidated(Matrix::Zero(5, 5), layers, {0, 1, 0, 1}), InputError);
+  EXPECT_THROW(align::PreparedLayerRdms(layers, {0, 1}), InputError);
+  EXPECT_THROW(align::rsa_noise_ceiling({Matrix::Zero(4, 4)}), InputError);
 }
 
 // The planted latent structure ranks the layers: the least noisy layer wins most fold pairs.
@@ -260,12 +263,14 @@ TEST(Rsa, EightSubjectsThirteenLayersPickThePlantedLayer) {
   std::vector<Matrix> brains;
   std::vector<Matrix> layers;
   for (int s = 0; s < 8; ++s) {
-    brains.push_back(rdm(latent * gaussian(rng, 6, 300) + gaussian(rng, kStimuli, 300, 2.0)));
+    brains.push_back(
+        align::rdm(latent * gaussian(rng, 6, 300) + gaussian(rng, kStimuli, 300, 2.0)));
   }
   for (int l = 0; l < 13; ++l) {
-    layers.push_back(rdm(latent * gaussian(rng, 6, 200) + gaussian(rng, kStimuli, 200, 1.0 + l)));
+    layers.push_back(
+        align::rdm(latent * gaussian(rng, 6, 200) + gaussian(rng, kStimuli, 200, 1.0 + l)));
   }
-  const auto results = rsa_crossvalidated(brains, layers, published_folds());
+  const auto results = align::rsa_crossvalidated(brains, layers, published_folds());
   ASSERT_EQ(results.size(), 8u);
   for (const auto& r : results) {
     const auto zeros = std::count(r.chosen_layers.begin(), r.chosen_layers.end(), 0);

@@ -84,7 +84,7 @@ TEST(Tuckute2023Splits, MatchesThePublishedDrawingCode) {
   for (std::size_t c = 0; c < configs.size(); ++c) {
     const auto& k = configs[c];
     const auto splits =
-        tuckute2023_splits(k[3], k[0], k[1], k[2], static_cast<std::uint32_t>(k[4]));
+        align::tuckute2023_splits(k[3], k[0], k[1], k[2], static_cast<std::uint32_t>(k[4]));
     ASSERT_EQ(splits.size(), expected["splits"][c].size());
     for (std::size_t s = 0; s < splits.size(); ++s) {
       EXPECT_EQ(splits[s].train, as_int64(expected["splits"][c][s]["train"]));
@@ -111,11 +111,11 @@ TEST(Tuckute2023Splits, ReproducesTheSplitFile) {
   ASSERT_EQ(file_rows.size(), 165u);
   ASSERT_TRUE(std::is_sorted(stimulus_numbers.begin(), stimulus_numbers.end()));
 
-  const auto splits = tuckute2023_splits();
+  const auto splits = align::tuckute2023_splits();
   ASSERT_EQ(splits.size(), 10u);
   for (std::size_t s = 0; s < splits.size(); ++s) {
-    const std::vector<bool> train = index_mask(splits[s].train, 165);
-    const std::vector<bool> test = index_mask(splits[s].test, 165);
+    const std::vector<bool> train = align::index_mask(splits[s].train, 165);
+    const std::vector<bool> test = align::index_mask(splits[s].test, 165);
     EXPECT_EQ(splits[s].train.size(), 83u);
     EXPECT_EQ(splits[s].test.size(), 82u);
     for (std::size_t i = 0; i < 165; ++i) {

@@ -48,10 +48,10 @@ class ScopedEnv {
 
 TEST(DataRegistry, KnowsTheDataSetsAndRefusesOthers) {
   std::set<std::string> names;
-  for (const auto& dataset : public_datasets()) names.insert(dataset.name);
+  for (const auto& dataset : data::public_datasets()) names.insert(dataset.name);
   EXPECT_EQ(names, (std::set<std::string>{"natsound165", "natsound165-folds", "tuckute2023"}));
   try {
-    find_public_dataset("nope");
+    data::find_public_dataset("nope");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("natsound165"), std::string::npos);
@@ -59,7 +59,7 @@ TEST(DataRegistry, KnowsTheDataSetsAndRefusesOthers) {
 }
 
 TEST(DataRegistry, PinnedSourcesAndChecksumsMatchThePublicCopy) {
-  const auto& sounds = find_public_dataset("natsound165");
+  const auto& sounds = data::find_public_dataset("natsound165");
   ASSERT_EQ(sounds.files.size(), 167u);
   const std::regex hex("[0-9a-f]{64}");
   const std::string pinned =
@@ -72,10 +72,10 @@ TEST(DataRegistry, PinnedSourcesAndChecksumsMatchThePublicCopy) {
   }
   EXPECT_EQ(sounds.files.front().url, pinned + "sounds/wav/stim5_alarm_clock.wav");
   EXPECT_EQ(sounds.files.back().url, pinned + "data/components.mat");
-  EXPECT_TRUE(missing_paths(sounds, kData).empty());
-  EXPECT_EQ(missing_paths(sounds, "/nonexistent").size(), 167u);
+  EXPECT_TRUE(data::missing_paths(sounds, kData).empty());
+  EXPECT_EQ(data::missing_paths(sounds, "/nonexistent").size(), 167u);
 
-  const auto& release = find_public_dataset("tuckute2023");
+  const auto& release = data::find_public_dataset("tuckute2023");
   ASSERT_EQ(release.files.size(), 1u);
   EXPECT_TRUE(release.files[0].sha256.empty()) << "verified on first download instead";
   EXPECT_TRUE(release.unpack);
@@ -89,9 +89,9 @@ TEST(DataRegistry, FoldsFromThePickledVectorAreThePublishedOnes) {
                       (kData / "natsound165/folds_5x33.csv").string() +
                       "')))\njoblib.dump(np.array([float(r['fold']) "
                       "for r in rows]), 'folds.pkl')\n"));
-  write_natsound165_folds(dir / "folds.pkl", dir / "folds_5x33.csv");
+  data::write_natsound165_folds(dir / "folds.pkl", dir / "folds_5x33.csv");
   EXPECT_EQ(read_text(dir / "folds_5x33.csv"), read_text(kData / "natsound165/folds_5x33.csv"));
-  const auto names = natsound165_stimuli();
+  const auto names = data::natsound165_stimuli();
   ASSERT_EQ(names.size(), 165u);
   EXPECT_EQ(names.front(), "stim5_alarm_clock");
 }
@@ -101,15 +101,15 @@ TEST(DataRegistry, LocalCopyIsNeverDownloadedInto) {
   ScopedEnv data("BRAINALIGN_DATA", dir.path().string());
   ScopedEnv mirror("BRAINALIGN_MIRROR", "http://127.0.0.1:9");
   try {
-    fetch_dataset("natsound165-folds");
+    data::fetch_dataset("natsound165-folds");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("natsound165/folds_5x33.csv"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("BRAINALIGN_DATA"), std::string::npos);
   }
   ScopedEnv shared("BRAINALIGN_DATA", kData.string());
-  EXPECT_EQ(fetch_dataset("natsound165"), kData);
-  EXPECT_EQ(fetch_dataset("natsound165-folds"), kData);
+  EXPECT_EQ(data::fetch_dataset("natsound165"), kData);
+  EXPECT_EQ(data::fetch_dataset("natsound165-folds"), kData);
 }
 
 }  // namespace

@@ -144,7 +144,10 @@ def test_bad_options_and_datasets_exit_2(tmp_path):
     features, *_ = component_features(tmp_path)
     p = run("score", "--features", features, "--dataset", "nh2015comp", "--analysis", "components",
             "--protocol", "nope", "--out", tmp_path / "o", expect=2)
-    assert "--protocol" in p.stderr
+    assert "brainalign: --protocol: 'nope' is not a protocol" in p.stderr
+    p = run("score", "--features", features, "--dataset", "nh2015comp", "--analysis", "rsa",
+            "--rsa-method", "bad", "--out", tmp_path / "o", expect=2)
+    assert "brainalign: --rsa-method: 'bad' is not an RSA method" in p.stderr
     p = run("score", "--features", features, "--dataset", "nh2015comp", "--analysis", "voxelwise",
             "--out", tmp_path / "o", expect=2)
     assert "components" in p.stderr

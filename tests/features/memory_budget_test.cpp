@@ -20,9 +20,9 @@ using brainalign::testing::ScratchDir;
 const fs::path kSounds = fs::path(BRAINALIGN_SHARED_DIR) / "data/natsound165/wav";
 
 // The mel model, declaring `bytes` per clip and recording how many clips run at once.
-class CountingModel final : public Model {
+class CountingModel final : public models::Model {
  public:
-  explicit CountingModel(std::size_t bytes) : inner_(make_model("mel")), bytes_(bytes) {}
+  explicit CountingModel(std::size_t bytes) : inner_(models::make_model("mel")), bytes_(bytes) {}
   std::string name() const override { return "mel"; }
   double sample_rate() const override { return inner_->sample_rate(); }
   std::vector<std::string> layer_names() const override { return inner_->layer_names(); }
@@ -30,7 +30,7 @@ class CountingModel final : public Model {
     EXPECT_GT(samples, 0u);
     return bytes_;
   }
-  std::vector<LayerActivations> forward(const dsp::Audio& audio) const override {
+  std::vector<models::LayerActivations> forward(const dsp::Audio& audio) const override {
     const int now = ++running_;
     int seen = most_.load();
     while (now > seen && !most_.compare_exchange_weak(seen, now)) {
@@ -43,31 +43,32 @@ class CountingModel final : public Model {
   int most_at_once() const { return most_; }
 
  private:
-  std::unique_ptr<Model> inner_;
+  std::unique_ptr<models::Model> inner_;
   std::size_t bytes_;
   mutable std::atomic<int> running_{0};
   mutable std::atomic<int> most_{0};
 };
 
 std::vector<fs::path> six_sounds() {
-  std::vector<fs::path> files = list_audio_files(kSounds);
+  std::vector<fs::path> files = features::list_audio_files(kSounds);
   files.resize(6);
   return files;
 }
 
-int most_at_once(std::size_t clip_bytes, std::size_t budget, ExtractedFeatures* out = nullptr) {
+int most_at_once(std::size_t clip_bytes, std::size_t budget,
+                 features::ExtractedFeatures* out = nullptr) {
   const CountingModel model(clip_bytes);
-  ExtractOptions options;
+  features::ExtractOptions options;
   options.threads = 4;
   options.use_cache = false;
   options.memory_budget = budget;
-  ExtractedFeatures features = extract_features(model, six_sounds(), options);
+  features::ExtractedFeatures features = features::extract_features(model, six_sounds(), options);
   if (out != nullptr) *out = std::move(features);
   return model.most_at_once();
 }
 
 TEST(ExtractMemoryBudget, ClipsInFlightStayWithinTheBudget) {
-  ExtractedFeatures free_run, two_at_once, alone, too_big;
+  features::ExtractedFeatures free_run, two_at_once, alone, too_big;
   EXPECT_GE(most_at_once(100, 1000, &free_run), 3) << "four threads overlap without a limit";
   EXPECT_LE(most_at_once(100, 250, &two_at_once), 2);
   EXPECT_EQ(most_at_once(100, 199, &alone), 1);
@@ -84,7 +85,7 @@ TEST(ExtractMemoryBudget, ClipsInFlightStayWithinTheBudget) {
 }
 
 TEST(ExtractMemoryBudget, DefaultBudgetIsHalfOfTheAvailableMemory) {
-  const std::size_t budget = default_memory_budget();
+  const std::size_t budget = features::default_memory_budget();
   EXPECT_GT(budget, std::size_t{16} << 20);
   EXPECT_LT(budget, std::size_t{1} << 50);
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "brainalign/base/error.h"
 #include "common/error_message.h"
@@ -18,8 +19,8 @@ namespace fs = std::filesystem;
 
 // A family whose "checkpoints" are folders holding a file `front_end` that names a registered
 // front end: enough to exercise prefixes, detection and loading with real models.
-ModelFamily front_end_family(const std::string& prefix) {
-  ModelFamily family;
+models::ModelFamily front_end_family(const std::string& prefix) {
+  models::ModelFamily family;
   family.prefix = prefix;
   family.description = "a front end named by the file front_end";
   family.recognises = [](const fs::path& path) { return fs::exists(path / "front_end"); };
@@ -27,23 +28,23 @@ ModelFamily front_end_family(const std::string& prefix) {
     std::ifstream in(path / "front_end");
     std::string name;
     in >> name;
-    return make_model(name);
+    return models::make_model(name);
   };
   return family;
 }
 
 TEST(ModelRegistry, RegisteredFrontEndsByName) {
-  for (const auto& info : registered_models()) {
-    const auto model = make_model(info.name);
+  for (const auto& info : models::registered_models()) {
+    const auto model = models::make_model(info.name);
     EXPECT_EQ(model->name(), info.name);
     EXPECT_FALSE(model->layer_names().empty());
   }
   EXPECT_NE(testing::error_message<std::runtime_error>([] {
-              make_model("nope");
+              models::make_model("nope");
             }).find("unknown model 'nope' (known: spectemp"),
             std::string::npos);
   EXPECT_NE(testing::error_message<std::runtime_error>([] {
-              make_model("mel", fs::path("w.pt"));
+              models::make_model("mel", fs::path("w.pt"));
             }).find("has no weights"),
             std::string::npos);
 }
@@ -54,37 +55,58 @@ TEST(ModelRegistry, FamiliesByPrefixAndByDetection) {
   fs::create_directories(dir / "m");
   std::ofstream(dir / "m" / "front_end") << "mfcc";
 
-  register_model_family(front_end_family("frontend"));
-  EXPECT_EQ(make_model("frontend:" + (dir / "m").string())->name(), "mfcc");
-  EXPECT_EQ(make_model("auto:" + (dir / "m").string())->name(), "mfcc");
-  EXPECT_NE(describe_models().find("frontend:PATH"), std::string::npos);
+  models::register_model_family(front_end_family("frontend"));
+  EXPECT_EQ(models::make_model("frontend:" + (dir / "m").string())->name(), "mfcc");
+  EXPECT_EQ(models::make_model("auto:" + (dir / "m").string())->name(), "mfcc");
+  EXPECT_NE(models::describe_models().find("frontend:PATH"), std::string::npos);
 
   // Registering the same prefix again replaces the family.
-  const auto before = registered_model_families().size();
-  register_model_family(front_end_family("frontend"));
-  EXPECT_EQ(registered_model_families().size(), before);
+  const auto before = models::registered_model_families().size();
+  models::register_model_family(front_end_family("frontend"));
+  EXPECT_EQ(models::registered_model_families().size(), before);
 
   fs::create_directories(dir / "empty");
   EXPECT_NE(testing::error_message<std::runtime_error>([&] {
-              make_model("auto:" + (dir / "empty").string());
+              models::make_model("auto:" + (dir / "empty").string());
             }).find("is not a model of any known family (frontend"),
             std::string::npos);
   EXPECT_NE(testing::error_message<std::runtime_error>([&] {
-              make_model("auto:" + (dir / "absent").string());
+              models::make_model("auto:" + (dir / "absent").string());
             }).find("does not exist"),
             std::string::npos);
   EXPECT_NE(testing::error_message<std::runtime_error>([] {
-              make_model("nofamily:/x");
+              models::make_model("nofamily:/x");
             }).find("unknown model family 'nofamily'"),
             std::string::npos);
   EXPECT_NE(testing::error_message<std::runtime_error>([] {
-              make_model("frontend:");
+              models::make_model("frontend:");
             }).find("no path after"),
             std::string::npos);
   EXPECT_NE(testing::error_message<std::runtime_error>([&] {
-              make_model("frontend:" + dir.string(), dir / "w");
+              models::make_model("frontend:" + dir.string(), dir / "w");
             }).find("names its files itself"),
             std::string::npos);
+
+  // check_model_name says what make_model would, without loading: the family's loader (which
+  // reads the front_end file) is not called for a name that checks out.
+  EXPECT_NO_THROW(models::check_model_name("spectemp"));
+  EXPECT_NO_THROW(models::check_model_name("frontend:" + (dir / "empty").string()));
+  EXPECT_NO_THROW(models::check_model_name("auto:" + (dir / "m").string()));
+  const std::vector<std::string> bad = {"nope", "nofamily:/x",
+                                        "frontend:", "auto:" + (dir / "empty").string(),
+                                        "frontend:" + (dir / "absent").string()};
+  for (const std::string& name : bad) {
+    const std::string checked =
+        testing::error_message<std::runtime_error>([&] { models::check_model_name(name); });
+    EXPECT_FALSE(checked.empty()) << name;
+    if (name.find("absent") == std::string::npos) {
+      EXPECT_EQ(checked,
+                testing::error_message<std::runtime_error>([&] { (void)models::make_model(name); }))
+          << name;
+    } else {
+      EXPECT_NE(checked.find((dir / "absent").string() + " does not exist"), std::string::npos);
+    }
+  }
   fs::remove_all(dir);
 }
 

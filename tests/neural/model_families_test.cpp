@@ -99,7 +99,7 @@ TEST_P(HfFamilyTest, CliWritesTheMeanOverTimeOfTheDirectForward) {
     EXPECT_LT(error, 1e-5) << GetParam() << " layer " << network->layer_names()[l];
   }
 
-  const auto model = make_model("auto:" + folder.string());
+  const auto model = models::make_model("auto:" + folder.string());
   EXPECT_EQ(model->name(), "hf:" + GetParam());
   EXPECT_EQ(model->layer_names(), network->layer_names());
   EXPECT_EQ(model->weights_id().size(), 64u);
@@ -131,25 +131,25 @@ TEST(HfFamily, ErrorsNameTheFolderOrFile) {
   register_model_families();
   const ScratchDir dir;
   EXPECT_NE(brainalign::testing::error_message([&] {
-              make_model("hf:" + (dir / "absent").string());
+              models::make_model("hf:" + (dir / "absent").string());
             }).find((dir / "absent").string() + " does not exist"),
             std::string::npos);
   fs::create_directories(dir / "half");
   fs::copy_file(golden_dir("hubert_base_like") / "config.json", dir / "half" / "config.json");
   EXPECT_NE(brainalign::testing::error_message([&] {
-              make_model("hf:" + (dir / "half").string());
+              models::make_model("hf:" + (dir / "half").string());
             }).find((dir / "half" / "model.safetensors").string() + " does not exist"),
             std::string::npos);
   const std::string beats = (golden_dir("beats_like") / "model.pt").string();
   EXPECT_NE(brainalign::testing::error_message([&] {
-              make_model("hf:" + beats);
+              models::make_model("hf:" + beats);
             }).find(beats + " is a BEATs checkpoint, not a Hugging Face model folder"),
             std::string::npos);
   // A folder of a .pt port also has config.json + model.safetensors, but no model_type.
-  EXPECT_EQ(make_model("auto:" + golden_dir("beats_like").string() + "/model.pt")->name(),
+  EXPECT_EQ(models::make_model("auto:" + golden_dir("beats_like").string() + "/model.pt")->name(),
             "beats:model");
   EXPECT_NE(brainalign::testing::error_message([&] {
-              make_model("auto:" + golden_dir("beats_like").string());
+              models::make_model("auto:" + golden_dir("beats_like").string());
             }).find("is not a model of any known family"),
             std::string::npos);
 }
@@ -195,22 +195,23 @@ TEST_F(TorchScriptFamilyTest, LayersAreTheMeanOverTimeOfPyTorchsOutputs) {
       }
     }
   }
-  const auto model = make_model("torchscript:" + at("dict.pt").string());
+  const auto model = models::make_model("torchscript:" + at("dict.pt").string());
   EXPECT_EQ(model->name(), "torchscript:dict");
   EXPECT_EQ(model->layer_names(), (std::vector<std::string>{"conv", "grid", "summary"}));
 }
 
 TEST_F(TorchScriptFamilyTest, SampleRateFromSidecarAttributeOrDefault) {
-  EXPECT_EQ(make_model("torchscript:" + at("tuple.pt").string())->sample_rate(), 16000.0);
-  EXPECT_EQ(make_model("torchscript:" + at("rate_attr.pt").string())->sample_rate(), 8000.0);
-  EXPECT_EQ(make_model("torchscript:" + at("sidecar.pt").string())->sample_rate(), 22050.0);
+  EXPECT_EQ(models::make_model("torchscript:" + at("tuple.pt").string())->sample_rate(), 16000.0);
+  EXPECT_EQ(models::make_model("torchscript:" + at("rate_attr.pt").string())->sample_rate(),
+            8000.0);
+  EXPECT_EQ(models::make_model("torchscript:" + at("sidecar.pt").string())->sample_rate(), 22050.0);
   const std::string bad = brainalign::testing::error_message(
-      [&] { make_model("torchscript:" + at("bad_sidecar.pt").string()); });
+      [&] { models::make_model("torchscript:" + at("bad_sidecar.pt").string()); });
   EXPECT_NE(bad.find(at("bad_sidecar.json").string()), std::string::npos) << bad;
   EXPECT_NE(bad.find("'rate' is not a known key"), std::string::npos) << bad;
   // The weights of an archive include its sidecar.
-  EXPECT_NE(make_model("torchscript:" + at("sidecar.pt").string())->weights_id(),
-            make_model("torchscript:" + at("tuple.pt").string())->weights_id());
+  EXPECT_NE(models::make_model("torchscript:" + at("sidecar.pt").string())->weights_id(),
+            models::make_model("torchscript:" + at("tuple.pt").string())->weights_id());
 }
 
 TEST_F(TorchScriptFamilyTest, BadArchivesAreRefusedNamingTheFile) {

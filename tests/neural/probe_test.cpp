@@ -36,8 +36,8 @@ ProbeOptions quick_options(int threads = 2) {
 TaskResult run(const fs::path& dir, const std::string& model_name, const fs::path& cache,
                Protocol protocol = Protocol::kPepino2025) {
   const hear::HearTask task = hear::read_hear_task(dir);
-  const auto model = make_model(model_name);
-  ExtractOptions extract;
+  const auto model = models::make_model(model_name);
+  features::ExtractOptions extract;
   extract.cache_dir = cache;
   extract.threads = 2;
   const hear::TaskEmbeddings embeddings = hear::embed_task(*model, task, extract);

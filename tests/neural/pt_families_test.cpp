@@ -109,7 +109,7 @@ TEST(PtModelFamilies, CliWritesTheMeanOverTokensOfThePortsStates) {
     for (std::size_t i = 1; i < family.sources.size(); ++i) {
       names.push_back("encoder." + std::to_string(i));
     }
-    const auto model = make_model("auto:" + checkpoint.string());
+    const auto model = models::make_model("auto:" + checkpoint.string());
     EXPECT_EQ(model->name(), family.prefix + ":model");
     EXPECT_EQ(model->layer_names(), names);
     EXPECT_EQ(model->sample_rate(), family.sample_rate);
@@ -161,15 +161,15 @@ TEST(PtModelFamilies, WrongFamilyAndCorruptCheckpointsAreNamed) {
   const std::string dasheng = (golden_dir("dasheng_like") / "model.pt").string();
   const std::string encodecmae = (golden_dir("encodecmae_like") / "model.pt").string();
   EXPECT_NE(brainalign::testing::error_message([&] {
-              make_model("dasheng:" + beats);
+              models::make_model("dasheng:" + beats);
             }).find(beats + " is a BEATs checkpoint, not a Dasheng checkpoint: name it beats:"),
             std::string::npos);
   EXPECT_NE(brainalign::testing::error_message([&] {
-              make_model("beats:" + encodecmae);
+              models::make_model("beats:" + encodecmae);
             }).find(encodecmae + " is an EnCodecMAE checkpoint, not a BEATs checkpoint"),
             std::string::npos);
   EXPECT_NE(brainalign::testing::error_message([&] {
-              make_model("encodecmae:" + dasheng);
+              models::make_model("encodecmae:" + dasheng);
             }).find(dasheng + " is a Dasheng checkpoint"),
             std::string::npos);
 
@@ -185,11 +185,11 @@ TEST(PtModelFamilies, WrongFamilyAndCorruptCheckpointsAreNamed) {
   EXPECT_NE(run.output.find(truncated), std::string::npos) << run.output;
   EXPECT_FALSE(fs::exists(dir / "out.npz"));
   EXPECT_NE(brainalign::testing::error_message([&] {
-              make_model("auto:" + truncated);
+              models::make_model("auto:" + truncated);
             }).find("is not a model of any known family"),
             std::string::npos);
   EXPECT_NE(brainalign::testing::error_message([&] {
-              make_model("beats:" + (dir / "absent.pt").string());
+              models::make_model("beats:" + (dir / "absent.pt").string());
             }).find((dir / "absent.pt").string() + " does not exist"),
             std::string::npos);
 }
@@ -198,7 +198,7 @@ TEST(PtModelFamilies, MemoryEstimateGrowsWithTheClip) {
   neural::register_model_families();
   for (const auto& family : families()) {
     const auto model =
-        make_model(family.prefix + ":" + (golden_dir(family.golden) / "model.pt").string());
+        models::make_model(family.prefix + ":" + (golden_dir(family.golden) / "model.pt").string());
     const auto rate = static_cast<std::size_t>(family.sample_rate);
     const std::size_t one = model->forward_memory_bytes(rate);
     const std::size_t thirty = model->forward_memory_bytes(30 * rate);

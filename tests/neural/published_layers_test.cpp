@@ -30,7 +30,7 @@ using brainalign::testing::ScratchDir;
 using testing::golden_dir;
 
 Layers for_arch(const std::string& study, const std::string& family, int layers) {
-  return published_layers(study, StudyArchitecture{family, layers});
+  return models::published_layers(study, models::StudyArchitecture{family, layers});
 }
 
 // Tuckute's Embedding, Encoder_1 ... Encoder_12 (and Pepino's for wav2vec2, S2T, BEATs_0..12).
@@ -88,14 +88,14 @@ TEST(PublishedLayers, UnknownStudyIsNamed) {
     EXPECT_NE(std::string(e.what()).find("'kell2018'"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("tuckute2023"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(make_model("spectemp")->published_layers("Tuckute2023"), InputError);
+  EXPECT_THROW(models::make_model("spectemp")->published_layers("Tuckute2023"), InputError);
 }
 
 TEST(PublishedLayers, FixedFrontEnds) {
   for (const char* study : {"tuckute2023", "pepino2025"}) {
-    EXPECT_EQ(make_model("spectemp")->published_layers(study), Layers{"avgpool"});
+    EXPECT_EQ(models::make_model("spectemp")->published_layers(study), Layers{"avgpool"});
     for (const char* name : {"mel", "mfcc", "cochleagram"}) {
-      EXPECT_TRUE(make_model(name)->published_layers(study).empty()) << name;
+      EXPECT_TRUE(models::make_model(name)->published_layers(study).empty()) << name;
     }
   }
 }
@@ -147,7 +147,7 @@ TEST(PublishedLayers, GoldenModelsFollowTheRuleAtTheirDepth) {
       {pt("encodecmae_like"), false, false, true},
   };
   for (const auto& c : cases) {
-    const auto model = make_model(c.model);
+    const auto model = models::make_model(c.model);
     const int n = transformer_layers(model->layer_names());
     const Layers tuckute = c.tuckute_all ? embedding_and(n) : Layers{};
     const Layers pepino =

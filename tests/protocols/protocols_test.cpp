@@ -63,7 +63,7 @@ TEST(Pepino2025Regression, MatchesPerVoxelReference) {
   std::vector<int> folds(static_cast<size_t>(S));
   for (size_t s = 0; s < folds.size(); ++s) folds[s] = static_cast<int>((s * 7) % 5);
 
-  const NestedRidgeResult native = nested_ridge_regression(p.layers, p.mean, folds);
+  const align::NestedRidgeResult native = align::nested_ridge_regression(p.layers, p.mean, folds);
 
   testing::PythonExchange py;
   for (size_t l = 0; l < p.layers.size(); ++l) py.put("X" + std::to_string(l), p.layers[l]);
@@ -123,7 +123,7 @@ TEST(Tuckute2023Regression, MatchesPerVoxelReference) {
     std::sort(train.back().begin(), train.back().end());
     std::sort(test.back().begin(), test.back().end());
   }
-  const auto native = noise_corrected_regression(p.layers, p.repetitions, train, test);
+  const auto native = align::noise_corrected_regression(p.layers, p.repetitions, train, test);
 
   testing::PythonExchange py;
   for (size_t l = 0; l < p.layers.size(); ++l) py.put("X" + std::to_string(l), p.layers[l]);
@@ -185,14 +185,14 @@ values.tofile('values'); best.astype(float).tofile('best')
   EXPECT_GE(clear_reps, 10);
 
   // Held-out layer selection on the reference's own corrected values: same masks, same picks.
-  std::vector<NoiseCorrectedLayer> from_ref(3);
+  std::vector<align::NoiseCorrectedLayer> from_ref(3);
   for (int l = 0; l < 3; ++l) {
     from_ref[static_cast<size_t>(l)].corrected.resize(4, V);
     for (int k = 0; k < 4; ++k)
       for (Eigen::Index v = 0; v < V; ++v)
         from_ref[static_cast<size_t>(l)].corrected(k, v) = ref((l * 4 + k) * V + v, 1);
   }
-  const LayerSelection sel = select_layer_held_out(from_ref, 10);
+  const align::LayerSelection sel = align::select_layer_held_out(from_ref, 10);
   const Matrix values = py.get("values", 10, V);
   const Matrix best = py.get("best", 10, V);
   for (int it = 0; it < 10; ++it)

@@ -30,9 +30,9 @@ void write(const fs::path& p, const std::string& text) {
   std::ofstream(p) << text;
 }
 
-UnitRecord unit(const std::string& model, const std::string& checkpoint, std::int64_t step,
-                double value, double sem) {
-  UnitRecord r;
+study::UnitRecord unit(const std::string& model, const std::string& checkpoint, std::int64_t step,
+                       double value, double sem) {
+  study::UnitRecord r;
   r.unit = {model, checkpoint, step, "comp", "components", "pepino2025", ""};
   r.brainalign_version = "test";
   r.options_json = "{}";
@@ -135,8 +135,8 @@ permutations = 20
 smooth_window = 3
 smooth_order = 1
 )");
-  const Study study = load_study(dir / "s.toml");
-  ResultsStore store(results_store_path(study));
+  const study::Study study = study::load_study(dir / "s.toml");
+  study::ResultsStore store(study::results_store_path(study));
   // Bars (last checkpoint): alpha 0.2, beta 0.4, ck 0.3, gamma 0.1.
   store.write_unit(unit("alpha", "", -1, 0.2, 0.02));
   store.write_unit(unit("beta", "", -1, 0.4, 0.03));
@@ -152,12 +152,12 @@ smooth_order = 1
                           {"beta", "pitch", 0.9, "scores.csv"},
                           {"gamma", "pitch", 0.2, "scores.csv"},
                           {"ck", "pitch", 0.5, "scores.csv"}});
-  const auto charts = report_charts(study, store, analyse_study(study, store));
+  const auto charts = report::report_charts(study, store, study::analyse_study(study, store));
   std::vector<std::string> ids;
   for (const auto& c : charts) ids.push_back(c.id);
   ASSERT_EQ(ids,
             (std::vector<std::string>{"bars", "components", "scatter", "heatmap", "dynamics"}));
-  write_static_figures(charts, py.dir());
+  report::write_static_figures(charts, py.dir());
 
   std::ofstream(py.dir() / "charts.txt") << "bars components scatter heatmap dynamics\n";
   py.run(kReader);
@@ -210,7 +210,7 @@ smooth_order = 1
 TEST(StaticFigures, UnknownChartKindNamesTheChart) {
   PythonExchange py;
   try {
-    write_static_figure({"pie", "Pie", json::object()}, py.dir());
+    report::write_static_figure({"pie", "Pie", json::object()}, py.dir());
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("chart 'pie'"), std::string::npos) << e.what();

@@ -32,38 +32,38 @@ constexpr int kRate = 16000;
 
 // A model family whose files hold one number: the mel front end with its output scaled by it.
 // Its checkpoints differ by their weights like a trained model's, and are told apart by them.
-class GainModel : public Model {
+class GainModel : public models::Model {
  public:
-  GainModel(double gain, std::string id) : mel_(make_model("mel")), gain_(gain), id_(id) {}
+  GainModel(double gain, std::string id) : mel_(models::make_model("mel")), gain_(gain), id_(id) {}
   std::string name() const override { return "gain"; }
   double sample_rate() const override { return mel_->sample_rate(); }
   std::vector<std::string> layer_names() const override { return mel_->layer_names(); }
   std::string weights_id() const override { return id_; }
   dsp::Audio prepare(dsp::Audio audio) const override { return mel_->prepare(std::move(audio)); }
-  std::vector<LayerActivations> forward(const dsp::Audio& audio) const override {
+  std::vector<models::LayerActivations> forward(const dsp::Audio& audio) const override {
     auto layers = mel_->forward(audio);
     for (auto& l : layers) l.values *= gain_;
     return layers;
   }
 
  private:
-  std::unique_ptr<Model> mel_;
+  std::unique_ptr<models::Model> mel_;
   double gain_;
   std::string id_;
 };
 
 void register_gain_family() {
-  ModelFamily f;
+  models::ModelFamily f;
   f.prefix = "gain";
   f.description = "the mel front end scaled by the number in PATH";
   f.recognises = [](const fs::path& p) { return p.extension() == ".gain"; };
-  f.load = [](const fs::path& p) -> std::unique_ptr<Model> {
+  f.load = [](const fs::path& p) -> std::unique_ptr<models::Model> {
     std::ifstream in(p);
     double gain = 0;
     if (!(in >> gain)) throw InputError(p.string() + ": expected a number");
     return std::make_unique<GainModel>(gain, "gain=" + std::to_string(gain));
   };
-  register_model_family(f);
+  models::register_model_family(f);
 }
 
 class StudyRun : public ::testing::Test {
@@ -73,14 +73,14 @@ class StudyRun : public ::testing::Test {
     register_gain_family();
     // 24 sounds (tones) and a synthetic voxel dataset over them.
     std::mt19937 rng(1);
-    SyntheticSpec spec;
+    synthetic::SyntheticSpec spec;
     spec.stimuli = 24;
     spec.voxels = 24;
     spec.subjects = 2;
     spec.layers = 2;
     spec.features = 8;
     spec.latent = 4;
-    SyntheticStudy syn = make_synthetic_study(spec);
+    synthetic::SyntheticStudy syn = synthetic::make_synthetic_study(spec);
     fs::create_directories(dir_ / "sounds");
     for (int i = 0; i < spec.stimuli; ++i) {
       const std::string name = "s" + std::to_string(100 + i);
@@ -89,7 +89,7 @@ class StudyRun : public ::testing::Test {
       testing::write_wav(dir_ / "sounds" / (name + ".wav"),
                          testing::tone(200.0 + 37.0 * i, kRate, 0.5, rng), kRate);
     }
-    save_synthetic_study(dir_ / "syn", syn);
+    synthetic::save_synthetic_study(dir_ / "syn", syn);
     fs::create_directories(dir_ / "ck");
     for (auto [step, gain] : {std::pair{10, 1.0}, {200, 3.0}, {30, 2.0}})
       std::ofstream(dir_ / "ck" / ("step_" + std::to_string(step) + ".gain")) << gain << "\n";
@@ -141,25 +141,26 @@ rsa_method = "layerwise"
 };
 
 TEST_F(StudyRun, CheckpointSeriesOfModelFilesAreExtractedPerCheckpoint) {
-  const Study study = load_study(write_study("series", ""));
+  const study::Study study = study::load_study(write_study("series", ""));
   ASSERT_EQ(study.models[1].checkpoints.size(), 3u);
   EXPECT_EQ(study.models[1].checkpoints[2].label, "step_200");
-  ProcessGroup group;
-  const StudyRunSummary first = run_study(study, group);
+  study::ProcessGroup group;
+  const study::StudyRunSummary first = study::run_study(study, group);
   EXPECT_EQ(first.units, 4);  // mel + 3 checkpoints, one RSA unit each
   EXPECT_EQ(first.computed, 4);
-  EXPECT_EQ(run_study(study, group).computed, 0);  // all stored: nothing again
+  EXPECT_EQ(study::run_study(study, group).computed, 0);  // all stored: nothing again
 
   // Each checkpoint's features are its own weights' (gain x mel), cached per checkpoint.
   const auto cached = [&](const std::string& prefix) {
     for (const auto& e : fs::directory_iterator(study.output / "features"))
-      if (e.path().filename().string().rfind(prefix, 0) == 0) return load_feature_set(e.path());
+      if (e.path().filename().string().rfind(prefix, 0) == 0)
+        return features::load_feature_set(e.path());
     ADD_FAILURE() << "no cached features " << prefix;
-    return FeatureSet{};
+    return features::FeatureSet{};
   };
-  const FeatureSet mel = cached("mel__");
+  const features::FeatureSet mel = cached("mel__");
   for (auto [label, gain] : {std::pair{"step_10", 1.0}, {"step_30", 2.0}, {"step_200", 3.0}}) {
-    const FeatureSet f = cached(std::string("series__") + label + "__");
+    const features::FeatureSet f = cached(std::string("series__") + label + "__");
     ASSERT_EQ(f.layers.size(), mel.layers.size());
     EXPECT_EQ(f.stimuli, mel.stimuli);
     for (size_t l = 0; l < f.layers.size(); ++l)
@@ -167,7 +168,7 @@ TEST_F(StudyRun, CheckpointSeriesOfModelFilesAreExtractedPerCheckpoint) {
                 1e-9 * (1 + mel.layers[l].values.cwiseAbs().maxCoeff()))
           << label;
   }
-  ResultsStore store(results_store_path(study));
+  study::ResultsStore store(study::results_store_path(study));
   const auto units = store.units();
   ASSERT_EQ(units.size(), 4u);
   EXPECT_EQ(units[1].unit.key(), "series|step_10|syn|rsa-layerwise|pepino2025|");
@@ -177,35 +178,36 @@ TEST_F(StudyRun, CheckpointSeriesOfModelFilesAreExtractedPerCheckpoint) {
 
 TEST_F(StudyRun, UnknownModelsAreRefusedBeforeAnyWork) {
   const fs::path file = write_study("typo", "[[models]]\nname = \"x\"\nmodel = \"mell\"\n");
-  ProcessGroup group;
+  study::ProcessGroup group;
   try {
-    run_study(load_study(file), group);
+    study::run_study(study::load_study(file), group);
     FAIL();
   } catch (const InputError& e) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find(file.string()), std::string::npos) << msg;
     EXPECT_NE(msg.find("'mell'"), std::string::npos) << msg;
   }
-  EXPECT_TRUE(ResultsStore(dir_ / "typo" / "results.sqlite").completed_units().empty());
+  EXPECT_TRUE(study::ResultsStore(dir_ / "typo" / "results.sqlite").completed_units().empty());
   const fs::path family = write_study("family",
                                       "[[models]]\nname = \"x\"\n"
                                       "model = \"nofamily:ck/step_10.gain\"\n");
-  EXPECT_THROW(run_study(load_study(family), group), InputError);
+  EXPECT_THROW(study::run_study(study::load_study(family), group), InputError);
 }
 
 TEST_F(StudyRun, ComputedTasksNeedAnEvaluator) {
   write_tasks();
-  const Study study = load_study(write_study("refused", "[[tasks]]\npath = \"tasks/pitch-tvt\"\n"));
-  ProcessGroup group;
+  const study::Study study =
+      study::load_study(write_study("refused", "[[tasks]]\npath = \"tasks/pitch-tvt\"\n"));
+  study::ProcessGroup group;
   try {
-    run_study(study, group);  // no evaluator: as a build without libtorch runs it
+    study::run_study(study, group);  // no evaluator: as a build without libtorch runs it
     FAIL();
   } catch (const InputError& e) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find("task 'pitch-tvt'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("without libtorch"), std::string::npos) << msg;
   }
-  ResultsStore store(results_store_path(study));
+  study::ResultsStore store(study::results_store_path(study));
   EXPECT_TRUE(store.completed_units().empty());  // refused before any work
   EXPECT_TRUE(store.task_units().empty());
 }
@@ -213,7 +215,7 @@ TEST_F(StudyRun, ComputedTasksNeedAnEvaluator) {
 #ifdef BRAINALIGN_WITH_TORCH
 TEST_F(StudyRun, TaskUnitsScoreAsTheProbesDoDirectly) {
   write_tasks();
-  const Study study = load_study(write_study("tasks", R"(
+  const study::Study study = study::load_study(write_study("tasks", R"(
 [downstream]
 max_epochs = 3
 [[tasks]]
@@ -223,19 +225,19 @@ name = "tvt"
 path = "tasks/pitch-tvt"
 protocol = "hear2021"
 )"));
-  ProcessGroup group;
-  StudyRunOptions options;
+  study::ProcessGroup group;
+  study::StudyRunOptions options;
   options.evaluate_task = neural::study_task_evaluator();
-  const StudyRunSummary s = run_study(study, group, options);
+  const study::StudyRunSummary s = study::run_study(study, group, options);
   EXPECT_EQ(s.task_units, 8);  // (mel + 3 checkpoints) x 2 tasks
   EXPECT_EQ(s.units, 12);
   EXPECT_EQ(s.computed, 12);
-  EXPECT_EQ(run_study(study, group, options).computed, 0);
+  EXPECT_EQ(study::run_study(study, group, options).computed, 0);
 
-  ResultsStore store(results_store_path(study));
+  study::ResultsStore store(study::results_store_path(study));
   const auto units = store.task_units();
   ASSERT_EQ(units.size(), 8u);
-  const auto find = [&](const std::string& key) -> const TaskRecord& {
+  const auto find = [&](const std::string& key) -> const study::TaskRecord& {
     for (const auto& r : units)
       if (r.unit.key() == key) return r;
     throw std::runtime_error("no task unit " + key);
@@ -245,8 +247,8 @@ protocol = "hear2021"
                    neural::Protocol::kPepino2025},
         {"series|step_30|tvt|hear2021", "gain:" + (dir_ / "ck/step_30.gain").string(), "pitch-tvt",
          neural::Protocol::kHear2021}}) {
-    const TaskRecord& r = find(key);
-    const auto model = make_model(model_name);
+    const study::TaskRecord& r = find(key);
+    const auto model = models::make_model(model_name);
     const auto task = hear::read_hear_task(dir_ / "tasks" / task_dir);
     neural::ProbeOptions probe = neural::ProbeOptions::for_protocol(protocol);
     probe.seed = 4;

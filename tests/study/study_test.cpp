@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "brainalign/base/error.h"
+#include "brainalign/hear/metrics.h"
 #include "brainalign/report/chart_libraries.h"
 #include "brainalign/study/alignment_performance.h"
 #include "brainalign/study/performance_scores.h"
@@ -63,7 +64,7 @@ scores = "scores.csv"
 [[tasks]]
 name = "esc50"
 )");
-  const Study s = load_study(dir.path() / "s.toml");
+  const study::Study s = study::load_study(dir.path() / "s.toml");
   EXPECT_EQ(s.name, "mini");
   EXPECT_EQ(s.output, dir.path() / "out");
   EXPECT_EQ(s.seed, 7u);
@@ -79,7 +80,7 @@ name = "esc50"
   EXPECT_EQ(s.tasks[0].scores, dir.path() / "scores.csv");
 
   // components on the component dataset; RSA x 2 protocols x 2 ROIs on the voxel dataset.
-  const auto units = plan_units(s, {true, false});
+  const auto units = study::plan_units(s, {true, false});
   EXPECT_EQ(units.size(), 4u * (1 + 4));
   EXPECT_EQ(units[0].key(), "mel||comp|components|pepino2025|");
   EXPECT_EQ(units.back().key(), "ck|step_2000|syn|rsa-layerwise|tuckute2023|Primary");
@@ -89,14 +90,14 @@ TEST(StudyFile, ErrorsNameTheFileAndField) {
   const testing::ScratchDir dir;
   write(dir.path() / "bad.toml", "[study]\n[[models]]\nname = \"x\"\nkind = \"magic\"\n");
   try {
-    load_study(dir.path() / "bad.toml");
+    study::load_study(dir.path() / "bad.toml");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("[[models]] #1"), std::string::npos) << e.what();
   }
   write(dir.path() / "glob.toml",
         "[study]\n[[models]]\nname = \"x\"\nkind = \"checkpoints\"\nfeatures = \"none_*.npz\"\n");
-  EXPECT_THROW(load_study(dir.path() / "glob.toml"), InputError);
+  EXPECT_THROW(study::load_study(dir.path() / "glob.toml"), InputError);
 }
 
 // A dataset named beyond the file system's name limit: looking it up as a file gave
@@ -108,7 +109,7 @@ TEST(StudyFile, NamesTooLongForAFileStayNames) {
   write(dir.path() / "long.toml", "[study]\n[[models]]\nname = \"mel\"\n[[datasets]]\nname = \"" +
                                       name + "\"\nstimuli = \"" + name +
                                       "\"\n[[analyses]]\nanalysis = \"components\"\n");
-  const Study s = load_study(dir.path() / "long.toml");
+  const study::Study s = study::load_study(dir.path() / "long.toml");
   ASSERT_EQ(s.datasets.size(), 1u);
   EXPECT_EQ(s.datasets[0].source, name);
   EXPECT_EQ(s.datasets[0].stimuli, name);
@@ -120,7 +121,7 @@ TEST(StudyFile, IntegerOptionsOutOfRangeNameTheFieldAndTheRange) {
   const auto message = [&](const std::string& text) -> std::string {
     write(dir.path() / "range.toml", text);
     try {
-      load_study(dir.path() / "range.toml");
+      study::load_study(dir.path() / "range.toml");
     } catch (const InputError& e) {
       return e.what();
     }
@@ -144,8 +145,8 @@ TEST(StudyFile, IntegerOptionsOutOfRangeNameTheFieldAndTheRange) {
   EXPECT_EQ(message(study + "[alignment_vs_performance]\nbootstrap = 2147483647\n"), "");
 }
 
-UnitRecord record(const std::string& model, double value) {
-  UnitRecord r;
+study::UnitRecord record(const std::string& model, double value) {
+  study::UnitRecord r;
   r.unit = {model, "", -1, "d", "components", "pepino2025", ""};
   r.brainalign_version = "test";
   r.options_json = "{}";
@@ -158,13 +159,13 @@ TEST(ResultsStore, WritesEachUnitOnceAndReopens) {
   const testing::ScratchDir dir;
   const fs::path file = dir.path() / "results.sqlite";
   {
-    ResultsStore store(file);
+    study::ResultsStore store(file);
     EXPECT_TRUE(store.write_unit(record("a", 0.5)));
     EXPECT_FALSE(store.write_unit(record("a", 0.9)));  // already stored: nothing written
     EXPECT_TRUE(store.write_unit(record("b", 0.25)));
     store.write_downstream({{"a", "t", 1.0, "f"}, {"a", "t", 2.0, "f"}});
   }
-  ResultsStore store(file);
+  study::ResultsStore store(file);
   EXPECT_EQ(store.completed_units().size(), 2u);
   const auto rows = store.results();
   ASSERT_EQ(rows.size(), 4u);
@@ -204,7 +205,7 @@ name = "nh2015comp"
 [[analyses]]
 analysis = "components"
 )");
-  const Study s = load_study(dir.path() / "s.toml");
+  const study::Study s = study::load_study(dir.path() / "s.toml");
   EXPECT_EQ(s.models[0].registry_name, "hf:" + (dir.path() / "models/small").string());
   EXPECT_EQ(s.models[0].checkpoints[0].model, s.models[0].registry_name);
   EXPECT_TRUE(s.models[0].runs());
@@ -219,8 +220,8 @@ analysis = "components"
   ASSERT_EQ(s.models[3].checkpoints.size(), 2u);
   EXPECT_EQ(s.models[3].checkpoints[0].label, "ckpt-7");  // a file: its stem
   EXPECT_EQ(s.models[3].checkpoints[1].model, "beats:" + (dir.path() / "pt/ckpt-12.pt").string());
-  EXPECT_EQ(resolve_model_name("mel", dir.path()), "mel");
-  EXPECT_EQ(resolve_model_name("hf:a/../b", "/x"), "hf:/x/b");
+  EXPECT_EQ(study::resolve_model_name("mel", dir.path()), "mel");
+  EXPECT_EQ(study::resolve_model_name("hf:a/../b", "/x"), "hf:/x/b");
 }
 
 TEST(StudyFile, ComputedTasksAndTheirErrors) {
@@ -254,7 +255,7 @@ max_epochs = 2
 [[tasks]]
 name = "esc50"
 )");
-  const Study s = load_study(dir.path() / "s.toml");
+  const study::Study s = study::load_study(dir.path() / "s.toml");
   ASSERT_EQ(s.tasks.size(), 3u);
   EXPECT_EQ(s.tasks[0].name, "pitch-v1");  // the folder's name
   EXPECT_TRUE(s.tasks[0].computed());
@@ -267,7 +268,7 @@ name = "esc50"
   EXPECT_EQ(s.tasks[2].scores, dir.path() / "scores.csv");
 
   // Task units: every computed task for every model that is run; none for feature files.
-  const auto units = plan_task_units(s);
+  const auto units = study::plan_task_units(s);
   ASSERT_EQ(units.size(), 2u);
   EXPECT_EQ(units[0].key(), "mel||pitch-v1|pepino2025");
   EXPECT_EQ(units[1].key(), "mel||again|hear2021");
@@ -275,7 +276,7 @@ name = "esc50"
   const auto expect_error = [&](const std::string& tasks, const std::string& what) {
     write(dir.path() / "bad.toml", head + tasks);
     try {
-      load_study(dir.path() / "bad.toml");
+      study::load_study(dir.path() / "bad.toml");
       ADD_FAILURE() << "no error for " << tasks;
     } catch (const InputError& e) {
       const std::string msg = e.what();
@@ -296,16 +297,16 @@ name = "esc50"
   write(dir.path() / "bad.toml", head +
                                      "[[models]]\nname = \"s\"\nkind = \"checkpoints\"\n"
                                      "model = \"runs/step_*\"\n");
-  EXPECT_THROW(load_study(dir.path() / "bad.toml"), InputError);  // no family
+  EXPECT_THROW(study::load_study(dir.path() / "bad.toml"), InputError);  // no family
   write(dir.path() / "bad.toml", head +
                                      "[[models]]\nname = \"s\"\nkind = \"checkpoints\"\n"
                                      "model = \"hf:runs/step_*\"\nfeatures = \"x_*.npz\"\n");
-  EXPECT_THROW(load_study(dir.path() / "bad.toml"), InputError);  // both
+  EXPECT_THROW(study::load_study(dir.path() / "bad.toml"), InputError);  // both
 }
 
-TaskRecord task_record(const std::string& model, const std::string& checkpoint, std::int64_t step,
-                       const std::string& protocol, double score) {
-  TaskRecord r;
+study::TaskRecord task_record(const std::string& model, const std::string& checkpoint,
+                              std::int64_t step, const std::string& protocol, double score) {
+  study::TaskRecord r;
   r.unit = {model, checkpoint, step, "pitch", protocol};
   r.metric = "top1_acc";
   r.score = score;
@@ -342,8 +343,8 @@ protocol = "hear2021"
 name = "esc50"
 scores = "scores.csv"
 )");
-  const Study s = load_study(dir.path() / "s.toml");
-  ResultsStore store(results_store_path(s));
+  const study::Study s = study::load_study(dir.path() / "s.toml");
+  study::ResultsStore store(study::results_store_path(s));
   EXPECT_TRUE(store.write_task_unit(task_record("mel", "", -1, "hear2021", 0.75)));
   EXPECT_FALSE(store.write_task_unit(task_record("mel", "", -1, "hear2021", 0.1)));
   EXPECT_TRUE(store.write_task_unit(task_record("mel", "", -1, "pepino2025", 0.2)));
@@ -361,7 +362,7 @@ scores = "scores.csv"
 
   // CSV scores of CSV tasks; for the computed task each model's last checkpoint under the
   // task's protocol (the stale CSV row and the other protocol's unit are left out).
-  const auto scores = performance_scores(s, store);
+  const auto scores = study::performance_scores(s, store);
   ASSERT_EQ(scores.size(), 3u);
   EXPECT_EQ(scores[0].model, "ck");
   EXPECT_EQ(scores[0].score, 0.5);
@@ -381,38 +382,43 @@ TEST(ResultsStore, UpgradesVersionOneAndRefusesOthers) {
     sqlite3_close(db);
   };
   {
-    ResultsStore store(file);
+    study::ResultsStore store(file);
     EXPECT_TRUE(store.write_unit(record("a", 0.5)));
   }
   // As version 1 left it: no task_units table.
   exec("DROP TABLE task_units; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   {
-    ResultsStore store(file);
+    study::ResultsStore store(file);
     EXPECT_EQ(store.completed_units().size(), 1u);
     EXPECT_TRUE(store.write_task_unit(task_record("a", "", -1, "hear2021", 0.5)));
   }
   exec("UPDATE meta SET value = '3' WHERE key = 'schema_version'");
   try {
-    ResultsStore store(file);
+    study::ResultsStore store(file);
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("schema version 3"), std::string::npos) << e.what();
   }
   exec("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
-  ResultsStore store(file);  // task_units already there: the upgrade only records it
+  study::ResultsStore store(file);  // task_units already there: the upgrade only records it
   EXPECT_EQ(store.task_units().size(), 1u);
 }
 
 TEST(ResultRows, OverallSubjectsComponentsAndLayers) {
-  const auto rows = result_rows(nlohmann::json::parse(
-      R"({"value": 0.4, "sem": null, "best_layer": "l2", "per_subject": {"s1": 0.3},
-          "per_layer": {"l1": 0.1, "l2": 0.4}})"));
+  protocols::ScoreSummary summary;
+  summary.value = 0.4;
+  summary.sem = std::nan("");
+  summary.best_layer = "l2";
+  summary.per_subject = {{"s1", 0.3}};
+  summary.per_layer = {{"l1", 0.1}, {"l2", 0.4}};
+  const auto rows = study::result_rows(summary);
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows[0].level, "overall");
   EXPECT_EQ(rows[0].layer, "l2");
   EXPECT_TRUE(std::isnan(rows[0].sem));
   EXPECT_EQ(rows[1].target, "s1");
   EXPECT_EQ(rows[3].layer, "l2");
+  EXPECT_EQ(rows[3].value, 0.4);
 }
 
 TEST(SavitzkyGolay, MatchesScipyInterpMode) {
@@ -442,19 +448,20 @@ TEST(SavitzkyGolay, MatchesScipyInterpMode) {
       if (w > n) continue;
       const Matrix expected =
           py.get("x" + std::to_string(n) + "_" + std::to_string(w) + ".f8", 1, n);
-      const auto got = savgol_filter(curves[c], w, p);
+      const auto got = study::savgol_filter(curves[c], w, p);
       for (int i = 0; i < n; ++i)
         EXPECT_NEAR(got[static_cast<size_t>(i)], expected(0, i), 1e-10)
             << n << " " << w << " " << i;
     }
   }
-  EXPECT_THROW(savgol_filter(std::vector<double>(5, 1.0), 10, 3), InputError);
+  EXPECT_THROW(study::savgol_filter(std::vector<double>(5, 1.0), 10, 3), InputError);
 }
 
 TEST(AlignmentPerformance, OverallScoresHolmAndCorrelationsMatchScipy) {
   PythonExchange py;
-  const std::vector<std::vector<double>> scores = {{0.5, 10}, {0.7, 30}, {0.6, 20}, {0.9, 25}};
-  const auto overall = overall_scores(scores);
+  Matrix scores(4, 2);
+  scores << 0.5, 10, 0.7, 30, 0.6, 20, 0.9, 25;
+  const Vector overall = hear::overall_scores(scores);
   Matrix a(1, 6), b(1, 6);
   a << 0.1, 0.4, 0.35, 0.8, 0.5, 0.2;
   b << -1.2, 0.3, 0.1, 1.5, 0.2, -0.4;
@@ -467,9 +474,9 @@ TEST(AlignmentPerformance, OverallScoresHolmAndCorrelationsMatchScipy) {
       "r = stats.pearsonr(a, b); s = stats.spearmanr(a, b)\n"
       "np.array([r[0], r[1], s[0], s[1]]).tofile('r.f8')\n");
   const Matrix expected = py.get("overall.f8", 1, 4);
-  for (int i = 0; i < 4; ++i) EXPECT_NEAR(overall[static_cast<size_t>(i)], expected(0, i), 1e-12);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(overall(i), expected(0, i), 1e-12);
   const std::vector<double> av(a.data(), a.data() + 6), bv(b.data(), b.data() + 6);
-  const CorrelationCell c = correlate(av, bv, 500, 500, 11);
+  const study::CorrelationCell c = study::correlate(av, bv, 500, 500, 11);
   const Matrix r = py.get("r.f8", 1, 4);
   EXPECT_NEAR(c.r, r(0, 0), 1e-12);
   EXPECT_NEAR(c.p, r(0, 1), 1e-10);
@@ -480,12 +487,12 @@ TEST(AlignmentPerformance, OverallScoresHolmAndCorrelationsMatchScipy) {
   EXPECT_GE(c.ci_high, c.r);
   EXPECT_GT(c.permutation_p, 0.0);
   EXPECT_LT(c.permutation_p, 0.1);
-  const CorrelationCell again = correlate(av, bv, 500, 500, 11);
+  const study::CorrelationCell again = study::correlate(av, bv, 500, 500, 11);
   EXPECT_EQ(again.ci_low, c.ci_low);
   EXPECT_EQ(again.permutation_p, c.permutation_p);
 
   // Holm: sorted 0.01, 0.02, 0.03, 0.04 -> 0.04, 0.06, 0.06, 0.06; NaN untouched.
-  const auto h = holm_adjust({0.03, 0.01, std::nan(""), 0.04, 0.02});
+  const auto h = study::holm_adjust({0.03, 0.01, std::nan(""), 0.04, 0.02});
   EXPECT_NEAR(h[1], 0.04, 1e-15);
   EXPECT_NEAR(h[4], 0.06, 1e-15);
   EXPECT_NEAR(h[0], 0.06, 1e-15);
@@ -494,14 +501,14 @@ TEST(AlignmentPerformance, OverallScoresHolmAndCorrelationsMatchScipy) {
 }
 
 TEST(ChartLibraries, BundledAtTheVersionsPackageJsonPins) {
-  const auto& libraries = chart_libraries();
+  const auto& libraries = report::chart_libraries();
   if (libraries.empty()) GTEST_SKIP() << "built without the chart libraries (no npm)";
   std::ifstream in(fs::path(BRAINALIGN_TEST_DIR) / ".." / "src" / "report" / "package.json");
   const auto pinned = nlohmann::json::parse(in).at("dependencies");
   ASSERT_EQ(libraries.size(), 3u);
   const char* names[] = {"vega", "vega-lite", "vega-embed"};  // in load order
   for (size_t i = 0; i < 3; ++i) {
-    const ChartLibrary& l = libraries[i];
+    const report::ChartLibrary& l = libraries[i];
     EXPECT_EQ(l.name, names[i]);
     EXPECT_EQ(l.version, pinned.at(l.name).get<std::string>()) << l.name;
     EXPECT_EQ(l.license, "BSD-3-Clause") << l.name;

@@ -14,7 +14,7 @@
 
 #include "brainalign/base/matrix.h"
 
-namespace brainalign {
+namespace brainalign::align {
 
 struct NestedRidgeOptions {
   std::vector<double> alphas = {0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 50.0};
@@ -44,4 +44,4 @@ NestedRidgeResult nested_ridge_regression(const std::vector<Matrix>& layers,
 // a prediction is constant, else max(r, 0)^2.
 Vector clipped_r2_columns(const ColMatrix& observed, const ColMatrix& predicted);
 
-}  // namespace brainalign
+}  // namespace brainalign::align

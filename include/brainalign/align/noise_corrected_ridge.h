@@ -9,7 +9,7 @@
 
 #include "brainalign/base/matrix.h"
 
-namespace brainalign {
+namespace brainalign::align {
 
 struct NoiseCorrectedOptions {
   // 10^x for x = 49 down to -50: searched from largest to smallest, ties go to the larger.
@@ -54,4 +54,4 @@ LayerSelection select_layer_held_out(const std::vector<NoiseCorrectedLayer>& lay
 // Per layer and target: the median over splits of the corrected r^2, clipped at 1.
 ColMatrix median_over_splits(const std::vector<NoiseCorrectedLayer>& layers);
 
-}  // namespace brainalign
+}  // namespace brainalign::align

@@ -3,7 +3,7 @@
 
 #include "brainalign/base/matrix.h"
 
-namespace brainalign {
+namespace brainalign::align {
 
 // A selection of the cells of a stimulus x stimulus matrix.
 using CellMask = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -24,4 +24,4 @@ double compare_rdms(const Matrix& a, const Matrix& b);
 // The same over the upper-triangle cells where mask is true.
 double compare_rdms(const Matrix& a, const Matrix& b, const CellMask& mask);
 
-}  // namespace brainalign
+}  // namespace brainalign::align

@@ -11,7 +11,7 @@
 
 #include "brainalign/base/matrix.h"
 
-namespace brainalign {
+namespace brainalign::align {
 
 // The spectral form of a centred training design X_c (n x p):
 //   X_c = U diag(sqrt(lambda)) V^T, keeping the components with lambda above rounding noise.
@@ -79,4 +79,4 @@ RidgeCoefficients ridge_coefficients(const Matrix& X_train, const ColMatrix& Y,
 // Leave-one-out residuals of one target at one penalty (for tests and diagnostics).
 Vector loo_residuals(const RidgeSpectrum& spectrum, const Vector& y_centred, double alpha);
 
-}  // namespace brainalign
+}  // namespace brainalign::align

@@ -11,7 +11,7 @@
 #include "brainalign/align/splits.h"
 #include "brainalign/base/matrix.h"
 
-namespace brainalign {
+namespace brainalign::align {
 
 // A dataset value: mean over subjects and its error bar, population std / sqrt(n - 1).
 struct SubjectSummary {
@@ -138,4 +138,4 @@ Tuckute2023Ceiling tuckute2023_rsa_ceiling(
     const std::vector<Matrix>& participant_responses, const std::vector<TrainTestSplit>& splits,
     MatrixComparison comparison = MatrixComparison::kPearson);
 
-}  // namespace brainalign
+}  // namespace brainalign::align

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace brainalign {
+namespace brainalign::align {
 
 // Stimulus indices of one split, in the order they were drawn.
 struct TrainTestSplit {
@@ -22,4 +22,4 @@ std::vector<TrainTestSplit> tuckute2023_splits(int n_stimuli = 165, int n_splits
 // true for the stimuli in indices, over n_stimuli stimuli.
 std::vector<bool> index_mask(const std::vector<std::int64_t>& indices, int n_stimuli);
 
-}  // namespace brainalign
+}  // namespace brainalign::align

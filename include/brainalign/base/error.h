@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace brainalign {
 
@@ -12,6 +13,23 @@ namespace brainalign {
 class InputError : public std::runtime_error {
  public:
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
+};
+
+// Bad input in one argument of a library call. what() names the argument as the library
+// does ("protocol: 'x' is not a protocol ..."); argument() and detail() let a front end name
+// it its own way (the command line says --protocol, the Python bindings protocol=).
+class ArgumentError : public InputError {
+ public:
+  ArgumentError(std::string argument, std::string detail)
+      : InputError(argument + ": " + detail),
+        argument_(std::move(argument)),
+        detail_(std::move(detail)) {}
+  const std::string& argument() const { return argument_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  std::string argument_;
+  std::string detail_;
 };
 
 // Reading or writing a file failed for a reason outside the input's content (missing,

@@ -13,7 +13,7 @@
 
 #include "brainalign/base/matrix.h"
 
-namespace brainalign {
+namespace brainalign::data {
 
 struct Target {
   std::string id;       // voxel id, or component name
@@ -58,4 +58,4 @@ BrainDataset load_release2023(const std::filesystem::path& folder);
 BrainDataset load_generic_dataset(const std::filesystem::path& folder);
 void save_generic_dataset(const std::filesystem::path& folder, const BrainDataset& dataset);
 
-}  // namespace brainalign
+}  // namespace brainalign::data

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace brainalign {
+namespace brainalign::data {
 
 struct RemoteFile {
   std::string path;    // where it goes, relative to the data root
@@ -65,4 +65,4 @@ void write_natsound165_folds(const std::filesystem::path& pickled_folds,
 // The 165 stimulus names in the NH2015 release's original order (ascending number).
 std::vector<std::string> natsound165_stimuli();
 
-}  // namespace brainalign
+}  // namespace brainalign::data

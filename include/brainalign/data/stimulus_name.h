@@ -3,9 +3,9 @@
 
 #include <string>
 
-namespace brainalign {
+namespace brainalign::data {
 
 // A stimulus name as both studies join them: the file name without folder and extension.
 std::string stimulus_name(const std::string& file_or_name);
 
-}  // namespace brainalign
+}  // namespace brainalign::data

@@ -14,7 +14,7 @@
 #include "brainalign/features/pooling.h"
 #include "brainalign/models/model.h"
 
-namespace brainalign {
+namespace brainalign::features {
 
 struct ExtractOptions {
   Pooling pooling = Pooling::kMean;
@@ -47,14 +47,14 @@ std::vector<std::filesystem::path> list_audio_files(const std::filesystem::path&
 // A folder of sound files, or the name of a registered data set with sounds (natsound165:
 // <data root>/natsound165/wav, fetched with `fetch` when missing).
 std::vector<std::filesystem::path> resolve_stimuli(const std::string& folder_or_dataset,
-                                                   const FetchOptions& fetch = {});
+                                                   const data::FetchOptions& fetch = {});
 
 // Half of the memory the system has available now (MemAvailable), in bytes.
 std::size_t default_memory_budget();
 
 // Runs `model` over the files in parallel and pools each layer. Every failure is an
 // InputError naming the file (unreadable audio, audio the model cannot take).
-ExtractedFeatures extract_features(const Model& model,
+ExtractedFeatures extract_features(const models::Model& model,
                                    const std::vector<std::filesystem::path>& files,
                                    const ExtractOptions& options = {});
 
@@ -70,4 +70,4 @@ FeatureSet to_feature_set(const ExtractedFeatures& features);
 // every clip to have the same number of frames (InputError naming two that differ).
 void save_extracted_features(const std::filesystem::path& path, const ExtractedFeatures& features);
 
-}  // namespace brainalign
+}  // namespace brainalign::features

@@ -13,7 +13,7 @@
 #include "brainalign/base/matrix.h"
 #include "brainalign/features/pooling.h"
 
-namespace brainalign {
+namespace brainalign::features {
 
 // $BRAINALIGN_CACHE, else $XDG_CACHE_HOME/brainalign/features, else
 // ~/.cache/brainalign/features.
@@ -43,4 +43,4 @@ class FeatureCache {
   std::filesystem::path dir_;
 };
 
-}  // namespace brainalign
+}  // namespace brainalign::features

@@ -13,7 +13,7 @@
 #include "brainalign/base/matrix.h"
 #include "brainalign/data/stimulus_name.h"
 
-namespace brainalign {
+namespace brainalign::features {
 
 struct Layer {
   std::string name;
@@ -39,4 +39,4 @@ void save_feature_set(const std::filesystem::path& path, const FeatureSet& featu
 std::vector<Matrix> align_to_stimuli(const FeatureSet& features,
                                      const std::vector<std::string>& stimuli);
 
-}  // namespace brainalign
+}  // namespace brainalign::features

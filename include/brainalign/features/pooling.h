@@ -6,7 +6,7 @@
 #include "brainalign/base/matrix.h"
 #include "brainalign/models/model.h"
 
-namespace brainalign {
+namespace brainalign::features {
 
 enum class Pooling {
   kMean,  // the mean over frames: one vector per stimulus (features in row-major order)
@@ -18,6 +18,6 @@ Pooling parse_pooling(const std::string& name);
 std::string to_string(Pooling pooling);
 
 // 1 x features for kMean, frames x features for kNone.
-Matrix pool(const LayerActivations& activations, Pooling pooling);
+Matrix pool(const models::LayerActivations& activations, Pooling pooling);
 
-}  // namespace brainalign
+}  // namespace brainalign::features

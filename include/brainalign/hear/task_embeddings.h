@@ -25,8 +25,8 @@ struct TaskEmbeddings {
 
 // Extracts every clip of every split from the rate folder closest to the model's rate
 // (resampled by the model's prepare()), mean-pooled over time.
-TaskEmbeddings embed_task(const Model& model, const HearTask& task,
-                          const ExtractOptions& options = {});
+TaskEmbeddings embed_task(const models::Model& model, const HearTask& task,
+                          const features::ExtractOptions& options = {});
 
 // Per layer: a PCA fitted on `train` (centred on its mean) keeping min(train rows, the smallest
 // width) components, applied to every matrix of `apply`. When every layer has the same width

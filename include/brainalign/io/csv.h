@@ -46,6 +46,9 @@ void write_csv(const std::filesystem::path& path, const CsvTable& table);
 // or "-inf" for the values that are not finite.
 std::string format_double(double value);
 
+// A cell of a results table: format_double, but empty for NaN and infinities (a missing value).
+std::string format_cell(double value);
+
 // Parses a whole field as a double (surrounding blanks allowed; nan and inf accepted).
 // Throws InputError whose message starts with `context` (such as "folds.csv, line 4, column
 // 'fold'") and quotes the text.

@@ -10,7 +10,7 @@
 #include "brainalign/base/matrix.h"
 #include "brainalign/dsp/audio.h"
 
-namespace brainalign {
+namespace brainalign::models {
 
 // One layer's output for one clip: a row per time step (frame), the features of each step
 // flattened in row-major order of `feature_shape` (e.g. channels x frequency for a
@@ -70,4 +70,4 @@ void check_published_layer_study(const std::string& study);
 // model.published_layers(study), or InputError naming the model and the study when empty.
 std::vector<std::string> require_published_layers(const Model& model, const std::string& study);
 
-}  // namespace brainalign
+}  // namespace brainalign::models

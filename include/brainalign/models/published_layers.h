@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace brainalign {
+namespace brainalign::models {
 
 // A neural model as far as the studies' layer lists depend on it: `family` is a Hugging Face
 // model_type ("wav2vec2", "hubert", "wavlm", "data2vec-audio", "whisper",
@@ -29,4 +29,4 @@ std::vector<std::string> published_layers(const std::string& study,
 std::vector<std::string> published_layers(const std::string& study, const std::string& family,
                                           const std::vector<std::string>& layer_names);
 
-}  // namespace brainalign
+}  // namespace brainalign::models

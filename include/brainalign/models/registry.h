@@ -17,7 +17,7 @@
 
 #include "brainalign/models/model.h"
 
-namespace brainalign {
+namespace brainalign::models {
 
 struct ModelInfo {
   std::string name;
@@ -48,7 +48,12 @@ std::vector<ModelFamily> registered_model_families();
 std::unique_ptr<Model> make_model(const std::string& name,
                                   const std::optional<std::filesystem::path>& weights = {});
 
+// Checks, without loading anything, that `name` denotes a model this build can make: a
+// registered model, or <family>:PATH or auto:PATH with a registered family and an existing PATH.
+// Throws the InputError or IoError make_model would throw for the name.
+void check_model_name(const std::string& name);
+
 // One line per registered model and family, for help texts.
 std::string describe_models();
 
-}  // namespace brainalign
+}  // namespace brainalign::models

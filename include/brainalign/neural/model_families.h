@@ -15,7 +15,7 @@
 
 namespace brainalign::neural {
 
-// Registers the families above with brainalign::register_model_family. Idempotent.
+// Registers the families above with brainalign::models::register_model_family. Idempotent.
 void register_model_families();
 
 }  // namespace brainalign::neural

@@ -2,8 +2,10 @@
 // what `brainalign score` runs, as a library call.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -12,7 +14,7 @@
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/features/feature_set.h"
 
-namespace brainalign {
+namespace brainalign::protocols {
 
 enum class Protocol { Pepino2025, Tuckute2023 };
 enum class Analysis { Voxelwise, Components, Rsa };
@@ -41,18 +43,57 @@ struct ScoreOptions {
   std::function<void(const std::string& stage, int done, int total)> progress;
 };
 
+// One scored target: a voxel, a component, or (RSA) a subject, with the layers and penalties
+// the protocol chose for it (one per outer fold, per iteration or per fold pair).
+struct TargetScore {
+  std::string id;
+  std::string subject;
+  double score = 0;
+  std::vector<std::string> layers;
+  std::vector<double> alphas;
+};
+
+// What summary.json holds: the protocol's score of one feature set on one dataset.
+struct ScoreSummary {
+  Protocol protocol = Protocol::Pepino2025;
+  Analysis analysis = Analysis::Voxelwise;
+  std::optional<RsaMethod> rsa_method;  // RSA only
+  std::string dataset;
+  std::string features;  // where the feature set came from
+  std::string roi;       // empty: every voxel
+  std::vector<std::string> layers;
+  std::int64_t n_stimuli = 0;
+  std::int64_t n_voxels_used = 0;
+  std::int64_t n_voxels_skipped = 0;
+  double value = 0;  // the mean over subjects (components: over components); NaN when undefined
+  double sem = 0;
+  std::map<std::string, double> per_subject;    // empty for components
+  std::map<std::string, double> per_component;  // components by regression only
+  std::string best_layer;                       // layerwise RSA only
+  std::map<std::string, double> per_layer;      // layerwise RSA only: the mean over subjects
+  std::optional<double> seconds;                // wall-clock time of the scoring
+};
+
+// summary.json's object: NaN and infinities as null, optional fields only when set.
+nlohmann::json to_json(const ScoreSummary& summary);
+
+// The rows of detail.csv: the numbers behind each score, with columns that depend on the
+// protocol and analysis (--detail).
 struct ScoreTable {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
 };
 
 struct ScoreResult {
-  nlohmann::json summary;  // protocol, analysis, dataset, layers, value, sem, per_subject, ...
-  ScoreTable targets;      // voxels.csv: one row per voxel or component
-  ScoreTable detail;       // detail.csv (when requested)
+  ScoreSummary summary;
+  std::vector<TargetScore> targets;  // voxels.csv: one row per voxel, component or subject
+  ScoreTable detail;                 // detail.csv, when ScoreOptions::detail asks for it
 };
 
-ScoreResult score(const FeatureSet& features, const BrainDataset& dataset,
+// voxels.csv as text: voxel_id,subject,score,layers,alphas (layers and penalties joined by ';').
+ScoreTable targets_table(const std::vector<TargetScore>& targets);
+
+ScoreResult score(const features::FeatureSet& features, const data::BrainDataset& dataset,
                   const ScoreOptions& options);
 
 // Writes summary.json, voxels.csv and (if any) detail.csv into `dir`, each atomically: all are
@@ -76,10 +117,26 @@ StimulusSplits read_splits(const std::filesystem::path& csv,
                            const std::vector<std::string>& stimuli);
 StimulusSplits default_splits(const std::vector<std::string>& stimuli);
 
-// Noise ceiling of the dataset's RSA
-// (pepino2025: each subject against the mean RDM of the others; tuckute2023: the same per
-// split on the test stimuli, compared by Pearson as the published code does, median over splits.)
-nlohmann::json rsa_ceiling(const BrainDataset& dataset, const std::string& roi = "",
-                           Protocol protocol = Protocol::Pepino2025);
+// The noise ceiling of a dataset's RSA: how well each subject's RDM is predicted by the
+// others' (pepino2025: each subject against the mean RDM of the others; tuckute2023: the same
+// per split on the test stimuli, compared by Pearson as the published code does, median over
+// splits).
+struct NoiseCeilingResult {
+  Protocol protocol = Protocol::Pepino2025;
+  std::string dataset;
+  std::string roi;
+  std::map<std::string, double> per_subject;
+  double value = 0;
+  double sem = 0;
+  std::optional<std::int64_t> n_subjects_dropped;  // pepino2025: subjects without a ceiling
+};
+NoiseCeilingResult rsa_ceiling(const data::BrainDataset& dataset, const std::string& roi = "",
+                               Protocol protocol = Protocol::Pepino2025);
 
-}  // namespace brainalign
+// summary.json's object for a noise ceiling.
+nlohmann::json to_json(const NoiseCeilingResult& ceiling);
+
+// Writes summary.json and voxels.csv (subject,score) into `dir`, as write_score_result does.
+void write_noise_ceiling(const std::filesystem::path& dir, const NoiseCeilingResult& ceiling);
+
+}  // namespace brainalign::protocols

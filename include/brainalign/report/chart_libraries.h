@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace brainalign {
+namespace brainalign::report {
 
 struct ChartLibrary {
   std::string name;          // the npm package: vega, vega-lite, vega-embed
@@ -21,4 +21,4 @@ struct ChartLibrary {
 // missing and no BRAINALIGN_VEGA_DIR was given when configuring).
 const std::vector<ChartLibrary>& chart_libraries();
 
-}  // namespace brainalign
+}  // namespace brainalign::report

@@ -11,7 +11,7 @@
 
 #include "brainalign/report/study_report.h"
 
-namespace brainalign {
+namespace brainalign::report {
 
 // Draws `chart` (from report_charts(); its id names the kind, its Vega-Lite spec's
 // data.values hold what is drawn) as <dir>/<id>.svg and <dir>/<id>.png, each written
@@ -22,4 +22,4 @@ void write_static_figure(const ReportChart& chart, const std::filesystem::path& 
 // Every chart; creates `dir`.
 void write_static_figures(const std::vector<ReportChart>& charts, const std::filesystem::path& dir);
 
-}  // namespace brainalign
+}  // namespace brainalign::report

@@ -14,7 +14,7 @@
 #include "brainalign/study/study_analyses.h"
 #include "brainalign/study/study_file.h"
 
-namespace brainalign {
+namespace brainalign::report {
 
 struct ReportChart {
   std::string id, title;
@@ -22,13 +22,13 @@ struct ReportChart {
 };
 
 // The charts the study's results support (a chart without data is left out).
-std::vector<ReportChart> report_charts(const Study& study, const ResultsStore& store,
-                                       const StudyAnalyses& analyses);
+std::vector<ReportChart> report_charts(const study::Study& study, const study::ResultsStore& store,
+                                       const study::StudyAnalyses& analyses);
 
 // Writes DIR/index.html, DIR/charts/<id>.vl.json, DIR/figures/<id>.svg and .png (linked from
 // the page) and the analyses' CSVs. The chart libraries come from the binary
 // (chart_libraries()); IoError when this build bundled none.
-void write_study_report(const Study& study, const ResultsStore& store,
+void write_study_report(const study::Study& study, const study::ResultsStore& store,
                         const std::filesystem::path& dir);
 
-}  // namespace brainalign
+}  // namespace brainalign::report

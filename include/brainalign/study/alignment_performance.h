@@ -13,11 +13,7 @@
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
 
-namespace brainalign {
-
-// Overall score per model: each task's scores z-scored across the models (population std,
-// as scipy.stats.zscore), then averaged over tasks. scores[model][task].
-std::vector<double> overall_scores(const std::vector<std::vector<double>>& scores);
+namespace brainalign::study {
 
 // Holm's step-down adjustment of p-values (NaN stays NaN and is not counted).
 std::vector<double> holm_adjust(const std::vector<double>& p);
@@ -55,4 +51,4 @@ CorrelationCell correlate(const std::vector<double>& alignment,
                           const std::vector<double>& performance, int bootstrap, int permutations,
                           std::uint64_t seed);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

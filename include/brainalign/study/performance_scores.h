@@ -8,9 +8,9 @@
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
 
-namespace brainalign {
+namespace brainalign::study {
 
 // Ordered by model, task; `source` is the CSV file, or "computed: <task unit key>".
 std::vector<DownstreamScore> performance_scores(const Study& study, const ResultsStore& store);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

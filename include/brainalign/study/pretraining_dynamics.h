@@ -10,7 +10,7 @@
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
 
-namespace brainalign {
+namespace brainalign::study {
 
 struct DynamicsCurve {
   std::string model, dataset, analysis, protocol, roi;  // tasks: dataset = the task,
@@ -29,4 +29,4 @@ std::vector<DynamicsCurve> pretraining_dynamics(const Study& study,
                                                 const std::vector<TidyResult>& results,
                                                 const std::vector<TaskRecord>& tasks = {});
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -2,7 +2,7 @@
 // with MPI (BRAINALIGN_WITH_MPI), MPI is started only when an MPI launcher started us.
 #pragma once
 
-namespace brainalign {
+namespace brainalign::study {
 
 class ProcessGroup {
  public:
@@ -30,4 +30,4 @@ class ProcessGroup {
   bool started_ = false;
 };
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -25,7 +25,7 @@
 
 struct sqlite3;
 
-namespace brainalign {
+namespace brainalign::study {
 
 inline constexpr int kResultsSchemaVersion = 2;
 
@@ -111,4 +111,4 @@ class ResultsStore {
 // The study's store: <output>/results.sqlite.
 std::filesystem::path results_store_path(const Study& study);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

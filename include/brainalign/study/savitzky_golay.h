@@ -8,9 +8,9 @@
 #include <span>
 #include <vector>
 
-namespace brainalign {
+namespace brainalign::study {
 
 // InputError when order >= window, window < 1 or the curve is shorter than the window.
 std::vector<double> savgol_filter(std::span<const double> values, int window, int order);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -9,7 +9,7 @@
 #include "brainalign/study/alignment_performance.h"
 #include "brainalign/study/pretraining_dynamics.h"
 
-namespace brainalign {
+namespace brainalign::study {
 
 struct StudyAnalyses {
   AlignmentPerformance alignment_performance;
@@ -24,4 +24,4 @@ void write_study_analyses(const StudyAnalyses& analyses, const std::filesystem::
 // The same as JSON (for the report and results.json).
 nlohmann::json to_json(const StudyAnalyses& analyses);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -6,7 +6,7 @@
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
 
-namespace brainalign {
+namespace brainalign::study {
 
 // Writes into `dir` (each file atomically): results.csv (model, checkpoint, step, layer,
 // dataset, analysis, protocol, roi, level, target, value, sem), units.csv (one row per unit
@@ -16,4 +16,4 @@ namespace brainalign {
 void export_results(const Study& study, const ResultsStore& store,
                     const std::filesystem::path& dir);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

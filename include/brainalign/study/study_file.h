@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace brainalign {
+namespace brainalign::study {
 
 enum class ModelKind {
   kRegistry,     // a model the registry makes ("mel", "hf:PATH", ...) run over the sounds
@@ -109,4 +109,4 @@ std::string to_string(ModelKind kind);
 // are returned as they are.
 std::string resolve_model_name(const std::string& name, const std::filesystem::path& base);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

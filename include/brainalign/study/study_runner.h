@@ -9,12 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "brainalign/protocols/score.h"
 #include "brainalign/study/process_group.h"
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
 #include "brainalign/study/task_evaluator.h"
 
-namespace brainalign {
+namespace brainalign::study {
 
 struct StudyRunOptions {
   int threads = 0;  // per process; 0: the study's setting, else the cores shared by the ranks
@@ -42,6 +43,6 @@ std::vector<DownstreamScore> read_downstream_scores(const Study& study);
 
 // The result rows of one scoring summary: overall (value, sem, best layer), per subject,
 // per component and per layer.
-std::vector<ResultRow> result_rows(const nlohmann::json& summary);
+std::vector<ResultRow> result_rows(const protocols::ScoreSummary& summary);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

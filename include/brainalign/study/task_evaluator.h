@@ -13,7 +13,7 @@
 #include "brainalign/hear/hear_task.h"
 #include "brainalign/hear/task_embeddings.h"
 
-namespace brainalign {
+namespace brainalign::study {
 
 struct TaskEvaluationSettings {
   std::string protocol = "pepino2025";  // pepino2025 or hear2021
@@ -33,4 +33,4 @@ using TaskEvaluator =
     std::function<TaskEvaluation(const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
                                  const TaskEvaluationSettings& settings)>;
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -12,7 +12,7 @@
 #include "brainalign/study/study_file.h"
 #include "brainalign/study/task_evaluator.h"
 
-namespace brainalign {
+namespace brainalign::study {
 
 // SHA-256 over the task's metadata, label vocabulary and split files (their bytes) and the
 // name and size of every audio file of every rate folder (reading the audio would cost as much
@@ -30,9 +30,9 @@ struct StudyTaskData {
 StudyTaskData read_study_task(const Study& study, const StudyTask& task);
 
 // Computes one task unit with `model` (the unit's checkpoint, made from `registry_name`).
-TaskRecord compute_task_unit(const TaskUnit& unit, const Model& model,
+TaskRecord compute_task_unit(const TaskUnit& unit, const models::Model& model,
                              const std::string& registry_name, const StudyTaskData& task,
-                             const TaskEvaluator& evaluate, const ExtractOptions& extract,
+                             const TaskEvaluator& evaluate, const features::ExtractOptions& extract,
                              const TaskEvaluationSettings& settings);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

@@ -9,7 +9,7 @@
 
 #include "brainalign/study/study_file.h"
 
-namespace brainalign {
+namespace brainalign::study {
 
 struct WorkUnit {
   std::string model;
@@ -46,4 +46,4 @@ struct TaskUnit {
 // sounds. Models given as feature files have no task units (their scores come from a CSV).
 std::vector<TaskUnit> plan_task_units(const Study& study);
 
-}  // namespace brainalign
+}  // namespace brainalign::study

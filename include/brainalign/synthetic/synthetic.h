@@ -9,7 +9,7 @@
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/features/feature_set.h"
 
-namespace brainalign {
+namespace brainalign::synthetic {
 
 struct SyntheticSpec {
   int stimuli = 165;
@@ -26,8 +26,8 @@ struct SyntheticSpec {
 };
 
 struct SyntheticStudy {
-  BrainDataset dataset;
-  FeatureSet features;
+  data::BrainDataset dataset;
+  features::FeatureSet features;
   std::vector<int> driving_layer;     // per voxel
   std::vector<double> reliability;    // per voxel: planted repetition correlation
   std::vector<int> fold_of_stimulus;  // a balanced k-fold assignment
@@ -39,4 +39,4 @@ SyntheticStudy make_synthetic_study(const SyntheticSpec& spec);
 // DIR/ground_truth.csv (voxel_id,subject,layer,reliability).
 void save_synthetic_study(const std::filesystem::path& dir, const SyntheticStudy& study);
 
-}  // namespace brainalign
+}  // namespace brainalign::synthetic

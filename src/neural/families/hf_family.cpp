@@ -47,7 +47,7 @@ bool recognises_hf_folder(const fs::path& path) {
   }
 }
 
-std::unique_ptr<Model> load_hf_model(const fs::path& folder) {
+std::unique_ptr<models::Model> load_hf_model(const fs::path& folder) {
   if (!fs::is_directory(folder)) {
     throw InputError(folder.string() +
                      " is not a folder (hf: takes a Hugging Face model folder with config.json "

@@ -96,7 +96,7 @@ bool recognises_encodecmae_checkpoint(const fs::path& path) {
          pickle.find("visible_encoder.") != std::string::npos;
 }
 
-std::unique_ptr<Model> load_beats_model(const fs::path& checkpoint) {
+std::unique_ptr<models::Model> load_beats_model(const fs::path& checkpoint) {
   require_file(checkpoint, "BEATs");
   auto network = std::make_shared<const neural::BeatsModel>(neural::BeatsModel::load(checkpoint));
   const LayerSources layers =
@@ -109,7 +109,7 @@ std::unique_ptr<Model> load_beats_model(const fs::path& checkpoint) {
   return make_registry_model(std::move(spec));
 }
 
-std::unique_ptr<Model> load_dasheng_model(const fs::path& checkpoint) {
+std::unique_ptr<models::Model> load_dasheng_model(const fs::path& checkpoint) {
   require_file(checkpoint, "Dasheng");
   auto network =
       std::make_shared<const neural::DashengModel>(neural::DashengModel::load(checkpoint));
@@ -124,7 +124,7 @@ std::unique_ptr<Model> load_dasheng_model(const fs::path& checkpoint) {
   return make_registry_model(std::move(spec));
 }
 
-std::unique_ptr<Model> load_encodecmae_model(const fs::path& checkpoint) {
+std::unique_ptr<models::Model> load_encodecmae_model(const fs::path& checkpoint) {
   require_file(checkpoint, "EnCodecMAE");
   auto network =
       std::make_shared<const neural::EncodecMaeModel>(neural::EncodecMaeModel::load(checkpoint));

@@ -48,7 +48,7 @@ void use_one_thread() {
   if (at::get_num_threads() != 1) at::set_num_threads(1);
 }
 
-class RegistryModel final : public Model {
+class RegistryModel final : public models::Model {
  public:
   explicit RegistryModel(RegistryModelSpec spec) : spec_(std::move(spec)) {
     if (!spec_.run) throw std::logic_error("model '" + spec_.name + "' has no forward pass");
@@ -66,7 +66,7 @@ class RegistryModel final : public Model {
 
   std::vector<std::string> study_layers(const std::string& study) const override {
     if (spec_.study_family.empty()) return {};
-    return brainalign::published_layers(study, spec_.study_family, spec_.layers);
+    return models::published_layers(study, spec_.study_family, spec_.layers);
   }
 
   dsp::Audio prepare(dsp::Audio audio) const override {
@@ -77,7 +77,7 @@ class RegistryModel final : public Model {
     return audio;
   }
 
-  std::vector<LayerActivations> forward(const dsp::Audio& audio) const override {
+  std::vector<models::LayerActivations> forward(const dsp::Audio& audio) const override {
     if (audio.sample_rate != spec_.sample_rate) {
       throw InputError("audio at " + std::to_string(audio.sample_rate) + " Hz, the model takes " +
                        std::to_string(spec_.sample_rate) + " Hz (prepare() resamples)");
@@ -92,7 +92,7 @@ class RegistryModel final : public Model {
       throw InputError("the network returned " + std::to_string(outputs.size()) +
                        " layers, expected " + std::to_string(spec_.layers.size()));
     }
-    std::vector<LayerActivations> layers;
+    std::vector<models::LayerActivations> layers;
     layers.reserve(outputs.size());
     for (std::size_t l = 0; l < outputs.size(); ++l) {
       layers.push_back(to_activations(spec_.layers[l], outputs[l]));
@@ -121,13 +121,13 @@ class RegistryModel final : public Model {
   // A model whose probes failed: it runs alone.
   static constexpr std::size_t kUnknown = std::numeric_limits<std::size_t>::max() / 4;
 
-  LayerActivations to_activations(const std::string& name, const at::Tensor& output) const {
+  models::LayerActivations to_activations(const std::string& name, const at::Tensor& output) const {
     if (output.dim() < 1 || output.size(0) == 0) {
       throw InputError("layer '" + name + "' has no frames for this clip (shape " +
                        c10::str(output.sizes()) + ")");
     }
     const at::Tensor values = output.to(at::kCPU, at::kDouble).contiguous();
-    LayerActivations layer;
+    models::LayerActivations layer;
     layer.layer = name;
     const Eigen::Index frames = values.size(0);
     const Eigen::Index features = values.numel() / frames;
@@ -182,7 +182,7 @@ class RegistryModel final : public Model {
 
 }  // namespace
 
-std::unique_ptr<Model> make_registry_model(RegistryModelSpec spec) {
+std::unique_ptr<models::Model> make_registry_model(RegistryModelSpec spec) {
   return std::make_unique<RegistryModel>(std::move(spec));
 }
 

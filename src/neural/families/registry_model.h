@@ -1,5 +1,5 @@
-// The registry's view of a libtorch model: a brainalign::Model around a function that runs a
-// waveform and returns each layer over time. Every model family (hf:, beats:, ...) hands its
+// The registry's view of a libtorch model: a brainalign::models::Model around a function that runs
+// a waveform and returns each layer over time. Every model family (hf:, beats:, ...) hands its
 // network to make_registry_model, so that threads, memory estimates and the conversion to
 // LayerActivations are the same for all of them.
 #pragma once
@@ -40,7 +40,7 @@ struct RegistryModelSpec {
 // how many run. forward_memory_bytes() is
 // measured on the first request by running two short probe clips (1 s and 2 s) and
 // extrapolating each layer's size, plus attention and feed-forward work space.
-std::unique_ptr<Model> make_registry_model(RegistryModelSpec spec);
+std::unique_ptr<models::Model> make_registry_model(RegistryModelSpec spec);
 
 // The name a model of family `prefix` stored at `path` goes by: "<prefix>:<stem>" for a file,
 // "<prefix>:<folder name>" for a folder.

@@ -12,7 +12,7 @@ bool recognises_torchscript_archive(const fs::path& path) {
   return probe.is_zip && probe.is_torchscript;
 }
 
-std::unique_ptr<Model> load_torchscript_model(const fs::path& archive) {
+std::unique_ptr<models::Model> load_torchscript_model(const fs::path& archive) {
   auto network = std::make_shared<const TorchScriptModel>(TorchScriptModel::load(archive));
   RegistryModelSpec spec;
   spec.name = registry_model_name("torchscript", archive);

@@ -180,8 +180,9 @@ void write_task_summary(const std::filesystem::path& path, const TaskResult& res
 }
 
 std::vector<TaskResult> evaluate_model(
-    const Model& model, const std::vector<hear::HearTask>& tasks, Protocol protocol,
-    const ProbeOptions& probe, const ExtractOptions& extract, const std::filesystem::path& out_dir,
+    const models::Model& model, const std::vector<hear::HearTask>& tasks, Protocol protocol,
+    const ProbeOptions& probe, const features::ExtractOptions& extract,
+    const std::filesystem::path& out_dir,
     const std::function<void(const TaskResult&, const hear::TaskEmbeddings&)>& on_task) {
   std::vector<TaskResult> results;
   for (const auto& task : tasks) {

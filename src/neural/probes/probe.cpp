@@ -155,7 +155,8 @@ double evaluate(Probe& probe, const torch::Tensor& x, const Matrix& targets, boo
 Protocol parse_protocol(const std::string& name) {
   if (name == "pepino2025") return Protocol::kPepino2025;
   if (name == "hear2021") return Protocol::kHear2021;
-  throw InputError("unknown protocol '" + name + "' (known: pepino2025, hear2021)");
+  throw ArgumentError(
+      "protocol", "'" + name + "' is not a downstream protocol (expected pepino2025 or hear2021)");
 }
 
 std::string protocol_name(Protocol protocol) {

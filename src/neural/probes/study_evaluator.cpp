@@ -4,9 +4,9 @@
 
 namespace brainalign::neural {
 
-TaskEvaluator study_task_evaluator() {
+study::TaskEvaluator study_task_evaluator() {
   return [](const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
-            const TaskEvaluationSettings& settings) {
+            const study::TaskEvaluationSettings& settings) {
     const Protocol protocol = parse_protocol(settings.protocol);
     ProbeOptions probe = ProbeOptions::for_protocol(protocol);
     probe.seed = settings.seed;
@@ -14,7 +14,7 @@ TaskEvaluator study_task_evaluator() {
     probe.epoch_cap = settings.max_epochs;
     probe.progress = settings.progress;
     const TaskResult result = evaluate_task(task, embeddings, protocol, probe);
-    TaskEvaluation out;
+    study::TaskEvaluation out;
     out.metric = result.metric;
     out.score = result.score;
     out.summary = task_summary_json(result);

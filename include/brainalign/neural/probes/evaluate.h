@@ -49,8 +49,8 @@ nlohmann::json task_summary_json(const TaskResult& result);
 // out_dir/<task>/summary.json as soon as it is done and out_dir/summary.json at the end.
 // `on_task` (optional) hears of each task when it is done.
 std::vector<TaskResult> evaluate_model(
-    const Model& model, const std::vector<hear::HearTask>& tasks, Protocol protocol,
-    const ProbeOptions& probe, const ExtractOptions& extract,
+    const models::Model& model, const std::vector<hear::HearTask>& tasks, Protocol protocol,
+    const ProbeOptions& probe, const features::ExtractOptions& extract,
     const std::filesystem::path& out_dir = {},
     const std::function<void(const TaskResult&, const hear::TaskEmbeddings&)>& on_task = {});
 

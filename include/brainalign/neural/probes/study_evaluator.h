@@ -8,6 +8,6 @@ namespace brainalign::neural {
 
 // evaluate_task() under the settings' protocol, seed, epoch cap and threads; the summary is
 // task_summary_json() without its timing.
-TaskEvaluator study_task_evaluator();
+study::TaskEvaluator study_task_evaluator();
 
 }  // namespace brainalign::neural
