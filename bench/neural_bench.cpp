@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "brainalign/io/npy.h"
+#include "brainalign/neural/families/hf/wav2vec2.h"
 #include "brainalign/neural/formats/safetensors.h"
-#include "brainalign/neural/ports/wav2vec2.h"
 
 namespace {
 

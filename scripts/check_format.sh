@@ -11,14 +11,16 @@ if [ -z "$format" ]; then
 fi
 cd "$root"
 mapfile -t files < <(git ls-files -- '*.cpp' '*.h' '*.hpp' '*.cc' | grep -v '/third_party/' || true)
-if [ "${1:-}" = --fix ]; then
-  "$format" -i "${files[@]}"
-  exit 0
-fi
 bad=()
 for f in "${files[@]}"; do
   "$format" --dry-run -Werror "$f" >/dev/null 2>&1 || bad+=("$f")
 done
+if [ "${1:-}" = --fix ]; then
+  # Only the files that differ, so that the others keep their times and need no rebuild.
+  ((${#bad[@]} == 0)) || "$format" -i "${bad[@]}"
+  echo "check_format: formatted ${#bad[@]} of ${#files[@]} files"
+  exit 0
+fi
 if ((${#bad[@]})); then
   printf '%s\n' "${bad[@]}"
   echo "check_format: ${#bad[@]} of ${#files[@]} files differ from .clang-format" \

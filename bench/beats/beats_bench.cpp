@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "brainalign/io/npy.h"
-#include "brainalign/neural/ports/beats.h"
+#include "brainalign/neural/families/beats/beats.h"
 
 namespace {
 

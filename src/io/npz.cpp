@@ -4,26 +4,23 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
-#include "deflate_bound.h"
+#include "brainalign/io/zip.h"
 
 namespace brainalign::io {
 namespace {
 
 constexpr std::string_view kSuffix = ".npy";
 
+// The archive write_npz builds; discarded (nothing written) unless zip_close succeeded.
 struct ArchiveCloser {
   void operator()(zip_t* archive) const { zip_discard(archive); }
 };
 using Archive = std::unique_ptr<zip_t, ArchiveCloser>;
-
-struct FileCloser {
-  void operator()(zip_file_t* file) const { zip_fclose(file); }
-};
-using ArchiveFile = std::unique_ptr<zip_file_t, FileCloser>;
 
 std::string zip_error_text(int code) {
   zip_error_t error;
@@ -35,49 +32,6 @@ std::string zip_error_text(int code) {
 
 std::string archive_error_text(zip_t* archive) {
   return zip_error_strerror(zip_get_error(archive));
-}
-
-// Reads one member of an archive of `archive_size` bytes.
-std::vector<std::uint8_t> read_member(zip_t* archive, zip_uint64_t index,
-                                      std::uint64_t archive_size, const std::string& where) {
-  zip_stat_t stat;
-  zip_stat_init(&stat);
-  if (zip_stat_index(archive, index, 0, &stat) != 0) {
-    throw InputError(where +
-                     ": cannot read the member's zip entry: " + archive_error_text(archive));
-  }
-  if ((stat.valid & ZIP_STAT_SIZE) == 0 || (stat.valid & ZIP_STAT_COMP_SIZE) == 0) {
-    throw InputError(where + ": the zip entry does not record its size");
-  }
-  // Sizes are checked against the archive before anything is allocated for the member.
-  const bool plausible = stat.comp_size <= archive_size &&
-                         (stat.comp_method == ZIP_CM_STORE
-                              ? stat.size == stat.comp_size
-                              : stat.size / detail::kMaxDeflateRatio <= stat.comp_size + 1);
-  if (!plausible || stat.size > std::numeric_limits<std::size_t>::max()) {
-    throw InputError(where + ": the zip entry claims " + std::to_string(stat.size) +
-                     " bytes from " + std::to_string(stat.comp_size) + " compressed bytes");
-  }
-  ArchiveFile file(zip_fopen_index(archive, index, 0));
-  if (!file) {
-    throw InputError(where + ": cannot open the member: " + archive_error_text(archive));
-  }
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(stat.size));
-  std::size_t filled = 0;
-  while (filled < bytes.size()) {
-    const zip_int64_t got = zip_fread(file.get(), bytes.data() + filled, bytes.size() - filled);
-    if (got < 0) {
-      throw InputError(where + ": cannot decompress the member: " +
-                       zip_error_strerror(zip_file_get_error(file.get())));
-    }
-    if (got == 0) break;
-    filled += static_cast<std::size_t>(got);
-  }
-  if (filled != bytes.size()) {
-    throw InputError(where + ": the member ends after " + std::to_string(filled) + " of " +
-                     std::to_string(bytes.size()) + " bytes");
-  }
-  return bytes;
 }
 
 template <class T>
@@ -114,33 +68,21 @@ std::vector<std::uint8_t> encode_npy(const NpyMember& member) {
 
 std::vector<std::pair<std::string, NpyArray>> read_npz(const std::filesystem::path& path) {
   const std::string source = path.string();
-  std::error_code status;
-  if (!std::filesystem::is_regular_file(path, status)) {
-    throw IoError("cannot read " + source + ": not an existing file");
-  }
-  const std::uintmax_t archive_size = std::filesystem::file_size(path, status);
-  if (status) throw IoError("cannot read " + source + ": " + status.message());
-  int error_code = 0;
-  Archive archive(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error_code));
-  if (!archive) {
-    throw InputError(source + ": not a readable .npz (zip) archive: " + zip_error_text(error_code));
-  }
-  const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+  std::string reason;
+  const std::optional<ZipReader> archive = ZipReader::open(path, reason);
+  if (!archive) throw InputError(source + ": not a readable .npz (zip) archive: " + reason);
   std::vector<std::pair<std::string, NpyArray>> members;
-  for (zip_int64_t i = 0; i < count; ++i) {
-    const auto index = static_cast<zip_uint64_t>(i);
-    const char* raw_name = zip_get_name(archive.get(), index, ZIP_FL_ENC_GUESS);
-    if (raw_name == nullptr) {
-      throw InputError(source + ": cannot read the name of member " + std::to_string(i));
-    }
-    const std::string name = raw_name;
+  for (std::size_t i = 0; i < archive->entries(); ++i) {
+    const std::optional<std::string> entry = archive->name(i);
+    if (!entry) throw InputError(source + ": cannot read the name of member " + std::to_string(i));
+    const std::string& name = *entry;
     if (!name.empty() && name.back() == '/') continue;  // a folder entry holds no array
     const std::string where = source + ", member '" + name + "'";
     if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) {
       throw InputError(where + ": expected only '<name>.npy' members in an .npz archive");
     }
     members.emplace_back(name.substr(0, name.size() - kSuffix.size()),
-                         parse_npy(read_member(archive.get(), index, archive_size, where), where));
+                         parse_npy(archive->read(i), where));
   }
   return members;
 }

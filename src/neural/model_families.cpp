@@ -7,43 +7,25 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/models/registry.h"
-#include "neural/families/model_family_loaders.h"
+#include "neural/families/family.h"
 
 namespace brainalign::neural {
 namespace fs = std::filesystem;
+
+// The families, one folder of families/ each.
+FamilyDefinition hf_family();
+FamilyDefinition beats_family();
+FamilyDefinition dasheng_family();
+FamilyDefinition encodecmae_family();
+FamilyDefinition torchscript_family();
+
 namespace {
 
-struct FamilyDefinition {
-  std::string prefix;
-  std::string kind;  // what a file of the family is, with its article, for messages
-  std::string description;
-  bool (*recognises)(const fs::path&);
-  std::unique_ptr<models::Model> (*load)(const fs::path&);
-};
-
-// In the order auto:PATH tries them.
+// In the order auto:PATH tries them. A new family is a folder of families/ defining its
+// FamilyDefinition, declared here and added to this list.
 const std::vector<FamilyDefinition>& definitions() {
   static const std::vector<FamilyDefinition> list = {
-      {"hf", "a Hugging Face model folder",
-       "Hugging Face folder (config.json + model.safetensors): wav2vec2, hubert, wavlm, "
-       "data2vec-audio [cnn.1..K, embedding, encoder.1..N], whisper, ast, speech_to_text "
-       "[embedding, encoder.1..N], encodec [encoder.layers.0..M]",
-       recognises_hf_folder, load_hf_model},
-      {"beats", "a BEATs checkpoint",
-       "BEATs .pt checkpoint {'cfg', 'model'}, 16 kHz: embedding, encoder.1..N",
-       recognises_beats_checkpoint, load_beats_model},
-      {"dasheng", "a Dasheng checkpoint",
-       "Dasheng .pt checkpoint {'model', 'config'}, 16 kHz: embedding, encoder.1..N",
-       recognises_dasheng_checkpoint, load_dasheng_model},
-      {"encodecmae", "an EnCodecMAE checkpoint",
-       "EnCodecMAE .pt checkpoint {'imports', 'config', 'state_dict'}, 24 kHz: embedding, "
-       "encoder.1..N",
-       recognises_encodecmae_checkpoint, load_encodecmae_model},
-      {"torchscript", "a TorchScript archive",
-       "TorchScript archive (torch.jit.save): forward(waveform (1, samples)) -> tensor, "
-       "tuple/list or dict of tensors [dict keys, else layer.0..]; rate from FILE.json "
-       "{\"sample_rate\": ...}, the module's sample_rate attribute, else 16 kHz",
-       recognises_torchscript_archive, load_torchscript_model},
+      hf_family(), beats_family(), dasheng_family(), encodecmae_family(), torchscript_family(),
   };
   return list;
 }

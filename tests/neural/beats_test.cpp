@@ -1,5 +1,5 @@
 // BEATs against the reference implementation's activations (golden/beats_like).
-#include "brainalign/neural/ports/beats.h"
+#include "brainalign/neural/families/beats/beats.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Dasheng against the reference implementation's activations (golden/dasheng_like).
-#include "brainalign/neural/ports/dasheng.h"
+#include "brainalign/neural/families/dasheng/dasheng.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,9 +1,9 @@
 // The EnCodec encoder against the golden outputs of every module of encoder.layers.
-#include "brainalign/neural/ports/encodec.h"
+#include "brainalign/neural/families/hf/encodec.h"
 
 #include <gtest/gtest.h>
 
-#include "brainalign/neural/audio_model.h"
+#include "brainalign/neural/families/hf/audio_model.h"
 #include "common/golden.h"
 
 namespace brainalign::neural {

@@ -1,5 +1,5 @@
 // EnCodecMAE against the reference implementation's activations (golden/encodecmae_like).
-#include "brainalign/neural/ports/encodecmae.h"
+#include "brainalign/neural/families/encodecmae/encodecmae.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

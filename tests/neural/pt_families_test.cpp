@@ -12,10 +12,10 @@
 
 #include "brainalign/dsp/audio.h"
 #include "brainalign/models/registry.h"
+#include "brainalign/neural/families/beats/beats.h"
+#include "brainalign/neural/families/dasheng/dasheng.h"
+#include "brainalign/neural/families/encodecmae/encodecmae.h"
 #include "brainalign/neural/model_families.h"
-#include "brainalign/neural/ports/beats.h"
-#include "brainalign/neural/ports/dasheng.h"
-#include "brainalign/neural/ports/encodecmae.h"
 #include "common/command_run.h"
 #include "common/error_message.h"
 #include "common/golden.h"

@@ -11,9 +11,9 @@
 #include <string>
 
 #include "brainalign/base/error.h"
-#include "brainalign/neural/audio_model.h"
+#include "brainalign/neural/families/hf/audio_model.h"
+#include "brainalign/neural/families/hf/wav2vec2.h"
 #include "brainalign/neural/formats/config.h"
-#include "brainalign/neural/ports/wav2vec2.h"
 #include "common/golden.h"
 #include "common/scratch_dir.h"
 

@@ -4,10 +4,10 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/speech2text_fbank.h"
-#include "brainalign/neural/audio_model.h"
-#include "brainalign/neural/ports/ast.h"
-#include "brainalign/neural/ports/speech2text.h"
-#include "brainalign/neural/ports/whisper.h"
+#include "brainalign/neural/families/hf/ast.h"
+#include "brainalign/neural/families/hf/audio_model.h"
+#include "brainalign/neural/families/hf/speech2text.h"
+#include "brainalign/neural/families/hf/whisper.h"
 #include "common/golden.h"
 
 namespace brainalign::neural {

@@ -1,9 +1,9 @@
 // The wav2vec 2.0 family against the golden outputs of transformers.
-#include "brainalign/neural/ports/wav2vec2.h"
+#include "brainalign/neural/families/hf/wav2vec2.h"
 
 #include <gtest/gtest.h>
 
-#include "brainalign/neural/audio_model.h"
+#include "brainalign/neural/families/hf/audio_model.h"
 #include "common/golden.h"
 
 namespace brainalign::neural {

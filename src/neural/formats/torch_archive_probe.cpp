@@ -1,18 +1,16 @@
 #include "torch_archive_probe.h"
 
-#include <zip.h>
-
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
+
+#include "brainalign/io/zip.h"
 
 namespace brainalign::neural {
 namespace {
 
-constexpr zip_uint64_t kMaxPickleBytes = 64u << 20;
-
-struct ZipCloser {
-  void operator()(zip_t* archive) const { zip_discard(archive); }
-};
+constexpr std::size_t kMaxPickleBytes = 64u << 20;
 
 // The pickle opcodes that push a string of `text.size()` bytes: BINUNICODE (X, 4-byte length),
 // SHORT_BINUNICODE (0x8c, 1-byte length), BINUNICODE8 (0x8d, 8-byte length) and the byte-string
@@ -41,37 +39,28 @@ TorchArchiveProbe probe_torch_archive(const std::filesystem::path& file) noexcep
   try {
     std::error_code error;
     if (!std::filesystem::is_regular_file(file, error)) return probe;
-    int code = 0;
-    std::unique_ptr<zip_t, ZipCloser> archive(zip_open(file.c_str(), ZIP_RDONLY, &code));
+    std::string reason;
+    // Cheap: no consistency check of the central directory against the local headers.
+    const std::optional<io::ZipReader> archive = io::ZipReader::open(file, reason, false);
     if (!archive) return probe;
     probe.is_zip = true;
-    const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
-    zip_int64_t pickle = -1;
-    for (zip_int64_t i = 0; i < count; ++i) {
-      const char* name = zip_get_name(archive.get(), static_cast<zip_uint64_t>(i), 0);
-      if (name == nullptr) continue;
-      const std::string_view entry(name);
+    std::optional<std::size_t> pickle;
+    for (std::size_t i = 0; i < archive->entries(); ++i) {
+      const std::optional<std::string> name = archive->name(i);
+      if (!name) continue;
+      const std::string_view entry(*name);
       const std::size_t slash = entry.find('/');
       if (slash == std::string_view::npos) continue;
       const std::string_view inside = entry.substr(slash + 1);
       if (inside.starts_with("code/") || inside == "constants.pkl") probe.is_torchscript = true;
-      if (inside == "data.pkl" && pickle < 0) pickle = i;
+      if (inside == "data.pkl" && !pickle) pickle = i;
     }
-    if (pickle < 0) return probe;
-    zip_stat_t stat;
-    zip_stat_init(&stat);
-    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(pickle), 0, &stat) != 0 ||
-        (stat.valid & ZIP_STAT_SIZE) == 0 || stat.size > kMaxPickleBytes) {
-      return probe;
-    }
-    std::string bytes(static_cast<std::size_t>(stat.size), '\0');
-    zip_file_t* entry = zip_fopen_index(archive.get(), static_cast<zip_uint64_t>(pickle), 0);
-    if (entry == nullptr) return probe;
-    const zip_int64_t got = zip_fread(entry, bytes.data(), bytes.size());
-    const int closed = zip_fclose(entry);
-    if (got == static_cast<zip_int64_t>(bytes.size()) && closed == 0) {
-      probe.data_pkl = std::move(bytes);
-    }
+    if (!pickle) return probe;
+    const std::size_t size = archive->size(*pickle);
+    if (size > kMaxPickleBytes) return probe;
+    std::string bytes(size, '\0');
+    archive->read_into(*pickle, bytes.data(), bytes.size());
+    probe.data_pkl = std::move(bytes);
   } catch (...) {
     // A probe never throws; what it could not read stays empty.
   }

@@ -1,7 +1,6 @@
 #include "brainalign/neural/formats/torch_checkpoint.h"
 
 #include <ATen/ATen.h>
-#include <zip.h>
 
 #include <algorithm>
 #include <bit>
@@ -11,6 +10,7 @@
 #include <utility>
 
 #include "brainalign/base/error.h"
+#include "brainalign/io/zip.h"
 
 namespace brainalign::neural {
 
@@ -58,131 +58,83 @@ constexpr std::size_t kMaxDims = 64;
 constexpr std::size_t kReprDepth = 6;
 constexpr std::size_t kReprChars = 2000;
 
-struct ZipCloser {
-  void operator()(zip_t* archive) const { zip_discard(archive); }
-};
-using ZipArchive = std::unique_ptr<zip_t, ZipCloser>;
-
 // The members of a torch zip archive, all under one top-level folder.
 class TorchArchive {
  public:
   // An archive in memory; `bytes` must outlive the object.
-  TorchArchive(std::span<const std::uint8_t> bytes, std::string source)
-      : source_(std::move(source)), total_size_(bytes.size()) {
-    zip_error_t error;
-    zip_error_init(&error);
-    zip_source_t* zip_source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
-    if (zip_source == nullptr) {
-      zip_error_fini(&error);
-      throw InputError(source_ + ": cannot open the checkpoint bytes as a zip archive");
-    }
-    archive_.reset(zip_open_from_source(zip_source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
-    if (!archive_) zip_source_free(zip_source);
-    open_or_throw(error);
+  static TorchArchive open(std::span<const std::uint8_t> bytes, const std::string& source) {
+    std::string reason;
+    auto archive = io::ZipReader::open(bytes, source, reason);
+    return TorchArchive(require(std::move(archive), source, reason));
   }
 
   // An archive on disk, read record by record (tensor data goes straight to its storage).
-  explicit TorchArchive(const std::filesystem::path& path) : source_(path.string()) {
-    std::error_code status;
-    if (!std::filesystem::is_regular_file(path, status)) {
-      throw IoError("cannot read " + source_ + ": not an existing file");
-    }
-    total_size_ = static_cast<std::size_t>(std::filesystem::file_size(path, status));
-    if (status) throw IoError("cannot read " + source_ + ": " + status.message());
-    int code = 0;
-    archive_.reset(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
-    zip_error_t error;
-    zip_error_init_with_code(&error, code);
-    open_or_throw(error);
+  static TorchArchive open(const std::filesystem::path& path) {
+    std::string reason;
+    auto archive = io::ZipReader::open(path, reason);
+    return TorchArchive(require(std::move(archive), path.string(), reason));
   }
 
-  const std::string& source() const { return source_; }
+  const std::string& source() const { return archive_.source(); }
 
-  bool has(const std::string& record) const {
-    return zip_name_locate(archive_.get(), (prefix_ + record).c_str(), 0) >= 0;
-  }
+  bool has(const std::string& record) const { return archive_.find(prefix_ + record).has_value(); }
 
-  // The size of `record` (relative to the archive folder), checked before any allocation: a
-  // stored member cannot be larger than the archive, a deflated one not more than deflate's
-  // maximal ratio of its compressed size.
-  std::size_t size(const std::string& record, zip_uint64_t* index) const {
+  // The size of `record` (relative to the archive folder), checked against the archive before
+  // any allocation.
+  std::size_t size(const std::string& record, std::size_t* index) const {
     const std::string name = prefix_ + record;
-    const zip_int64_t found = zip_name_locate(archive_.get(), name.c_str(), 0);
-    if (found < 0) throw InputError(source_ + ": missing record '" + name + "'");
-    *index = static_cast<zip_uint64_t>(found);
-    zip_stat_t stat;
-    zip_stat_init(&stat);
-    if (zip_stat_index(archive_.get(), *index, 0, &stat) != 0 ||
-        (stat.valid & ZIP_STAT_SIZE) == 0 || (stat.valid & ZIP_STAT_COMP_SIZE) == 0) {
-      throw InputError(source_ + ": cannot read the size of record '" + name + "'");
-    }
-    const bool stored =
-        (stat.valid & ZIP_STAT_COMP_METHOD) != 0 && stat.comp_method == ZIP_CM_STORE;
-    const zip_uint64_t limit = stored ? std::min<zip_uint64_t>(stat.comp_size, total_size_)
-                                      : std::min<zip_uint64_t>(stat.comp_size, total_size_) * 1032;
-    if (stat.size > limit) {
-      throw InputError(source_ + ": record '" + name + "' claims " + std::to_string(stat.size) +
-                       " bytes, more than the archive can hold");
-    }
-    return static_cast<std::size_t>(stat.size);
+    const auto found = archive_.find(name);
+    if (!found) throw InputError(source() + ": missing record '" + name + "'");
+    *index = *found;
+    return archive_.size(*found);
   }
 
   // Reads the record at `index` (of `size` bytes) into `out`.
-  void read_into(const std::string& record, zip_uint64_t index, void* out, std::size_t size) const {
-    if (size == 0) return;
-    zip_file_t* file = zip_fopen_index(archive_.get(), index, 0);
-    if (file == nullptr) {
-      throw InputError(source_ + ": cannot open record '" + prefix_ + record + "'");
-    }
-    const zip_int64_t got = zip_fread(file, out, size);
-    const int closed = zip_fclose(file);  // reports a CRC mismatch
-    if (got < 0 || static_cast<std::size_t>(got) != size || closed != 0) {
-      throw InputError(source_ + ": record '" + prefix_ + record + "' is truncated or corrupt");
-    }
+  void read_into(std::size_t index, void* out, std::size_t size) const {
+    archive_.read_into(index, out, size);
   }
 
   std::vector<std::uint8_t> read(const std::string& record) const {
-    zip_uint64_t index = 0;
+    std::size_t index = 0;
     std::vector<std::uint8_t> bytes(size(record, &index));
-    read_into(record, index, bytes.data(), bytes.size());
+    read_into(index, bytes.data(), bytes.size());
     return bytes;
   }
 
   const std::string& prefix() const { return prefix_; }
 
  private:
-  void open_or_throw(zip_error_t& error) {
-    if (!archive_) {
-      const std::string reason = zip_error_strerror(&error);
-      zip_error_fini(&error);
-      throw InputError(source_ + ": not a torch.save zip archive (" + reason +
+  static io::ZipReader require(std::optional<io::ZipReader> archive, const std::string& source,
+                               const std::string& reason) {
+    if (!archive) {
+      throw InputError(source + ": not a torch.save zip archive (" + reason +
                        "); files from torch < 1.6 or torch.save(..., "
                        "_use_new_zipfile_serialization=False) are not supported");
     }
-    zip_error_fini(&error);
-    const zip_int64_t count = zip_get_num_entries(archive_.get(), 0);
-    for (zip_int64_t i = 0; i < count; ++i) {
-      const char* name = zip_get_name(archive_.get(), static_cast<zip_uint64_t>(i), 0);
-      if (name == nullptr) continue;
-      const std::string_view entry(name);
+    return std::move(*archive);
+  }
+
+  explicit TorchArchive(io::ZipReader archive) : archive_(std::move(archive)) {
+    for (std::size_t i = 0; i < archive_.entries(); ++i) {
+      const std::optional<std::string> name = archive_.name(i);
+      if (!name) continue;
+      const std::string_view entry(*name);
       const std::size_t slash = entry.find('/');
       if (slash != std::string_view::npos && entry.substr(slash) == "/data.pkl") {
         if (!prefix_.empty()) {
-          throw InputError(source_ + ": the archive holds more than one data.pkl");
+          throw InputError(source() + ": the archive holds more than one data.pkl");
         }
         prefix_ = std::string(entry.substr(0, slash + 1));
       }
     }
     if (prefix_.empty()) {
-      throw InputError(source_ +
+      throw InputError(source() +
                        ": the zip archive has no '<name>/data.pkl' record, so it was "
                        "not written by torch.save");
     }
   }
 
-  std::string source_;
-  std::size_t total_size_ = 0;
-  ZipArchive archive_;
+  io::ZipReader archive_;
   std::string prefix_;
 };
 
@@ -695,7 +647,7 @@ class Unpickler {
     if (key.empty() || key.find('/') != std::string::npos || key.find("..") != std::string::npos) {
       fail("names an invalid storage key");
     }
-    zip_uint64_t record = 0;
+    std::size_t record = 0;
     const std::size_t bytes = archive_.size("data/" + key, &record);
     const auto item_size = static_cast<std::int64_t>(c10::elementSize(type->dtype));
     if (numel < 0 || numel > std::numeric_limits<std::int64_t>::max() / item_size ||
@@ -706,7 +658,7 @@ class Unpickler {
     const std::size_t index = new_node(NodeKind::kStorage);
     data_.nodes[index].text = key;
     at::Tensor flat = at::empty({numel}, at::TensorOptions().dtype(type->dtype));
-    archive_.read_into("data/" + key, record, flat.data_ptr(), bytes);
+    archive_.read_into(record, flat.data_ptr(), bytes);
     data_.nodes[index].tensor = std::move(flat);
     storages_.emplace(key, index);
     push(index);
@@ -930,11 +882,11 @@ TorchCheckpoint run_archive(const TorchArchive& archive);
 
 TorchCheckpoint parse_torch_checkpoint(std::span<const std::uint8_t> bytes,
                                        const std::string& source) {
-  return run_archive(TorchArchive(bytes, source));
+  return run_archive(TorchArchive::open(bytes, source));
 }
 
 TorchCheckpoint read_torch_checkpoint(const std::filesystem::path& path) {
-  return run_archive(TorchArchive(path));
+  return run_archive(TorchArchive::open(path));
 }
 
 namespace {

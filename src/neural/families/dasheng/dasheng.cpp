@@ -1,4 +1,4 @@
-#include "brainalign/neural/ports/dasheng.h"
+#include "brainalign/neural/families/dasheng/dasheng.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "brainalign/base/error.h"
-#include "brainalign/neural/audio_model.h"
-#include "model_family_loaders.h"
-#include "registry_model.h"
+#include "brainalign/neural/families/hf/audio_model.h"
+#include "neural/families/family.h"
+#include "neural/families/registry_model.h"
 
 namespace brainalign::neural {
 namespace fs = std::filesystem;
@@ -23,8 +23,6 @@ std::string config_model_type(const fs::path& config) {
              ? json["model_type"].get<std::string>()
              : std::string();
 }
-
-}  // namespace
 
 bool recognises_hf_folder(const fs::path& path) {
   try {
@@ -72,6 +70,16 @@ std::unique_ptr<models::Model> load_hf_model(const fs::path& folder) {
     return network->forward_waveform(at::tensor(waveform, at::kDouble).to(at::kFloat));
   };
   return make_registry_model(std::move(spec));
+}
+
+}  // namespace
+
+FamilyDefinition hf_family() {
+  return {"hf", "a Hugging Face model folder",
+          "Hugging Face folder (config.json + model.safetensors): wav2vec2, hubert, wavlm, "
+          "data2vec-audio [cnn.1..K, embedding, encoder.1..N], whisper, ast, speech_to_text "
+          "[embedding, encoder.1..N], encodec [encoder.layers.0..M]",
+          recognises_hf_folder, load_hf_model};
 }
 
 }  // namespace brainalign::neural

@@ -1,4 +1,4 @@
-#include "brainalign/neural/ports/ast.h"
+#include "brainalign/neural/families/hf/ast.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

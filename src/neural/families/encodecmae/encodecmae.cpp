@@ -1,4 +1,4 @@
-#include "brainalign/neural/ports/encodecmae.h"
+#include "brainalign/neural/families/encodecmae/encodecmae.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

@@ -1,4 +1,4 @@
-#include "brainalign/neural/ports/speech2text.h"
+#include "brainalign/neural/families/hf/speech2text.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

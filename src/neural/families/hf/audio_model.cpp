@@ -1,12 +1,12 @@
-#include "brainalign/neural/audio_model.h"
+#include "brainalign/neural/families/hf/audio_model.h"
 
 #include "brainalign/base/error.h"
+#include "brainalign/neural/families/hf/ast.h"
+#include "brainalign/neural/families/hf/encodec.h"
+#include "brainalign/neural/families/hf/speech2text.h"
+#include "brainalign/neural/families/hf/wav2vec2.h"
+#include "brainalign/neural/families/hf/whisper.h"
 #include "brainalign/neural/formats/config.h"
-#include "brainalign/neural/ports/ast.h"
-#include "brainalign/neural/ports/encodec.h"
-#include "brainalign/neural/ports/speech2text.h"
-#include "brainalign/neural/ports/wav2vec2.h"
-#include "brainalign/neural/ports/whisper.h"
 
 namespace brainalign::neural {
 

@@ -1,4 +1,4 @@
-#include "brainalign/neural/ports/encodec.h"
+#include "brainalign/neural/families/hf/encodec.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

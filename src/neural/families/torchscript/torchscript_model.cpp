@@ -1,4 +1,4 @@
-#include "brainalign/neural/ports/torchscript_model.h"
+#include "brainalign/neural/families/torchscript/torchscript_model.h"
 
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>

@@ -1,4 +1,4 @@
-#include "brainalign/neural/ports/beats.h"
+#include "brainalign/neural/families/beats/beats.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

@@ -1,4 +1,4 @@
-#include "brainalign/neural/ports/whisper.h"
+#include "brainalign/neural/families/hf/whisper.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

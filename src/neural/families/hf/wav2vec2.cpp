@@ -1,4 +1,4 @@
-#include "brainalign/neural/ports/wav2vec2.h"
+#include "brainalign/neural/families/hf/wav2vec2.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

@@ -1,0 +1,36 @@
+// beats:FILE: BEATs checkpoints as registry models.
+#include "brainalign/neural/families/beats/beats.h"
+#include "neural/families/checkpoint_family.h"
+#include "neural/families/family.h"
+
+namespace brainalign::neural {
+namespace fs = std::filesystem;
+namespace {
+
+bool recognises_beats_checkpoint(const fs::path& path) {
+  return has_keys(checkpoint_pickle(path),
+                  {"cfg", "model", "encoder_embed_dim", "input_patch_size"});
+}
+
+std::unique_ptr<models::Model> load_beats_model(const fs::path& checkpoint) {
+  require_file(checkpoint, "BEATs");
+  auto network = std::make_shared<const neural::BeatsModel>(neural::BeatsModel::load(checkpoint));
+  const LayerSources layers =
+      transformer_layers("encoder.layer_norm", "encoder.layers.", network->config().encoder_layers);
+  RegistryModelSpec spec = spec_for("beats", checkpoint, neural::BeatsModel::kSampleRate, layers);
+  spec.study_family = "beats";
+  spec.run = [network, sources = layers.sources](const std::vector<double>& waveform) {
+    return pick(network->forward(waveform), sources);
+  };
+  return make_registry_model(std::move(spec));
+}
+
+}  // namespace
+
+FamilyDefinition beats_family() {
+  return {"beats", "a BEATs checkpoint",
+          "BEATs .pt checkpoint {'cfg', 'model'}, 16 kHz: embedding, encoder.1..N",
+          recognises_beats_checkpoint, load_beats_model};
+}
+
+}  // namespace brainalign::neural

@@ -1,0 +1,47 @@
+// What the families released as torch.save checkpoints (beats:, dasheng:, encodecmae:) share:
+// telling their files apart by the keys of the saved dict, and exposing the input of the first
+// transformer layer as "embedding" and each layer's output as "encoder.1" ... "encoder.N", the
+// scheme of the Hugging Face models.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "brainalign/neural/hidden_state.h"
+#include "neural/families/registry_model.h"
+
+namespace brainalign::neural {
+
+// The pickle of a torch.save checkpoint; empty for anything else (TorchScript included).
+std::string checkpoint_pickle(const std::filesystem::path& path);
+
+// Whether `pickle` holds every one of `keys` as a string (false for an empty pickle).
+bool has_keys(const std::string& pickle, std::initializer_list<std::string_view> keys);
+
+// The port's state called `source` for each registry layer.
+struct LayerSources {
+  std::vector<std::string> names;
+  std::vector<std::string> sources;
+};
+
+// "embedding" from `embedding`, "encoder.i" from `layer_prefix` + (i - 1).
+LayerSources transformer_layers(const std::string& embedding, const std::string& layer_prefix,
+                                int layers);
+
+// The states named by `sources`, batch dimension removed: (1, tokens, dim) -> (tokens, dim).
+std::vector<at::Tensor> pick(const std::vector<HiddenState>& states,
+                             const std::vector<std::string>& sources);
+
+// A registry model's description for a checkpoint file of the family `prefix`.
+RegistryModelSpec spec_for(const std::string& prefix, const std::filesystem::path& checkpoint,
+                           double sample_rate, const LayerSources& layers);
+
+// IoError unless `checkpoint` is a file.
+void require_file(const std::filesystem::path& checkpoint, const char* family);
+
+}  // namespace brainalign::neural

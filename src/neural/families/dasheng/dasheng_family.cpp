@@ -1,0 +1,37 @@
+// dasheng:FILE: Dasheng checkpoints as registry models.
+#include "brainalign/neural/families/dasheng/dasheng.h"
+#include "neural/families/checkpoint_family.h"
+#include "neural/families/family.h"
+
+namespace brainalign::neural {
+namespace fs = std::filesystem;
+namespace {
+
+bool recognises_dasheng_checkpoint(const fs::path& path) {
+  return has_keys(checkpoint_pickle(path), {"model", "config", "time_pos_embed", "freq_pos_embed"});
+}
+
+std::unique_ptr<models::Model> load_dasheng_model(const fs::path& checkpoint) {
+  require_file(checkpoint, "Dasheng");
+  auto network =
+      std::make_shared<const neural::DashengModel>(neural::DashengModel::load(checkpoint));
+  const LayerSources layers =
+      transformer_layers("blocks.input", "blocks.", network->config().depth);
+  RegistryModelSpec spec =
+      spec_for("dasheng", checkpoint, neural::DashengModel::kSampleRate, layers);
+  spec.study_family = "dasheng";
+  spec.run = [network, sources = layers.sources](const std::vector<double>& waveform) {
+    return pick(network->forward(waveform), sources);
+  };
+  return make_registry_model(std::move(spec));
+}
+
+}  // namespace
+
+FamilyDefinition dasheng_family() {
+  return {"dasheng", "a Dasheng checkpoint",
+          "Dasheng .pt checkpoint {'model', 'config'}, 16 kHz: embedding, encoder.1..N",
+          recognises_dasheng_checkpoint, load_dasheng_model};
+}
+
+}  // namespace brainalign::neural

@@ -1,0 +1,44 @@
+// encodecmae:FILE: EnCodecMAE checkpoints as registry models.
+#include "brainalign/neural/families/encodecmae/encodecmae.h"
+#include "neural/families/checkpoint_family.h"
+#include "neural/families/family.h"
+
+namespace brainalign::neural {
+namespace fs = std::filesystem;
+namespace {
+
+bool recognises_encodecmae_checkpoint(const fs::path& path) {
+  const std::string pickle = checkpoint_pickle(path);
+  // State_dict names of the visible encoder: "visible_encoder.encoder_layers.0. ...".
+  return has_keys(pickle, {"imports", "config", "state_dict"}) &&
+         pickle.find("visible_encoder.") != std::string::npos;
+}
+
+std::unique_ptr<models::Model> load_encodecmae_model(const fs::path& checkpoint) {
+  require_file(checkpoint, "EnCodecMAE");
+  auto network =
+      std::make_shared<const neural::EncodecMaeModel>(neural::EncodecMaeModel::load(checkpoint));
+  const LayerSources layers =
+      transformer_layers("masker.positional_encoder", "visible_encoder.encoder_layers.",
+                         network->config().encoder_layers);
+  RegistryModelSpec spec =
+      spec_for("encodecmae", checkpoint, network->config().sample_rate, layers);
+  spec.study_family = "encodecmae";
+  // The reference pipeline loads audio with librosa at 24 kHz: libsoxr's HQ recipe.
+  spec.resample_quality = dsp::ResampleQuality::kHigh;
+  spec.run = [network, sources = layers.sources](const std::vector<double>& waveform) {
+    return pick(network->forward(waveform), sources);
+  };
+  return make_registry_model(std::move(spec));
+}
+
+}  // namespace
+
+FamilyDefinition encodecmae_family() {
+  return {"encodecmae", "an EnCodecMAE checkpoint",
+          "EnCodecMAE .pt checkpoint {'imports', 'config', 'state_dict'}, "
+          "24 kHz: embedding, encoder.1..N",
+          recognises_encodecmae_checkpoint, load_encodecmae_model};
+}
+
+}  // namespace brainalign::neural
