@@ -6,6 +6,7 @@
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/dsp/audio.h"
 #include "brainalign/features/feature_set.h"
+#include "brainalign/hear/hear_embeddings.h"
 #include "brainalign/hear/hear_task.h"
 #include "brainalign/io/csv.h"
 #include "brainalign/io/hdf5.h"
@@ -13,6 +14,8 @@
 #include "brainalign/io/mat.h"
 #include "brainalign/io/npy.h"
 #include "brainalign/io/npz.h"
+#include "brainalign/io/pickle.h"
+#include "brainalign/io/pickled_array.h"
 #include "brainalign/study/study_file.h"
 #include "harness.h"
 
@@ -216,6 +219,18 @@ void hear_task_entry(Input input) {
   });
 }
 
+void pickle_entry(Input input) {
+  tolerate_rejection([&] {
+    io::PickleRules rules;
+    rules.bytes = true;
+    rules.sets = true;
+    rules.opaque_objects = true;
+    (void)io::pickle_dict_keys(io::read_pickle(input, "input.pkl", rules));
+  });
+  tolerate_rejection([&] { (void)io::parse_joblib_vector(input, "input.pkl"); });
+  tolerate_rejection([&] { (void)hear::unpickle_label_lists(input, "input.pkl"); });
+}
+
 const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
       {"npy", npy_entry, "io/regressions/npy"},
@@ -229,6 +244,7 @@ const std::vector<Target>& targets() {
       {"audio", audio_entry, "io/regressions/audio"},
       {"study", study_entry, "io/regressions/study"},
       {"hear_task", hear_task_entry, "io/regressions/hear_task"},
+      {"pickle", pickle_entry, "io/regressions/pickle"},
   };
   return all;
 }

@@ -524,6 +524,45 @@ def model_config_seeds(shared):
     return seeds
 
 
+def pickle_seeds(shared):
+    import collections
+    import pickle
+    import zipfile
+    import joblib
+    import joblib.numpy_pickle as joblib_pickle
+    seeds = {}
+    value = {"a": [1, 2.5, "x" * 300, (None, True, False)], "b": b"\x00\xff",
+             "c": {1, 2}, "d": collections.OrderedDict(z=-2**40), "e": 2**63 - 1}
+    for protocol in (2, 3, 4, 5):
+        seeds[f"values_p{protocol}"] = pickle.dumps(value, protocol=protocol)
+        seeds[f"labels_p{protocol}"] = pickle.dumps([["dog"], ["dog", "cat"], [60], []] * 3,
+                                                    protocol=protocol)
+    seeds["object"] = pickle.dumps(argparse.Namespace(lr=0.1, layers=[1, 2]), protocol=4)
+
+    def joblib_bytes(array):
+        buffer = io.BytesIO()
+        joblib.dump(array, buffer)
+        return buffer.getvalue()
+    for name, array in (("floats", np.array([0.0, 1.0, 2.5])), ("ints", np.arange(9) % 5)):
+        seeds["joblib_" + name] = joblib_bytes(array)
+    # Without the alignment padding, as joblib < 1.2 wrote.
+    create = joblib_pickle.NumpyPickler._create_array_wrapper
+
+    def unpadded(self, array):
+        wrapper = create(self, array)
+        del wrapper.numpy_array_alignment_bytes
+        return wrapper
+    joblib_pickle.NumpyPickler._create_array_wrapper = unpadded
+    seeds["joblib_unpadded"] = joblib_bytes(np.array([3.0, -1.0]))
+    joblib_pickle.NumpyPickler._create_array_wrapper = create
+    for path in sorted((shared / "golden").glob("*/model.pt")):
+        with zipfile.ZipFile(path) as archive:
+            for item in archive.namelist():
+                if item.endswith("/data.pkl"):
+                    seeds["golden_" + path.parent.name] = archive.read(item)
+    return seeds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, required=True, help="the shared data folder")
@@ -544,6 +583,7 @@ def main():
         "study": study_seeds(),
         "hear_task": hear_task_seeds(),
         "model_config": model_config_seeds(shared),
+        "pickle": pickle_seeds(shared),
     }
     # The libtorch readers' seeds need torch to write; without it their targets do not build.
     try:

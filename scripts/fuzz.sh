@@ -24,7 +24,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DBRAINALIGN_FUZZ=ON \
   -DBRAINALIGN_BUILD_TESTS=OFF -DBRAINALIGN_BUILD_BENCH=OFF -DBRAINALIGN_BUILD_PYTHON=OFF \
   -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
-default_targets="npy npz csv mat hdf5 json feature_set dataset audio study hear_task"
+default_targets="npy npz csv mat hdf5 json feature_set dataset audio study hear_task pickle"
 if grep -q '^BRAINALIGN_WITH_TORCH:BOOL=ON' "$build/CMakeCache.txt"; then
   default_targets+=" safetensors torch_checkpoint model_config"
 fi

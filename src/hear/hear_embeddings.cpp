@@ -3,12 +3,12 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/io/npy.h"
+#include "brainalign/io/pickle.h"
 
 namespace brainalign::hear {
 namespace {
@@ -49,124 +49,27 @@ std::vector<std::uint8_t> pickle_label_lists(const std::vector<std::vector<std::
 
 std::vector<std::vector<std::string>> unpickle_label_lists(std::span<const std::uint8_t> bytes,
                                                            const std::string& source) {
-  // Objects live in `nodes`; the stack, marks and memo hold indices into it.
-  struct Node {
-    bool is_list = false;
-    std::string text;
-    std::vector<std::size_t> items;
+  io::PickleRules rules;
+  rules.context = "not a pickled list of lists of labels";
+  rules.allow_global = [](const std::string&) { return false; };
+  const io::Pickle pickle = io::read_pickle(bytes, source, rules);
+  const auto fail = [&](const std::string& what) {
+    return InputError(source + ": not a pickled list of lists of labels (" + what + ")");
   };
-  std::vector<Node> nodes;
-  std::vector<std::size_t> stack;
-  std::vector<std::size_t> marks;
-  std::map<std::uint64_t, std::size_t> memo;
-  std::size_t pos = 0;
-  auto fail = [&](const std::string& what) -> void {
-    throw InputError(source + ": not a pickled list of lists of labels (" + what + " at byte " +
-                     std::to_string(pos) + ")");
-  };
-  auto take = [&](std::size_t n) {
-    if (pos + n > bytes.size()) fail("truncated");
-    const std::uint8_t* p = bytes.data() + pos;
-    pos += n;
-    return p;
-  };
-  auto read_le = [&](std::size_t n) {
-    const std::uint8_t* p = take(n);
-    std::uint64_t v = 0;
-    for (std::size_t b = 0; b < n; ++b) v |= static_cast<std::uint64_t>(p[b]) << (8 * b);
-    return v;
-  };
-  auto push_text = [&](std::string text) {
-    nodes.push_back({false, std::move(text), {}});
-    stack.push_back(nodes.size() - 1);
-  };
-  auto append_to_list = [&](std::size_t list, std::size_t item) {
-    if (!nodes[list].is_list) fail("append to a non-list");
-    nodes[list].items.push_back(item);
-  };
-  bool stopped = false;
-  while (!stopped) {
-    const std::uint8_t op = *take(1);
-    switch (op) {
-      case 0x80:
-        take(1);
-        break;  // PROTO
-      case 0x95:
-        take(8);
-        break;   // FRAME
-      case ']':  // EMPTY_LIST
-        nodes.push_back({true, {}, {}});
-        stack.push_back(nodes.size() - 1);
-        break;
-      case '(':
-        marks.push_back(stack.size());
-        break;   // MARK
-      case 'a':  // APPEND
-        if (stack.size() < 2) fail("APPEND on a short stack");
-        append_to_list(stack[stack.size() - 2], stack.back());
-        stack.pop_back();
-        break;
-      case 'e': {  // APPENDS
-        if (marks.empty() || marks.back() == 0) fail("APPENDS without a mark");
-        const std::size_t mark = marks.back();
-        marks.pop_back();
-        for (std::size_t i = mark; i < stack.size(); ++i) append_to_list(stack[mark - 1], stack[i]);
-        stack.resize(mark);
-        break;
-      }
-      case 'X': {  // BINUNICODE
-        const auto n = static_cast<std::size_t>(read_le(4));
-        const auto* p = take(n);
-        push_text(std::string(reinterpret_cast<const char*>(p), n));
-        break;
-      }
-      case 0x8c:
-      case 0x8d: {  // SHORT_BINUNICODE, BINUNICODE8
-        const auto n = static_cast<std::size_t>(read_le(op == 0x8c ? 1 : 8));
-        const auto* p = take(n);
-        push_text(std::string(reinterpret_cast<const char*>(p), n));
-        break;
-      }
-      case 'K':
-        push_text(std::to_string(read_le(1)));
-        break;  // BININT1
-      case 'M':
-        push_text(std::to_string(read_le(2)));
-        break;   // BININT2
-      case 'J':  // BININT (signed)
-        push_text(std::to_string(static_cast<std::int32_t>(read_le(4))));
-        break;
-      case 0x94:  // MEMOIZE
-        if (stack.empty()) fail("MEMOIZE on an empty stack");
-        memo[memo.size()] = stack.back();
-        break;
-      case 'q':
-      case 'r':  // BINPUT, LONG_BINPUT
-        if (stack.empty()) fail("PUT on an empty stack");
-        memo[read_le(op == 'q' ? 1 : 4)] = stack.back();
-        break;
-      case 'h':
-      case 'j': {  // BINGET, LONG_BINGET
-        const auto it = memo.find(read_le(op == 'h' ? 1 : 4));
-        if (it == memo.end()) fail("unknown memo reference");
-        stack.push_back(it->second);
-        break;
-      }
-      case '.':
-        stopped = true;
-        break;  // STOP
-      default:
-        fail("unsupported opcode " + std::to_string(op));
-    }
-  }
-  if (stack.size() != 1 || !nodes[stack[0]].is_list) fail("the result is not one list");
+  if (pickle.kind(pickle.root()) != io::PickleKind::kList) throw fail("the result is not a list");
   std::vector<std::vector<std::string>> lists;
-  for (std::size_t clip : nodes[stack[0]].items) {
-    if (!nodes[clip].is_list) fail("an element is not a list");
+  for (std::size_t clip : pickle.node(pickle.root()).items) {
+    if (pickle.kind(clip) != io::PickleKind::kList) throw fail("an element is not a list");
     std::vector<std::string> labels;
-    for (std::size_t label : nodes[clip].items) {
-      if (nodes[label].is_list) fail("a label is a list");
-      labels.push_back(nodes[label].text);
+    for (std::size_t label : pickle.node(clip).items) {
+      const io::PickleNode& node = pickle.node(label);
+      if (node.kind == io::PickleKind::kString) {
+        labels.push_back(node.text);
+      } else if (node.kind == io::PickleKind::kInt) {
+        labels.push_back(std::to_string(node.integer));  // integer labels, as their text
+      } else {
+        throw fail(std::string("a label is a ") + io::pickle_kind_name(node.kind));
+      }
     }
     lists.push_back(std::move(labels));
   }

@@ -1,98 +1,126 @@
 #include "brainalign/io/pickled_array.h"
 
-#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <string_view>
 
 #include "brainalign/base/error.h"
+#include "brainalign/io/pickle.h"
 
 namespace brainalign::io {
 namespace {
 
-constexpr std::uint8_t kProto = 0x80, kStop = '.', kBinInt1 = 'K', kBinInt2 = 'M', kBinInt = 'J',
-                       kTuple1 = 0x85;
+constexpr const char* kWrapper = "joblib.numpy_pickle NumpyArrayWrapper";
+constexpr const char* kDtype = "numpy dtype";
 
-// Offset just after the first occurrence of `needle`, or npos.
-std::size_t find_after(std::span<const std::uint8_t> bytes, std::string_view needle,
-                       std::size_t from = 0) {
-  const auto* begin = bytes.data() + std::min(from, bytes.size());
-  const auto* end = bytes.data() + bytes.size();
-  const auto* hit = std::search(begin, end, needle.begin(), needle.end(),
-                                [](std::uint8_t a, char b) { return a == std::uint8_t(b); });
-  return hit == end ? std::string_view::npos : std::size_t(hit - bytes.data()) + needle.size();
-}
+// joblib writes an array's values into the pickle stream right after the BUILD that gives its
+// NumpyArrayWrapper a state; with `numpy_array_alignment_bytes` (joblib >= 1.2) they are
+// preceded by one byte counting the padding bytes that follow it.
+class JoblibVector {
+ public:
+  explicit JoblibVector(std::string source) : source_(std::move(source)) {}
+
+  PickleRules rules() {
+    PickleRules rules;
+    rules.context = "not a joblib-pickled 1-D NumPy array";
+    rules.allow_global = [](const std::string& global) {
+      return global == kWrapper || global == kDtype || global == "numpy ndarray";
+    };
+    rules.allowed_globals = "only joblib's NumpyArrayWrapper and NumPy dtypes are allowed";
+    rules.opaque_objects = true;  // the wrapper and the dtype, checked when built
+    rules.built = [this](PickleContext& context, std::size_t object) { built(context, object); };
+    return rules;
+  }
+
+  std::vector<double> take(const Pickle& pickle) {
+    if (!read_) {
+      throw InputError(source_ + ": not a joblib-pickled 1-D NumPy array (no NumpyArrayWrapper)");
+    }
+    if (callee(pickle, pickle.root()) != kWrapper) {
+      throw InputError(source_ +
+                       ": not a joblib-pickled 1-D NumPy array (the pickle is not the wrapper)");
+    }
+    return std::move(values_);
+  }
+
+ private:
+  static std::string callee(const Pickle& pickle, std::size_t object) {
+    const PickleNode& node = pickle.node(object);
+    if (node.kind != PickleKind::kObject) return {};
+    return pickle.node(node.items[0]).text;
+  }
+
+  static std::string string_at(const Pickle& pickle, std::size_t node) {
+    return pickle.kind(node) == PickleKind::kString ? pickle.node(node).text : std::string();
+  }
+
+  void built(PickleContext& context, std::size_t object) {
+    const Pickle& pickle = context.objects();
+    if (callee(pickle, object) != kWrapper) return;  // a dtype's state, checked below
+    if (read_) context.fail("builds a second array");
+    const std::size_t state = *pickle.node(object).state;
+    if (pickle.kind(state) != PickleKind::kDict) context.fail("gives the wrapper no dict state");
+    const auto field = [&](const char* name) {
+      const std::optional<std::size_t> value = pickle.find(state, name);
+      if (!value) context.fail(std::string("gives the wrapper no '") + name + "'");
+      return *value;
+    };
+    const PickleNode& shape = pickle.node(field("shape"));
+    if (shape.kind != PickleKind::kTuple || shape.items.size() != 1 ||
+        pickle.kind(shape.items[0]) != PickleKind::kInt ||
+        pickle.node(shape.items[0]).integer < 0) {
+      context.fail("holds an array whose shape is not (n,)");
+    }
+    const auto count = static_cast<std::uint64_t>(pickle.node(shape.items[0]).integer);
+    if (string_at(pickle, field("order")) != "C") context.fail("holds an array not in C order");
+    // dtype: numpy.dtype('f8' or 'i8', False, True) built with the state (3, '<', ...).
+    const std::size_t dtype = field("dtype");
+    if (callee(pickle, dtype) != kDtype) context.fail("holds an array without a NumPy dtype");
+    const PickleNode& dtype_args = pickle.node(pickle.node(dtype).items[1]);
+    const std::string code = dtype_args.items.empty() ? "" : string_at(pickle, dtype_args.items[0]);
+    if (code != "f8" && code != "i8") context.fail("holds an array whose dtype is not f8 or i8");
+    const std::optional<std::size_t> dtype_state = pickle.node(dtype).state;
+    if (!dtype_state || pickle.kind(*dtype_state) != PickleKind::kTuple ||
+        pickle.node(*dtype_state).items.size() < 2 ||
+        string_at(pickle, pickle.node(*dtype_state).items[1]) != "<") {
+      context.fail("holds an array whose byte order is not little-endian");
+    }
+    const std::optional<std::size_t> alignment = pickle.find(state, "numpy_array_alignment_bytes");
+    if (alignment && pickle.kind(*alignment) != PickleKind::kNone) {
+      const std::uint8_t padding = context.read_raw(1)[0];
+      context.read_raw(padding);
+    }
+    if (count > (std::uint64_t{1} << 40))
+      context.fail("holds an array of " + std::to_string(count));
+    const auto data = context.read_raw(static_cast<std::size_t>(count) * 8);
+    static_assert(std::endian::native == std::endian::little, "little-endian hosts only");
+    values_.resize(static_cast<std::size_t>(count));
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+      if (code == "f8") {
+        std::memcpy(&values_[i], data.data() + 8 * i, 8);
+      } else {
+        std::int64_t v = 0;
+        std::memcpy(&v, data.data() + 8 * i, 8);
+        values_[i] = static_cast<double>(v);
+      }
+    }
+    read_ = true;
+  }
+
+  std::string source_;
+  std::vector<double> values_;
+  bool read_ = false;
+};
 
 }  // namespace
 
 std::vector<double> parse_joblib_vector(std::span<const std::uint8_t> bytes,
                                         const std::string& source) {
-  const auto fail = [&](const std::string& why) -> InputError {
-    return InputError(source + ": not a joblib-pickled 1-D NumPy array (" + why + ")");
-  };
-  if (bytes.size() < 2 || bytes[0] != kProto || bytes.back() != kStop) {
-    throw fail("no pickle protocol header or STOP byte");
-  }
-  if (find_after(bytes, "NumpyArrayWrapper") == std::string_view::npos) {
-    throw fail("no joblib NumpyArrayWrapper");
-  }
-  // shape: one integer in a 1-tuple.
-  std::size_t at = find_after(bytes, std::string_view("\x8c\x05shape\x94", 8));
-  if (at == std::string_view::npos || at >= bytes.size()) throw fail("no shape");
-  std::uint64_t count = 0;
-  std::size_t width = 0;
-  switch (bytes[at]) {
-    case kBinInt1:
-      width = 1;
-      break;
-    case kBinInt2:
-      width = 2;
-      break;
-    case kBinInt:
-      width = 4;
-      break;
-    default:
-      throw fail("shape is not a small integer");
-  }
-  if (at + 1 + width >= bytes.size()) throw fail("truncated shape");
-  for (std::size_t i = 0; i < width; ++i) count |= std::uint64_t(bytes[at + 1 + i]) << (8 * i);
-  if (bytes[at + 1 + width] != kTuple1) throw fail("shape is not one-dimensional");
-  if (find_after(bytes, std::string_view("\x8c\x05order\x94\x8c\x01"
-                                         "C",
-                                         11)) == std::string_view::npos) {
-    throw fail("order is not C");
-  }
-  const bool is_float = find_after(bytes, std::string_view("\x8c\x02"
-                                                           "f8",
-                                                           4)) != std::string_view::npos;
-  const bool is_int = find_after(bytes, std::string_view("\x8c\x02"
-                                                         "i8",
-                                                         4)) != std::string_view::npos;
-  if (is_float == is_int) throw fail("dtype is not float64 or int64");
-  if (find_after(bytes, std::string_view("\x8c\x01<", 3)) == std::string_view::npos) {
-    throw fail("byte order is not little-endian");
-  }
-  // joblib writes the raw values after the pickled wrapper, right before the final STOP.
-  const std::size_t data_bytes = count * 8;
-  if (data_bytes + 1 > bytes.size() || bytes.size() - 1 - data_bytes < at) {
-    throw fail("file too short for " + std::to_string(count) + " values");
-  }
-  const std::uint8_t* data = bytes.data() + bytes.size() - 1 - data_bytes;
-  static_assert(std::endian::native == std::endian::little, "little-endian hosts only");
-  std::vector<double> values(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    if (is_float) {
-      std::memcpy(&values[i], data + 8 * i, 8);
-    } else {
-      std::int64_t v = 0;
-      std::memcpy(&v, data + 8 * i, 8);
-      values[i] = static_cast<double>(v);
-    }
-  }
-  return values;
+  JoblibVector vector(source);
+  const Pickle pickle = read_pickle(bytes, source, vector.rules());
+  return vector.take(pickle);
 }
 
 std::vector<double> read_joblib_vector(const std::filesystem::path& path) {

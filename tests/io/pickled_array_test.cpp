@@ -26,6 +26,32 @@ joblib.dump(np.arange(300, dtype=np.int64) % 5, 'ints.pkl')
   for (std::size_t i = 0; i < ints.size(); ++i) EXPECT_EQ(ints[i], double(i % 5));
 }
 
+// Files without the alignment padding joblib 1.2 added: written by older joblib (the wrapper has
+// no numpy_array_alignment_bytes) or to a stream that cannot tell its position (None).
+TEST(JoblibVector, ReadsArraysWithoutAlignmentPadding) {
+  ScratchDir dir;
+  ASSERT_TRUE(testing::run_python(dir.path(), R"(
+import joblib, joblib.numpy_pickle as jp
+create = jp.NumpyPickler._create_array_wrapper
+def older(self, array):
+    wrapper = create(self, array)
+    del wrapper.numpy_array_alignment_bytes
+    return wrapper
+jp.NumpyPickler._create_array_wrapper = older
+joblib.dump(np.array([3., -1., 0.25]), 'old.pkl')
+def unaligned(self, array):
+    wrapper = create(self, array)
+    wrapper.numpy_array_alignment_bytes = None
+    return wrapper
+jp.NumpyPickler._create_array_wrapper = unaligned
+joblib.dump(np.arange(7, dtype=np.int64), 'none.pkl')
+assert list(joblib.load('old.pkl')) == [3., -1., 0.25]
+assert list(joblib.load('none.pkl')) == list(range(7))
+)"));
+  EXPECT_EQ(read_joblib_vector(dir / "old.pkl"), (std::vector<double>{3.0, -1.0, 0.25}));
+  EXPECT_EQ(read_joblib_vector(dir / "none.pkl"), (std::vector<double>{0, 1, 2, 3, 4, 5, 6}));
+}
+
 TEST(JoblibVector, RefusesOtherPickles) {
   ScratchDir dir;
   ASSERT_TRUE(testing::run_python(dir.path(), R"(

@@ -6,15 +6,16 @@
 namespace brainalign::neural {
 namespace fs = std::filesystem;
 
-std::string checkpoint_pickle(const fs::path& path) {
+std::unordered_set<std::string> checkpoint_keys(const fs::path& path) {
   TorchArchiveProbe probe = probe_torch_archive(path);
-  return probe.is_zip && !probe.is_torchscript ? std::move(probe.data_pkl) : std::string();
+  return probe.is_zip && !probe.is_torchscript ? std::move(probe.keys)
+                                               : std::unordered_set<std::string>();
 }
 
-bool has_keys(const std::string& pickle, std::initializer_list<std::string_view> keys) {
-  if (pickle.empty()) return false;
+bool has_keys(const std::unordered_set<std::string>& present,
+              std::initializer_list<std::string_view> keys) {
   for (const auto key : keys) {
-    if (!pickle_has_string(pickle, key)) return false;
+    if (!present.contains(std::string(key))) return false;
   }
   return true;
 }

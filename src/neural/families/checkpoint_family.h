@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "brainalign/neural/hidden_state.h"
@@ -17,11 +18,13 @@
 
 namespace brainalign::neural {
 
-// The pickle of a torch.save checkpoint; empty for anything else (TorchScript included).
-std::string checkpoint_pickle(const std::filesystem::path& path);
+// The dict keys (nested ones and state_dict names included) of the object saved in a
+// torch.save checkpoint; empty for anything else (TorchScript included).
+std::unordered_set<std::string> checkpoint_keys(const std::filesystem::path& path);
 
-// Whether `pickle` holds every one of `keys` as a string (false for an empty pickle).
-bool has_keys(const std::string& pickle, std::initializer_list<std::string_view> keys);
+// Whether every one of `keys` is in `present`.
+bool has_keys(const std::unordered_set<std::string>& present,
+              std::initializer_list<std::string_view> keys);
 
 // The port's state called `source` for each registry layer.
 struct LayerSources {

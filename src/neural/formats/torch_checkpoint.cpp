@@ -2,57 +2,32 @@
 
 #include <ATen/ATen.h>
 
-#include <algorithm>
-#include <bit>
-#include <cstring>
 #include <limits>
 #include <unordered_map>
 #include <utility>
 
 #include "brainalign/base/error.h"
+#include "brainalign/io/pickle.h"
 #include "brainalign/io/zip.h"
 
 namespace brainalign::neural {
 
-namespace {
-
-// Node kinds: the public ones plus two that exist only while the pickle runs.
-enum class NodeKind {
-  kNone,
-  kBool,
-  kInt,
-  kFloat,
-  kString,
-  kList,
-  kTuple,
-  kDict,
-  kTensor,
-  kGlobal,
-  kStorage
-};
-
-}  // namespace
-
-struct CheckpointNode {
-  NodeKind kind = NodeKind::kNone;
-  bool boolean = false;
-  std::int64_t integer = 0;
-  double real = 0.0;
-  std::string text;  // string value, global name, or storage key
-  std::vector<std::size_t> items;
-  std::vector<std::pair<std::size_t, std::size_t>> entries;
-  std::unordered_map<std::string, std::size_t> string_keys;  // entry position by string key
-  std::unordered_map<std::int64_t, std::size_t> int_keys;
-  at::Tensor tensor;  // a tensor, or the flat contents of a storage
-};
-
+// The unpickled object and the tensors and storages it refers to (io::PickleKind::kExternal
+// nodes index `externals`).
 class CheckpointData {
  public:
-  std::string source;
-  std::vector<CheckpointNode> nodes;
+  struct External {
+    at::Tensor tensor;  // a tensor, or the flat contents of a storage
+    bool is_storage = false;
+  };
+  explicit CheckpointData(io::Pickle objects) : pickle(std::move(objects)) {}
+  io::Pickle pickle;
+  std::vector<External> externals;
 };
 
 namespace {
+
+using io::PickleKind;
 
 constexpr std::size_t kMaxDims = 64;
 constexpr std::size_t kReprDepth = 6;
@@ -100,8 +75,6 @@ class TorchArchive {
     read_into(index, bytes.data(), bytes.size());
     return bytes;
   }
-
-  const std::string& prefix() const { return prefix_; }
 
  private:
   static io::ZipReader require(std::optional<io::ZipReader> archive, const std::string& source,
@@ -174,428 +147,136 @@ bool is_allowed_global(const std::string& name) {
          find_storage_type(name) != nullptr;
 }
 
-std::string opcode_text(std::uint8_t op) {
-  static const char* const kHex = "0123456789abcdef";
-  std::string text = "0x";
-  text += kHex[op >> 4];
-  text += kHex[op & 15];
-  if (op >= 0x20 && op < 0x7f) {
-    text += " ('";
-    text += static_cast<char>(op);
-    text += "')";
-  }
-  return text;
-}
-
-// Runs data.pkl. Every failure is an InputError naming the file, the byte and the opcode.
-class Unpickler {
+// What torch.save's data.pkl may do beyond plain values: rebuild tensors (and parameters) from
+// storages loaded by persistent id, build devices and OrderedDicts.
+class TorchRules {
  public:
-  Unpickler(CheckpointData& data, const TorchArchive& archive, std::span<const std::uint8_t> pkl)
-      : data_(data), archive_(archive), pkl_(pkl) {}
+  TorchRules(CheckpointData& data, const TorchArchive& archive) : data_(data), archive_(archive) {}
 
-  std::size_t run() {
-    while (true) {
-      op_position_ = pos_;
-      const std::uint8_t op = read_u8();
-      op_ = op;
-      switch (op) {
-        case 0x80: {  // PROTO
-          const std::uint8_t version = read_u8();
-          if (version < 2 || version > 5) fail("pickle protocol " + std::to_string(version));
-          break;
-        }
-        case 0x95:
-          read_bytes(8);
-          break;  // FRAME: a length hint only
-        case '.':
-          return finish();  // STOP
-        case '(':
-          marks_.push_back(stack_.size());
-          break;
-        case '}':
-          push(new_node(NodeKind::kDict));
-          break;
-        case ']':
-          push(new_node(NodeKind::kList));
-          break;
-        case ')':
-          push(new_node(NodeKind::kTuple));
-          break;
-        case 'X':
-          push_string(read_u32());
-          break;  // BINUNICODE
-        case 0x8c:
-          push_string(read_u8());
-          break;     // SHORT_BINUNICODE
-        case 'J': {  // BININT
-          const std::uint32_t raw = read_u32();
-          push_int(static_cast<std::int32_t>(raw));
-          break;
-        }
-        case 'K':
-          push_int(read_u8());
-          break;     // BININT1
-        case 'M': {  // BININT2
-          const std::uint32_t low = read_u8();
-          push_int(low | (static_cast<std::uint32_t>(read_u8()) << 8));
-          break;
-        }
-        case 0x8a:
-          push_long1();
-          break;
-        case 'G': {  // BINFLOAT: big-endian double
-          std::uint64_t bits = 0;
-          for (std::uint8_t byte : read_bytes(8)) bits = (bits << 8) | byte;
-          const std::size_t index = new_node(NodeKind::kFloat);
-          data_.nodes[index].real = std::bit_cast<double>(bits);
-          push(index);
-          break;
-        }
-        case 'N':
-          push(new_node(NodeKind::kNone));
-          break;
-        case 0x88:
-        case 0x89: {  // NEWTRUE, NEWFALSE
-          const std::size_t index = new_node(NodeKind::kBool);
-          data_.nodes[index].boolean = op == 0x88;
-          push(index);
-          break;
-        }
-        case 't':
-          push(make_sequence(NodeKind::kTuple, pop_mark()));
-          break;
-        case 'l':
-          push(make_sequence(NodeKind::kList, pop_mark()));
-          break;
-        case 0x85:
-        case 0x86:
-        case 0x87: {  // TUPLE1..3
-          const std::size_t count = op - 0x84u;
-          if (stack_.size() < count + floor()) fail("needs " + std::to_string(count) + " items");
-          std::vector<std::size_t> items(stack_.end() - static_cast<std::ptrdiff_t>(count),
-                                         stack_.end());
-          stack_.resize(stack_.size() - count);
-          push(make_sequence(NodeKind::kTuple, std::move(items)));
-          break;
-        }
-        case 'a': {  // APPEND
-          const std::size_t value = pop();
-          list_on_top().items.push_back(value);
-          break;
-        }
-        case 'e': {  // APPENDS
-          std::vector<std::size_t> values = pop_mark();
-          CheckpointNode& list = list_on_top();
-          list.items.insert(list.items.end(), values.begin(), values.end());
-          break;
-        }
-        case 'd': {  // DICT
-          std::vector<std::size_t> values = pop_mark();
-          const std::size_t index = new_node(NodeKind::kDict);
-          set_items(index, values);
-          push(index);
-          break;
-        }
-        case 's': {  // SETITEM
-          const std::size_t value = pop();
-          const std::size_t key = pop();
-          set_items(dict_on_top(), {key, value});
-          break;
-        }
-        case 'u': {  // SETITEMS
-          std::vector<std::size_t> values = pop_mark();
-          set_items(dict_on_top(), values);
-          break;
-        }
-        case 'q':
-          memo_put(read_u8());
-          break;  // BINPUT
-        case 'r':
-          memo_put(read_u32());
-          break;  // LONG_BINPUT
-        case 0x94:
-          memo_put(memo_.size());
-          break;  // MEMOIZE
-        case 'h':
-          push(memo_get(read_u8()));
-          break;  // BINGET
-        case 'j':
-          push(memo_get(read_u32()));
-          break;     // LONG_BINGET
-        case 'c': {  // GLOBAL
-          std::string module = read_line();
-          std::string name = read_line();
-          push_global(module + " " + name);
-          break;
-        }
-        case 0x93: {  // STACK_GLOBAL
-          const std::size_t name = pop();
-          const std::size_t module = pop();
-          if (kind(name) != NodeKind::kString || kind(module) != NodeKind::kString) {
-            fail("expects two strings");
-          }
-          push_global(data_.nodes[module].text + " " + data_.nodes[name].text);
-          break;
-        }
-        case 'R':
-          reduce();
-          break;
-        case 'Q':
-          persistent_load();
-          break;     // BINPERSID
-        case 'b': {  // BUILD
-          pop();     // the state of an OrderedDict is its _metadata
-          if (kind(top()) != NodeKind::kDict) fail("sets the state of a non-dict object");
-          break;
-        }
-        default:
-          throw InputError(where() + "unsupported pickle opcode " + opcode_text(op) + " at byte " +
-                           std::to_string(op_position_));
+  io::PickleRules rules() {
+    io::PickleRules rules;
+    rules.context = "data.pkl";
+    rules.allow_global = is_allowed_global;
+    rules.allowed_globals = "only OrderedDict, tensor rebuilders, storages and devices are allowed";
+    rules.call = [this](io::PickleContext& context, const std::string& callee,
+                        std::size_t arguments) { return call(context, callee, arguments); };
+    rules.persistent_load = [this](io::PickleContext& context, std::size_t id) {
+      return persistent_load(context, id);
+    };
+    rules.built = [](io::PickleContext& context, std::size_t object) {
+      // The state of an OrderedDict is its _metadata; nothing else may be built.
+      if (context.objects().kind(object) != PickleKind::kDict) {
+        context.fail("sets the state of a non-dict object");
       }
-    }
+    };
+    return rules;
   }
 
  private:
-  std::string where() const { return data_.source + ": data.pkl: "; }
-
-  [[noreturn]] void fail(const std::string& what) const {
-    throw InputError(where() + "opcode " + opcode_text(op_) + " at byte " +
-                     std::to_string(op_position_) + " " + what);
+  const io::PickleNode& node(io::PickleContext& context, std::size_t index) const {
+    return std::as_const(context.objects()).node(index);
   }
 
-  std::span<const std::uint8_t> read_bytes(std::size_t count) {
-    if (count > pkl_.size() - pos_) {
-      throw InputError(where() + "truncated: opcode " + opcode_text(op_) + " at byte " +
-                       std::to_string(op_position_) + " runs past the end");
-    }
-    const auto bytes = pkl_.subspan(pos_, count);
-    pos_ += count;
-    return bytes;
-  }
-  std::uint8_t read_u8() { return read_bytes(1)[0]; }
-  std::uint32_t read_u32() {
-    const auto bytes = read_bytes(4);
-    return static_cast<std::uint32_t>(bytes[0]) | (static_cast<std::uint32_t>(bytes[1]) << 8) |
-           (static_cast<std::uint32_t>(bytes[2]) << 16) |
-           (static_cast<std::uint32_t>(bytes[3]) << 24);
-  }
-  std::string read_line() {
-    const auto rest = pkl_.subspan(pos_);
-    const auto newline = std::find(rest.begin(), rest.end(), '\n');
-    if (newline == rest.end() || newline - rest.begin() > 256) fail("has no name line");
-    std::string line(rest.begin(), newline);
-    pos_ += line.size() + 1;
-    return line;
+  std::size_t add_external(io::PickleContext& context, at::Tensor tensor, bool is_storage,
+                           std::string label) {
+    data_.externals.push_back({std::move(tensor), is_storage});
+    io::PickleNode external;
+    external.kind = PickleKind::kExternal;
+    external.external = data_.externals.size() - 1;
+    external.text = std::move(label);
+    return context.objects().add(std::move(external));
   }
 
-  std::size_t new_node(NodeKind node_kind) {
-    data_.nodes.emplace_back();
-    data_.nodes.back().kind = node_kind;
-    return data_.nodes.size() - 1;
-  }
-  NodeKind kind(std::size_t index) const { return data_.nodes[index].kind; }
-
-  std::size_t floor() const { return marks_.empty() ? 0 : marks_.back(); }
-  void push(std::size_t index) { stack_.push_back(index); }
-  std::size_t pop() {
-    if (stack_.size() <= floor()) fail("finds the stack empty");
-    const std::size_t index = stack_.back();
-    stack_.pop_back();
-    return index;
-  }
-  std::size_t top() {
-    if (stack_.size() <= floor()) fail("finds the stack empty");
-    return stack_.back();
-  }
-  std::vector<std::size_t> pop_mark() {
-    if (marks_.empty()) fail("has no MARK to pop to");
-    const std::size_t mark = marks_.back();
-    marks_.pop_back();
-    std::vector<std::size_t> items(stack_.begin() + static_cast<std::ptrdiff_t>(mark),
-                                   stack_.end());
-    stack_.resize(mark);
-    return items;
+  const CheckpointData::External* external(io::PickleContext& context, std::size_t index,
+                                           bool is_storage) const {
+    const io::PickleNode& value = node(context, index);
+    if (value.kind != PickleKind::kExternal) return nullptr;
+    const auto& found = data_.externals[value.external];
+    return found.is_storage == is_storage ? &found : nullptr;
   }
 
-  void push_string(std::uint32_t length) {
-    const auto bytes = read_bytes(length);
-    const std::size_t index = new_node(NodeKind::kString);
-    data_.nodes[index].text.assign(bytes.begin(), bytes.end());
-    push(index);
-  }
-  void push_int(std::int64_t value) {
-    const std::size_t index = new_node(NodeKind::kInt);
-    data_.nodes[index].integer = value;
-    push(index);
-  }
-  void push_long1() {
-    const std::uint8_t length = read_u8();
-    if (length > 8) fail("holds an integer wider than 64 bits");
-    const auto bytes = read_bytes(length);
-    std::uint64_t value = 0;
-    for (std::size_t i = 0; i < length; ++i) value |= std::uint64_t{bytes[i]} << (8 * i);
-    if (length > 0 && length < 8 && (bytes[length - 1] & 0x80) != 0) {
-      value |= ~std::uint64_t{0} << (8 * length);  // sign-extend
-    }
-    push_int(static_cast<std::int64_t>(value));
-  }
-  void push_global(std::string name) {
-    if (!is_allowed_global(name)) {
-      throw InputError(where() + "refuses global '" + name + "' at byte " +
-                       std::to_string(op_position_) +
-                       ": only OrderedDict, tensor rebuilders, storages and devices are allowed");
-    }
-    const std::size_t index = new_node(NodeKind::kGlobal);
-    data_.nodes[index].text = std::move(name);
-    push(index);
-  }
-
-  std::size_t make_sequence(NodeKind node_kind, std::vector<std::size_t> items) {
-    const std::size_t index = new_node(node_kind);
-    data_.nodes[index].items = std::move(items);
-    return index;
-  }
-  CheckpointNode& list_on_top() {
-    const std::size_t index = top();
-    if (kind(index) != NodeKind::kList) fail("appends to a non-list object");
-    return data_.nodes[index];
-  }
-  std::size_t dict_on_top() {
-    const std::size_t index = top();
-    if (kind(index) != NodeKind::kDict) fail("sets an item of a non-dict object");
-    return index;
-  }
-  // Key/value pairs in order; a repeated string or int key replaces the earlier value.
-  void set_items(std::size_t dict_index, const std::vector<std::size_t>& values) {
-    if (values.size() % 2 != 0) fail("has a key without a value");
-    for (std::size_t i = 0; i < values.size(); i += 2) {
-      const std::size_t key = values[i];
-      const std::size_t value = values[i + 1];
-      CheckpointNode& dict = data_.nodes[dict_index];
-      const CheckpointNode& key_node = data_.nodes[key];
-      std::size_t* existing = nullptr;
-      if (key_node.kind == NodeKind::kString) {
-        auto [it, inserted] = dict.string_keys.emplace(key_node.text, dict.entries.size());
-        if (!inserted) existing = &it->second;
-      } else if (key_node.kind == NodeKind::kInt) {
-        auto [it, inserted] = dict.int_keys.emplace(key_node.integer, dict.entries.size());
-        if (!inserted) existing = &it->second;
-      } else if (key_node.kind == NodeKind::kList || key_node.kind == NodeKind::kDict) {
-        fail("uses an unhashable dict key");
-      }
-      if (existing != nullptr) {
-        dict.entries[*existing].second = value;
-      } else {
-        dict.entries.emplace_back(key, value);
-      }
-    }
-  }
-
-  void memo_put(std::size_t key) {
-    if (stack_.empty()) fail("memoizes an empty stack");
-    memo_[key] = stack_.back();
-  }
-  std::size_t memo_get(std::size_t key) {
-    const auto it = memo_.find(key);
-    if (it == memo_.end()) fail("reads memo entry " + std::to_string(key) + ", never stored");
-    return it->second;
-  }
-
-  // A copy: the callers add nodes, which moves every node (and its items) in memory.
-  std::vector<std::size_t> tuple_args(std::size_t index, std::size_t min_count,
-                                      std::size_t max_count, const std::string& callee) {
-    if (kind(index) != NodeKind::kTuple) fail("calls " + callee + " without an argument tuple");
-    const auto& items = data_.nodes[index].items;
+  std::vector<std::size_t> arguments(io::PickleContext& context, std::size_t tuple,
+                                     std::size_t min_count, std::size_t max_count,
+                                     const std::string& callee) const {
+    const auto& items = node(context, tuple).items;
     if (items.size() < min_count || items.size() > max_count) {
-      fail("calls " + callee + " with " + std::to_string(items.size()) + " arguments");
+      context.fail("calls " + callee + " with " + std::to_string(items.size()) + " arguments");
     }
     return items;
   }
 
-  std::int64_t int_arg(std::size_t index, const std::string& what) {
-    if (kind(index) != NodeKind::kInt) fail("expects an integer " + what);
-    return data_.nodes[index].integer;
+  std::int64_t int_arg(io::PickleContext& context, std::size_t index,
+                       const std::string& what) const {
+    if (node(context, index).kind != PickleKind::kInt) context.fail("expects an integer " + what);
+    return node(context, index).integer;
   }
 
-  std::vector<std::int64_t> int_tuple(std::size_t index, const std::string& what) {
-    if (kind(index) != NodeKind::kTuple && kind(index) != NodeKind::kList) {
-      fail("expects a tuple of integers as " + what);
+  std::vector<std::int64_t> int_tuple(io::PickleContext& context, std::size_t index,
+                                      const std::string& what) const {
+    const PickleKind kind = node(context, index).kind;
+    if (kind != PickleKind::kTuple && kind != PickleKind::kList) {
+      context.fail("expects a tuple of integers as " + what);
     }
     std::vector<std::int64_t> values;
-    for (std::size_t item : data_.nodes[index].items) values.push_back(int_arg(item, what));
+    for (std::size_t item : node(context, index).items) {
+      values.push_back(int_arg(context, item, what));
+    }
     return values;
   }
 
-  void reduce() {
-    const std::size_t args = pop();
-    const std::size_t callee = pop();
-    if (kind(callee) != NodeKind::kGlobal) fail("calls an object that is not a global");
-    const std::string name = data_.nodes[callee].text;
-    std::size_t result = 0;
-    if (name == "collections OrderedDict") {
-      const auto items = tuple_args(args, 0, 1, name);
-      result = new_node(NodeKind::kDict);
-      if (!items.empty()) {
-        const std::size_t pairs = items[0];
-        if (kind(pairs) != NodeKind::kList && kind(pairs) != NodeKind::kTuple) {
-          fail("builds an OrderedDict from something other than a list of pairs");
-        }
-        std::vector<std::size_t> flat;
-        for (std::size_t pair : data_.nodes[pairs].items) {
-          const NodeKind pair_kind = kind(pair);
-          if ((pair_kind != NodeKind::kTuple && pair_kind != NodeKind::kList) ||
-              data_.nodes[pair].items.size() != 2) {
-            fail("builds an OrderedDict from an item that is not a pair");
-          }
-          flat.push_back(data_.nodes[pair].items[0]);
-          flat.push_back(data_.nodes[pair].items[1]);
-        }
-        set_items(result, flat);
-      }
-    } else if (name == "torch._utils _rebuild_tensor_v2") {
-      const auto items = tuple_args(args, 6, 7, name);
-      result = rebuild_tensor(items);
-    } else if (name == "torch._utils _rebuild_parameter" ||
-               name == "torch._utils _rebuild_parameter_with_state") {
-      const auto items = tuple_args(args, 3, 4, name);
-      if (kind(items[0]) != NodeKind::kTensor) fail("rebuilds a parameter from a non-tensor");
-      result = items[0];
-    } else if (name == "torch device") {
-      const auto items = tuple_args(args, 1, 2, name);
-      if (kind(items[0]) != NodeKind::kString) fail("builds a device without a type string");
-      result = new_node(NodeKind::kString);
-      std::string text = data_.nodes[items[0]].text;
-      if (items.size() == 2 && kind(items[1]) == NodeKind::kInt) {
-        text += ":" + std::to_string(data_.nodes[items[1]].integer);
-      }
-      data_.nodes[result].text = std::move(text);
-    } else {
-      fail("calls '" + name + "', which cannot be called");
+  std::optional<std::size_t> call(io::PickleContext& context, const std::string& name,
+                                  std::size_t args) {
+    if (name == "torch._utils _rebuild_tensor_v2") {
+      return rebuild_tensor(context, arguments(context, args, 6, 7, name));
     }
-    push(result);
+    if (name == "torch._utils _rebuild_parameter" ||
+        name == "torch._utils _rebuild_parameter_with_state") {
+      const auto items = arguments(context, args, 3, 4, name);
+      if (external(context, items[0], false) == nullptr) {
+        context.fail("rebuilds a parameter from a non-tensor");
+      }
+      return items[0];
+    }
+    if (name == "torch device") {
+      const auto items = arguments(context, args, 1, 2, name);
+      if (node(context, items[0]).kind != PickleKind::kString) {
+        context.fail("builds a device without a type string");
+      }
+      io::PickleNode device;
+      device.kind = PickleKind::kString;
+      device.text = node(context, items[0]).text;
+      if (items.size() == 2 && node(context, items[1]).kind == PickleKind::kInt) {
+        device.text += ":" + std::to_string(node(context, items[1]).integer);
+      }
+      return context.objects().add(std::move(device));
+    }
+    return std::nullopt;  // a storage type: not callable
   }
 
-  std::size_t rebuild_tensor(const std::vector<std::size_t>& args) {
-    if (kind(args[0]) != NodeKind::kStorage) fail("rebuilds a tensor from a non-storage");
-    // Copies (a tensor is a handle): new_node below moves the nodes in memory.
-    const at::Tensor flat = data_.nodes[args[0]].tensor;
-    const std::string key = data_.nodes[args[0]].text;
-    const std::int64_t offset = int_arg(args[1], "storage offset");
-    const std::vector<std::int64_t> sizes = int_tuple(args[2], "size");
-    const std::vector<std::int64_t> strides = int_tuple(args[3], "stride");
+  std::size_t rebuild_tensor(io::PickleContext& context, const std::vector<std::size_t>& args) {
+    const CheckpointData::External* storage = external(context, args[0], true);
+    if (storage == nullptr) context.fail("rebuilds a tensor from a non-storage");
+    // Copies: add_external below grows the table that `storage` points into.
+    const at::Tensor flat = storage->tensor;
+    const std::string key = node(context, args[0]).text;
+    const std::int64_t offset = int_arg(context, args[1], "storage offset");
+    const std::vector<std::int64_t> sizes = int_tuple(context, args[2], "size");
+    const std::vector<std::int64_t> strides = int_tuple(context, args[3], "stride");
     if (sizes.size() != strides.size() || sizes.size() > kMaxDims) {
-      fail("rebuilds a tensor with " + std::to_string(sizes.size()) + " sizes and " +
-           std::to_string(strides.size()) + " strides");
+      context.fail("rebuilds a tensor with " + std::to_string(sizes.size()) + " sizes and " +
+                   std::to_string(strides.size()) + " strides");
     }
     const std::int64_t storage_numel = flat.numel();
     if (offset < 0 || offset > storage_numel) {
-      fail("rebuilds a tensor at offset " + std::to_string(offset) + " of storage '" + key + "' (" +
-           std::to_string(storage_numel) + " elements)");
+      context.fail("rebuilds a tensor at offset " + std::to_string(offset) + " of storage '" + key +
+                   "' (" + std::to_string(storage_numel) + " elements)");
     }
     bool empty = false;
     std::int64_t last = offset;
     for (std::size_t d = 0; d < sizes.size(); ++d) {
-      if (sizes[d] < 0 || strides[d] < 0) fail("rebuilds a tensor with a negative size or stride");
+      if (sizes[d] < 0 || strides[d] < 0) {
+        context.fail("rebuilds a tensor with a negative size or stride");
+      }
       if (sizes[d] == 0) empty = true;
     }
     if (!empty) {
@@ -603,142 +284,134 @@ class Unpickler {
         std::int64_t reach = 0;
         if (__builtin_mul_overflow(sizes[d] - 1, strides[d], &reach) ||
             __builtin_add_overflow(last, reach, &last)) {
-          fail("rebuilds a tensor whose extent overflows");
+          context.fail("rebuilds a tensor whose extent overflows");
         }
       }
       if (last >= storage_numel) {
-        fail("rebuilds a tensor reaching element " + std::to_string(last) + " of storage '" + key +
-             "', which holds " + std::to_string(storage_numel));
+        context.fail("rebuilds a tensor reaching element " + std::to_string(last) +
+                     " of storage '" + key + "', which holds " + std::to_string(storage_numel));
       }
     }
-    const std::size_t index = new_node(NodeKind::kTensor);
-    data_.nodes[index].tensor =
-        empty ? at::empty(sizes, flat.options()) : flat.as_strided(sizes, strides, offset);
-    return index;
+    return add_external(
+        context, empty ? at::empty(sizes, flat.options()) : flat.as_strided(sizes, strides, offset),
+        false, "tensor");
   }
 
-  void persistent_load() {
-    const std::size_t pid = pop();
-    if (kind(pid) != NodeKind::kTuple || data_.nodes[pid].items.size() != 5) {
-      fail("expects a persistent id ('storage', type, key, location, numel)");
+  std::size_t persistent_load(io::PickleContext& context, std::size_t pid) {
+    const io::PickleNode& id = node(context, pid);
+    if (id.kind != PickleKind::kTuple || id.items.size() != 5) {
+      context.fail("expects a persistent id ('storage', type, key, location, numel)");
     }
-    const auto items = data_.nodes[pid].items;
-    if (kind(items[0]) != NodeKind::kString || data_.nodes[items[0]].text != "storage") {
-      fail("expects a persistent id tagged 'storage'");
+    const std::vector<std::size_t> items = id.items;
+    if (node(context, items[0]).kind != PickleKind::kString ||
+        node(context, items[0]).text != "storage") {
+      context.fail("expects a persistent id tagged 'storage'");
     }
-    const StorageType* type = kind(items[1]) == NodeKind::kGlobal
-                                  ? find_storage_type(data_.nodes[items[1]].text)
+    const StorageType* type = node(context, items[1]).kind == PickleKind::kGlobal
+                                  ? find_storage_type(node(context, items[1]).text)
                                   : nullptr;
-    if (type == nullptr) fail("loads a storage of an unknown type");
-    if (kind(items[2]) != NodeKind::kString || kind(items[3]) != NodeKind::kString) {
-      fail("expects a string storage key and location");
+    if (type == nullptr) context.fail("loads a storage of an unknown type");
+    if (node(context, items[2]).kind != PickleKind::kString ||
+        node(context, items[3]).kind != PickleKind::kString) {
+      context.fail("expects a string storage key and location");
     }
-    const std::string key = data_.nodes[items[2]].text;
-    const std::int64_t numel = int_arg(items[4], "storage size");
+    const std::string key = node(context, items[2]).text;
+    const std::int64_t numel = int_arg(context, items[4], "storage size");
     const auto cached = storages_.find(key);
     if (cached != storages_.end()) {
-      const at::Tensor& flat = data_.nodes[cached->second].tensor;
+      const at::Tensor& flat = external(context, cached->second, true)->tensor;
       if (flat.scalar_type() != type->dtype || flat.numel() != numel) {
-        fail("loads storage '" + key + "' again with another type or size");
+        context.fail("loads storage '" + key + "' again with another type or size");
       }
-      push(cached->second);
-      return;
+      return cached->second;
     }
     if (key.empty() || key.find('/') != std::string::npos || key.find("..") != std::string::npos) {
-      fail("names an invalid storage key");
+      context.fail("names an invalid storage key");
     }
     std::size_t record = 0;
     const std::size_t bytes = archive_.size("data/" + key, &record);
     const auto item_size = static_cast<std::int64_t>(c10::elementSize(type->dtype));
     if (numel < 0 || numel > std::numeric_limits<std::int64_t>::max() / item_size ||
         static_cast<std::uint64_t>(numel * item_size) != bytes) {
-      fail("loads storage '" + key + "' of " + std::to_string(numel) + " " + type->name +
-           " elements from a record of " + std::to_string(bytes) + " bytes");
+      context.fail("loads storage '" + key + "' of " + std::to_string(numel) + " " + type->name +
+                   " elements from a record of " + std::to_string(bytes) + " bytes");
     }
-    const std::size_t index = new_node(NodeKind::kStorage);
-    data_.nodes[index].text = key;
     at::Tensor flat = at::empty({numel}, at::TensorOptions().dtype(type->dtype));
     archive_.read_into(record, flat.data_ptr(), bytes);
-    data_.nodes[index].tensor = std::move(flat);
+    const std::size_t index = add_external(context, std::move(flat), true, key);
     storages_.emplace(key, index);
-    push(index);
-  }
-
-  // STOP: one value left, and nothing of it a bare global or storage.
-  std::size_t finish() {
-    if (!marks_.empty() || stack_.size() != 1) {
-      fail("ends with " + std::to_string(stack_.size()) + " values and " +
-           std::to_string(marks_.size()) + " open marks on the stack (expected one value)");
-    }
-    std::vector<bool> seen(data_.nodes.size(), false);
-    std::vector<std::size_t> pending{stack_.back()};
-    while (!pending.empty()) {
-      const std::size_t index = pending.back();
-      pending.pop_back();
-      if (seen[index]) continue;
-      seen[index] = true;
-      const CheckpointNode& node = data_.nodes[index];
-      if (node.kind == NodeKind::kGlobal || node.kind == NodeKind::kStorage) {
-        throw InputError(where() + "the result holds a bare " +
-                         (node.kind == NodeKind::kGlobal ? "global '" + node.text + "'"
-                                                         : "storage '" + node.text + "'"));
-      }
-      pending.insert(pending.end(), node.items.begin(), node.items.end());
-      for (const auto& [key, value] : node.entries) {
-        pending.push_back(key);
-        pending.push_back(value);
-      }
-    }
-    return stack_.back();
+    return index;
   }
 
   CheckpointData& data_;
   const TorchArchive& archive_;
-  std::span<const std::uint8_t> pkl_;
-  std::size_t pos_ = 0;
-  std::size_t op_position_ = 0;
-  std::uint8_t op_ = 0;
-  std::vector<std::size_t> stack_;
-  std::vector<std::size_t> marks_;
-  std::unordered_map<std::size_t, std::size_t> memo_;
   std::unordered_map<std::string, std::size_t> storages_;
 };
 
+// The checkpoint's value holds nothing that only exists while the pickle runs: no bare global,
+// storage or unresolved object.
+void check_result(const CheckpointData& data) {
+  const io::Pickle& pickle = data.pickle;
+  std::vector<bool> seen(pickle.size(), false);
+  std::vector<std::size_t> pending{pickle.root()};
+  while (!pending.empty()) {
+    const std::size_t index = pending.back();
+    pending.pop_back();
+    if (seen[index]) continue;
+    seen[index] = true;
+    const io::PickleNode& node = pickle.node(index);
+    if (node.kind == PickleKind::kGlobal) {
+      throw InputError(pickle.source() + ": data.pkl: the result holds a bare global '" +
+                       node.text + "'");
+    }
+    if (node.kind == PickleKind::kExternal && data.externals[node.external].is_storage) {
+      throw InputError(pickle.source() + ": data.pkl: the result holds a bare storage '" +
+                       node.text + "'");
+    }
+    pending.insert(pending.end(), node.items.begin(), node.items.end());
+    for (const auto& [key, value] : node.entries) {
+      pending.push_back(key);
+      pending.push_back(value);
+    }
+    if (node.state) pending.push_back(*node.state);
+  }
+}
+
 void append_repr(const CheckpointData& data, std::size_t index, std::size_t depth,
                  std::string& out) {
-  const CheckpointNode& node = data.nodes[index];
+  const io::PickleNode& node = data.pickle.node(index);
   if (out.size() > kReprChars) return;  // shared sub-lists could otherwise explode the text
   if (depth > kReprDepth) {
     out += "...";
     return;
   }
   switch (node.kind) {
-    case NodeKind::kNone:
+    case PickleKind::kNone:
       out += "None";
       break;
-    case NodeKind::kBool:
+    case PickleKind::kBool:
       out += node.boolean ? "True" : "False";
       break;
-    case NodeKind::kInt:
+    case PickleKind::kInt:
       out += std::to_string(node.integer);
       break;
-    case NodeKind::kFloat:
+    case PickleKind::kFloat:
       out += std::to_string(node.real);
       break;
-    case NodeKind::kString:
+    case PickleKind::kString:
       out += "'" + node.text + "'";
       break;
-    case NodeKind::kList:
-    case NodeKind::kTuple: {
-      out += node.kind == NodeKind::kList ? "[" : "(";
+    case PickleKind::kList:
+    case PickleKind::kTuple: {
+      out += node.kind == PickleKind::kList ? "[" : "(";
       for (std::size_t i = 0; i < node.items.size(); ++i) {
         if (i > 0) out += ", ";
         append_repr(data, node.items[i], depth + 1, out);
       }
-      out += node.kind == NodeKind::kList ? "]" : ")";
+      out += node.kind == PickleKind::kList ? "]" : ")";
       break;
     }
-    case NodeKind::kDict: {
+    case PickleKind::kDict: {
       out += "{";
       for (std::size_t i = 0; i < node.entries.size(); ++i) {
         if (i > 0) out += ", ";
@@ -749,19 +422,19 @@ void append_repr(const CheckpointData& data, std::size_t index, std::size_t dept
       out += "}";
       break;
     }
-    case NodeKind::kTensor: {
+    case PickleKind::kExternal: {
+      const at::Tensor& tensor = data.externals[node.external].tensor;
       out += "tensor(";
-      out += c10::toString(node.tensor.scalar_type());
+      out += c10::toString(tensor.scalar_type());
       out += ", [";
-      for (std::int64_t d = 0; d < node.tensor.dim(); ++d) {
+      for (std::int64_t d = 0; d < tensor.dim(); ++d) {
         if (d > 0) out += ", ";
-        out += std::to_string(node.tensor.size(d));
+        out += std::to_string(tensor.size(d));
       }
       out += "])";
       break;
     }
-    case NodeKind::kGlobal:
-    case NodeKind::kStorage:
+    default:
       out += node.text;
       break;
   }
@@ -794,9 +467,30 @@ const char* kind_name(PickleValue::Kind kind) {
 }
 
 PickleValue::Kind PickleValue::kind() const {
-  const NodeKind node_kind = data_->nodes[index_].kind;
-  // finish() guarantees that no global or storage is reachable from the root.
-  return static_cast<Kind>(static_cast<int>(node_kind));
+  // check_result() guarantees that only these kinds are reachable from the root.
+  switch (data_->pickle.kind(index_)) {
+    case PickleKind::kNone:
+      return Kind::kNone;
+    case PickleKind::kBool:
+      return Kind::kBool;
+    case PickleKind::kInt:
+      return Kind::kInt;
+    case PickleKind::kFloat:
+      return Kind::kFloat;
+    case PickleKind::kString:
+      return Kind::kString;
+    case PickleKind::kList:
+      return Kind::kList;
+    case PickleKind::kTuple:
+      return Kind::kTuple;
+    case PickleKind::kDict:
+      return Kind::kDict;
+    case PickleKind::kExternal:
+      return Kind::kTensor;
+    default:
+      throw InputError(source() + ": data.pkl: holds a " +
+                       io::pickle_kind_name(data_->pickle.kind(index_)));
+  }
 }
 
 namespace {
@@ -810,41 +504,42 @@ namespace {
 
 bool PickleValue::as_bool() const {
   if (kind() != Kind::kBool) wrong_kind(*this, "bool");
-  return data_->nodes[index_].boolean;
+  return data_->pickle.node(index_).boolean;
 }
 
 std::int64_t PickleValue::as_int() const {
   if (kind() != Kind::kInt) wrong_kind(*this, "int");
-  return data_->nodes[index_].integer;
+  return data_->pickle.node(index_).integer;
 }
 
 double PickleValue::as_double() const {
-  if (kind() == Kind::kInt) return static_cast<double>(data_->nodes[index_].integer);
+  if (kind() == Kind::kInt) return static_cast<double>(data_->pickle.node(index_).integer);
   if (kind() != Kind::kFloat) wrong_kind(*this, "float");
-  return data_->nodes[index_].real;
+  return data_->pickle.node(index_).real;
 }
 
 const std::string& PickleValue::as_string() const {
   if (kind() != Kind::kString) wrong_kind(*this, "str");
-  return data_->nodes[index_].text;
+  return data_->pickle.node(index_).text;
 }
 
 const at::Tensor& PickleValue::as_tensor() const {
   if (kind() != Kind::kTensor) wrong_kind(*this, "tensor");
-  return data_->nodes[index_].tensor;
+  return data_->externals[data_->pickle.node(index_).external].tensor;
 }
 
 std::vector<PickleValue> PickleValue::items() const {
   if (kind() != Kind::kList && kind() != Kind::kTuple) wrong_kind(*this, "list or tuple");
   std::vector<PickleValue> values;
-  for (std::size_t item : data_->nodes[index_].items) values.push_back(PickleValue(data_, item));
+  for (std::size_t item : data_->pickle.node(index_).items)
+    values.push_back(PickleValue(data_, item));
   return values;
 }
 
 std::vector<std::pair<PickleValue, PickleValue>> PickleValue::entries() const {
   if (kind() != Kind::kDict) wrong_kind(*this, "dict");
   std::vector<std::pair<PickleValue, PickleValue>> values;
-  for (const auto& [key, value] : data_->nodes[index_].entries) {
+  for (const auto& [key, value] : data_->pickle.node(index_).entries) {
     values.emplace_back(PickleValue(data_, key), PickleValue(data_, value));
   }
   return values;
@@ -852,17 +547,14 @@ std::vector<std::pair<PickleValue, PickleValue>> PickleValue::entries() const {
 
 bool PickleValue::contains(std::string_view key) const {
   if (kind() != Kind::kDict) wrong_kind(*this, "dict");
-  return data_->nodes[index_].string_keys.contains(std::string(key));
+  return data_->pickle.find(index_, key).has_value();
 }
 
 PickleValue PickleValue::at(std::string_view key) const {
   if (kind() != Kind::kDict) wrong_kind(*this, "dict");
-  const CheckpointNode& node = data_->nodes[index_];
-  const auto it = node.string_keys.find(std::string(key));
-  if (it == node.string_keys.end()) {
-    throw InputError(source() + ": missing key '" + std::string(key) + "'");
-  }
-  return PickleValue(data_, node.entries[it->second].second);
+  const std::optional<std::size_t> value = data_->pickle.find(index_, key);
+  if (!value) throw InputError(source() + ": missing key '" + std::string(key) + "'");
+  return PickleValue(data_, *value);
 }
 
 std::string PickleValue::repr() const {
@@ -872,7 +564,7 @@ std::string PickleValue::repr() const {
   return out;
 }
 
-const std::string& PickleValue::source() const { return data_->source; }
+const std::string& PickleValue::source() const { return data_->pickle.source(); }
 
 namespace {
 
@@ -899,11 +591,12 @@ TorchCheckpoint run_archive(const TorchArchive& archive) {
       throw InputError(source + ": big-endian checkpoints are not supported");
     }
   }
-  auto data = std::make_shared<CheckpointData>();
-  data->source = source;
   const std::vector<std::uint8_t> pkl = archive.read("data.pkl");
-  Unpickler unpickler(*data, archive, pkl);
-  const std::size_t root = unpickler.run();
+  auto data = std::make_shared<CheckpointData>(io::Pickle(source));
+  TorchRules rules(*data, archive);
+  data->pickle = io::read_pickle(pkl, source, rules.rules());
+  check_result(*data);
+  const std::size_t root = data->pickle.root();
   return TorchCheckpoint::make(std::move(data), root);
 }
 

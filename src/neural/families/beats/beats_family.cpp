@@ -8,8 +8,7 @@ namespace fs = std::filesystem;
 namespace {
 
 bool recognises_beats_checkpoint(const fs::path& path) {
-  return has_keys(checkpoint_pickle(path),
-                  {"cfg", "model", "encoder_embed_dim", "input_patch_size"});
+  return has_keys(checkpoint_keys(path), {"cfg", "model", "encoder_embed_dim", "input_patch_size"});
 }
 
 std::unique_ptr<models::Model> load_beats_model(const fs::path& checkpoint) {

@@ -8,7 +8,7 @@ namespace fs = std::filesystem;
 namespace {
 
 bool recognises_dasheng_checkpoint(const fs::path& path) {
-  return has_keys(checkpoint_pickle(path), {"model", "config", "time_pos_embed", "freq_pos_embed"});
+  return has_keys(checkpoint_keys(path), {"model", "config", "time_pos_embed", "freq_pos_embed"});
 }
 
 std::unique_ptr<models::Model> load_dasheng_model(const fs::path& checkpoint) {

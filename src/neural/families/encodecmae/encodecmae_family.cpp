@@ -1,4 +1,6 @@
 // encodecmae:FILE: EnCodecMAE checkpoints as registry models.
+#include <algorithm>
+
 #include "brainalign/neural/families/encodecmae/encodecmae.h"
 #include "neural/families/checkpoint_family.h"
 #include "neural/families/family.h"
@@ -8,10 +10,11 @@ namespace fs = std::filesystem;
 namespace {
 
 bool recognises_encodecmae_checkpoint(const fs::path& path) {
-  const std::string pickle = checkpoint_pickle(path);
+  const std::unordered_set<std::string> keys = checkpoint_keys(path);
   // State_dict names of the visible encoder: "visible_encoder.encoder_layers.0. ...".
-  return has_keys(pickle, {"imports", "config", "state_dict"}) &&
-         pickle.find("visible_encoder.") != std::string::npos;
+  return has_keys(keys, {"imports", "config", "state_dict"}) &&
+         std::any_of(keys.begin(), keys.end(),
+                     [](const std::string& key) { return key.starts_with("visible_encoder."); });
 }
 
 std::unique_ptr<models::Model> load_encodecmae_model(const fs::path& checkpoint) {

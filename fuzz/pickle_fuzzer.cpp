@@ -1,0 +1,10 @@
+// libFuzzer target for pickles: io::read_pickle, the joblib vector and HEAR label-list readers.
+#include <cstddef>
+#include <cstdint>
+
+#include "entry_points.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  brainalign::fuzz::pickle_entry({data, size});
+  return 0;
+}
