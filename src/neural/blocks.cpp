@@ -3,49 +3,14 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
-#include <sstream>
 
 #include "brainalign/base/error.h"
 
 namespace brainalign::neural {
 
-std::string shape_text(at::IntArrayRef shape) {
-  std::ostringstream text;
-  text << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) text << (i ? ", " : "") << shape[i];
-  text << ']';
-  return text.str();
-}
-
 Checkpoint::Checkpoint(const std::filesystem::path& safetensors, const ModelConfig& config,
                        c10::Device device)
-    : file_(safetensors), config_(config), device_(device) {}
-
-void Checkpoint::use_prefix_of(const std::string& probe, const std::vector<std::string>& prefixes) {
-  prefix_.clear();
-  for (const auto& prefix : prefixes) {
-    if (file_.contains(prefix + probe)) {
-      prefix_ = prefix;
-      return;
-    }
-  }
-}
-
-at::Tensor Checkpoint::get(const std::string& short_name,
-                           const std::vector<std::int64_t>& shape) const {
-  const std::string name = prefix_ + short_name;
-  if (!file_.contains(name)) {
-    throw InputError(file_.path().string() + ": tensor '" + name + "' is missing (" +
-                     config_.source() + " implies shape " + shape_text(shape) + ")");
-  }
-  const auto& entry = file_.entry(name);
-  if (entry.shape != shape) {
-    throw InputError(file_.path().string() + ": tensor '" + name + "' has shape " +
-                     shape_text(entry.shape) + ", but " + config_.source() + " implies " +
-                     shape_text(shape));
-  }
-  return file_.load(name).to(device_);
-}
+    : TensorStore(safetensors, config.source(), device), config_(config) {}
 
 Activation activation_from_config(const ModelConfig& config, const std::string& key) {
   const std::string name = config.string(key);
@@ -75,21 +40,21 @@ at::Tensor activate(const at::Tensor& x, Activation activation) {
   return x;
 }
 
-Linear Linear::load(const Checkpoint& checkpoint, const std::string& prefix, std::int64_t in,
+Linear Linear::load(const TensorStore& weights, const std::string& prefix, std::int64_t in,
                     std::int64_t out, bool has_bias) {
   Linear linear;
-  linear.weight = checkpoint.get(prefix + ".weight", {out, in});
-  if (has_bias) linear.bias = checkpoint.get(prefix + ".bias", {out});
+  linear.weight = weights.get(prefix + ".weight", {out, in});
+  if (has_bias) linear.bias = weights.get(prefix + ".bias", {out});
   return linear;
 }
 
 at::Tensor Linear::operator()(const at::Tensor& x) const { return at::linear(x, weight, bias); }
 
-LayerNorm LayerNorm::load(const Checkpoint& checkpoint, const std::string& prefix, std::int64_t dim,
+LayerNorm LayerNorm::load(const TensorStore& weights, const std::string& prefix, std::int64_t dim,
                           double eps) {
   LayerNorm norm = plain(dim, eps);
-  norm.weight = checkpoint.get(prefix + ".weight", {dim});
-  norm.bias = checkpoint.get(prefix + ".bias", {dim});
+  norm.weight = weights.get(prefix + ".weight", {dim});
+  norm.bias = weights.get(prefix + ".bias", {dim});
   return norm;
 }
 
@@ -104,21 +69,21 @@ at::Tensor LayerNorm::operator()(const at::Tensor& x) const {
   return at::layer_norm(x, {dim}, weight, bias, eps);
 }
 
-SelfAttention SelfAttention::load(const Checkpoint& checkpoint, const AttentionNames& names,
+SelfAttention SelfAttention::load(const TensorStore& weights, const AttentionNames& names,
                                   std::int64_t dim, std::int64_t heads, bool key_bias) {
   if (heads <= 0 || dim % heads != 0) {
-    throw InputError(checkpoint.config().source() + ": hidden size " + std::to_string(dim) +
+    throw InputError(weights.configuration() + ": hidden size " + std::to_string(dim) +
                      " is not a multiple of the number of attention heads " +
                      std::to_string(heads));
   }
-  const Linear query = Linear::load(checkpoint, names.query, dim, dim);
-  const Linear key = Linear::load(checkpoint, names.key, dim, dim, key_bias);
-  const Linear value = Linear::load(checkpoint, names.value, dim, dim);
+  const Linear query = Linear::load(weights, names.query, dim, dim);
+  const Linear key = Linear::load(weights, names.key, dim, dim, key_bias);
+  const Linear value = Linear::load(weights, names.value, dim, dim);
   SelfAttention attention;
   attention.qkv_weight_ = at::cat({query.weight, key.weight, value.weight}, 0).contiguous();
   const at::Tensor key_bias_values = key_bias ? key.bias : at::zeros_like(query.bias);
   attention.qkv_bias_ = at::cat({query.bias, key_bias_values, value.bias}, 0).contiguous();
-  attention.output_ = Linear::load(checkpoint, names.output, dim, dim);
+  attention.output_ = Linear::load(weights, names.output, dim, dim);
   attention.dim_ = dim;
   attention.heads_ = heads;
   return attention;
@@ -139,20 +104,19 @@ at::Tensor SelfAttention::operator()(const at::Tensor& x, const at::Tensor& logi
   return output_(context.transpose(1, 2).reshape({batch, time, dim_}));
 }
 
-PreNormEncoderLayer PreNormEncoderLayer::load(const Checkpoint& checkpoint,
-                                              const std::string& prefix, const Shape& shape) {
+PreNormEncoderLayer PreNormEncoderLayer::load(const TensorStore& weights, const std::string& prefix,
+                                              const Shape& shape) {
   PreNormEncoderLayer layer;
   const std::string attention = prefix + ".self_attn";
-  layer.attention_ = SelfAttention::load(checkpoint,
+  layer.attention_ = SelfAttention::load(weights,
                                          {attention + ".q_proj", attention + ".k_proj",
                                           attention + ".v_proj", attention + ".out_proj"},
                                          shape.dim, shape.heads, shape.key_bias);
   layer.attention_norm_ =
-      LayerNorm::load(checkpoint, prefix + ".self_attn_layer_norm", shape.dim, shape.eps);
-  layer.fc1_ = Linear::load(checkpoint, prefix + ".fc1", shape.dim, shape.ffn_dim);
-  layer.fc2_ = Linear::load(checkpoint, prefix + ".fc2", shape.ffn_dim, shape.dim);
-  layer.final_norm_ =
-      LayerNorm::load(checkpoint, prefix + ".final_layer_norm", shape.dim, shape.eps);
+      LayerNorm::load(weights, prefix + ".self_attn_layer_norm", shape.dim, shape.eps);
+  layer.fc1_ = Linear::load(weights, prefix + ".fc1", shape.dim, shape.ffn_dim);
+  layer.fc2_ = Linear::load(weights, prefix + ".fc2", shape.ffn_dim, shape.dim);
+  layer.final_norm_ = LayerNorm::load(weights, prefix + ".final_layer_norm", shape.dim, shape.eps);
   layer.activation_ = shape.activation;
   return layer;
 }
@@ -170,20 +134,20 @@ at::Tensor weight_norm(const at::Tensor& g, const at::Tensor& v, std::int64_t di
   return v * (g / at::sqrt(v.pow(2).sum(reduce, /*keepdim=*/true)));
 }
 
-at::Tensor load_conv_weight(const Checkpoint& checkpoint, const std::string& prefix,
+at::Tensor load_conv_weight(const TensorStore& weights, const std::string& prefix,
                             const std::vector<std::int64_t>& shape, std::int64_t norm_dim) {
   std::vector<std::int64_t> g_shape(shape.size(), 1);
   g_shape[static_cast<std::size_t>(norm_dim)] = shape[static_cast<std::size_t>(norm_dim)];
   const std::string parametrized = prefix + ".parametrizations.weight.original";
-  if (checkpoint.contains(parametrized + "1")) {
-    return weight_norm(checkpoint.get(parametrized + "0", g_shape),
-                       checkpoint.get(parametrized + "1", shape), norm_dim);
+  if (weights.contains(parametrized + "1")) {
+    return weight_norm(weights.get(parametrized + "0", g_shape),
+                       weights.get(parametrized + "1", shape), norm_dim);
   }
-  if (checkpoint.contains(prefix + ".weight_v")) {
-    return weight_norm(checkpoint.get(prefix + ".weight_g", g_shape),
-                       checkpoint.get(prefix + ".weight_v", shape), norm_dim);
+  if (weights.contains(prefix + ".weight_v")) {
+    return weight_norm(weights.get(prefix + ".weight_g", g_shape),
+                       weights.get(prefix + ".weight_v", shape), norm_dim);
   }
-  return checkpoint.get(prefix + ".weight", shape);
+  return weights.get(prefix + ".weight", shape);
 }
 
 }  // namespace brainalign::neural

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "brainalign/neural/families/hf/audio_model.h"
+#include "brainalign/neural/families/hf/hf_folder.h"
 #include "common/golden.h"
 
 namespace brainalign::neural {

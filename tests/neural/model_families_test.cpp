@@ -14,7 +14,7 @@
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/audio.h"
 #include "brainalign/models/registry.h"
-#include "brainalign/neural/families/hf/audio_model.h"
+#include "brainalign/neural/families/hf/hf_folder.h"
 #include "brainalign/neural/families/torchscript/torchscript_model.h"
 #include "common/command_run.h"
 #include "common/error_message.h"

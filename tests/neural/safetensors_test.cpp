@@ -11,7 +11,7 @@
 #include <string>
 
 #include "brainalign/base/error.h"
-#include "brainalign/neural/families/hf/audio_model.h"
+#include "brainalign/neural/families/hf/hf_folder.h"
 #include "brainalign/neural/families/hf/wav2vec2.h"
 #include "brainalign/neural/formats/config.h"
 #include "common/golden.h"

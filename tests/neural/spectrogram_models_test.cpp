@@ -5,7 +5,7 @@
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/speech2text_fbank.h"
 #include "brainalign/neural/families/hf/ast.h"
-#include "brainalign/neural/families/hf/audio_model.h"
+#include "brainalign/neural/families/hf/hf_folder.h"
 #include "brainalign/neural/families/hf/speech2text.h"
 #include "brainalign/neural/families/hf/whisper.h"
 #include "common/golden.h"

@@ -1,7 +1,7 @@
-// Building blocks shared by the neural audio models: checked access to a checkpoint's tensors,
-// and the layers (linear, layer norm, self-attention, weight-normalised convolutions) the
-// architectures are made of. Every block is loaded from tensor names exactly as transformers
-// saves them and checks their shapes against what the config implies.
+// Building blocks shared by the neural audio models of every family: the layers (linear, layer
+// norm, self-attention, weight-normalised convolutions) the architectures are made of, each
+// loaded from a TensorStore by the tensor names the reference implementation saves, its shapes
+// checked against what the configuration implies.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "brainalign/neural/formats/config.h"
-#include "brainalign/neural/formats/safetensors.h"
+#include "brainalign/neural/formats/tensor_store.h"
 
 namespace brainalign::neural {
 
@@ -24,33 +24,17 @@ struct LoadOptions {
   c10::Device device = c10::Device(c10::kCPU);
 };
 
-// A model folder's model.safetensors read against its config.json: get() hands out a tensor as
-// float32 on the model's device after checking that it exists and has the shape the config
-// implies, so that a checkpoint and its config that disagree fail with the tensor's name.
-class Checkpoint {
+// A model folder's model.safetensors read against its config.json: a TensorStore whose shapes
+// come from the config, so that a checkpoint and its config that disagree fail with the
+// tensor's name.
+class Checkpoint : public TensorStore {
  public:
   Checkpoint(const std::filesystem::path& safetensors, const ModelConfig& config,
              c10::Device device);
-
-  // Checkpoints of models with a head keep the base model under a prefix ("wav2vec2.",
-  // "model.", "audio_spectrogram_transformer."): the first of `prefixes` under which `probe`
-  // exists is put before every name from then on (none when no prefix matches).
-  void use_prefix_of(const std::string& probe, const std::vector<std::string>& prefixes);
-  const std::string& prefix() const { return prefix_; }
-
-  // Throws InputError naming the file, the tensor and the config when the tensor is missing
-  // or its shape differs from `shape`.
-  at::Tensor get(const std::string& name, const std::vector<std::int64_t>& shape) const;
-  bool contains(const std::string& name) const { return file_.contains(prefix_ + name); }
-  const SafetensorsFile& file() const { return file_; }
   const ModelConfig& config() const { return config_; }
-  c10::Device device() const { return device_; }
 
  private:
-  SafetensorsFile file_;
   ModelConfig config_;
-  c10::Device device_;
-  std::string prefix_;
 };
 
 // Activation functions by their transformers names ("gelu", "relu", "gelu_new", ...).
@@ -64,7 +48,7 @@ struct Linear {
   at::Tensor weight;  // (out, in)
   at::Tensor bias;    // (out), undefined when the layer has none
 
-  static Linear load(const Checkpoint& checkpoint, const std::string& prefix, std::int64_t in,
+  static Linear load(const TensorStore& weights, const std::string& prefix, std::int64_t in,
                      std::int64_t out, bool has_bias = true);
   at::Tensor operator()(const at::Tensor& x) const;
 };
@@ -76,7 +60,7 @@ struct LayerNorm {
   std::int64_t dim = 0;
   double eps = 1e-5;
 
-  static LayerNorm load(const Checkpoint& checkpoint, const std::string& prefix, std::int64_t dim,
+  static LayerNorm load(const TensorStore& weights, const std::string& prefix, std::int64_t dim,
                         double eps);
   static LayerNorm plain(std::int64_t dim, double eps);
   at::Tensor operator()(const at::Tensor& x) const;
@@ -95,7 +79,7 @@ struct AttentionNames {
 class SelfAttention {
  public:
   // `key_bias` false: the key projection has no bias (Whisper).
-  static SelfAttention load(const Checkpoint& checkpoint, const AttentionNames& names,
+  static SelfAttention load(const TensorStore& weights, const AttentionNames& names,
                             std::int64_t dim, std::int64_t heads, bool key_bias = true);
 
   // x: (batch, time, dim). `logit_bias`, when defined, is added to the attention logits and
@@ -124,7 +108,7 @@ class PreNormEncoderLayer {
     bool key_bias = true;
     double eps = 1e-5;
   };
-  static PreNormEncoderLayer load(const Checkpoint& checkpoint, const std::string& prefix,
+  static PreNormEncoderLayer load(const TensorStore& weights, const std::string& prefix,
                                   const Shape& shape);
   at::Tensor operator()(const at::Tensor& x) const;
 
@@ -140,13 +124,10 @@ class PreNormEncoderLayer {
 // A convolution weight stored plainly ("<prefix>.weight") or weight-normalised, either as
 // parametrizations ("<prefix>.parametrizations.weight.original0/1") or in the older form
 // ("<prefix>.weight_g/_v"); `norm_dim` is the dimension the norm keeps (torch's `dim`).
-at::Tensor load_conv_weight(const Checkpoint& checkpoint, const std::string& prefix,
+at::Tensor load_conv_weight(const TensorStore& weights, const std::string& prefix,
                             const std::vector<std::int64_t>& shape, std::int64_t norm_dim);
 
 // g * v / ||v||, the norm taken over every dimension but `dim`.
 at::Tensor weight_norm(const at::Tensor& g, const at::Tensor& v, std::int64_t dim);
-
-// "[a, b, c]".
-std::string shape_text(at::IntArrayRef shape);
 
 }  // namespace brainalign::neural

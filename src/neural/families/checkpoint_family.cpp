@@ -41,13 +41,11 @@ std::vector<at::Tensor> pick(const std::vector<HiddenState>& states,
   return layers;
 }
 
-RegistryModelSpec spec_for(const std::string& prefix, const fs::path& checkpoint,
-                           double sample_rate, const LayerSources& layers) {
+RegistryModelSpec checkpoint_spec(const std::string& prefix, const fs::path& checkpoint) {
   RegistryModelSpec spec;
   spec.name = registry_model_name(prefix, checkpoint);
-  spec.sample_rate = sample_rate;
-  spec.layers = layers.names;
   spec.weights_id = weights_digest({checkpoint});
+  spec.study_family = prefix;
   return spec;
 }
 

@@ -40,9 +40,10 @@ LayerSources transformer_layers(const std::string& embedding, const std::string&
 std::vector<at::Tensor> pick(const std::vector<HiddenState>& states,
                              const std::vector<std::string>& sources);
 
-// A registry model's description for a checkpoint file of the family `prefix`.
-RegistryModelSpec spec_for(const std::string& prefix, const std::filesystem::path& checkpoint,
-                           double sample_rate, const LayerSources& layers);
+// What the registry knows of a checkpoint file of the family `prefix` (also the family
+// published_layers() knows it by).
+RegistryModelSpec checkpoint_spec(const std::string& prefix,
+                                  const std::filesystem::path& checkpoint);
 
 // IoError unless `checkpoint` is a file.
 void require_file(const std::filesystem::path& checkpoint, const char* family);

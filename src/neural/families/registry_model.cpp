@@ -50,8 +50,12 @@ void use_one_thread() {
 
 class RegistryModel final : public models::Model {
  public:
-  explicit RegistryModel(RegistryModelSpec spec) : spec_(std::move(spec)) {
-    if (!spec_.run) throw std::logic_error("model '" + spec_.name + "' has no forward pass");
+  RegistryModel(std::shared_ptr<const AudioModel> network, RegistryModelSpec spec)
+      : spec_(std::move(spec)),
+        network_(std::move(network)),
+        sample_rate_(network_ ? network_->sample_rate() : 0.0),
+        layers_(network_ ? network_->layer_names() : std::vector<std::string>()) {
+    if (!network_) throw std::logic_error("model '" + spec_.name + "' has no network");
     // libtorch's matrix products go to OpenBLAS, whose own threads at::set_num_threads does
     // not govern: configure_compute_runtime() makes them one too, and keeps large buffers
     // mapped between clips.
@@ -60,42 +64,42 @@ class RegistryModel final : public models::Model {
   }
 
   std::string name() const override { return spec_.name; }
-  double sample_rate() const override { return spec_.sample_rate; }
-  std::vector<std::string> layer_names() const override { return spec_.layers; }
+  double sample_rate() const override { return sample_rate_; }
+  std::vector<std::string> layer_names() const override { return layers_; }
   std::string weights_id() const override { return spec_.weights_id; }
 
   std::vector<std::string> study_layers(const std::string& study) const override {
     if (spec_.study_family.empty()) return {};
-    return models::published_layers(study, spec_.study_family, spec_.layers);
+    return models::published_layers(study, spec_.study_family, layers_);
   }
 
   dsp::Audio prepare(dsp::Audio audio) const override {
-    if (audio.sample_rate == spec_.sample_rate) return audio;
+    if (audio.sample_rate == sample_rate_) return audio;
     audio.samples =
-        dsp::resample(audio.samples, audio.sample_rate, spec_.sample_rate, spec_.resample_quality);
-    audio.sample_rate = spec_.sample_rate;
+        dsp::resample(audio.samples, audio.sample_rate, sample_rate_, spec_.resample_quality);
+    audio.sample_rate = sample_rate_;
     return audio;
   }
 
   std::vector<models::LayerActivations> forward(const dsp::Audio& audio) const override {
-    if (audio.sample_rate != spec_.sample_rate) {
+    if (audio.sample_rate != sample_rate_) {
       throw InputError("audio at " + std::to_string(audio.sample_rate) + " Hz, the model takes " +
-                       std::to_string(spec_.sample_rate) + " Hz (prepare() resamples)");
+                       std::to_string(sample_rate_) + " Hz (prepare() resamples)");
     }
     use_one_thread();
     std::vector<at::Tensor> outputs;
     {
       c10::InferenceMode guard;
-      outputs = spec_.run(audio.samples);
+      outputs = network_->forward_samples(audio.samples);
     }
-    if (outputs.size() != spec_.layers.size()) {
+    if (outputs.size() != layers_.size()) {
       throw InputError("the network returned " + std::to_string(outputs.size()) +
-                       " layers, expected " + std::to_string(spec_.layers.size()));
+                       " layers, expected " + std::to_string(layers_.size()));
     }
     std::vector<models::LayerActivations> layers;
     layers.reserve(outputs.size());
     for (std::size_t l = 0; l < outputs.size(); ++l) {
-      layers.push_back(to_activations(spec_.layers[l], outputs[l]));
+      layers.push_back(to_activations(layers_[l], outputs[l]));
       outputs[l] = at::Tensor();  // free the float copy early
     }
     return layers;
@@ -141,12 +145,12 @@ class RegistryModel final : public models::Model {
 
   void measure() const {
     try {
-      const std::vector<double> one = probe_clip(spec_.sample_rate, 1.0);
-      const std::vector<double> two = probe_clip(spec_.sample_rate, 2.0);
+      const std::vector<double> one = probe_clip(sample_rate_, 1.0);
+      const std::vector<double> two = probe_clip(sample_rate_, 2.0);
       use_one_thread();
       c10::InferenceMode guard;
-      const std::vector<at::Tensor> short_run = spec_.run(one);
-      const std::vector<at::Tensor> long_run = spec_.run(two);
+      const std::vector<at::Tensor> short_run = network_->forward_samples(one);
+      const std::vector<at::Tensor> long_run = network_->forward_samples(two);
       if (short_run.size() != long_run.size() || short_run.empty()) return;
       const double n1 = static_cast<double>(one.size()), n2 = static_cast<double>(two.size());
       std::vector<LayerGrowth> layers;
@@ -175,6 +179,9 @@ class RegistryModel final : public models::Model {
   }
 
   RegistryModelSpec spec_;
+  std::shared_ptr<const AudioModel> network_;
+  double sample_rate_ = 0.0;
+  std::vector<std::string> layers_;
   mutable std::once_flag measured_;
   mutable std::vector<LayerGrowth> growth_;
   mutable std::size_t transformer_stage_ = 0;
@@ -182,8 +189,9 @@ class RegistryModel final : public models::Model {
 
 }  // namespace
 
-std::unique_ptr<models::Model> make_registry_model(RegistryModelSpec spec) {
-  return std::make_unique<RegistryModel>(std::move(spec));
+std::unique_ptr<models::Model> make_registry_model(std::shared_ptr<const AudioModel> network,
+                                                   RegistryModelSpec spec) {
+  return std::make_unique<RegistryModel>(std::move(network), std::move(spec));
 }
 
 std::string registry_model_name(const std::string& prefix, const fs::path& path) {

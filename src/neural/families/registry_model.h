@@ -1,5 +1,5 @@
-// The registry's view of a libtorch model: a brainalign::models::Model around a function that runs
-// a waveform and returns each layer over time. Every model family (hf:, beats:, ...) hands its
+// The registry's view of a libtorch model: a brainalign::models::Model around an AudioModel, the
+// one interface of every native network. Every model family (hf:, beats:, ...) hands its
 // network to make_registry_model, so that threads, memory estimates and the conversion to
 // LayerActivations are the same for all of them.
 #pragma once
@@ -7,31 +7,25 @@
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "brainalign/dsp/audio.h"
 #include "brainalign/models/model.h"
+#include "brainalign/neural/audio_model.h"
 
 namespace brainalign::neural {
 
-// Runs a mono waveform at the model's rate and returns each layer in layer order as a float
-// tensor on the CPU whose first dimension is time (frames) and whose other dimensions are the
-// features of a frame. Throws InputError for audio the network cannot take.
-using LayerRunner = std::function<std::vector<at::Tensor>(const std::vector<double>& waveform)>;
-
+// What the registry knows of a model beyond its network.
 struct RegistryModelSpec {
   std::string name;  // "<family>:<file stem or folder name>"
-  double sample_rate = 16000.0;
+  // How prepare() resamples other rates to the network's.
   dsp::ResampleQuality resample_quality = dsp::ResampleQuality::kVeryHigh;
-  std::vector<std::string> layers;
   std::string weights_id;  // weights_digest() of the files the weights come from
   // The family published_layers() knows the network by (a model_type, "beats", ...); empty:
   // no study used it.
   std::string study_family;
-  LayerRunner run;
 };
 
 // The model. Its forward() runs libtorch with one intra-op thread (it sets libtorch's thread
@@ -40,7 +34,8 @@ struct RegistryModelSpec {
 // how many run. forward_memory_bytes() is
 // measured on the first request by running two short probe clips (1 s and 2 s) and
 // extrapolating each layer's size, plus attention and feed-forward work space.
-std::unique_ptr<models::Model> make_registry_model(RegistryModelSpec spec);
+std::unique_ptr<models::Model> make_registry_model(std::shared_ptr<const AudioModel> network,
+                                                   RegistryModelSpec spec);
 
 // The name a model of family `prefix` stored at `path` goes by: "<prefix>:<stem>" for a file,
 // "<prefix>:<folder name>" for a folder.

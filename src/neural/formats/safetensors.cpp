@@ -8,10 +8,10 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 #include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
+#include "brainalign/neural/formats/tensor_store.h"
 
 namespace brainalign::neural {
 namespace {
@@ -49,14 +49,6 @@ std::string where(const fs::path& path) { return path.string() + ": "; }
 
 std::string tensor_where(const fs::path& path, const std::string& name) {
   return where(path) + "tensor '" + name + "': ";
-}
-
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::ostringstream text;
-  text << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) text << (i ? ", " : "") << shape[i];
-  text << ']';
-  return text.str();
 }
 
 std::uint64_t read_u64_le(const unsigned char* bytes) {

@@ -8,7 +8,9 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/kaldi_fbank.h"
-#include "neural/formats/state_dict.h"
+#include "brainalign/neural/blocks.h"
+#include "neural/families/checkpoint_family.h"
+#include "neural/formats/pickled_config.h"
 
 namespace brainalign::neural {
 
@@ -19,14 +21,14 @@ constexpr double kFbankStd = 6.55582;
 constexpr int kMelBins = 128;
 
 struct BeatsLayer {
-  LinearWeights qkv;  // q, k and v projections stacked in one matrix
-  LinearWeights out_proj;
-  LinearWeights grep_linear;  // gated relative position bias, when gru_rel_pos
-  at::Tensor grep_a;          // (heads, 1)
-  LayerNormWeights self_attn_layer_norm;
-  LinearWeights fc1;
-  LinearWeights fc2;
-  LayerNormWeights final_layer_norm;
+  Linear qkv;  // q, k and v projections stacked in one matrix
+  Linear out_proj;
+  Linear grep_linear;  // gated relative position bias, when gru_rel_pos
+  at::Tensor grep_a;   // (heads, 1)
+  LayerNorm self_attn_layer_norm;
+  Linear fc1;
+  Linear fc2;
+  LayerNorm final_layer_norm;
 };
 
 int narrow_int(std::int64_t value, const PickleValue& cfg, const char* key) {
@@ -87,11 +89,11 @@ struct BeatsModel::Weights {
   BeatsConfig config;
   at::Tensor patch_embedding_weight;
   at::Tensor patch_embedding_bias;  // undefined without conv_bias
-  LayerNormWeights layer_norm;
-  std::optional<LinearWeights> post_extract_proj;
+  LayerNorm layer_norm;
+  std::optional<Linear> post_extract_proj;
   at::Tensor pos_conv_weight;  // weight norm already applied
   at::Tensor pos_conv_bias;
-  LayerNormWeights encoder_layer_norm;
+  LayerNorm encoder_layer_norm;
   at::Tensor relative_attention_bias;  // (num_buckets, heads), shared by all layers
   std::vector<BeatsLayer> layers;
   double deep_norm_alpha = 1.0;
@@ -113,7 +115,7 @@ BeatsModel BeatsModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
   auto weights = std::make_shared<Weights>();
   const BeatsConfig c = parse_config(root.at("cfg"));
   weights->config = c;
-  StateDict state(root.at("model"), source);
+  TensorStore state(root.at("model"), source);
   const std::int64_t embed = c.embed_dim;
   const std::int64_t dim = c.encoder_embed_dim;
   const std::int64_t ffn = c.encoder_ffn_embed_dim;
@@ -122,9 +124,9 @@ BeatsModel BeatsModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
 
   weights->patch_embedding_weight = state.get("patch_embedding.weight", {embed, 1, patch, patch});
   if (c.conv_bias) weights->patch_embedding_bias = state.get("patch_embedding.bias", {embed});
-  weights->layer_norm = load_layer_norm(state, "layer_norm", embed, 1e-5);
+  weights->layer_norm = LayerNorm::load(state, "layer_norm", embed, 1e-5);
   if (embed != dim) {
-    weights->post_extract_proj = load_linear(state, "post_extract_proj", embed, dim);
+    weights->post_extract_proj = Linear::load(state, "post_extract_proj", embed, dim);
   }
 
   const std::int64_t kernel = c.conv_pos;
@@ -134,24 +136,24 @@ BeatsModel BeatsModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
   weights->pos_conv_weight =
       (v * (g / v.pow(2).sum(at::IntArrayRef{0, 1}, true).sqrt())).contiguous();
   weights->pos_conv_bias = state.get("encoder.pos_conv.0.bias", {dim});
-  weights->encoder_layer_norm = load_layer_norm(state, "encoder.layer_norm", dim, 1e-5);
+  weights->encoder_layer_norm = LayerNorm::load(state, "encoder.layer_norm", dim, 1e-5);
 
   const std::int64_t head_dim = dim / heads;
   for (int i = 0; i < c.encoder_layers; ++i) {
     const std::string prefix = "encoder.layers." + std::to_string(i) + ".";
     const std::string attn = prefix + "self_attn.";
     BeatsLayer layer;
-    const LinearWeights q = load_linear(state, attn + "q_proj", dim, dim);
-    const LinearWeights k = load_linear(state, attn + "k_proj", dim, dim);
-    const LinearWeights v_proj = load_linear(state, attn + "v_proj", dim, dim);
+    const Linear q = Linear::load(state, attn + "q_proj", dim, dim);
+    const Linear k = Linear::load(state, attn + "k_proj", dim, dim);
+    const Linear v_proj = Linear::load(state, attn + "v_proj", dim, dim);
     layer.qkv.weight = at::cat({q.weight, k.weight, v_proj.weight}, 0);
     layer.qkv.bias = at::cat({q.bias, k.bias, v_proj.bias}, 0);
-    layer.out_proj = load_linear(state, attn + "out_proj", dim, dim);
+    layer.out_proj = Linear::load(state, attn + "out_proj", dim, dim);
     if (c.relative_position_embedding) {
       const std::string name = attn + "relative_attention_bias.weight";
       if (i == 0) {
         weights->relative_attention_bias = state.get(name, {c.num_buckets, heads});
-      } else if (state.has(name)) {
+      } else if (state.contains(name)) {
         // The layers share layer 0's table; the state_dict repeats it under each key.
         const at::Tensor copy = state.get(name, {c.num_buckets, heads});
         if (!at::equal(copy, weights->relative_attention_bias)) {
@@ -162,16 +164,16 @@ BeatsModel BeatsModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
       }
     }
     if (c.gru_rel_pos) {
-      layer.grep_linear = load_linear(state, attn + "grep_linear", head_dim, 8);
+      layer.grep_linear = Linear::load(state, attn + "grep_linear", head_dim, 8);
       layer.grep_a = state.get(attn + "grep_a", {1, heads, 1, 1}).reshape({heads, 1});
     }
-    layer.self_attn_layer_norm = load_layer_norm(state, prefix + "self_attn_layer_norm", dim, 1e-5);
-    layer.fc1 = load_linear(state, prefix + "fc1", dim, ffn);
-    layer.fc2 = load_linear(state, prefix + "fc2", ffn, dim);
-    layer.final_layer_norm = load_layer_norm(state, prefix + "final_layer_norm", dim, 1e-5);
+    layer.self_attn_layer_norm = LayerNorm::load(state, prefix + "self_attn_layer_norm", dim, 1e-5);
+    layer.fc1 = Linear::load(state, prefix + "fc1", dim, ffn);
+    layer.fc2 = Linear::load(state, prefix + "fc2", ffn, dim);
+    layer.final_layer_norm = LayerNorm::load(state, prefix + "final_layer_norm", dim, 1e-5);
     weights->layers.push_back(std::move(layer));
   }
-  if (state.has("encoder.layers." + std::to_string(c.encoder_layers) + ".fc1.weight")) {
+  if (state.contains("encoder.layers." + std::to_string(c.encoder_layers) + ".fc1.weight")) {
     throw InputError(source + ": tensor 'encoder.layers." + std::to_string(c.encoder_layers) +
                      ".fc1.weight' exists but cfg 'encoder_layers' is " +
                      std::to_string(c.encoder_layers));
@@ -302,6 +304,24 @@ std::vector<HiddenState> BeatsModel::forward(const std::vector<double>& waveform
     states.push_back({"encoder.final_layer_norm", w.encoder_layer_norm(x).unsqueeze(0)});
   }
   return states;
+}
+
+std::string BeatsModel::architecture() const { return "BEATs"; }
+
+double BeatsModel::sample_rate() const { return kSampleRate; }
+
+std::vector<std::string> BeatsModel::layer_names() const {
+  return transformer_layers("encoder.layer_norm", "encoder.layers.", config().encoder_layers).names;
+}
+
+std::vector<at::Tensor> BeatsModel::forward_samples(const std::vector<double>& waveform) const {
+  return pick(
+      forward(waveform),
+      transformer_layers("encoder.layer_norm", "encoder.layers.", config().encoder_layers).sources);
+}
+
+std::vector<at::Tensor> BeatsModel::forward_waveform(const at::Tensor& waveform) const {
+  return forward_samples(waveform_samples(waveform));
 }
 
 }  // namespace brainalign::neural

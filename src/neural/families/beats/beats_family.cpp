@@ -13,15 +13,9 @@ bool recognises_beats_checkpoint(const fs::path& path) {
 
 std::unique_ptr<models::Model> load_beats_model(const fs::path& checkpoint) {
   require_file(checkpoint, "BEATs");
-  auto network = std::make_shared<const neural::BeatsModel>(neural::BeatsModel::load(checkpoint));
-  const LayerSources layers =
-      transformer_layers("encoder.layer_norm", "encoder.layers.", network->config().encoder_layers);
-  RegistryModelSpec spec = spec_for("beats", checkpoint, neural::BeatsModel::kSampleRate, layers);
-  spec.study_family = "beats";
-  spec.run = [network, sources = layers.sources](const std::vector<double>& waveform) {
-    return pick(network->forward(waveform), sources);
-  };
-  return make_registry_model(std::move(spec));
+  RegistryModelSpec spec = checkpoint_spec("beats", checkpoint);
+  return make_registry_model(std::make_shared<const BeatsModel>(BeatsModel::load(checkpoint)),
+                             std::move(spec));
 }
 
 }  // namespace

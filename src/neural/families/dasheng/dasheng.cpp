@@ -7,7 +7,9 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/mel_spectrogram.h"
-#include "neural/formats/state_dict.h"
+#include "brainalign/neural/blocks.h"
+#include "neural/families/checkpoint_family.h"
+#include "neural/formats/pickled_config.h"
 
 namespace brainalign::neural {
 
@@ -17,12 +19,12 @@ constexpr double kLayerNormEps = 1e-6;
 constexpr double kBatchNormEps = 1e-5;
 
 struct DashengBlock {
-  LayerNormWeights norm1;
-  LinearWeights qkv;
-  LinearWeights proj;
-  LayerNormWeights norm2;
-  LinearWeights fc1;
-  LinearWeights fc2;
+  LayerNorm norm1;
+  Linear qkv;
+  Linear proj;
+  LayerNorm norm2;
+  Linear fc1;
+  Linear fc2;
 };
 
 // The released family names its head count in code rather than in the saved config.
@@ -65,7 +67,7 @@ struct DashengModel::Weights {
   at::Tensor time_pos_embed;  // (1, dim, 1, patches per chunk)
   at::Tensor freq_pos_embed;  // (1, dim, freq patches, 1)
   std::vector<DashengBlock> blocks;
-  LayerNormWeights norm;
+  LayerNorm norm;
 };
 
 DashengModel DashengModel::load(const std::filesystem::path& checkpoint) {
@@ -81,7 +83,7 @@ DashengModel DashengModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
                      ": not a Dasheng checkpoint (expected a dict with 'model' and "
                      "'config')");
   }
-  StateDict state(root.at("model"), source);
+  TensorStore state(root.at("model"), source);
   const bool has_config = root.contains("config");
   auto weights = std::make_shared<Weights>();
   DashengConfig& c = weights->config;
@@ -172,16 +174,16 @@ DashengModel DashengModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
   for (int i = 0; i < c.depth; ++i) {
     const std::string prefix = "blocks." + std::to_string(i) + ".";
     DashengBlock block;
-    block.norm1 = load_layer_norm(state, prefix + "norm1", dim, kLayerNormEps);
-    block.qkv =
-        load_linear(state, prefix + "attn.qkv", dim, 3 * dim, state.has(prefix + "attn.qkv.bias"));
-    block.proj = load_linear(state, prefix + "attn.proj", dim, dim);
-    block.norm2 = load_layer_norm(state, prefix + "norm2", dim, kLayerNormEps);
-    block.fc1 = load_linear(state, prefix + "mlp.fc1", dim, c.mlp_hidden);
-    block.fc2 = load_linear(state, prefix + "mlp.fc2", c.mlp_hidden, dim);
+    block.norm1 = LayerNorm::load(state, prefix + "norm1", dim, kLayerNormEps);
+    block.qkv = Linear::load(state, prefix + "attn.qkv", dim, 3 * dim,
+                             state.contains(prefix + "attn.qkv.bias"));
+    block.proj = Linear::load(state, prefix + "attn.proj", dim, dim);
+    block.norm2 = LayerNorm::load(state, prefix + "norm2", dim, kLayerNormEps);
+    block.fc1 = Linear::load(state, prefix + "mlp.fc1", dim, c.mlp_hidden);
+    block.fc2 = Linear::load(state, prefix + "mlp.fc2", c.mlp_hidden, dim);
     weights->blocks.push_back(std::move(block));
   }
-  weights->norm = load_layer_norm(state, "norm", dim, kLayerNormEps);
+  weights->norm = LayerNorm::load(state, "norm", dim, kLayerNormEps);
   state.expect_all_used({"init_bn.1.num_batches_tracked"});
   DashengModel model;
   model.weights_ = std::move(weights);
@@ -257,6 +259,23 @@ std::vector<HiddenState> DashengModel::forward(const std::vector<double>& wavefo
     states.push_back({name, at::cat(chunk_states[i], 0).unsqueeze(0)});
   }
   return states;
+}
+
+std::string DashengModel::architecture() const { return "Dasheng"; }
+
+double DashengModel::sample_rate() const { return kSampleRate; }
+
+std::vector<std::string> DashengModel::layer_names() const {
+  return transformer_layers("blocks.input", "blocks.", config().depth).names;
+}
+
+std::vector<at::Tensor> DashengModel::forward_samples(const std::vector<double>& waveform) const {
+  return pick(forward(waveform),
+              transformer_layers("blocks.input", "blocks.", config().depth).sources);
+}
+
+std::vector<at::Tensor> DashengModel::forward_waveform(const at::Tensor& waveform) const {
+  return forward_samples(waveform_samples(waveform));
 }
 
 }  // namespace brainalign::neural

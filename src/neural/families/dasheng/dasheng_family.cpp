@@ -13,17 +13,9 @@ bool recognises_dasheng_checkpoint(const fs::path& path) {
 
 std::unique_ptr<models::Model> load_dasheng_model(const fs::path& checkpoint) {
   require_file(checkpoint, "Dasheng");
-  auto network =
-      std::make_shared<const neural::DashengModel>(neural::DashengModel::load(checkpoint));
-  const LayerSources layers =
-      transformer_layers("blocks.input", "blocks.", network->config().depth);
-  RegistryModelSpec spec =
-      spec_for("dasheng", checkpoint, neural::DashengModel::kSampleRate, layers);
-  spec.study_family = "dasheng";
-  spec.run = [network, sources = layers.sources](const std::vector<double>& waveform) {
-    return pick(network->forward(waveform), sources);
-  };
-  return make_registry_model(std::move(spec));
+  RegistryModelSpec spec = checkpoint_spec("dasheng", checkpoint);
+  return make_registry_model(std::make_shared<const DashengModel>(DashengModel::load(checkpoint)),
+                             std::move(spec));
 }
 
 }  // namespace

@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "brainalign/base/error.h"
-#include "neural/formats/state_dict.h"
+#include "brainalign/neural/blocks.h"
+#include "neural/families/checkpoint_family.h"
+#include "neural/formats/pickled_config.h"
 
 namespace brainalign::neural {
 
@@ -57,22 +59,22 @@ int bracket_balance(const std::string& text) {
 
 // One model's transformer: ResiDual layers around one feed-forward module they all share.
 struct ResidualLayer {
-  LinearWeights qkv;  // rows reordered so that heads are contiguous (h * head_dim + d)
-  at::Tensor wo;      // columns reordered the same way
-  LayerNormWeights norm1;
-  LayerNormWeights norm2;
+  Linear qkv;     // rows reordered so that heads are contiguous (h * head_dim + d)
+  at::Tensor wo;  // columns reordered the same way
+  LayerNorm norm1;
+  LayerNorm norm2;
 };
 
 struct ResidualTransformer {
   std::vector<ResidualLayer> layers;
-  LinearWeights ff1;
-  LinearWeights ff2;
-  LayerNormWeights final_norm;
+  Linear ff1;
+  Linear ff2;
+  LayerNorm final_norm;
   at::Tensor positional_scale;  // scalar, or undefined when the module adds no positions
   int heads = 1;
 };
 
-ResidualTransformer load_transformer(StateDict& state, const std::string& prefix, int count,
+ResidualTransformer load_transformer(const TensorStore& state, const std::string& prefix, int count,
                                      std::int64_t dim, int heads, std::int64_t ff_dim) {
   ResidualTransformer model;
   model.heads = heads;
@@ -94,11 +96,11 @@ ResidualTransformer load_transformer(StateDict& state, const std::string& prefix
     layer.wo = state.get(layer_prefix + "att_layer.wo.weight", {dim, dim})
                    .index_select(1, to_contiguous)
                    .contiguous();
-    layer.norm1 = load_layer_norm(state, layer_prefix + "norm1", dim, kLayerNormEps);
-    layer.norm2 = load_layer_norm(state, layer_prefix + "norm2", dim, kLayerNormEps);
+    layer.norm1 = LayerNorm::load(state, layer_prefix + "norm1", dim, kLayerNormEps);
+    layer.norm2 = LayerNorm::load(state, layer_prefix + "norm2", dim, kLayerNormEps);
     // One feed-forward module serves every layer; the state_dict repeats it under each key.
-    const LinearWeights ff1 = load_linear(state, layer_prefix + "ff_layer.0", dim, ff_dim);
-    const LinearWeights ff2 = load_linear(state, layer_prefix + "ff_layer.2", ff_dim, dim);
+    const Linear ff1 = Linear::load(state, layer_prefix + "ff_layer.0", dim, ff_dim);
+    const Linear ff2 = Linear::load(state, layer_prefix + "ff_layer.2", ff_dim, dim);
     if (i == 0) {
       model.ff1 = ff1;
       model.ff2 = ff2;
@@ -110,7 +112,7 @@ ResidualTransformer load_transformer(StateDict& state, const std::string& prefix
     }
     model.layers.push_back(std::move(layer));
   }
-  model.final_norm = load_layer_norm(state, prefix + "final_norm", dim, kLayerNormEps);
+  model.final_norm = LayerNorm::load(state, prefix + "final_norm", dim, kLayerNormEps);
   return model;
 }
 
@@ -225,10 +227,10 @@ std::vector<std::pair<std::string, std::string>> parse_gin_bindings(const std::s
 
 struct EncodecMaeModel::Weights {
   EncodecMaeConfig config;
-  LinearWeights post_net;
+  Linear post_net;
   at::Tensor positional_scale;
   ResidualTransformer encoder;
-  LinearWeights encoder_post_net;  // into the decoder
+  Linear encoder_post_net;  // into the decoder
   ResidualTransformer decoder;
   at::Tensor decoder_positional_scale;
   bool has_decoder = false;
@@ -332,7 +334,7 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const TorchCheckpoint& checkpoi
                      "and 'state_dict')");
   }
   const GinConfig gin(root.at("config").as_string(), source);
-  StateDict state(root.at("state_dict"), source);
+  TensorStore state(root.at("state_dict"), source);
   auto weights = std::make_shared<Weights>();
   EncodecMaeConfig& c = weights->config;
 
@@ -380,7 +382,7 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const TorchCheckpoint& checkpoi
   c.model_dim = static_cast<int>(post_net_shape[0]);
   const std::int64_t dim = c.model_dim;
   const std::int64_t bins = fbank.num_mel_bins + (fbank.use_energy ? 1 : 0);
-  weights->post_net = load_linear(state, "wav_encoder.post_net", bins, dim);
+  weights->post_net = Linear::load(state, "wav_encoder.post_net", bins, dim);
   weights->positional_scale = state.get("masker.positional_encoder.scale", {});
 
   const auto heads_of = [&](const char* scope) {
@@ -421,9 +423,9 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const TorchCheckpoint& checkpoi
   c.encoder_ff_dim = static_cast<int>(ff_dim_of("visible_encoder."));
   weights->encoder = load_transformer(state, "visible_encoder.", c.encoder_layers, dim,
                                       c.encoder_heads, c.encoder_ff_dim);
-  weights->has_decoder = state.has("decoder.encoder_layers.0.norm1.weight");
+  weights->has_decoder = state.contains("decoder.encoder_layers.0.norm1.weight");
   if (weights->has_decoder) {
-    weights->encoder_post_net = load_linear(state, "visible_encoder.post_net", dim, dim);
+    weights->encoder_post_net = Linear::load(state, "visible_encoder.post_net", dim, dim);
     c.decoder_layers = layers_of(kDecoderScope, "decoder.");
     c.decoder_heads = heads_of(kDecoderScope);
     c.decoder_ff_dim = static_cast<int>(ff_dim_of("decoder."));
@@ -521,6 +523,28 @@ std::vector<HiddenState> EncodecMaeModel::forward(const std::vector<double>& wav
     states.push_back({name, at::cat(pieces[i], 0).unsqueeze(0)});
   }
   return states;
+}
+
+std::string EncodecMaeModel::architecture() const { return "EncodecMAE"; }
+
+double EncodecMaeModel::sample_rate() const { return config().sample_rate; }
+
+std::vector<std::string> EncodecMaeModel::layer_names() const {
+  return transformer_layers("masker.positional_encoder", "visible_encoder.encoder_layers.",
+                            config().encoder_layers)
+      .names;
+}
+
+std::vector<at::Tensor> EncodecMaeModel::forward_samples(
+    const std::vector<double>& waveform) const {
+  return pick(forward(waveform),
+              transformer_layers("masker.positional_encoder", "visible_encoder.encoder_layers.",
+                                 config().encoder_layers)
+                  .sources);
+}
+
+std::vector<at::Tensor> EncodecMaeModel::forward_waveform(const at::Tensor& waveform) const {
+  return forward_samples(waveform_samples(waveform));
 }
 
 }  // namespace brainalign::neural

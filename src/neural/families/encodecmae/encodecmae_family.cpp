@@ -19,20 +19,11 @@ bool recognises_encodecmae_checkpoint(const fs::path& path) {
 
 std::unique_ptr<models::Model> load_encodecmae_model(const fs::path& checkpoint) {
   require_file(checkpoint, "EnCodecMAE");
-  auto network =
-      std::make_shared<const neural::EncodecMaeModel>(neural::EncodecMaeModel::load(checkpoint));
-  const LayerSources layers =
-      transformer_layers("masker.positional_encoder", "visible_encoder.encoder_layers.",
-                         network->config().encoder_layers);
-  RegistryModelSpec spec =
-      spec_for("encodecmae", checkpoint, network->config().sample_rate, layers);
-  spec.study_family = "encodecmae";
+  RegistryModelSpec spec = checkpoint_spec("encodecmae", checkpoint);
   // The reference pipeline loads audio with librosa at 24 kHz: libsoxr's HQ recipe.
   spec.resample_quality = dsp::ResampleQuality::kHigh;
-  spec.run = [network, sources = layers.sources](const std::vector<double>& waveform) {
-    return pick(network->forward(waveform), sources);
-  };
-  return make_registry_model(std::move(spec));
+  return make_registry_model(
+      std::make_shared<const EncodecMaeModel>(EncodecMaeModel::load(checkpoint)), std::move(spec));
 }
 
 }  // namespace

@@ -1,12 +1,10 @@
 // hf:FOLDER: the Hugging Face model folders of load_audio_model as registry models.
-#include <ATen/ATen.h>
-
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "brainalign/base/error.h"
-#include "brainalign/neural/families/hf/audio_model.h"
+#include "brainalign/neural/families/hf/hf_folder.h"
 #include "neural/families/family.h"
 #include "neural/families/registry_model.h"
 
@@ -58,18 +56,12 @@ std::unique_ptr<models::Model> load_hf_model(const fs::path& folder) {
                     "model.safetensors)");
     }
   }
-  std::shared_ptr<const AudioModel> network = load_audio_model(folder);
   RegistryModelSpec spec;
   spec.name = registry_model_name("hf", folder);
-  spec.sample_rate = network->sample_rate();
-  spec.layers = network->layer_names();
   spec.study_family = config_model_type(folder / "config.json");
   spec.weights_id = weights_digest(
       {folder / "config.json", folder / "model.safetensors", folder / "preprocessor_config.json"});
-  spec.run = [network](const std::vector<double>& waveform) {
-    return network->forward_waveform(at::tensor(waveform, at::kDouble).to(at::kFloat));
-  };
-  return make_registry_model(std::move(spec));
+  return make_registry_model(load_audio_model(folder), std::move(spec));
 }
 
 }  // namespace

@@ -14,16 +14,11 @@ bool recognises_torchscript_archive(const fs::path& path) {
 }
 
 std::unique_ptr<models::Model> load_torchscript_model(const fs::path& archive) {
-  auto network = std::make_shared<const TorchScriptModel>(TorchScriptModel::load(archive));
   RegistryModelSpec spec;
   spec.name = registry_model_name("torchscript", archive);
-  spec.sample_rate = network->sample_rate();
-  spec.layers = network->layer_names();
   spec.weights_id = weights_digest({archive, TorchScriptModel::sidecar_path(archive)});
-  spec.run = [network](const std::vector<double>& waveform) {
-    return network->forward_waveform(waveform);
-  };
-  return make_registry_model(std::move(spec));
+  return make_registry_model(
+      std::make_shared<const TorchScriptModel>(TorchScriptModel::load(archive)), std::move(spec));
 }
 
 }  // namespace

@@ -166,7 +166,7 @@ TorchScriptModel TorchScriptModel::load(const fs::path& archive) {
   TorchScriptModel model;
   model.state_ = std::move(state);
   try {
-    model.forward_waveform(probe_tone(model.sample_rate()));
+    model.forward_samples(probe_tone(model.sample_rate()));
   } catch (const InputError& e) {
     throw InputError(std::string(e.what()) + " (on 1 s of audio, run to learn the layers)");
   }
@@ -175,12 +175,15 @@ TorchScriptModel TorchScriptModel::load(const fs::path& archive) {
 
 const fs::path& TorchScriptModel::path() const { return state_->path; }
 double TorchScriptModel::sample_rate() const { return state_->sample_rate; }
-const std::vector<std::string>& TorchScriptModel::layer_names() const { return state_->layers; }
+std::vector<std::string> TorchScriptModel::layer_names() const { return state_->layers; }
 
-std::vector<at::Tensor> TorchScriptModel::forward_waveform(
+std::vector<at::Tensor> TorchScriptModel::forward_samples(
     const std::vector<double>& waveform) const {
-  const at::Tensor input =
-      at::tensor(waveform, at::TensorOptions().dtype(at::kDouble)).to(at::kFloat).unsqueeze(0);
+  return forward_waveform(at::tensor(waveform, at::TensorOptions().dtype(at::kDouble)));
+}
+
+std::vector<at::Tensor> TorchScriptModel::forward_waveform(const at::Tensor& waveform) const {
+  const at::Tensor input = waveform.reshape({1, -1}).to(at::kFloat);
   c10::IValue result;
   try {
     c10::InferenceMode guard;
@@ -191,7 +194,7 @@ std::vector<at::Tensor> TorchScriptModel::forward_waveform(
     result = state_->module.forward({input});
   } catch (const c10::Error& e) {
     throw InputError(state_->path.string() + ": forward failed on a waveform of " +
-                     std::to_string(waveform.size()) + " samples: " + e.what_without_backtrace());
+                     std::to_string(input.size(1)) + " samples: " + e.what_without_backtrace());
   }
   auto named = named_outputs(state_->path, result);
   std::vector<std::string> names;

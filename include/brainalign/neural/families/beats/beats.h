@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "brainalign/neural/audio_model.h"
 #include "brainalign/neural/formats/torch_checkpoint.h"
 #include "brainalign/neural/hidden_state.h"
 
@@ -36,8 +37,16 @@ struct BeatsConfig {
   bool gru_rel_pos = false;
 };
 
-class BeatsModel {
+class BeatsModel final : public AudioModel {
  public:
+  // As an AudioModel: "embedding" (the input of the first transformer layer) and "encoder.1"
+  // .. "encoder.N" (each layer's output), the scheme of the Hugging Face models, from forward().
+  std::string architecture() const override;
+  double sample_rate() const override;
+  std::vector<std::string> layer_names() const override;
+  std::vector<at::Tensor> forward_waveform(const at::Tensor& waveform) const override;
+  std::vector<at::Tensor> forward_samples(const std::vector<double>& waveform) const override;
+
   static constexpr double kSampleRate = 16000.0;
 
   // Throws IoError when the file cannot be read and InputError, naming the tensor or cfg key,

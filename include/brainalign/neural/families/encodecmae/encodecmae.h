@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "brainalign/dsp/kaldi_fbank.h"
+#include "brainalign/neural/audio_model.h"
 #include "brainalign/neural/formats/torch_checkpoint.h"
 #include "brainalign/neural/hidden_state.h"
 
@@ -47,8 +48,16 @@ struct EncodecMaeOptions {
   bool extract_decoder = false;
 };
 
-class EncodecMaeModel {
+class EncodecMaeModel final : public AudioModel {
  public:
+  // As an AudioModel: "embedding" (the input of the first transformer layer) and "encoder.1"
+  // .. "encoder.N" (each layer's output), the scheme of the Hugging Face models, from forward().
+  std::string architecture() const override;
+  double sample_rate() const override;
+  std::vector<std::string> layer_names() const override;
+  std::vector<at::Tensor> forward_waveform(const at::Tensor& waveform) const override;
+  std::vector<at::Tensor> forward_samples(const std::vector<double>& waveform) const override;
+
   // Throws IoError when the file cannot be read and InputError naming the tensor or gin
   // binding when the checkpoint is not a mel-front-end EnCodecMAE model.
   static EncodecMaeModel load(const std::filesystem::path& checkpoint);

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "brainalign/neural/audio_model.h"
 #include "brainalign/neural/blocks.h"
-#include "brainalign/neural/families/hf/audio_model.h"
 #include "brainalign/neural/formats/config.h"
 
 namespace brainalign::neural {

@@ -21,9 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "brainalign/neural/audio_model.h"
+
 namespace brainalign::neural {
 
-class TorchScriptModel {
+class TorchScriptModel final : public AudioModel {
  public:
   static constexpr double kDefaultSampleRate = 16000.0;
 
@@ -33,15 +35,18 @@ class TorchScriptModel {
   static TorchScriptModel load(const std::filesystem::path& archive);
 
   const std::filesystem::path& path() const;
-  double sample_rate() const;
-  const std::vector<std::string>& layer_names() const;
+  std::string architecture() const override { return "TorchScript"; }
+  double sample_rate() const override;
+  std::vector<std::string> layer_names() const override;
   // The sidecar JSON this archive would use: FILE.json beside FILE.pt.
   static std::filesystem::path sidecar_path(const std::filesystem::path& archive);
 
   // Every layer for a mono waveform at sample_rate(), as (frames, features...) float32 on the
   // CPU with the batch dimension removed. Safe to call from several threads at once. Throws
   // InputError naming the archive when the network fails or its outputs change names.
-  std::vector<at::Tensor> forward_waveform(const std::vector<double>& waveform) const;
+  std::vector<at::Tensor> forward_samples(const std::vector<double>& waveform) const override;
+  // The same from a float tensor.
+  std::vector<at::Tensor> forward_waveform(const at::Tensor& waveform) const override;
 
  private:
   struct State;

@@ -1,4 +1,4 @@
-#include "brainalign/neural/families/hf/audio_model.h"
+#include "brainalign/neural/families/hf/hf_folder.h"
 
 #include "brainalign/base/error.h"
 #include "brainalign/neural/families/hf/ast.h"
