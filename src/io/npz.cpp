@@ -1,9 +1,6 @@
 #include "brainalign/io/npz.h"
 
-#include <zip.h>
-
 #include <limits>
-#include <memory>
 #include <optional>
 #include <set>
 
@@ -15,24 +12,6 @@ namespace brainalign::io {
 namespace {
 
 constexpr std::string_view kSuffix = ".npy";
-
-// The archive write_npz builds; discarded (nothing written) unless zip_close succeeded.
-struct ArchiveCloser {
-  void operator()(zip_t* archive) const { zip_discard(archive); }
-};
-using Archive = std::unique_ptr<zip_t, ArchiveCloser>;
-
-std::string zip_error_text(int code) {
-  zip_error_t error;
-  zip_error_init_with_code(&error, code);
-  std::string text = zip_error_strerror(&error);
-  zip_error_fini(&error);
-  return text;
-}
-
-std::string archive_error_text(zip_t* archive) {
-  return zip_error_strerror(zip_get_error(archive));
-}
 
 template <class T>
 std::vector<std::uint8_t> encode_numbers(const std::vector<T>& values,
@@ -112,35 +91,11 @@ void write_npz(const std::filesystem::path& path,
     return;
   }
   AtomicFile file(path);
-  int error_code = 0;
-  Archive archive(zip_open(file.temporary_path().c_str(), ZIP_CREATE | ZIP_EXCL, &error_code));
-  if (!archive) {
-    throw IoError("cannot create " + file.temporary_path().string() + ": " +
-                  zip_error_text(error_code));
-  }
-  const auto fail = [&](const std::string& what) {
-    throw IoError("cannot write " + target + ": " + what + ": " +
-                  archive_error_text(archive.get()));
-  };
+  ZipWriter archive(file.temporary_path(), target);
   for (std::size_t i = 0; i < members.size(); ++i) {
-    const std::string entry = members[i].first + std::string(kSuffix);
-    zip_source_t* source =
-        zip_source_buffer(archive.get(), encoded[i].data(), encoded[i].size(), 0);
-    if (source == nullptr) fail("cannot buffer member '" + entry + "'");
-    const zip_int64_t index =
-        zip_file_add(archive.get(), entry.c_str(), source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
-    if (index < 0) {
-      zip_source_free(source);
-      fail("cannot add member '" + entry + "'");
-    }
-    const zip_int32_t method = compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE;
-    if (zip_set_file_compression(archive.get(), static_cast<zip_uint64_t>(index), method, 0) != 0) {
-      fail("cannot set the compression of member '" + entry + "'");
-    }
+    archive.add(members[i].first + std::string(kSuffix), encoded[i], compress);
   }
-  // zip_close reads the buffers, so `encoded` must outlive it.
-  if (zip_close(archive.get()) != 0) fail("cannot finish the archive");
-  archive.release();
+  archive.finish();  // reads the buffers, so `encoded` must outlive it
   file.commit();
 }
 

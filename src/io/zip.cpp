@@ -150,4 +150,46 @@ std::vector<std::uint8_t> ZipReader::read(std::size_t index) const {
   return bytes;
 }
 
+ZipWriter::ZipWriter(const std::filesystem::path& path, std::string label)
+    : label_(std::move(label)) {
+  int code = 0;
+  archive_ = zip_open(path.c_str(), ZIP_CREATE | ZIP_EXCL, &code);
+  if (archive_ == nullptr) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    const std::string reason = error_text(error);
+    zip_error_fini(&error);
+    throw IoError("cannot create " + path.string() + ": " + reason);
+  }
+}
+
+ZipWriter::~ZipWriter() {
+  if (archive_ != nullptr) zip_discard(archive_);
+}
+
+void ZipWriter::fail(const std::string& what) const {
+  throw IoError("cannot write " + label_ + ": " + what + ": " +
+                zip_error_strerror(zip_get_error(archive_)));
+}
+
+void ZipWriter::add(const std::string& name, std::span<const std::uint8_t> bytes, bool compress) {
+  zip_source_t* source = zip_source_buffer(archive_, bytes.data(), bytes.size(), 0);
+  if (source == nullptr) fail("cannot buffer member '" + name + "'");
+  const zip_int64_t index =
+      zip_file_add(archive_, name.c_str(), source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
+  if (index < 0) {
+    zip_source_free(source);
+    fail("cannot add member '" + name + "'");
+  }
+  const zip_int32_t method = compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE;
+  if (zip_set_file_compression(archive_, static_cast<zip_uint64_t>(index), method, 0) != 0) {
+    fail("cannot set the compression of member '" + name + "'");
+  }
+}
+
+void ZipWriter::finish() {
+  if (zip_close(archive_) != 0) fail("cannot finish the archive");
+  archive_ = nullptr;
+}
+
 }  // namespace brainalign::io

@@ -1,4 +1,5 @@
-// io::ZipReader against archives Python's zipfile writes, and against headers that lie.
+// io::ZipReader against archives Python's zipfile writes, and against headers that lie;
+// io::ZipWriter read back by Python's zipfile.
 #include "brainalign/io/zip.h"
 
 #include <gtest/gtest.h>
@@ -105,6 +106,34 @@ TEST(ZipReader, RefusesWhatIsNotAnArchiveAndHeadersThatLie) {
       brainalign::testing::error_message<InputError>([&] { (void)garbled->read(2); });
   EXPECT_TRUE(contains(corrupt, "entry 'deflated.txt' is truncated or corrupt"));
   EXPECT_EQ(text_of(garbled->read(1)), "stored bytes");  // the other entries still read
+}
+
+TEST(ZipWriter, WritesWhatPythonReadsAndNothingUnlessFinished) {
+  ScratchDir dir;
+  const std::string text(5000, 'a');
+  const std::vector<std::uint8_t> stored = {0, 1, 2, 255};
+  const std::vector<std::uint8_t> deflated(text.begin(), text.end());
+  {
+    ZipWriter writer(dir / "out.zip", "out.zip");
+    writer.add("stored.bin", stored, false);
+    writer.add("dir/deflated.txt", deflated, true);
+    writer.finish();
+  }
+  ASSERT_TRUE(run_python(dir.path(), R"(
+import zipfile
+z = zipfile.ZipFile('out.zip')
+assert z.testzip() is None
+infos = {i.filename: i for i in z.infolist()}
+assert infos['stored.bin'].compress_type == zipfile.ZIP_STORED
+assert infos['dir/deflated.txt'].compress_type == zipfile.ZIP_DEFLATED
+assert infos['dir/deflated.txt'].compress_size < 5000
+assert z.read('stored.bin') == bytes([0, 1, 2, 255])
+assert z.read('dir/deflated.txt') == b'a' * 5000
+)"));
+  // An unfinished writer leaves nothing; an existing file is not overwritten.
+  { ZipWriter(dir / "unfinished.zip", "unfinished.zip").add("x", stored, false); }
+  EXPECT_FALSE(std::filesystem::exists(dir / "unfinished.zip"));
+  EXPECT_THROW(ZipWriter(dir / "out.zip", "out.zip"), IoError);
 }
 
 }  // namespace

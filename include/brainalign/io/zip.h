@@ -1,5 +1,5 @@
-// Zip archives opened for reading: the .npz reader and the readers of torch.save and
-// torch.jit.save files share this one wrapper around libzip.
+// Zip archives, the one wrapper around libzip: ZipReader for the .npz reader and the readers of
+// torch.save and torch.jit.save files, ZipWriter for the .npz writer.
 #pragma once
 
 #include <cstddef>
@@ -56,6 +56,29 @@ class ZipReader {
   struct ::zip* archive_ = nullptr;
   std::string source_;
   std::uint64_t archive_size_ = 0;
+};
+
+// A new zip archive written to `path` (which must not exist yet). Nothing is left at `path`
+// unless finish() succeeds: an unfinished writer discards the archive. `label` names the
+// archive in messages ("features.npz").
+class ZipWriter {
+ public:
+  // IoError when the file cannot be created.
+  ZipWriter(const std::filesystem::path& path, std::string label);
+  ZipWriter(const ZipWriter&) = delete;
+  ZipWriter& operator=(const ZipWriter&) = delete;
+  ~ZipWriter();
+
+  // Adds an entry of `bytes` (stored, or deflated when `compress`); the bytes are read by
+  // finish(), so they must outlive it. IoError naming the entry.
+  void add(const std::string& name, std::span<const std::uint8_t> bytes, bool compress);
+  // Writes the archive. IoError when libzip cannot.
+  void finish();
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const;
+  struct ::zip* archive_ = nullptr;
+  std::string label_;
 };
 
 }  // namespace brainalign::io
