@@ -2,7 +2,7 @@
 #
 # One module of the library: the sources under src/NAME/, the headers under
 # include/brainalign/NAME/, one static library brainalign_NAME (alias brainalign::NAME) whose
-# public dependencies are the modules it names. DEPENDS is also the list that
+# public dependencies are the modules it names, installed with its headers as brainalign::NAME. DEPENDS is also the list that
 # scripts/check_dependencies.py holds every #include of the module to: a module may include
 # its own headers and those of the modules it names, nothing else.
 function(brainalign_add_module name)
@@ -22,4 +22,8 @@ function(brainalign_add_module name)
   endforeach()
   target_link_libraries(brainalign_${name} PUBLIC ${M_PUBLIC_LIBS} PRIVATE ${M_PRIVATE_LIBS})
   set_property(GLOBAL APPEND PROPERTY BRAINALIGN_MODULES ${name})
+  # Installed as brainalign::NAME (cmake --install BUILD --component development).
+  set_target_properties(brainalign_${name} PROPERTIES EXPORT_NAME ${name})
+  install(TARGETS brainalign_${name} EXPORT brainalignTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development)
 endfunction()
