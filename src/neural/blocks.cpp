@@ -8,9 +8,10 @@
 
 namespace brainalign::neural {
 
-Checkpoint::Checkpoint(const std::filesystem::path& safetensors, const ModelConfig& config,
+Checkpoint::Checkpoint(const std::filesystem::path& folder, const ModelConfig& config,
                        c10::Device device)
-    : TensorStore(safetensors, config.source(), device), config_(config) {}
+    : TensorStore(TensorStore::from_model_folder(folder, config.source(), device)),
+      config_(config) {}
 
 Activation activation_from_config(const ModelConfig& config, const std::string& key) {
   const std::string name = config.string(key);

@@ -9,10 +9,13 @@
 #include <vector>
 
 #include "brainalign/base/error.h"
+#include "brainalign/models/registry.h"
 #include "brainalign/neural/audio_model.h"
 #include "brainalign/neural/families/beats/beats.h"
 #include "brainalign/neural/families/dasheng/dasheng.h"
 #include "brainalign/neural/families/encodecmae/encodecmae.h"
+#include "brainalign/neural/families/hf/hf_folder.h"
+#include "brainalign/neural/model_families.h"
 #include "common/error_message.h"
 #include "common/golden.h"
 #include "common/python_run.h"
@@ -119,6 +122,85 @@ TEST(AudioModel, PortsOfTorchSaveCheckpointsShareTheInterface) {
           << architectures[i] << " " << names[l];
     }
   }
+}
+
+// A Hugging Face folder's weights as transformers may save them: pytorch_model.bin, and either
+// format sharded with an index. Every form gives the model exactly the same layers.
+TEST(TensorStore, ReadsEveryFormOfAHuggingFaceFolder) {
+  using brainalign::testing::golden_dir;
+  ScratchDir dir;
+  const std::filesystem::path golden = golden_dir("wav2vec2_base_like");
+  ASSERT_TRUE(run_python(dir.path(), R"(
+import collections, json, os, shutil, struct, torch
+golden = ')" + golden.string() + R"('
+def read_safetensors(path):
+    raw = open(path, 'rb').read()
+    size = struct.unpack('<Q', raw[:8])[0]
+    header = json.loads(raw[8:8 + size])
+    tensors = collections.OrderedDict()
+    for name, entry in sorted(header.items(), key=lambda kv: kv[1].get('data_offsets', [0])[0]):
+        if name == '__metadata__':
+            continue
+        assert entry['dtype'] == 'F32'
+        begin, end = entry['data_offsets']
+        data = np.frombuffer(raw[8 + size + begin:8 + size + end], dtype='<f4').copy()
+        tensors[name] = torch.from_numpy(data.reshape(entry['shape']))
+    return tensors
+def save_safetensors(tensors, path):
+    header, data = {}, b''
+    for name, tensor in tensors.items():
+        raw = tensor.numpy().astype('<f4').tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(tensor.shape),
+                        'data_offsets': [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header).encode()
+    open(path, 'wb').write(struct.pack('<Q', len(text)) + text + data)
+tensors = read_safetensors(golden + '/model.safetensors')
+names = list(tensors)
+halves = [collections.OrderedDict((n, tensors[n]) for n in names[:len(names) // 2]),
+          collections.OrderedDict((n, tensors[n]) for n in names[len(names) // 2:])]
+def folder(name):
+    os.mkdir(name)
+    shutil.copy(golden + '/config.json', name + '/config.json')
+    return name
+torch.save(tensors, folder('bin') + '/pytorch_model.bin')
+for kind, suffix, save in (('sharded_st', 'safetensors', save_safetensors),
+                           ('sharded_bin', 'bin', torch.save)):
+    folder(kind)
+    stem = 'model' if suffix == 'safetensors' else 'pytorch_model'
+    weight_map = {}
+    for i, half in enumerate(halves):
+        shard = f'{stem}-0000{i + 1}-of-00002.{suffix}'
+        save(half, f'{kind}/{shard}')
+        weight_map.update({n: shard for n in half})
+    index = {'metadata': {'total_size': 0}, 'weight_map': weight_map}
+    json.dump(index, open(f'{kind}/{stem}.{suffix}.index.json', 'w'))
+# A shard the index names but that is missing, and a tensor in two shards.
+shutil.copytree('sharded_st', 'missing_shard')
+os.remove('missing_shard/model-00002-of-00002.safetensors')
+shutil.copytree('sharded_st', 'twice')
+save_safetensors(tensors, 'twice/model-00002-of-00002.safetensors')
+)"));
+  const auto reference = load_audio_model(golden);
+  const at::Tensor waveform = at::sin(at::arange(16000, at::kFloat) * 0.05);
+  const std::vector<at::Tensor> expected = reference->forward_waveform(waveform);
+  for (const char* form : {"bin", "sharded_st", "sharded_bin"}) {
+    const auto model = load_audio_model(dir / form);
+    const std::vector<at::Tensor> layers = model->forward_waveform(waveform);
+    ASSERT_EQ(layers.size(), expected.size()) << form;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      EXPECT_TRUE(at::equal(layers[l], expected[l])) << form << " layer " << l;
+    }
+  }
+  register_model_families();
+  EXPECT_EQ(models::make_model("auto:" + (dir / "sharded_bin").string())->name(), "hf:sharded_bin");
+  EXPECT_NE(error_message<IoError>([&] {
+              load_audio_model(dir / "missing_shard");
+            }).find("model-00002-of-00002.safetensors does not exist (named by "),
+            std::string::npos);
+  EXPECT_NE(
+      error_message<InputError>([&] { load_audio_model(dir / "twice"); }).find("' is also in "),
+      std::string::npos);
 }
 
 }  // namespace

@@ -24,13 +24,13 @@ struct LoadOptions {
   c10::Device device = c10::Device(c10::kCPU);
 };
 
-// A model folder's model.safetensors read against its config.json: a TensorStore whose shapes
-// come from the config, so that a checkpoint and its config that disagree fail with the
+// A Hugging Face model folder's weights (model_weight_files: model.safetensors,
+// pytorch_model.bin, or either sharded) read against its config.json: a TensorStore whose
+// shapes come from the config, so that a checkpoint and its config that disagree fail with the
 // tensor's name.
 class Checkpoint : public TensorStore {
  public:
-  Checkpoint(const std::filesystem::path& safetensors, const ModelConfig& config,
-             c10::Device device);
+  Checkpoint(const std::filesystem::path& folder, const ModelConfig& config, c10::Device device);
   const ModelConfig& config() const { return config_; }
 
  private:

@@ -1,6 +1,7 @@
 // The libtorch model families of the model registry. After register_model_families(),
 // make_model() takes:
-//   hf:FOLDER          a Hugging Face model folder (config.json + model.safetensors):
+//   hf:FOLDER          a Hugging Face model folder (config.json + model.safetensors or
+//                      pytorch_model.bin, whole or sharded):
 //                      wav2vec2, HuBERT, WavLM, data2vec-audio, Whisper, AST, Speech2Text, EnCodec
 //   beats:FILE.pt      a BEATs checkpoint ({'cfg', 'model'})
 //   dasheng:FILE.pt    a Dasheng checkpoint ({'model', 'config'})

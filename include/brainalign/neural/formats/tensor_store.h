@@ -1,8 +1,8 @@
-// A checkpoint's tensors as the networks take them, whatever file they come from (a
-// safetensors file, read tensor by tensor, or the state_dict of a torch.save checkpoint): looked
-// up by name (under an optional prefix), checked against the shape the model's configuration
-// implies, handed out as contiguous float32 on the model's device, and every tensor accounted
-// for.
+// A checkpoint's tensors as the networks take them, whatever files they come from (safetensors
+// files, read tensor by tensor; the state_dict of a torch.save checkpoint; a Hugging Face model
+// folder's weights, whole or sharded): looked up by name (under an optional prefix), checked
+// against the shape the model's configuration implies, handed out as contiguous float32 on the
+// model's device, and every tensor accounted for.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -23,6 +23,12 @@
 
 namespace brainalign::neural {
 
+// The files holding a Hugging Face model folder's weights, in the order transformers looks for
+// them: model.safetensors; model.safetensors.index.json and the shards its weight_map names;
+// pytorch_model.bin (torch.save's zip format); pytorch_model.bin.index.json and its shards.
+// Empty when the folder has none of them; InputError naming the index for a malformed one.
+std::vector<std::filesystem::path> model_weight_files(const std::filesystem::path& folder);
+
 class TensorStore {
  public:
   // The tensors of a safetensors file, read on demand. `configuration` names what the shapes
@@ -32,8 +38,12 @@ class TensorStore {
   // The string-keyed tensors of a state_dict; InputError naming the key of a non-tensor.
   TensorStore(const PickleValue& state_dict, std::string source,
               std::string configuration = "the configuration");
+  // The weights of a Hugging Face model folder (model_weight_files). IoError when it has none;
+  // InputError when a shard misses a tensor its index names or two files hold the same one.
+  static TensorStore from_model_folder(const std::filesystem::path& folder,
+                                       std::string configuration, c10::Device device);
 
-  // The file the tensors come from, for messages.
+  // The file (or folder) the tensors come from, for messages.
   const std::string& source() const { return source_; }
   // What the expected shapes come from (the config.json), for messages.
   const std::string& configuration() const { return configuration_; }
@@ -61,13 +71,23 @@ class TensorStore {
   void expect_all_used(std::initializer_list<std::string_view> ignored_prefixes) const;
 
  private:
+  // One file's tensors: a safetensors file read on demand, or tensors in memory.
+  struct Shard {
+    std::string source;
+    std::shared_ptr<const SafetensorsFile> file;
+    std::unordered_map<std::string, at::Tensor> tensors;
+  };
+  TensorStore(std::string source, std::string configuration, c10::Device device);
+  void add_shard(Shard shard, const std::vector<std::string>& names);
+  const Shard* shard_of(const std::string& full_name) const;
+
   std::string source_;
   std::string configuration_;
   c10::Device device_;
   std::string prefix_;
-  std::shared_ptr<const SafetensorsFile> file_;          // a safetensors file, or
-  std::unordered_map<std::string, at::Tensor> tensors_;  // a state_dict's tensors
-  std::vector<std::string> order_;                       // every name, in file order
+  std::vector<Shard> shards_;
+  std::unordered_map<std::string, std::size_t> shard_index_;  // tensor name -> shard
+  std::vector<std::string> order_;                            // every name, in file order
   mutable std::unordered_set<std::string> used_;
 };
 

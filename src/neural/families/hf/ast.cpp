@@ -99,7 +99,7 @@ AstModel::~AstModel() = default;
 
 AstModel AstModel::load(const std::filesystem::path& folder, const LoadOptions& options) {
   const ModelConfig config = ModelConfig::read(folder / "config.json");
-  Checkpoint checkpoint(folder / "model.safetensors", config, options.device);
+  Checkpoint checkpoint(folder, config, options.device);
   checkpoint.use_prefix_of("embeddings.cls_token", {"", "audio_spectrogram_transformer."});
   return AstModel(AstConfig::from(config), checkpoint);
 }

@@ -192,7 +192,7 @@ EncodecEncoder::~EncodecEncoder() = default;
 EncodecEncoder EncodecEncoder::load(const std::filesystem::path& folder,
                                     const LoadOptions& options) {
   const ModelConfig config = ModelConfig::read(folder / "config.json");
-  const Checkpoint checkpoint(folder / "model.safetensors", config, options.device);
+  const Checkpoint checkpoint(folder, config, options.device);
   return EncodecEncoder(EncodecEncoderConfig::from(config), checkpoint);
 }
 

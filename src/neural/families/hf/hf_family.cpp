@@ -5,6 +5,7 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/neural/families/hf/hf_folder.h"
+#include "brainalign/neural/formats/tensor_store.h"
 #include "neural/families/family.h"
 #include "neural/families/registry_model.h"
 
@@ -25,9 +26,7 @@ std::string config_model_type(const fs::path& config) {
 bool recognises_hf_folder(const fs::path& path) {
   try {
     std::error_code error;
-    if (!fs::is_directory(path, error) || !fs::is_regular_file(path / "model.safetensors", error)) {
-      return false;
-    }
+    if (!fs::is_directory(path, error) || model_weight_files(path).empty()) return false;
     std::ifstream in(path / "config.json");
     if (!in) return false;
     const nlohmann::json config = nlohmann::json::parse(in, nullptr, false);
@@ -47,20 +46,25 @@ std::unique_ptr<models::Model> load_hf_model(const fs::path& folder) {
   if (!fs::is_directory(folder)) {
     throw InputError(folder.string() +
                      " is not a folder (hf: takes a Hugging Face model folder with config.json "
-                     "and model.safetensors)");
+                     "and its weights)");
   }
-  for (const char* file : {"config.json", "model.safetensors"}) {
-    if (!fs::exists(folder / file)) {
-      throw IoError((folder / file).string() +
-                    " does not exist (a Hugging Face model folder has config.json and "
-                    "model.safetensors)");
-    }
+  if (!fs::exists(folder / "config.json")) {
+    throw IoError((folder / "config.json").string() +
+                  " does not exist (a Hugging Face model folder has config.json and its "
+                  "weights)");
   }
+  std::vector<fs::path> files = model_weight_files(folder);
+  if (files.empty()) {
+    throw IoError((folder / "model.safetensors").string() +
+                  " does not exist, nor pytorch_model.bin, nor a sharded checkpoint's "
+                  "model.safetensors.index.json or pytorch_model.bin.index.json");
+  }
+  files.push_back(folder / "config.json");
+  files.push_back(folder / "preprocessor_config.json");
   RegistryModelSpec spec;
   spec.name = registry_model_name("hf", folder);
   spec.study_family = config_model_type(folder / "config.json");
-  spec.weights_id = weights_digest(
-      {folder / "config.json", folder / "model.safetensors", folder / "preprocessor_config.json"});
+  spec.weights_id = weights_digest(files);
   return make_registry_model(load_audio_model(folder), std::move(spec));
 }
 
@@ -68,7 +72,8 @@ std::unique_ptr<models::Model> load_hf_model(const fs::path& folder) {
 
 FamilyDefinition hf_family() {
   return {"hf", "a Hugging Face model folder",
-          "Hugging Face folder (config.json + model.safetensors): wav2vec2, hubert, wavlm, "
+          "Hugging Face folder (config.json + model.safetensors or pytorch_model.bin, whole or "
+          "sharded): wav2vec2, hubert, wavlm, "
           "data2vec-audio [cnn.1..K, embedding, encoder.1..N], whisper, ast, speech_to_text "
           "[embedding, encoder.1..N], encodec [encoder.layers.0..M]",
           recognises_hf_folder, load_hf_model};

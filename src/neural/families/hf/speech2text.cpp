@@ -78,7 +78,7 @@ Speech2TextEncoder::~Speech2TextEncoder() = default;
 Speech2TextEncoder Speech2TextEncoder::load(const std::filesystem::path& folder,
                                             const LoadOptions& options) {
   const ModelConfig config = ModelConfig::read(folder / "config.json");
-  Checkpoint checkpoint(folder / "model.safetensors", config, options.device);
+  Checkpoint checkpoint(folder, config, options.device);
   checkpoint.use_prefix_of("encoder.conv.conv_layers.0.weight", {"", "model."});
   return Speech2TextEncoder(Speech2TextEncoderConfig::from(config), checkpoint);
 }

@@ -242,7 +242,7 @@ Wav2Vec2Model::~Wav2Vec2Model() = default;
 
 Wav2Vec2Model Wav2Vec2Model::load(const std::filesystem::path& folder, const LoadOptions& options) {
   const ModelConfig config = ModelConfig::read(folder / "config.json");
-  Checkpoint checkpoint(folder / "model.safetensors", config, options.device);
+  Checkpoint checkpoint(folder, config, options.device);
   checkpoint.use_prefix_of("feature_extractor.conv_layers.0.conv.weight",
                            {"", "wav2vec2.", "hubert.", "wavlm.", "data2vec_audio."});
   Wav2Vec2Model model(Wav2Vec2Config::from(config), checkpoint);

@@ -69,7 +69,7 @@ WhisperEncoder::~WhisperEncoder() = default;
 WhisperEncoder WhisperEncoder::load(const std::filesystem::path& folder,
                                     const LoadOptions& options) {
   const ModelConfig config = ModelConfig::read(folder / "config.json");
-  Checkpoint checkpoint(folder / "model.safetensors", config, options.device);
+  Checkpoint checkpoint(folder, config, options.device);
   checkpoint.use_prefix_of("encoder.conv1.weight", {"", "model."});
   return WhisperEncoder(WhisperEncoderConfig::from(config), checkpoint);
 }

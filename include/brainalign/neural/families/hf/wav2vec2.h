@@ -68,7 +68,7 @@ class Wav2Vec2Model final : public AudioModel {
 
   Wav2Vec2Model(const Wav2Vec2Config& config, const Checkpoint& checkpoint);
   ~Wav2Vec2Model() override;
-  // A folder holding config.json and model.safetensors.
+  // A folder holding config.json and its weights (model_weight_files).
   static Wav2Vec2Model load(const std::filesystem::path& folder, const LoadOptions& options = {});
 
   // waveform: (batch, samples) float32, as the feature extractor hands it to transformers.
