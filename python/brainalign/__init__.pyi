@@ -115,7 +115,7 @@ class Ridge:
 class RidgeCV:
     alphas: ArrayLike
     cv: int | Iterable[Any] | Any | None
-    alpha_per_target: bool | None
+    alpha_per_target: bool
     alpha_: float | FloatArray
     coef_: FloatArray
     intercept_: float | FloatArray
@@ -126,7 +126,7 @@ class RidgeCV:
         self,
         alphas: ArrayLike = (0.1, 1.0, 10.0),
         cv: int | Iterable[Any] | Any | None = None,
-        alpha_per_target: bool | None = None,
+        alpha_per_target: bool = False,
     ) -> None: ...
     def fit(self, X: ArrayLike, Y: ArrayLike) -> RidgeCV: ...
     def predict(self, X: ArrayLike) -> FloatArray: ...

@@ -9,6 +9,63 @@ from . import _brainalign
 
 DEFAULT_ALPHAS = (0.1, 1.0, 10.0)
 
+try:
+    from sklearn.exceptions import NotFittedError
+except ImportError:  # scikit-learn is optional: the same class shape under the same name
+    class NotFittedError(ValueError, AttributeError):
+        """Raised by predict() and score() before fit()."""
+
+_RESHAPE_HINT = ("Reshape your data either using array.reshape(-1, 1) if your data has a single "
+                 "feature or array.reshape(1, -1) if it contains a single sample.")
+
+
+def _float_array(A, name):
+    """A as a float64 array, with scikit-learn's messages for what cannot be one."""
+    if hasattr(A, "tocsr") or hasattr(A, "toarray"):
+        raise TypeError(f"{name}: sparse input is not supported; pass a dense array "
+                        f"({name}.toarray())")
+    A = np.asarray(A)
+    if np.iscomplexobj(A):
+        raise ValueError(f"Complex data not supported: {name} is {A.dtype}")
+    if A.dtype == object:
+        A = A.astype(np.float64)  # numbers held as objects; anything else: float()'s TypeError
+    else:
+        A = np.asarray(A, dtype=np.float64)
+    if not np.isfinite(A).all():
+        raise ValueError(f"{name} contains NaN or infinity")
+    return A
+
+
+def _features(X, n_features=None):
+    """X as (samples, features) float64, checked as scikit-learn's check_array does."""
+    X = _float_array(X, "X")
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D array for X, got a {X.ndim}-D array of shape {X.shape}. "
+                         + (_RESHAPE_HINT if X.ndim == 1 else ""))
+    if X.shape[1] == 0:
+        raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
+                         "is required.")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with "
+                         f"{n_features} features")
+    return X
+
+
+def _training_data(X, Y):
+    """X and Y of a fit: at least two samples (the intercept takes one), as many in Y."""
+    X = _features(X)
+    Y = _float_array(Y, "y")
+    if Y.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D (one target) or 2-D (samples, targets); got shape "
+                         f"{Y.shape}")
+    if X.shape[0] < 2:
+        raise ValueError(f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while a "
+                         f"minimum of 2 is required: ridge with an intercept cannot fit "
+                         f"n_samples = {X.shape[0]}.")
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} samples but y has {Y.shape[0]}")
+    return X, Y
+
 
 def _targets_2d(Y):
     Y = np.asarray(Y, dtype=np.float64)
@@ -60,10 +117,10 @@ class _RidgeBase:
         self.intercept_ = float(intercept[0]) if single_target else intercept
 
     def predict(self, X):
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise _brainalign.InputError(
-                f"X: expected (samples, {self.n_features_in_}) features, got shape {X.shape}")
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call "
+                                 "fit() first.")
+        X = _features(X, self.n_features_in_)
         return X @ self.coef_.T + self.intercept_
 
     def score(self, X, Y):
@@ -88,6 +145,7 @@ class Ridge(_RidgeBase):
         self.alpha = alpha
 
     def fit(self, X, Y):
+        X, Y = _training_data(X, Y)
         Y2, single = _targets_2d(Y)
         alphas = np.broadcast_to(np.asarray(self.alpha, dtype=np.float64), (Y2.shape[1],))
         coef, intercept = _brainalign._ridge_fit(X, Y2, np.ascontiguousarray(alphas))
@@ -98,9 +156,9 @@ class Ridge(_RidgeBase):
 class RidgeCV(_RidgeBase):
     """Ridge regression with the penalty chosen from `alphas`, for many targets at once.
 
-    cv=None: efficient leave-one-out, each target choosing its own penalty (alpha_per_target
-    None or True) or all sharing the one with the least mean error (False), as scikit-learn's
-    RidgeCV. cv=int, an iterable of (train, test) index pairs, or a splitter with
+    cv=None: efficient leave-one-out, all targets sharing the penalty with the least mean error
+    (alpha_per_target=False, scikit-learn's default) or each target choosing its own
+    (alpha_per_target=True, what the alignment protocols do), as scikit-learn's RidgeCV. cv=int, an iterable of (train, test) index pairs, or a splitter with
     .split(X, Y): one penalty for all targets, the best mean R^2 over the folds, as
     scikit-learn's RidgeCV with cv (alpha_per_target=True is then an error).
 
@@ -110,18 +168,19 @@ class RidgeCV(_RidgeBase):
 
     _param_names = ("alphas", "cv", "alpha_per_target")
 
-    def __init__(self, alphas=DEFAULT_ALPHAS, cv=None, alpha_per_target=None):
+    def __init__(self, alphas=DEFAULT_ALPHAS, cv=None, alpha_per_target=False):
         self.alphas = alphas
         self.cv = cv
         self.alpha_per_target = alpha_per_target
 
     def fit(self, X, Y):
+        X, Y = _training_data(X, Y)
         Y2, single = _targets_2d(Y)
         alphas = np.ascontiguousarray(np.atleast_1d(np.asarray(self.alphas, dtype=np.float64)))
         if self.cv is None:
             best, mse = _brainalign._ridge_loo(X, Y2, alphas)
             self.cv_mse_ = mse
-            if self.alpha_per_target is not False and Y2.shape[1] > 1:
+            if self.alpha_per_target and Y2.shape[1] > 1:
                 chosen = alphas[np.asarray(best)]
                 self.alpha_ = chosen
                 self.best_score_ = -mse[np.asarray(best), np.arange(Y2.shape[1])]

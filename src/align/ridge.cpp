@@ -53,6 +53,8 @@ void dominant_eigenpairs(const ColMatrix& gram, Eigen::Index other_dim, Vector& 
 RidgeSpectrum decompose_ridge(const Matrix& X, std::span<const int> train_rows,
                               std::span<const int> test_rows) {
   if (train_rows.size() < 2) throw InputError("ridge: at least two training rows are needed");
+  // BLAS refuses an empty dimension (and inside Python its error handler is NumPy's).
+  if (X.cols() == 0) throw InputError("ridge: the design has no features");
   ColMatrix train = gather_rows(X, train_rows);
   const Eigen::RowVectorXd means = train.colwise().mean();
   train.rowwise() -= means;
@@ -93,6 +95,7 @@ RidgeSpectrum decompose_ridge(const Matrix& X_train) {
 }
 
 LayerGram layer_gram(const Matrix& X) {
+  if (X.cols() == 0) throw InputError("ridge: the design has no features");
   ColMatrix centred = X;
   centred.rowwise() -= centred.colwise().mean();
   LayerGram g;

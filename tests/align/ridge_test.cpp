@@ -185,6 +185,16 @@ TEST(Ridge, CoefficientsRejectAPenaltyCountOtherThanTheTargets) {
   EXPECT_THROW(align::ridge_coefficients(X, Y, one), InputError);
 }
 
+// BLAS refuses an empty dimension; the solver names the problem before any BLAS call.
+TEST(Ridge, ADesignWithoutFeaturesIsAnInputError) {
+  const Matrix X(10, 0);
+  const ColMatrix Y = ColMatrix::Ones(10, 2);
+  const std::vector<double> two = {1.0, 2.0};
+  EXPECT_THROW(align::ridge_coefficients(X, Y, two), InputError);
+  EXPECT_THROW(align::decompose_ridge(X), InputError);
+  EXPECT_THROW(align::layer_gram(X), InputError);
+}
+
 TEST(Ridge, LooResidualsEqualExplicitRefits) {
   const Matrix X = random_matrix(25, 40, 3);
   const Matrix Y = planted_targets(X, 1, 9);
