@@ -34,6 +34,14 @@ from ._brainalign import (
 )
 from .ridge import Ridge, RidgeCV
 
+
+def __getattr__(name):
+    # brainalign.hear (the HEAR API) imports torch: loaded on first use, not with brainalign.
+    if name == "hear":
+        import importlib
+        return importlib.import_module(".hear", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 if has_torch:
     from ._brainalign import downstream
 else:

@@ -1,11 +1,18 @@
 """The HEAR API (Turian et al. 2022) over brainalign's models, so that the HEAR evaluation kit
-(hear-eval-kit) can evaluate any model brainalign runs natively.
+(hear-eval-kit) and the HEAR validator (hear-validator) take any model brainalign runs natively.
 
     import brainalign.hear as module
+    model = module.load_model()                               # the default model, DEFAULT_MODEL
     model = module.load_model("", model="mel")                # a registered model
     model = module.load_model("checkpoints/BEATs_iter3.pt")   # a family, detected (auto:PATH)
     scene = module.get_scene_embeddings(audio, model)         # (n_sounds, embedding)
     frames, timestamps = module.get_timestamp_embeddings(audio, model)
+
+The model is a `torch.nn.Module` where torch is importable (the kit and the validator accept
+nothing else; `.to(device)` moves nothing, the network runs natively on the CPU). Its
+`sample_rate` is one of the rates HEAR serves (16, 22.05, 32, 44.1, 48 kHz): the network's own
+rate when it is one of them, else 48 kHz, resampled to the network's rate inside (EnCodecMAE's
+24 kHz).
 
 `audio` is (n_sounds, n_samples) at `model.sample_rate`, a torch tensor (results are torch
 tensors on its device) or a NumPy array (results are NumPy arrays). The embedding is one layer
@@ -22,16 +29,36 @@ import numpy as np
 
 from ._brainalign import InputError, Model, extract
 
-__all__ = ["load_model", "get_scene_embeddings", "get_timestamp_embeddings", "HearModel"]
+__all__ = ["DEFAULT_MODEL", "HEAR_SAMPLE_RATES", "load_model", "get_scene_embeddings",
+           "get_timestamp_embeddings", "HearModel"]
+
+# What load_model() with no argument loads: the log-mel spectrogram, which needs no weights.
+DEFAULT_MODEL = "mel"
+# The rates hear-preprocess writes every task at, the only ones the HEAR API allows.
+HEAR_SAMPLE_RATES = (16000, 22050, 32000, 44100, 48000)
+
+try:
+    from torch.nn import Module as _ModuleBase
+except ImportError:  # without torch the model is a plain object with the same attributes
+    _ModuleBase = object
 
 
-class HearModel:
-    """A brainalign model with the attributes the HEAR API asks for."""
+def hear_sample_rate(model_rate: float) -> int:
+    """The rate a HEAR model takes its audio at: the network's own when HEAR serves it, else
+    the highest HEAR rate (resampled to the network's rate inside)."""
+    rate = int(round(model_rate))
+    return rate if rate in HEAR_SAMPLE_RATES and rate == model_rate else HEAR_SAMPLE_RATES[-1]
+
+
+class HearModel(_ModuleBase):
+    """A brainalign model with the attributes the HEAR API asks for; a torch.nn.Module (without
+    parameters) where torch is importable."""
 
     def __init__(self, model: Model, layers: Sequence[str]):
+        super().__init__()
         self.model = model
         self.layers = list(layers)
-        self.sample_rate = int(round(model.sample_rate))
+        self.sample_rate = hear_sample_rate(model.sample_rate)
         probe = self._frames(np.zeros(self.sample_rate))
         self.scene_embedding_size = int(probe.shape[1])
         self.timestamp_embedding_size = int(probe.shape[1])
@@ -45,6 +72,10 @@ class HearModel:
                              "concatenate layers of one time resolution")
         return np.concatenate(frames, axis=1).astype(np.float32)
 
+    def forward(self, audio):
+        """The scene embeddings of `audio` (n_sounds, n_samples), as get_scene_embeddings."""
+        return get_scene_embeddings(audio, self)
+
     def __repr__(self) -> str:
         return f"HearModel({self.model!r}, layers={self.layers})"
 
@@ -52,12 +83,11 @@ class HearModel:
 def load_model(model_file_path: str = "", model: str | None = None,
                layer: str | Sequence[str] | None = None) -> HearModel:
     """The HEAR entry point. `model_file_path` names a model of a family (detected from its
-    files, as `auto:PATH`); `model` names any model instead ("mel", "hf:FOLDER", ...).
-    `layer`: a layer name or a list of names to concatenate (default: the last layer)."""
+    files, as `auto:PATH`); `model` names any model instead ("mel", "hf:FOLDER", ...); with
+    neither, DEFAULT_MODEL. `layer`: a layer name or a list of names to concatenate (default:
+    the last layer)."""
     if model is None:
-        if not model_file_path:
-            raise InputError("load_model: give model_file_path or model")
-        model = f"auto:{model_file_path}"
+        model = f"auto:{model_file_path}" if model_file_path else DEFAULT_MODEL
     elif model_file_path:
         raise InputError("load_model: give model_file_path or model, not both")
     loaded = Model(model)
