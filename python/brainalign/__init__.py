@@ -50,6 +50,18 @@ else:
         raise InputError("brainalign.downstream: this build of brainalign has no downstream "
                          "probes (it was built without libtorch)")
 
+# Real signatures (inspect.signature) and Python's own binding of arguments for every public
+# native function.
+from ._signatures import with_signature as _with_signature
+
+for _name in ("compare_rdms", "data_root", "extract", "extract_files", "fetch", "load_dataset",
+              "load_features", "models", "public_datasets", "rdm", "rsa_crossvalidated",
+              "rsa_layerwise", "rsa_noise_ceiling", "save_features", "score", "study_export",
+              "study_report", "study_run", "synthesize", "downstream"):
+    if _name in globals():
+        globals()[_name] = _with_signature(globals()[_name])
+del _name
+
 # Shown as brainalign.InputError (not brainalign._brainalign.InputError) in tracebacks.
 for _public in (Dataset, InputError, IoError, Model):
     _public.__module__ = __name__

@@ -109,12 +109,14 @@ brainalign.models().)")
       .def_property_readonly("weights_id", &models::Model::weights_id)
       .def(
           "__call__",
-          [](const models::Model& model, py::handle audio, double sample_rate,
+          [](const models::Model& model, py::handle audio, std::optional<double> sample_rate,
              const std::string& pool) {
-            return run_model(model, to_audio(audio, sample_rate), features::parse_pooling(pool));
+            return run_model(model, to_audio(audio, sample_rate.value_or(model.sample_rate())),
+                             features::parse_pooling(pool));
           },
-          py::arg("audio"), py::arg("sample_rate"), py::arg("pool") = "none",
-          "As brainalign.extract(audio, sample_rate, model=self, pool=pool).")
+          py::arg("audio"), py::arg("sample_rate") = py::none(), py::arg("pool") = "none",
+          "As brainalign.extract(audio, sample_rate, model=self, pool=pool); audio at the "
+          "model's own rate unless sample_rate says otherwise.")
       .def("__repr__", [](const models::Model& model) {
         return "brainalign.Model('" + model.name() + "', " +
                std::to_string(model.layer_names().size()) + " layers, " +
