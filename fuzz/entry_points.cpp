@@ -215,7 +215,7 @@ void hear_task_entry(Input input) {
       tolerate_rejection([&] { (void)hear::split_targets(task, split); });
     }
     tolerate_rejection([&] { (void)hear::protocol_folds(task); });
-    tolerate_rejection([&] { (void)hear::closest_sample_rate(task, 16000.0); });
+    tolerate_rejection([&] { (void)hear::task_sample_rate(task, 16000.0); });
   });
 }
 

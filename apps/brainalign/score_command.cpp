@@ -9,8 +9,8 @@ namespace brainalign::cli {
 
 Action add_score(CLI::App& app) {
   struct Args {
-    std::string features, dataset, analysis, protocol = "pepino2025", rsa_method = "xval", roi,
-                                             folds, splits, out;
+    std::string features, dataset, analysis, protocol = "pepino2025", rsa_method, roi, folds,
+                                             splits, out, voxel_selection = "published";
     int threads = 0;
     bool detail = false, quiet = false;
   };
@@ -21,9 +21,16 @@ Action add_score(CLI::App& app) {
       ->required();
   app.add_option("--analysis", a->analysis, "voxelwise, components or rsa")->required();
   app.add_option("--protocol", a->protocol, "pepino2025 or tuckute2023")->capture_default_str();
-  app.add_option("--rsa-method", a->rsa_method, "xval or layerwise (RSA only)")
-      ->capture_default_str();
+  app.add_option("--rsa-method", a->rsa_method,
+                 "xval or layerwise (RSA only). Default: what the protocol's paper reports: "
+                 "layerwise (the best layer's mean) for pepino2025, its Fig. 2 and Table 1; "
+                 "tuckute2023 always selects the layer on each split's train sounds");
   app.add_option("--roi", a->roi, "Restrict to one ROI (Primary, Anterior, Lateral, Posterior)");
+  app.add_option("--voxel-selection", a->voxel_selection,
+                 "pepino2025's voxels: published (every voxel, as the 2025 code; a subject with "
+                 "a NaN voxel has no layerwise RSA value) or cleaned (voxels measured in every "
+                 "scan, NaN voxels left out of every RDM)")
+      ->capture_default_str();
   app.add_option("--folds", a->folds, "CSV stimulus,fold (default: the published 5 folds)");
   app.add_option("--splits", a->splits,
                  "CSV stimulus,split0,... of train/test (default: the published 10 splits)");
@@ -35,8 +42,9 @@ Action add_score(CLI::App& app) {
     protocols::ScoreOptions o;
     o.protocol = protocols::parse_protocol(a->protocol);
     o.analysis = protocols::parse_analysis(a->analysis);
-    o.rsa_method = protocols::parse_rsa_method(a->rsa_method);
+    if (!a->rsa_method.empty()) o.rsa_method = protocols::parse_rsa_method(a->rsa_method);
     o.roi = a->roi;
+    o.voxel_selection = protocols::parse_voxel_selection(a->voxel_selection);
     if (!a->folds.empty()) o.folds_csv = a->folds;
     if (!a->splits.empty()) o.splits_csv = a->splits;
     o.threads = a->threads;
@@ -55,16 +63,22 @@ Action add_score(CLI::App& app) {
 
 Action add_ceiling(CLI::App& app) {
   struct Args {
-    std::string dataset, roi, out, protocol = "pepino2025";
+    std::string dataset, roi, out, protocol = "pepino2025", voxel_selection = "published";
   };
   auto a = std::make_shared<Args>();
   app.add_option("--dataset", a->dataset, "Dataset path or name")->required();
   app.add_option("--protocol", a->protocol, "pepino2025 or tuckute2023")->capture_default_str();
   app.add_option("--roi", a->roi, "Restrict to one ROI");
+  app.add_option("--voxel-selection", a->voxel_selection,
+                 "pepino2025's voxels: published (each subject's RDM from all its voxels; a "
+                 "subject with a NaN voxel is dropped) or cleaned (voxels measured in every scan, "
+                 "NaN voxels left out)")
+      ->capture_default_str();
   app.add_option("--out", a->out, "Output folder")->required();
   return [a] {
     const protocols::NoiseCeilingResult ceiling = protocols::rsa_ceiling(
-        data::load_dataset(a->dataset), a->roi, protocols::parse_protocol(a->protocol));
+        data::load_dataset(a->dataset), a->roi, protocols::parse_protocol(a->protocol),
+        protocols::parse_voxel_selection(a->voxel_selection));
     protocols::write_noise_ceiling(a->out, ceiling);
     std::cout << "RSA noise ceiling of " << ceiling.dataset << ": "
               << io::json_number(ceiling.value).dump() << " (sem "

@@ -171,7 +171,8 @@ path. dataset: a Dataset, or a name or path as on the command line. analysis: vo
 components or rsa. protocol: pepino2025 or tuckute2023. stimuli: the feature rows' names
 (default: the dataset's stimuli in order). folds: a fold per dataset stimulus, or a
 `stimulus,fold` CSV. splits: a (splits, stimuli) array, True/1/'train' meaning train, or a
-`stimulus,split0,...` CSV. roi: one ROI's voxels only. rsa_method: xval or layerwise.
+`stimulus,split0,...` CSV. roi: one ROI's voxels only. rsa_method: xval or layerwise
+(default: what the protocol's paper reports, layerwise for pepino2025).
 threads: worker threads (default: every core). detail: also return the detail table.
 
 Returns what summary.json holds, plus voxel_ids, voxel_scores (an array), voxels (the

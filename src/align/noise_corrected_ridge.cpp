@@ -15,31 +15,15 @@ namespace brainalign::align {
 namespace {
 
 constexpr Eigen::Index kTargetBlock = 512;
+// Penalties at least 1e12 times the largest eigenvalue only scale the prediction.
+constexpr double kScaleOnly = 1e-12;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Pearson r of two vectors; NaN when either is constant (as np.corrcoef).
+// Pearson r of two columns (base pearson: NaN when either is exactly constant, which
+// np.nanmedian then skips, as the published code's np.corrcoef on a constant input).
 double correlation(const double* a, const double* b, Eigen::Index n) {
-  double ma = 0.0, mb = 0.0;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= static_cast<double>(n);
-  mb /= static_cast<double>(n);
-  double saa = 0.0, sbb = 0.0, sab = 0.0;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    saa += (a[i] - ma) * (a[i] - ma);
-    sbb += (b[i] - mb) * (b[i] - mb);
-    sab += (a[i] - ma) * (b[i] - mb);
-  }
-  if (saa == 0.0 || sbb == 0.0) return kNaN;
-  return sab / std::sqrt(saa * sbb);
-}
-
-bool is_constant(const double* a, Eigen::Index n) {
-  for (Eigen::Index i = 1; i < n; ++i)
-    if (a[i] != a[0]) return false;
-  return true;
+  const auto size = static_cast<std::size_t>(n);
+  return pearson(std::span<const double>(a, size), std::span<const double>(b, size));
 }
 
 double spearman_brown(double r, double floor) {
@@ -148,28 +132,32 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
       LooSelection sel = select_penalty_loo(s, y_train, alphas);
       // Predictions at each column's penalty; the fitted intercept is the (tiny) mean of the
       // centred training target, as scikit-learn's on centred inputs.
-      // A penalty so large that lambda + alpha == alpha for every lambda leaves the mean
-      // predictor: its prediction is the constant intercept (r = 0, reliabilities undefined).
+      // From 1 / kScaleOnly times the largest eigenvalue on, shrinkage only scales the
+      // prediction (1 / (lambda + alpha) = 1 / alpha to 1e-12): every correlation taken is
+      // scale-free, so the prediction is taken as its limiting direction, the test-by-train
+      // kernel times the centred training target (test_factor U^T y), without the intercept.
+      // The published RidgeCV predicts that direction divided by alpha plus its intercept;
+      // its correlations are the direction's wherever that sum is not rounded to a constant.
       const double largest = s.rank() > 0 ? s.eigenvalues(0) : 0.0;
       ColMatrix z = std::move(sel.projected);
+      std::vector<bool> direction_only(static_cast<size_t>(z.cols()));
       for (Eigen::Index c = 0; c < z.cols(); ++c) {
         const double alpha = alphas[static_cast<size_t>(sel.best[static_cast<size_t>(c)])];
-        if (largest + alpha == alpha) {
-          z.col(c).setZero();
-        } else {
+        direction_only[static_cast<size_t>(c)] = largest <= kScaleOnly * alpha;
+        if (!direction_only[static_cast<size_t>(c)])
           z.col(c).array() /= s.eigenvalues.array() + alpha;
-        }
       }
       ColMatrix prediction = s.test_factor * z;
-      prediction.rowwise() += y_train.colwise().mean();
+      const Eigen::RowVectorXd intercept = y_train.colwise().mean();
+      for (Eigen::Index c = 0; c < z.cols(); ++c)
+        if (!direction_only[static_cast<size_t>(c)]) prediction.col(c).array() += intercept(c);
+      std::vector<double> raw_a(static_cast<size_t>(n)), raw_b(static_cast<size_t>(n));
 
       for (Eigen::Index t = 0; t < B; ++t) {
         const double* p = prediction.col(t).data();
-        double r = 0.0;
-        if (!is_constant(p, m)) {
-          r = correlation(p, y_test.col(t).data(), m);
-          if (!(r > 0.0)) r = 0.0;
-        }
+        // An exactly constant prediction scores r = 0 (the published np.std(pred) == 0).
+        double r = correlation(p, y_test.col(t).data(), m);
+        if (!(r > 0.0)) r = 0.0;
         const double r2 = r * r;
         const int a = sel.best[static_cast<size_t>(t)];
         res.r2(k, t0 + t) = r2;
@@ -183,9 +171,15 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
         std::array<double, 3> rvs{kNaN, kNaN, kNaN}, rv_hats{kNaN, kNaN, kNaN};
         std::vector<double> rv_list, rv_hat_list;
         for (const auto& [ra, rb] : pairs) {
-          // Reliability of the voxel: raw repetitions on the training stimuli.
-          const double rv = correlation(y_train.col((1 + ra) * B + t).data(),
-                                        y_train.col((1 + rb) * B + t).data(), n);
+          // Reliability of the voxel: the raw repetitions on the training stimuli (not the
+          // centred ones, whose rounding could make a constant repetition look variable).
+          const ColMatrix& rep_a = repetitions[static_cast<size_t>(ra)];
+          const ColMatrix& rep_b = repetitions[static_cast<size_t>(rb)];
+          for (Eigen::Index i = 0; i < n; ++i) {
+            raw_a[static_cast<size_t>(i)] = rep_a(tr[static_cast<size_t>(i)], t0 + t);
+            raw_b[static_cast<size_t>(i)] = rep_b(tr[static_cast<size_t>(i)], t0 + t);
+          }
+          const double rv = correlation(raw_a.data(), raw_b.data(), n);
           const double rh = correlation(prediction.col((1 + ra) * B + t).data(),
                                         prediction.col((1 + rb) * B + t).data(), m);
           rv_list.push_back(rv);
@@ -258,12 +252,25 @@ LayerSelection select_layer_held_out(const std::vector<NoiseCorrectedLayer>& lay
         readout[at] = std::min(median(half_b), 1.0);
       }
     }
+    // The best layer: one of the layers tied at the maximum selection value, drawn per target
+    // (in target order) with np.random.choice after np.random.seed(0), as the published
+    // analysis does in every iteration; a target without ties draws nothing.
+    LegacyRandom tie_rng(0);
+    std::vector<int> tied;
     for (Eigen::Index t = 0; t < T; ++t) {
-      int best = 0;
-      for (int l = 1; l < L; ++l)
-        if (selection[static_cast<size_t>(l) * static_cast<size_t>(T) + static_cast<size_t>(t)] >
-            selection[static_cast<size_t>(best) * static_cast<size_t>(T) + static_cast<size_t>(t)])
-          best = l;
+      const auto value = [&](int l) {
+        return selection[static_cast<size_t>(l) * static_cast<size_t>(T) + static_cast<size_t>(t)];
+      };
+      double top = std::numeric_limits<double>::quiet_NaN();
+      for (int l = 0; l < L; ++l)
+        if (!std::isnan(value(l)) && (std::isnan(top) || value(l) > top)) top = value(l);
+      tied.clear();
+      for (int l = 0; l < L; ++l)
+        if (value(l) == top) tied.push_back(l);
+      const int best =
+          tied.empty()
+              ? 0
+              : tied[static_cast<size_t>(tie_rng.randint(static_cast<std::int64_t>(tied.size())))];
       out.best_layer(it, t) = best;
       out.value(it, t) =
           readout[static_cast<size_t>(best) * static_cast<size_t>(T) + static_cast<size_t>(t)];

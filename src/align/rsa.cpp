@@ -350,14 +350,22 @@ LayerwiseRsa rsa_layerwise(const std::vector<Matrix>& brain_rdms,
   }
   result.layer_mean.resize(prepared.n_layers());
   result.layer_std.resize(prepared.n_layers());
+  // Over the subjects with a value (pandas' groupby mean and std skip NaN): a subject whose
+  // brain RDM has NaN (the published layerwise RSA keeps NaN voxels) drops out.
+  const auto finite_column = [&](Eigen::Index l) {
+    std::vector<double> values;
+    for (Eigen::Index s = 0; s < n_subjects; ++s)
+      if (!std::isnan(result.per_subject(s, l))) values.push_back(result.per_subject(s, l));
+    return values;
+  };
   for (Eigen::Index l = 0; l < prepared.n_layers(); ++l) {
-    const Vector column = result.per_subject.col(l);
+    const std::vector<double> column = finite_column(l);
     result.layer_mean(l) = mean(column);
-    result.layer_std(l) = population_std(column);
+    result.layer_std(l) = sample_std(column);  // pandas std (ddof 1), as the published plots
   }
   result.best_layer = numpy_nanargmax(result.layer_mean);
   if (result.best_layer >= 0) {
-    const Vector column = result.per_subject.col(result.best_layer);
+    const std::vector<double> column = finite_column(result.best_layer);
     result.best_mean = result.layer_mean(result.best_layer);
     result.best_std = result.layer_std(result.best_layer);
     result.best_sem = sem_over_subjects(column);
@@ -418,21 +426,25 @@ std::pair<Matrix, Matrix> split_correlation_matrices(const Matrix& responses,
   for (std::size_t r = 0; r < test.size(); ++r) {
     test_rows.row(static_cast<Eigen::Index>(r)) = responses.row(test[r]);
   }
-  // StandardScaler.fit: mean, then the variance with its rounding correction; near-constant
-  // columns (scikit-learn's _is_constant_feature) keep a scale of 1.
+  // StandardScaler.fit as in scikit-learn 0.24.1, the version the 2023 code pins: the column
+  // sums run over the rows in order (numpy's reduction along axis 0), the variance is the
+  // corrected two-pass one, and only an exactly zero variance gets a scale of 1 (later
+  // versions also treat near-constant columns, within rounding of their mean, as constant).
   const auto n = static_cast<double>(train_rows.rows());
-  const Eigen::RowVectorXd column_mean = train_rows.colwise().sum() / n;
-  const Matrix deviation = train_rows.rowwise() - column_mean;
-  const Eigen::RowVectorXd correction = deviation.colwise().sum();
-  const Eigen::RowVectorXd variance =
-      (deviation.colwise().squaredNorm() - correction.cwiseProduct(correction) / n) / n;
-  constexpr double kEps = std::numeric_limits<double>::epsilon();
-  Eigen::RowVectorXd scale(variance.size());
-  for (Eigen::Index c = 0; c < variance.size(); ++c) {
-    const double bound =
-        n * kEps * variance(c) + (n * column_mean(c) * kEps) * (n * column_mean(c) * kEps);
-    scale(c) = variance(c) <= bound ? 1.0 : std::sqrt(variance(c));
+  Eigen::RowVectorXd column_sum = Eigen::RowVectorXd::Zero(train_rows.cols());
+  for (Eigen::Index r = 0; r < train_rows.rows(); ++r) column_sum += train_rows.row(r);
+  const Eigen::RowVectorXd column_mean = column_sum / n;
+  Eigen::RowVectorXd correction = Eigen::RowVectorXd::Zero(train_rows.cols());
+  Eigen::RowVectorXd sum_squares = Eigen::RowVectorXd::Zero(train_rows.cols());
+  for (Eigen::Index r = 0; r < train_rows.rows(); ++r) {
+    const Eigen::RowVectorXd deviation = train_rows.row(r) - column_mean;
+    correction += deviation;
+    sum_squares += deviation.cwiseProduct(deviation);
   }
+  const Eigen::RowVectorXd variance = (sum_squares - correction.cwiseProduct(correction) / n) / n;
+  Eigen::RowVectorXd scale(variance.size());
+  for (Eigen::Index c = 0; c < variance.size(); ++c)
+    scale(c) = variance(c) == 0.0 ? 1.0 : std::sqrt(variance(c));
   train_rows.rowwise() -= column_mean;
   test_rows.rowwise() -= column_mean;
   train_rows.array().rowwise() /= scale.array();

@@ -35,6 +35,11 @@ std::uint64_t LegacyRandom::interval(std::uint64_t max) {
   return value;
 }
 
+std::int64_t LegacyRandom::randint(std::int64_t high) {
+  if (high < 1) throw InputError("randint: high must be >= 1, got " + std::to_string(high));
+  return static_cast<std::int64_t>(interval(static_cast<std::uint64_t>(high - 1)));
+}
+
 double LegacyRandom::random_sample() {
   const auto high = static_cast<std::int32_t>(next_uint32() >> 5);
   const auto low = static_cast<std::int32_t>(next_uint32() >> 6);

@@ -17,6 +17,11 @@ bool has_nan(std::span<const double> values) {
   return std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); });
 }
 
+// Every value equal to the first (bitwise equal up to the sign of zero).
+bool exactly_constant(std::span<const double> values) {
+  return std::all_of(values.begin(), values.end(), [&](double v) { return v == values[0]; });
+}
+
 void require_same_length(std::span<const double> a, std::span<const double> b, const char* what) {
   if (a.size() != b.size()) {
     throw InputError(std::string(what) + ": inputs differ in length (" + std::to_string(a.size()) +
@@ -105,6 +110,8 @@ double sample_std(std::span<const double> values) {
 double pearson(std::span<const double> a, std::span<const double> b) {
   require_same_length(a, b, "pearson");
   if (a.size() < 2) return kNaN;
+  // A constant input has no variance: NaN, whatever rounding the mean below would leave.
+  if (exactly_constant(a) || exactly_constant(b)) return kNaN;
   const double mean_a = mean(a);
   const double mean_b = mean(b);
   double sab = 0.0;
@@ -161,7 +168,7 @@ double spearman(std::span<const double> a, std::span<const double> b) {
 
 double clipped_r2(std::span<const double> y, std::span<const double> yhat) {
   require_same_length(y, yhat, "clipped_r2");
-  if (population_std(yhat) == 0.0) return 0.0;
+  if (!yhat.empty() && exactly_constant(yhat)) return 0.0;
   const double r = pearson(y, yhat);
   if (std::isnan(r)) return kNaN;
   const double clipped = std::max(r, 0.0);

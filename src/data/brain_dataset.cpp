@@ -139,6 +139,16 @@ BrainDataset BrainDataset::subset(const std::vector<int>& target_indices) const 
     out.repetitions.push_back(std::move(m));
   }
   for (int i : target_indices) out.targets.push_back(targets[static_cast<size_t>(i)]);
+  if (!scans.empty())
+    for (int i : target_indices) out.scans.push_back(scans[static_cast<size_t>(i)]);
+  return out;
+}
+
+std::vector<int> BrainDataset::every_scan_targets() const {
+  std::vector<int> out;
+  for (size_t i = 0; i < targets.size(); ++i)
+    if (scans.empty() || scans[i] >= static_cast<int>(repetitions.size()))
+      out.push_back(static_cast<int>(i));
   return out;
 }
 
@@ -214,7 +224,6 @@ BrainDataset load_release2023(const fs::path& folder) {
   const auto V = d.repetitions[0].cols();
   const io::NpyArray meta_array = io::read_npy(meta);
   const bool b2021 = fs::exists(folder / "stim_info_v4.mat");
-  std::vector<int> keep;
   if (meta_array.is_structured()) {
     const auto ids = meta_array.field_doubles("voxel_id");
     const auto subj = meta_array.field_doubles("subj_idx");
@@ -225,19 +234,17 @@ BrainDataset load_release2023(const fs::path& folder) {
     for (Eigen::Index v = 0; v < V; ++v) {
       d.targets.push_back({format_number(ids[static_cast<size_t>(v)]),
                            format_number(subj[static_cast<size_t>(v)]), ""});
-      // NH2015 analyses keep the voxels measured in all three scans.
-      if (reps[static_cast<size_t>(v)] == static_cast<double>(d.repetitions.size()))
-        keep.push_back(static_cast<int>(v));
+      // Every voxel is kept (the 2025 code loads them all); the 2023 analyses use those
+      // measured in every scan (protocols select them).
+      d.scans.push_back(static_cast<int>(reps[static_cast<size_t>(v)]));
     }
   } else {
     const auto ids = meta_array.to_doubles();
     if (static_cast<Eigen::Index>(ids.size()) != V)
       throw InputError(meta.string() + ": " + std::to_string(ids.size()) + " voxel ids for " +
                        std::to_string(V) + " voxels");
-    for (Eigen::Index v = 0; v < V; ++v) {
+    for (Eigen::Index v = 0; v < V; ++v)
       d.targets.push_back({format_number(ids[static_cast<size_t>(v)]), "", ""});
-      keep.push_back(static_cast<int>(v));
-    }
   }
   if (b2021) {
     io::MatFile mat(folder / "stim_info_v4.mat");
@@ -263,7 +270,6 @@ BrainDataset load_release2023(const fs::path& folder) {
                          "(convert df_roi_meta.pkl with scripts/convert_pandas_pickle.py)");
   }
   check_unique_stimuli(d);
-  if (keep.size() != d.targets.size()) d = d.subset(keep);
   // B2021's analyses use the NH2015 sounds: its first 165.
   if (b2021) d = d.first_stimuli(165);
   return d;

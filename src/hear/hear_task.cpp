@@ -256,12 +256,14 @@ HearTask read_hear_task(const fs::path& dir) {
   return task;
 }
 
-int closest_sample_rate(const HearTask& task, double model_rate) {
-  int best = task.sample_rates.front();
-  for (int rate : task.sample_rates) {
-    if (std::abs(rate - model_rate) <= std::abs(best - model_rate)) best = rate;
-  }
-  return best;
+int task_sample_rate(const HearTask& task, double model_rate) {
+  const auto& rates = task.sample_rates;  // ascending
+  for (double preferred : {model_rate, 44100.0})
+    for (int rate : rates)
+      if (rate == preferred) return rate;
+  for (int rate : rates)
+    if (rate >= model_rate) return rate;
+  return rates.back();
 }
 
 fs::path clip_path(const HearTask& task, int sample_rate, const std::string& split,

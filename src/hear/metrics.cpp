@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "brainalign/base/error.h"
+#include "brainalign/base/statistics.h"
 
 namespace brainalign::hear {
 namespace {
@@ -153,7 +154,16 @@ double normal_quantile(double p) {
 }
 
 double d_prime(const Matrix& scores, const Matrix& targets) {
-  return std::sqrt(2.0) * normal_quantile(roc_auc_macro(scores, targets));
+  check_shapes(scores, targets, "d_prime");
+  double sum = 0;
+  for (Eigen::Index c = 0; c < scores.cols(); ++c) {
+    try {
+      sum += std::sqrt(2.0) * normal_quantile(roc_auc(scores.col(c), targets.col(c)));
+    } catch (const InputError& e) {
+      throw InputError("class " + std::to_string(c) + ": " + e.what());
+    }
+  }
+  return sum / static_cast<double>(scores.cols());
 }
 
 bool is_known_metric(const std::string& name) {
@@ -172,18 +182,33 @@ double score_metric(const std::string& name, const Matrix& scores, const Matrix&
 }
 
 Vector overall_scores(const Matrix& task_scores) {
-  Vector overall = Vector::Zero(task_scores.rows());
-  if (task_scores.cols() == 0 || task_scores.rows() == 0) return overall;
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const Eigen::Index models = task_scores.rows();
+  Vector sum = Vector::Zero(models);
+  Eigen::VectorXi count = Eigen::VectorXi::Zero(models);
   for (Eigen::Index t = 0; t < task_scores.cols(); ++t) {
-    const Vector column = task_scores.col(t);
-    const double mean = column.mean();
-    const double sd = std::sqrt((column.array() - mean).square().mean());
-    // Rounding leaves a tiny spread when every model scores the same: treat it as none.
-    if (sd > 1e-12 * std::max(1.0, std::abs(mean))) {
-      overall += ((column.array() - mean) / sd).matrix();
+    std::vector<Eigen::Index> present;
+    std::vector<double> values;
+    for (Eigen::Index m = 0; m < models; ++m)
+      if (!std::isnan(task_scores(m, t))) {
+        present.push_back(m);
+        values.push_back(task_scores(m, t));
+      }
+    if (present.size() < 2) continue;  // pandas' std of one value is NaN: no z-scores
+    const double centre = mean(values);
+    const double sd = sample_std(values);
+    // Zero spread (every model with the task scores the same, up to rounding): no z-scores, as
+    // pandas' 0 / 0; rounding would otherwise turn them into +-inf or noise.
+    if (!(sd > 1e-12 * std::max(1.0, std::abs(centre)))) continue;
+    for (Eigen::Index m : present) {
+      sum(m) += (task_scores(m, t) - centre) / sd;
+      ++count(m);
     }
   }
-  return overall / static_cast<double>(task_scores.cols());
+  Vector overall(models);
+  for (Eigen::Index m = 0; m < models; ++m)
+    overall(m) = count(m) > 0 ? sum(m) / static_cast<double>(count(m)) : kNaN;
+  return overall;
 }
 
 }  // namespace brainalign::hear

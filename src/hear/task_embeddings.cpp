@@ -10,7 +10,7 @@ namespace brainalign::hear {
 TaskEmbeddings embed_task(const models::Model& model, const HearTask& task,
                           const features::ExtractOptions& options) {
   TaskEmbeddings result;
-  result.sample_rate = closest_sample_rate(task, model.sample_rate());
+  result.sample_rate = task_sample_rate(task, model.sample_rate());
   std::vector<std::filesystem::path> files;
   for (const auto& split : task.splits) {
     for (const auto& clip : split.clips) {

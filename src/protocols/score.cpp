@@ -1,6 +1,8 @@
 #include "brainalign/protocols/score.h"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -8,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 #include "brainalign/align/nested_ridge.h"
@@ -85,6 +88,22 @@ long stimulus_number(const std::string& name) {
   return error == std::errc() ? number : -1;
 }
 
+// The dataset's rows in the original order of the NH2015 release, which the published code
+// indexes by position: ascending stimulus number when every name carries one (docs/data.md),
+// else the dataset's own row order.
+std::vector<int> original_order(const std::vector<std::string>& stimuli) {
+  std::vector<int> order(stimuli.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  const bool numbered = std::all_of(stimuli.begin(), stimuli.end(),
+                                    [](const std::string& s) { return stimulus_number(s) >= 0; });
+  if (numbered)
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return stimulus_number(stimuli[static_cast<size_t>(a)]) <
+             stimulus_number(stimuli[static_cast<size_t>(b)]);
+    });
+  return order;
+}
+
 }  // namespace
 
 Protocol parse_protocol(const std::string& name) {
@@ -100,6 +119,12 @@ Analysis parse_analysis(const std::string& name) {
   throw ArgumentError("analysis",
                       "'" + name + "' is not an analysis (expected voxelwise, components or rsa)");
 }
+VoxelSelection parse_voxel_selection(const std::string& name) {
+  if (name == "published") return VoxelSelection::Published;
+  if (name == "cleaned") return VoxelSelection::Cleaned;
+  throw ArgumentError("voxel_selection",
+                      "'" + name + "' is not a voxel selection (expected published or cleaned)");
+}
 RsaMethod parse_rsa_method(const std::string& name) {
   if (name == "xval") return RsaMethod::CrossValidated;
   if (name == "layerwise") return RsaMethod::Layerwise;
@@ -113,7 +138,13 @@ std::string to_string(Analysis a) {
   return a == Analysis::Voxelwise ? "voxelwise"
                                   : (a == Analysis::Components ? "components" : "rsa");
 }
+std::string to_string(VoxelSelection v) {
+  return v == VoxelSelection::Published ? "published" : "cleaned";
+}
 std::string to_string(RsaMethod m) { return m == RsaMethod::CrossValidated ? "xval" : "layerwise"; }
+RsaMethod default_rsa_method(Protocol p) {
+  return p == Protocol::Pepino2025 ? RsaMethod::Layerwise : RsaMethod::CrossValidated;
+}
 
 std::vector<int> read_folds(const fs::path& csv, const std::vector<std::string>& stimuli) {
   if (!fs::exists(csv))
@@ -187,16 +218,7 @@ StimulusSplits read_splits(const fs::path& csv, const std::vector<std::string>& 
 }
 
 StimulusSplits default_splits(const std::vector<std::string>& stimuli) {
-  // The original order of the NH2015 release is ascending stimulus number.
-  std::vector<int> order(stimuli.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  const bool numbered = std::all_of(stimuli.begin(), stimuli.end(),
-                                    [](const std::string& s) { return stimulus_number(s) >= 0; });
-  if (numbered)
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-      return stimulus_number(stimuli[static_cast<size_t>(a)]) <
-             stimulus_number(stimuli[static_cast<size_t>(b)]);
-    });
+  const std::vector<int> order = original_order(stimuli);
   const int S = static_cast<int>(stimuli.size());
   const auto generated = align::tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0);
   StimulusSplits out;
@@ -281,15 +303,60 @@ std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms(const data::
   return {subjects, rdms};
 }
 
+// Brain RDMs per subject from every one of its voxels, as the 2025 code's layerwise RSA and
+// noise ceiling build them: a subject with a NaN voxel gets an RDM of NaN (numpy's z-scoring
+// and np.corrcoef spread the NaN to every cell).
+std::pair<std::vector<std::string>, std::vector<Matrix>> brain_rdms_every_voxel(
+    const data::BrainDataset& d) {
+  std::vector<std::string> subjects =
+      d.components ? std::vector<std::string>{"components"} : d.subjects();
+  const ColMatrix mean = d.mean_response();
+  std::vector<Matrix> rdms;
+  for (const auto& s : subjects) {
+    std::vector<Eigen::Index> cols;
+    for (Eigen::Index t = 0; t < d.n_targets(); ++t)
+      if (d.components || d.targets[static_cast<size_t>(t)].subject == s) cols.push_back(t);
+    Matrix Z(mean.rows(), static_cast<Eigen::Index>(cols.size()));
+    for (size_t i = 0; i < cols.size(); ++i)
+      Z.col(static_cast<Eigen::Index>(i)) = mean.col(cols[i]);
+    if (!Z.allFinite()) {
+      rdms.push_back(
+          Matrix::Constant(Z.rows(), Z.rows(), std::numeric_limits<double>::quiet_NaN()));
+    } else {
+      if (Z.cols() < 2)
+        throw InputError(d.source + ": subject '" + s + "' has fewer than two voxels");
+      rdms.push_back(align::rdm(Z));
+    }
+  }
+  return {subjects, rdms};
+}
+
+// The voxels a protocol analyses (see VoxelSelection): every voxel for pepino2025 as
+// published, else those measured in every scan. Empty when that is the whole dataset.
+std::optional<data::BrainDataset> analysed_voxels(const data::BrainDataset& d, Protocol protocol,
+                                                  VoxelSelection selection) {
+  if (protocol == Protocol::Pepino2025 && selection == VoxelSelection::Published) return {};
+  const std::vector<int> keep = d.every_scan_targets();
+  if (static_cast<Eigen::Index>(keep.size()) == d.n_targets()) return {};
+  return d.subset(keep);
+}
+
 Matrix rows_in_order(const Matrix& m, const std::vector<int>& order) {
   Matrix out(static_cast<Eigen::Index>(order.size()), m.cols());
   for (size_t i = 0; i < order.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = m.row(order[i]);
   return out;
 }
 
-// The 2023 RSA applies its split indices to the stimuli in category order (the order of
-// natsound165/category_labels.csv) when that list covers the dataset, else to the original
-// order (ascending stimulus number). Explicit splits refer to the dataset's own rows.
+// The categories in the order in which the 2023 RSA groups its sounds (`sound_category_order`
+// of the published code; the blocks of natsound165/category_labels.csv follow it too).
+constexpr std::array<std::string_view, 11> kSoundCategoryOrder = {
+    "Music",     "Song",      "EngSpeech", "ForSpeech",  "HumVoc",  "AniVoc",
+    "HumNonVoc", "AniNonVoc", "Nature",    "Mechanical", "EnvSound"};
+
+// The 2023 RSA sorts the sounds into category blocks (in kSoundCategoryOrder), keeping the
+// original order inside each block, and applies its split indices to that order; the
+// categories come from natsound165/category_labels.csv when it names every stimulus, else the
+// original order is used. Explicit splits refer to the dataset's own rows.
 std::pair<std::vector<int>, std::vector<align::TrainTestSplit>> tuckute2023_rsa_layout(
     const data::BrainDataset& d, const ScoreOptions& options) {
   std::vector<int> order(static_cast<size_t>(d.n_stimuli()));
@@ -305,29 +372,60 @@ std::pair<std::vector<int>, std::vector<align::TrainTestSplit>> tuckute2023_rsa_
     }
     return {order, splits};
   }
+  order = original_order(d.stimuli);
   const fs::path categories = data::data_root() / "natsound165" / "category_labels.csv";
-  bool category_order = false;
   if (fs::exists(categories)) {
     const io::CsvTable table = io::read_csv(categories, false);
-    std::unordered_map<std::string, int> row_of;
-    for (size_t i = 0; i < d.stimuli.size(); ++i) row_of[d.stimuli[i]] = static_cast<int>(i);
-    std::vector<int> by_category;
+    std::unordered_map<std::string, std::string> category_of;
     for (const auto& row : table.rows)
-      if (auto it = row_of.find(data::stimulus_name(row.at(0))); it != row_of.end())
-        by_category.push_back(it->second);
-    if (by_category.size() == d.stimuli.size()) {
-      order = by_category;
-      category_order = true;
-    }
-  }
-  if (!category_order) {
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-      return stimulus_number(d.stimuli[static_cast<size_t>(a)]) <
-             stimulus_number(d.stimuli[static_cast<size_t>(b)]);
+      if (row.size() >= 2) category_of[data::stimulus_name(row.at(0))] = row.at(1);
+    const bool covered = std::all_of(d.stimuli.begin(), d.stimuli.end(), [&](const std::string& s) {
+      return category_of.count(s) > 0;
     });
+    if (covered) {
+      std::vector<int> rank(order.size());
+      for (size_t i = 0; i < d.stimuli.size(); ++i) {
+        const std::string& category = category_of.at(d.stimuli[i]);
+        const auto it = std::find(kSoundCategoryOrder.begin(), kSoundCategoryOrder.end(), category);
+        if (it == kSoundCategoryOrder.end())
+          throw InputError(categories.string() + ", stimulus '" + d.stimuli[i] + "': category '" +
+                           category + "' is not one of the 2023 RSA's 11 categories");
+        rank[i] = static_cast<int>(it - kSoundCategoryOrder.begin());
+      }
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return rank[static_cast<size_t>(a)] < rank[static_cast<size_t>(b)];
+      });
+    }
   }
   const int S = static_cast<int>(d.n_stimuli());
   return {order, align::tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0)};
+}
+
+std::string lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The targets the 2023 voxel-wise analysis scores, and where each of `selected`'s targets sits
+// among them: `selected` itself without an ROI (no dataset returned); with one, every finite
+// target of `full`, since the published analysis draws its random masks over all voxels and
+// filters by ROI afterwards.
+std::pair<std::optional<data::BrainDataset>, std::vector<Eigen::Index>> tuckute2023_scored_targets(
+    const data::BrainDataset& full, const data::BrainDataset& selected, const std::string& roi) {
+  std::vector<Eigen::Index> column;
+  if (roi.empty()) {
+    for (Eigen::Index t = 0; t < selected.n_targets(); ++t) column.push_back(t);
+    return {std::nullopt, column};
+  }
+  const std::vector<int> finite = full.finite_targets();
+  for (size_t i = 0; i < finite.size(); ++i)
+    if (lowercase(full.targets[static_cast<size_t>(finite[i])].roi) == lowercase(roi))
+      column.push_back(static_cast<Eigen::Index>(i));
+  if (static_cast<Eigen::Index>(column.size()) != selected.n_targets())
+    throw InputError(full.source + ": the ROI '" + roi + "' selects " +
+                     std::to_string(selected.n_targets()) + " finite voxels, the labels " +
+                     std::to_string(column.size()));
+  return {full.subset(finite), column};
 }
 
 align::Tuckute2023Rsa tuckute2023_rsa_for(const data::BrainDataset& d,
@@ -346,16 +444,19 @@ align::Tuckute2023Rsa tuckute2023_rsa_for(const data::BrainDataset& d,
 
 }  // namespace
 
-ScoreResult score(const features::FeatureSet& features, const data::BrainDataset& full_dataset,
+ScoreResult score(const features::FeatureSet& features, const data::BrainDataset& given_dataset,
                   const ScoreOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  if (options.analysis == Analysis::Components && !full_dataset.components)
+  if (options.analysis == Analysis::Components && !given_dataset.components)
     throw ArgumentError("analysis", "components needs a component dataset (nh2015comp); '" +
-                                        full_dataset.name + "' holds voxels");
-  if (options.analysis == Analysis::Voxelwise && full_dataset.components)
-    throw ArgumentError("analysis", "voxelwise needs a voxel dataset; '" + full_dataset.name +
+                                        given_dataset.name + "' holds voxels");
+  if (options.analysis == Analysis::Voxelwise && given_dataset.components)
+    throw ArgumentError("analysis", "voxelwise needs a voxel dataset; '" + given_dataset.name +
                                         "' holds components (its analysis is components)");
 
+  const std::optional<data::BrainDataset> reduced =
+      analysed_voxels(given_dataset, options.protocol, options.voxel_selection);
+  const data::BrainDataset& full_dataset = reduced ? *reduced : given_dataset;
   data::BrainDataset dataset =
       options.roi.empty() ? full_dataset : full_dataset.select_roi(options.roi);
   const std::vector<int> finite = dataset.finite_targets();
@@ -416,16 +517,28 @@ ScoreResult score(const features::FeatureSet& features, const data::BrainDataset
       summarise_subjects(summary, subjects, subject_medians(dataset, subjects, r.score));
     }
   } else if (regression) {
-    const StimulusSplits splits = split_assignment(options, dataset);
+    // The published analysis draws its selection masks and tie-breaks voxel by voxel over
+    // every voxel of the dataset and reads an ROI off the result: with an ROI, every finite
+    // voxel is scored, and `column[t]` locates the ROI's target t among them.
+    const auto [whole, column] = tuckute2023_scored_targets(full_dataset, dataset, options.roi);
+    const data::BrainDataset& scored = whole ? *whole : dataset;
+    const StimulusSplits splits = split_assignment(options, scored);
     align::NoiseCorrectedOptions o;
     o.threads = options.threads;
-    o.correct = !dataset.components && dataset.repetitions.size() >= 2;
+    o.correct = !scored.components && scored.repetitions.size() >= 2;
     o.progress = report("layer x split");
     const std::vector<ColMatrix> reps =
-        o.correct ? dataset.repetitions : std::vector<ColMatrix>{dataset.mean_response()};
+        o.correct ? scored.repetitions : std::vector<ColMatrix>{scored.mean_response()};
     const auto per_layer =
         align::noise_corrected_regression(layers, reps, splits.train, splits.test, o);
-    const align::LayerSelection sel = align::select_layer_held_out(per_layer, 10);
+    const align::LayerSelection all = align::select_layer_held_out(per_layer, 10);
+    align::LayerSelection sel;
+    sel.value.resize(all.value.rows(), dataset.n_targets());
+    sel.best_layer.resize(all.best_layer.rows(), dataset.n_targets());
+    for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
+      sel.value.col(t) = all.value.col(column[static_cast<size_t>(t)]);
+      sel.best_layer.col(t) = all.best_layer.col(column[static_cast<size_t>(t)]);
+    }
     const Vector value = sel.value.colwise().mean().transpose();
     for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
       const auto& tg = dataset.targets[static_cast<size_t>(t)];
@@ -434,22 +547,24 @@ ScoreResult score(const features::FeatureSet& features, const data::BrainDataset
         target.layers.push_back(layer_names[static_cast<size_t>(sel.best_layer(it, t))]);
       const auto& first = per_layer[static_cast<size_t>(sel.best_layer(0, t))];
       for (Eigen::Index k = 0; k < first.alpha.rows(); ++k)
-        target.alphas.push_back(first.alpha(k, t));
+        target.alphas.push_back(first.alpha(k, column[static_cast<size_t>(t)]));
       result.targets.push_back(std::move(target));
     }
     if (options.detail) {
       result.detail.header = {"voxel_id",        "layer", "split", "score",
                               "score_corrected", "alpha", "rv",    "rv_hat"};
-      for (Eigen::Index t = 0; t < dataset.n_targets(); ++t)
+      for (Eigen::Index t = 0; t < dataset.n_targets(); ++t) {
+        const Eigen::Index c = column[static_cast<size_t>(t)];
         for (size_t l = 0; l < per_layer.size(); ++l)
           for (Eigen::Index k = 0; k < per_layer[l].r2.rows(); ++k)
             result.detail.rows.push_back({dataset.targets[static_cast<size_t>(t)].id,
                                           layer_names[l], std::to_string(k),
-                                          io::format_double(per_layer[l].r2(k, t)),
-                                          io::format_double(per_layer[l].corrected(k, t)),
-                                          io::format_double(per_layer[l].alpha(k, t)),
-                                          io::format_double(per_layer[l].rv(k, t)),
-                                          io::format_double(per_layer[l].rv_hat(k, t))});
+                                          io::format_double(per_layer[l].r2(k, c)),
+                                          io::format_double(per_layer[l].corrected(k, c)),
+                                          io::format_double(per_layer[l].alpha(k, c)),
+                                          io::format_double(per_layer[l].rv(k, c)),
+                                          io::format_double(per_layer[l].rv_hat(k, c))});
+      }
     }
     if (dataset.components) {
       summarise_components(summary, dataset, value);
@@ -465,8 +580,14 @@ ScoreResult score(const features::FeatureSet& features, const data::BrainDataset
     }
   } else {
     // RSA.
-    summary.rsa_method = options.rsa_method;
-    auto [rsa_subjects, subject_rdms] = brain_rdms(dataset);
+    const RsaMethod rsa_method = options.rsa_method.value_or(default_rsa_method(options.protocol));
+    summary.rsa_method = rsa_method;
+    // The published layerwise RSA never applies its NaN-voxel mask (see VoxelSelection).
+    const bool every_voxel = options.protocol == Protocol::Pepino2025 &&
+                             rsa_method == RsaMethod::Layerwise &&
+                             options.voxel_selection == VoxelSelection::Published;
+    auto [rsa_subjects, subject_rdms] =
+        every_voxel ? brain_rdms_every_voxel(dataset) : brain_rdms(dataset);
     std::vector<Matrix> layer_rdms;
     for (const auto& X : layers) layer_rdms.push_back(align::rdm(X));
     if (options.protocol == Protocol::Tuckute2023) {
@@ -494,7 +615,7 @@ ScoreResult score(const features::FeatureSet& features, const data::BrainDataset
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return result;
     }
-    if (options.rsa_method == RsaMethod::CrossValidated) {
+    if (rsa_method == RsaMethod::CrossValidated) {
       const std::vector<int> folds = fold_assignment(options, dataset);
       std::vector<double> values;
       if (options.detail) result.detail.header = {"subject", "fold_pair", "layer"};
@@ -580,8 +701,11 @@ ScoreTable targets_table(const std::vector<TargetScore>& targets) {
   return table;
 }
 
-NoiseCeilingResult rsa_ceiling(const data::BrainDataset& full_dataset, const std::string& roi,
-                               Protocol protocol) {
+NoiseCeilingResult rsa_ceiling(const data::BrainDataset& given_dataset, const std::string& roi,
+                               Protocol protocol, VoxelSelection voxel_selection) {
+  const std::optional<data::BrainDataset> reduced =
+      analysed_voxels(given_dataset, protocol, voxel_selection);
+  const data::BrainDataset& full_dataset = reduced ? *reduced : given_dataset;
   const data::BrainDataset dataset = roi.empty() ? full_dataset : full_dataset.select_roi(roi);
   if (dataset.components)
     throw InputError("the RSA noise ceiling needs a voxel dataset with subjects");
@@ -603,7 +727,10 @@ NoiseCeilingResult rsa_ceiling(const data::BrainDataset& full_dataset, const std
     out.sem = c.summary.error;
     return out;
   }
-  auto [subjects, rdms] = brain_rdms(dataset);
+  // As published, each subject's RDM from all its voxels: a subject with a NaN voxel is dropped.
+  auto [subjects, rdms] = voxel_selection == VoxelSelection::Published
+                              ? brain_rdms_every_voxel(dataset)
+                              : brain_rdms(dataset);
   const align::NoiseCeiling c = align::rsa_noise_ceiling(rdms);
   for (size_t i = 0; i < c.kept_subjects.size(); ++i)
     out.per_subject[subjects[static_cast<size_t>(c.kept_subjects[i])]] =

@@ -137,23 +137,31 @@ AlignmentPerformance alignment_vs_performance(const Study& study,
 
   std::map<std::string, std::map<std::string, double>> scores;  // model -> task -> score
   for (const auto& d : downstream) scores[d.model][d.task] = d.score;
+  // The overall score as the 2025 code computes it: each task z-scored over every model that
+  // has it (aligned or not), then each model's mean over the z-scores it has.
+  std::vector<std::string> scored;
+  Matrix all_scores(static_cast<Eigen::Index>(scores.size()),
+                    static_cast<Eigen::Index>(out.tasks.size()));
   for (const auto& [model, per_task] : scores) {
-    bool all = aligned.count(model) > 0;
-    for (const auto& t : out.tasks) all = all && per_task.count(t) > 0;
-    if (!all) continue;
-    out.models.push_back(model);
-    std::vector<double> row;
-    for (const auto& t : out.tasks) row.push_back(per_task.at(t));
-    out.task_scores.push_back(row);
+    const auto row = static_cast<Eigen::Index>(scored.size());
+    scored.push_back(model);
+    for (std::size_t t = 0; t < out.tasks.size(); ++t) {
+      const auto it = per_task.find(out.tasks[t]);
+      all_scores(row, static_cast<Eigen::Index>(t)) = it == per_task.end() ? kNaN : it->second;
+    }
+  }
+  const Vector all_overall = hear::overall_scores(all_scores);
+  for (std::size_t i = 0; i < scored.size(); ++i) {
+    const auto row = static_cast<Eigen::Index>(i);
+    if (!aligned.count(scored[i]) || std::isnan(all_overall(row))) continue;
+    out.models.push_back(scored[i]);
+    out.overall.push_back(all_overall(row));
+    std::vector<double> task_row;
+    for (std::size_t t = 0; t < out.tasks.size(); ++t)
+      task_row.push_back(all_scores(row, static_cast<Eigen::Index>(t)));
+    out.task_scores.push_back(task_row);
   }
   if (out.models.size() < 2) return out;
-  Matrix task_scores(out.task_scores.size(), out.tasks.size());
-  for (std::size_t i = 0; i < out.task_scores.size(); ++i)
-    for (std::size_t t = 0; t < out.tasks.size(); ++t)
-      task_scores(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(t)) =
-          out.task_scores[i][t];
-  const Vector overall = hear::overall_scores(task_scores);
-  out.overall.assign(overall.data(), overall.data() + overall.size());
 
   for (const auto& [metric, per_model] : alignment) {
     out.metrics.push_back(metric);

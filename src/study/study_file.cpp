@@ -310,10 +310,11 @@ Study load_study(const fs::path& path) {
       if (a.analysis != "voxelwise" && a.analysis != "components" && a.analysis != "rsa")
         fail(s, where, "'analysis' must be voxelwise, components or rsa");
       a.rsa_method = get_string(s, t, where, "rsa_method", a.rsa_method);
-      if (a.rsa_method != "xval" && a.rsa_method != "layerwise")
+      if (!a.rsa_method.empty() && a.rsa_method != "xval" && a.rsa_method != "layerwise")
         fail(s, where, "'rsa_method' must be xval or layerwise");
-      a.name =
-          get_string(s, t, where, "name", a.analysis == "rsa" ? "rsa-" + a.rsa_method : a.analysis);
+      const std::string default_name =
+          a.analysis != "rsa" ? a.analysis : (a.rsa_method.empty() ? "rsa" : "rsa-" + a.rsa_method);
+      a.name = get_string(s, t, where, "name", default_name);
       check_name(s, where, a.name, names);
       a.protocols = get_strings(s, t, where, "protocols", a.protocols);
       for (const auto& p : a.protocols)

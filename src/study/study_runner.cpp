@@ -88,7 +88,10 @@ json unit_options(const StudyAnalysis& a, const StudyDataset& d, const WorkUnit&
   json o;
   o["analysis"] = a.analysis;
   o["protocol"] = u.protocol;
-  if (a.analysis == "rsa") o["rsa_method"] = a.rsa_method;
+  if (a.analysis == "rsa")
+    o["rsa_method"] = a.rsa_method.empty() ? protocols::to_string(protocols::default_rsa_method(
+                                                 protocols::parse_protocol(u.protocol)))
+                                           : a.rsa_method;
   o["roi"] = u.roi;
   o["dataset_source"] = d.source;
   if (!d.folds.empty()) o["folds"] = d.folds.string();
@@ -263,7 +266,7 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     protocols::ScoreOptions so;
     so.protocol = protocols::parse_protocol(u->protocol);
     so.analysis = protocols::parse_analysis(a.analysis);
-    so.rsa_method = protocols::parse_rsa_method(a.rsa_method);
+    if (!a.rsa_method.empty()) so.rsa_method = protocols::parse_rsa_method(a.rsa_method);
     so.roi = u->roi;
     if (!d.folds.empty()) so.folds_csv = d.folds;
     if (!d.splits.empty()) so.splits_csv = d.splits;

@@ -50,7 +50,9 @@ def layerwise(brain_rdms, layer_rdms):
         "layer_mean": layer_mean,
         "best_layer": best,
         "best_mean": layer_mean[best],
-        "best_std": np.std(column),
+        # The published plots take pandas' std over subjects (ddof 1) per layer.
+        "layer_std": np.std(per_subject, axis=0, ddof=1),
+        "best_std": np.std(column, ddof=1),
         "best_sem": np.std(column) / np.sqrt(len(column) - 1),
     }
 
@@ -69,13 +71,32 @@ def ceiling(subject_rdms):
 
 # ---- tuckute2023 (B2) ----
 
-def split_matrices(responses, train, test):
+def standard_scaler_0241(train):
+    """StandardScaler(with_std=True).fit as scikit-learn 0.24.1 (the 2023 code's pin) computes
+    it: column sums over the rows in order, the corrected two-pass variance, and a scale of 1
+    for an exactly zero variance only (scikit-learn >= 1.0, installed here, also gives 1 to
+    near-constant columns, so it cannot serve as the reference)."""
+    n = train.shape[0]
+    mean = np.add.reduce(train, axis=0) / n
+    deviation = train - mean
+    correction = np.add.reduce(deviation, axis=0)
+    variance = (np.add.reduce(deviation ** 2, axis=0) - correction ** 2 / n) / n
+    scale = np.sqrt(variance)
+    scale[scale == 0.0] = 1.0
+    return mean, scale
+
+
+def split_matrices(responses, train, test, scaler="0.24.1"):
     is_train = np.zeros(responses.shape[0], dtype=bool)
     is_test = np.zeros(responses.shape[0], dtype=bool)
     is_train[train], is_test[test] = True, True
-    scaler = StandardScaler(with_std=True).fit(responses[is_train])
-    return (np.corrcoef(scaler.transform(responses[is_train])),
-            np.corrcoef(scaler.transform(responses[is_test])))
+    if scaler == "installed":
+        fitted = StandardScaler(with_std=True).fit(responses[is_train])
+        mean, scale = fitted.mean_, fitted.scale_
+    else:
+        mean, scale = standard_scaler_0241(responses[is_train])
+    return (np.corrcoef((responses[is_train] - mean) / scale),
+            np.corrcoef((responses[is_test] - mean) / scale))
 
 
 def upper_spearman(a, b):
@@ -147,6 +168,15 @@ def main():
         layers = [np.array(x, dtype=float) for x in request["layer_features"]]
         out["tuckute2023"] = tuckute2023(participants, layers, request["splits"])
         out["tuckute2023_ceiling"] = tuckute2023_ceiling(participants, request["splits"])
+    if "scaler_cases" in request:
+        out["scaler_cases"] = []
+        for case in request["scaler_cases"]:
+            responses = np.array(case["responses"], dtype=float)
+            published = split_matrices(responses, case["train"], case["test"])
+            installed = split_matrices(responses, case["train"], case["test"], "installed")
+            out["scaler_cases"].append({
+                "train": published[0], "test": published[1],
+                "installed_differs": bool(np.abs(published[0] - installed[0]).max() > 1e-3)})
     write_output(out)
 
 

@@ -175,6 +175,10 @@ TEST_F(RsaReference, LayerwiseMatchesReference) {
   }
   EXPECT_EQ(result.best_layer, e["best_layer"].get<int>());
   EXPECT_TRUE(close(result.best_mean, json_double(e["best_mean"])));
+  // The spread over subjects is the published pandas std (ddof 1), per layer; with 4 subjects
+  // the population std was sqrt(3 / 4) of it.
+  for (Eigen::Index l = 0; l < result.layer_std.size(); ++l)
+    EXPECT_TRUE(close(result.layer_std(l), json_double(e["layer_std"][l]))) << "layer " << l;
   EXPECT_TRUE(close(result.best_std, json_double(e["best_std"])));
   EXPECT_TRUE(close(result.best_sem, json_double(e["best_sem"])));
 }
@@ -226,6 +230,42 @@ TEST_F(RsaReference, Tuckute2023MatchesReference) {
   }
   EXPECT_TRUE(close(ceiling.summary.mean, json_double(c["mean"])));
   EXPECT_TRUE(close(ceiling.summary.error, json_double(c["error"])));
+}
+
+// The 2023 code pins scikit-learn 0.24.1, whose StandardScaler gives a scale of 1 only to an
+// exactly zero variance: a column constant up to its last bits (variance about 1e-33 here) is
+// divided by its tiny standard deviation and so weighs as much as any other. scikit-learn
+// >= 1.0 (and brainalign before) treats such a column as constant, which changes the
+// correlation matrices by up to about 2.
+TEST(Tuckute2023Rsa, StandardScalerAsScikitLearn0241) {
+  std::mt19937 rng(21);
+  Matrix responses = gaussian(rng, kStimuli, 6);
+  for (Eigen::Index i = 0; i < kStimuli; ++i) {
+    double v = 0.3;
+    for (Eigen::Index k = 0; k < i % 3; ++k) v = std::nextafter(v, 1.0);
+    responses(i, 2) = v;    // constant up to the last bits
+    responses(i, 4) = 2.5;  // exactly constant: scale 1 in every version
+  }
+  const align::TrainTestSplit split = align::tuckute2023_splits()[0];
+  nlohmann::json request;
+  request["scaler_cases"].push_back(
+      {{"responses", matrix_json(responses)}, {"train", split.train}, {"test", split.test}});
+  const nlohmann::json expected = testing::run_python_oracle("align/rsa_reference.py", request);
+  const auto& e = expected["scaler_cases"][0];
+  ASSERT_TRUE(e["installed_differs"].get<bool>()) << "the near-constant column no longer matters";
+  const auto [train, test] = align::split_correlation_matrices(responses, split);
+  int compared = 0;
+  for (const auto& [ours, theirs] :
+       {std::pair{&train, &e["train"]}, std::pair{&test, &e["test"]}}) {
+    ASSERT_EQ(static_cast<std::size_t>(ours->rows()), theirs->size());
+    for (Eigen::Index i = 0; i < ours->rows(); ++i)
+      for (Eigen::Index j = 0; j < ours->cols(); ++j, ++compared)
+        ASSERT_NEAR(
+            (*ours)(i, j),
+            json_double((*theirs)[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]), 1e-9)
+            << "row " << i << ", column " << j;
+  }
+  EXPECT_EQ(compared, 83 * 83 + 82 * 82);
 }
 
 TEST(Rdm, UpperTriangleIsRowMajor) {

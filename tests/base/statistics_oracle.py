@@ -28,4 +28,13 @@ p_values = []
 for r, n in request["p_values"]:
     dist = stats.beta(n / 2 - 1, n / 2 - 1, loc=-1, scale=2)
     p_values.append(2 * dist.sf(abs(r)))
-write_output({"cases": cases, "nan_median": nan_medians, "p_values": p_values})
+# np.corrcoef as the 2023 code calls it (also on exactly constant inputs: NaN when numpy's own
+# mean of the constant is exact), and np.nanmedian over those correlations.
+corrcoefs = []
+with np.errstate(all="ignore"):
+    for case in request.get("corrcoef", []):
+        corrcoefs.append(np.corrcoef(np.array(case["a"], dtype=float),
+                                     np.array(case["b"], dtype=float))[0, 1])
+corrcoef_median = np.nanmedian(corrcoefs) if corrcoefs else None
+write_output({"cases": cases, "nan_median": nan_medians, "p_values": p_values,
+              "corrcoef": corrcoefs, "corrcoef_nanmedian": corrcoef_median})

@@ -117,6 +117,44 @@ TEST(Statistics, DegenerateInputs) {
   EXPECT_THROW(pearson(ramp, std::vector<double>{1.0}), InputError);
 }
 
+// An exactly constant input: np.corrcoef gives NaN (whenever numpy's mean of the constant is
+// exact, as for these values at n = 83) and np.nanmedian skips it. A running mean of 0.3 or
+// 0.01 over 83 values is not exact, so a correlation built on it returned rounding noise
+// (about 1e-17 against a variable input, +-1 against another constant) instead.
+TEST(Statistics, PearsonOfAnExactlyConstantInputIsNaNAsNumpyCorrcoef) {
+  constexpr int n = 83;
+  std::mt19937 rng(11);
+  std::normal_distribution<double> normal;
+  std::vector<double> variable(n), other(n), partner(n);
+  for (int i = 0; i < n; ++i) {
+    variable[static_cast<std::size_t>(i)] = normal(rng);
+    other[static_cast<std::size_t>(i)] = normal(rng);
+    partner[static_cast<std::size_t>(i)] = variable[static_cast<std::size_t>(i)] + normal(rng);
+  }
+  const std::vector<double> c03(n, 0.3), c001(n, 0.01);
+  const std::vector<std::pair<std::vector<double>, std::vector<double>>> pairs = {
+      {c03, variable}, {variable, c001}, {c03, c001}, {variable, partner}, {other, partner}};
+  nlohmann::json request;
+  request["cases"] = nlohmann::json::array();
+  request["nan_median"] = nlohmann::json::array();
+  request["p_values"] = nlohmann::json::array();
+  for (const auto& [a, b] : pairs) request["corrcoef"].push_back({{"a", a}, {"b", b}});
+  const nlohmann::json expected = testing::run_python_oracle("base/statistics_oracle.py", request);
+  std::vector<double> ours;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const double e = json_double(expected["corrcoef"][i]);
+    if (i < 3) {
+      ASSERT_TRUE(std::isnan(e)) << "numpy no longer gives NaN for case " << i;
+    }
+    ours.push_back(pearson(pairs[i].first, pairs[i].second));
+    EXPECT_TRUE(close_relative(ours.back(), e, kTolerance)) << "case " << i << ": " << ours.back();
+  }
+  EXPECT_TRUE(
+      close_relative(nan_median(ours), json_double(expected["corrcoef_nanmedian"]), kTolerance));
+  // A constant prediction scores 0, as the published np.std(prediction) == 0 branch.
+  EXPECT_EQ(clipped_r2(variable, c03), 0.0);
+}
+
 TEST(Statistics, SemOverSubjects) {
   const std::vector<double> values = {0.2, 0.4, 0.3, 0.5};
   EXPECT_NEAR(sem_over_subjects(values), population_std(values) / std::sqrt(3.0), 1e-15);

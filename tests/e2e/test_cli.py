@@ -103,6 +103,14 @@ def test_tuckute_voxelwise_detail_and_rsa_and_ceiling(tmp_path):
             "--rsa-method", method, "--folds", syn / "folds.csv", "--quiet", "--out", tmp_path / method)
         summary = json.loads((tmp_path / method / "summary.json").read_text())
         assert len(summary["per_subject"]) == 3 and -1 <= summary["value"] <= 1
+    # Without --rsa-method, pepino2025 reports what its paper reports: the best layer's mean.
+    run("score", "--features", syn / "features.npz", "--dataset", syn / "dataset", "--analysis", "rsa",
+        "--quiet", "--out", tmp_path / "default")
+    default = json.loads((tmp_path / "default" / "summary.json").read_text())
+    layerwise = json.loads((tmp_path / "layerwise" / "summary.json").read_text())
+    assert default["rsa_method"] == "layerwise"
+    assert default["value"] == layerwise["value"] and default["sem"] == layerwise["sem"]
+    assert "layerwise (the best layer's mean) for pepino2025" in " ".join(run("score", "--help").stdout.split())
     run("score", "--features", syn / "features.npz", "--dataset", syn / "dataset", "--analysis", "rsa",
         "--protocol", "tuckute2023", "--detail", "--quiet", "--out", tmp_path / "trsa")
     summary = json.loads((tmp_path / "trsa" / "summary.json").read_text())

@@ -12,7 +12,9 @@ import pandas as pd
 import scipy.io
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "align"))
 from cli_runner import CLI, NATSOUND, run_cli  # noqa: E402
+import rsa_reference  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ROIS = ["Primary", "Anterior", "Lateral", "Posterior", None]
@@ -52,7 +54,7 @@ def test_nh2015_release_layout(tmp_path):
     Rorig = write_features(tmp_path / "features.npz", original, R, category_names, rng)
     responses = (Rorig @ rng.standard_normal((6, V)))[:, :, None] + rng.standard_normal((165, V, 3))
     n_reps = np.full(V, 3)
-    n_reps[[3, 17]] = 2            # measured in two scans only: not analysed
+    n_reps[[3, 17]] = 2            # measured in two scans only: the 2025 code analyses them anyway
     responses[:, 5, 1] = np.nan     # a voxel with a missing response: skipped and counted
     subj = np.repeat(np.arange(1, 5), V // 4)
     meta = np.array([(n_reps[v], 1000 + v, subj[v], b"l" if v % 2 else b"r", 0.5 * v, -0.25 * v) for v in range(V)],
@@ -69,13 +71,48 @@ def test_nh2015_release_layout(tmp_path):
                   "kell_r_reliability": rng.random(V)}).to_pickle(folder / "df_roi_meta.pkl")
     convert(folder / "df_roi_meta.pkl")
 
+    # pepino2025 as published: every voxel the release holds, NaN voxels skipped.
     run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
-        "--quiet", "--out", tmp_path / "out")
+        "--quiet", "--out", tmp_path / "published")
+    summary = json.loads((tmp_path / "published" / "summary.json").read_text())
+    assert summary["n_voxels_used"] == V - 1 and summary["n_voxels_skipped"] == 1
+    rows = list(csv.DictReader(open(tmp_path / "published" / "voxels.csv")))
+    assert [r["voxel_id"] for r in rows] == [str(1000 + v) for v in range(V) if v != 5]
+    # The cleaned selection (and tuckute2023): the voxels measured in all three scans.
+    for protocol in ("pepino2025", "tuckute2023"):
+        run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
+            "--protocol", protocol, "--voxel-selection", "cleaned", "--quiet",
+            "--out", tmp_path / ("out" if protocol == "pepino2025" else "t2023"))
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["n_voxels_used"] == V - 3 and summary["n_voxels_skipped"] == 1
     assert set(summary["per_subject"]) == {"1", "2", "3", "4"}
     rows = list(csv.DictReader(open(tmp_path / "out" / "voxels.csv")))
     assert [r["voxel_id"] for r in rows] == [str(1000 + v) for v in range(V) if v not in (3, 5, 17)]
+    t2023 = list(csv.DictReader(open(tmp_path / "t2023" / "voxels.csv")))
+    assert [r["voxel_id"] for r in t2023] == [r["voxel_id"] for r in rows]
+
+    # The 2025 layerwise RSA builds each subject's RDM from all its voxels: subject 1, with the
+    # NaN voxel 5, has no value and drops out of the mean and the spread (pandas skips NaN).
+    run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "rsa",
+        "--quiet", "--out", tmp_path / "rsa")
+    rsa = json.loads((tmp_path / "rsa" / "summary.json").read_text())
+    assert rsa["rsa_method"] == "layerwise" and rsa["per_subject"]["1"] is None
+    features = np.load(tmp_path / "features.npz")
+    layer_rdms = [rsa_reference.rdm(features[k]) for k in ("a", "b")]
+    mean = responses.mean(axis=2)
+    with np.errstate(all="ignore"):
+        per_subject = np.array([[rsa_reference.compare(rsa_reference.rdm(mean[:, subj == s]), r)
+                                 for r in layer_rdms] for s in range(1, 5)])
+    assert np.isnan(per_subject[0]).all() and np.isfinite(per_subject[1:]).all()
+    layer_mean = np.nanmean(per_subject, axis=0)
+    best = int(np.nanargmax(layer_mean))
+    assert abs(rsa["value"] - layer_mean[best]) < 1e-10
+    assert abs(rsa["sem"] - np.nanstd(per_subject[:, best], ddof=1)) < 1e-10
+    # Its noise ceiling drops subject 1; the cleaned selection keeps every subject.
+    for selection, dropped in [("published", 1), ("cleaned", 0)]:
+        run("ceiling", "--dataset", folder, "--voxel-selection", selection, "--out", tmp_path / selection)
+        ceiling = json.loads((tmp_path / selection / "summary.json").read_text())
+        assert ceiling["n_subjects_dropped"] == dropped and len(ceiling["per_subject"]) == 4 - dropped
 
     # The same voxels in the generic layout give the same numbers.
     keep = [v for v in range(V) if v not in (3, 5, 17)]
@@ -92,7 +129,8 @@ def test_nh2015_release_layout(tmp_path):
     # ROI selection, by name under BRAINALIGN_DATA.
     env_data = tmp_path / "data"
     p = subprocess.run([CLI, "score", "--features", tmp_path / "features.npz", "--dataset", "nh2015",
-                        "--analysis", "rsa", "--roi", "Primary", "--quiet", "--out", tmp_path / "roi"],
+                        "--analysis", "rsa", "--rsa-method", "xval", "--roi", "Primary", "--quiet",
+                        "--out", tmp_path / "roi"],
                        capture_output=True, text=True, env=dict(os.environ, BRAINALIGN_DATA=str(env_data)))
     assert p.returncode == 2 and "folds_5x33.csv" in p.stderr  # folds come from the data root too
     run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "rsa",

@@ -26,6 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
 from hear_tasks import write_hear_task  # noqa: E402
 from cli_runner import CLI, NATSOUND, data_env, read_rows, run_cli  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
+import downstream_reference  # noqa: E402
+
 # playwright-core for the browser test (npm vendors it into the build folder, with the chart
 # libraries that the build bundles into the binary).
 VENDOR = Path(CLI).resolve().parent / "report-vendor" / "node_modules"
@@ -194,13 +197,23 @@ def test_store_is_complete_and_versioned(study, plain):
     assert data["task_units"] == []
 
 
+def published_overall(down, tasks):
+    """The 2025 code's overall score of every model in downstream.csv (z-scores per task over
+    the models that have it, ddof 1; each model's mean of the z-scores it has)."""
+    models = sorted({d["model"] for d in down})
+    table = np.array([[float(next((d["score"] for d in down if d["model"] == m and d["task"] == t), "nan"))
+                       for t in tasks] for m in models])
+    return dict(zip(models, downstream_reference.overall_scores(table)))
+
+
 def test_table1_matches_scipy(study, plain):
     results = read_rows(plain / "results.csv")
     down = read_rows(plain / "downstream.csv")
     models = ["ckpt", "mel", "mfcc", "spectemp"]
     scores = np.array([[float(next(d["score"] for d in down if d["model"] == m and d["task"] == t))
                         for t in TASKS] for m in models])
-    overall = stats.zscore(scores, axis=0).mean(axis=1)
+    overall = published_overall(down, TASKS)
+    overall = np.array([overall[m] for m in models])
     got_overall = {r["model"]: float(r["overall"]) for r in read_rows(plain / "overall.csv")}
     assert [got_overall[m] for m in models] == pytest.approx(overall, abs=1e-12)
     last = f"step_{STEPS[-1]}"
@@ -431,15 +444,22 @@ def test_computed_and_csv_scores_make_the_overall_score(task_study):
     computed = {d["task"] for d in down if d["source"].startswith("computed: ")}
     assert computed == {"pitch-kfold", "pitch_tvt"}
     tasks = ["pitch-kfold", "pitch_tvt", "esc50"]
-    scores = np.array([[float(next(d["score"] for d in down if d["model"] == m and d["task"] == t))
-                        for t in tasks] for m in sorted(TASK_MODELS)])
-    overall = stats.zscore(scores, axis=0).mean(axis=1)
+    expected = published_overall(down, tasks)
     rows = read_rows(exported / "overall.csv")
-    assert [r["model"] for r in rows] == sorted(TASK_MODELS)  # ckpt has no computed scores
+    # ckpt has no computed scores, only its esc50 row: as the 2025 code, its overall score is
+    # the one z-score it has.
+    models = sorted(TASK_MODELS + ["ckpt"])
+    assert [r["model"] for r in rows] == models
+    overall = [expected[m] for m in models]
     assert [float(r["overall"]) for r in rows] == pytest.approx(overall, abs=1e-12)
+    esc50 = {d["model"]: float(d["score"]) for d in down if d["task"] == "esc50"}
+    assert expected["ckpt"] == pytest.approx(
+        (esc50["ckpt"] - np.mean(list(esc50.values()))) / np.std(list(esc50.values()), ddof=1), abs=1e-12)
     results = read_rows(exported / "results.csv")
-    a = [float(next(r["value"] for r in results if r["model"] == m and r["level"] == "overall"))
-         for m in sorted(TASK_MODELS)]
+    last = f"step_{STEPS[-1]}"
+    a = [float(next(r["value"] for r in results if r["model"] == m and r["level"] == "overall"
+                    and r["checkpoint"] == (last if m == "ckpt" else "")))
+         for m in models]
     cell = next(c for c in read_rows(exported / "table1.csv")
                 if c["subset"] == "all" and c["performance"] == "overall")
     assert float(cell["pearson_r"]) == pytest.approx(stats.pearsonr(a, overall)[0], abs=1e-12)

@@ -72,8 +72,20 @@ TEST(HearTask, ReadsKFoldAndTrainValidTestTasks) {
   EXPECT_EQ(task.nfolds, 5);
   ASSERT_EQ(task.splits.size(), 5u);
   EXPECT_EQ(task.sample_rates, (std::vector<int>{16000, 48000}));
-  EXPECT_EQ(closest_sample_rate(task, 22050), 16000);
-  EXPECT_EQ(closest_sample_rate(task, 44100), 48000);
+  EXPECT_EQ(task_sample_rate(task, 16000), 16000);
+  // Neither the model's rate nor 44.1 kHz (beyond the published code): the next higher rate.
+  EXPECT_EQ(task_sample_rate(task, 22050), 48000);
+  EXPECT_EQ(task_sample_rate(task, 44100), 48000);
+  EXPECT_EQ(task_sample_rate(task, 96000), 48000);
+  // As the 2025 code: the model's own rate, else the 44.1 kHz copy, never the nearest lower
+  // rate (22.05 kHz for EnCodecMAE's 24 kHz lost the band from 11 to 12 kHz).
+  fs::create_directories(kfold / "22050");
+  fs::create_directories(kfold / "44100");
+  const HearTask more = read_hear_task(kfold);
+  EXPECT_EQ(task_sample_rate(more, 24000), 44100);
+  EXPECT_EQ(task_sample_rate(more, 22050), 22050);
+  EXPECT_EQ(task_sample_rate(more, 48000), 48000);
+  EXPECT_EQ(task_sample_rate(more, 32000), 44100);
   const auto folds = protocol_folds(task);
   ASSERT_EQ(folds.size(), 5u);
   EXPECT_EQ(folds[4].test, "fold04");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "brainalign/base/error.h"
@@ -40,8 +41,9 @@ TEST(DownstreamMetrics, MatchScikitLearnWithTiesAndAbsentClasses) {
       testing::PythonExchange py;
       py.put("s", scores);
       py.put("t", targets);
-      py.run(R"(
+      py.run("sys.path.insert(0, '" + std::string(BRAINALIGN_TEST_DIR) + "/reference')\n" + R"(
 import warnings
+import downstream_reference as ref
 from sklearn.metrics import average_precision_score, roc_auc_score
 s = np.fromfile('s', '<f8').reshape(57, 6); t = np.fromfile('t', '<f8').reshape(57, 6)
 warnings.simplefilter('ignore')
@@ -53,9 +55,10 @@ try:
     roc_auc_score(t, s, average='macro'); raised = 0.0
 except ValueError:
     raised = 1.0
-np.array([top1, m, auc, raised]).astype('<f8').tofile('r')
+dprime = ref.d_prime(t[:, present], s[:, present])
+np.array([top1, m, auc, raised, dprime]).astype('<f8').tofile('r')
 )");
-      const Matrix r = py.get("r", 1, 4);
+      const Matrix r = py.get("r", 1, 5);
       EXPECT_DOUBLE_EQ(top1_accuracy(scores, targets), r(0, 0));
       EXPECT_DOUBLE_EQ(pitch_accuracy(scores, targets), r(0, 0));
       EXPECT_NEAR(mean_average_precision(scores, targets), r(0, 1), 1e-12);
@@ -69,7 +72,10 @@ np.array([top1, m, auc, raised]).astype('<f8').tofile('r')
         t_present.col(k++) = targets.col(c);
       }
       EXPECT_NEAR(roc_auc_macro(s_present, t_present), r(0, 2), 1e-12);
-      EXPECT_NEAR(d_prime(s_present, t_present), std::sqrt(2.0) * normal_quantile(r(0, 2)), 1e-12);
+      // d' averages the per-class d', not the AUCs: sqrt(2) Phi^-1(mean AUC) differs.
+      EXPECT_NEAR(d_prime(s_present, t_present), r(0, 4), 1e-12);
+      EXPECT_GT(std::abs(r(0, 4) - std::sqrt(2.0) * normal_quantile(r(0, 2))), 1e-6);
+      EXPECT_THROW(d_prime(scores, targets), InputError);
     }
   }
 }
@@ -87,14 +93,32 @@ np.array([norm.ppf(p) for p in [1e-10, 0.01, 0.3, 0.5, 0.77, 0.999]]).astype('<f
   EXPECT_TRUE(std::isnan(normal_quantile(1.5)));
 }
 
-TEST(DownstreamMetrics, OverallScoreZScoresEachTask) {
-  Matrix scores(3, 2);
-  scores << 0.5, 0.1, 0.7, 0.1, 0.9, 0.1;  // the second task does not separate the models
+// The overall score against the 2025 code's pandas computation: ddof 1, each task over the
+// models that have it (NaN: missing), each model's mean over the z-scores it has; a task on
+// which its two models tie gives no z-scores (pandas' 0 / 0), instead of NaN overall scores.
+TEST(DownstreamMetrics, OverallScoreAsThePublishedPandasCode) {
+  constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
+  Matrix scores(5, 4);
+  scores << 0.5, 0.1, 0.25, 0.31,     //
+      0.7, 0.3, 0.25, kMissing,       //
+      0.9, kMissing, kMissing, 0.47,  //
+      0.6, 0.2, kMissing, 0.12,       //
+      kMissing, 0.8, kMissing, kMissing;
+  testing::PythonExchange py;
+  py.put("s", scores);
+  py.run("sys.path.insert(0, '" + std::string(BRAINALIGN_TEST_DIR) + "/reference')\n" + R"(
+import downstream_reference as ref
+s = np.fromfile('s', '<f8').reshape(5, 4)
+ref.overall_scores(s).astype('<f8').tofile('o')
+)");
+  const Matrix expected = py.get("o", 1, 5);
   const Vector overall = overall_scores(scores);
-  const double z = 0.2 / std::sqrt((0.04 + 0.0 + 0.04) / 3);
-  EXPECT_NEAR(overall(0), -z / 2, 1e-12);
-  EXPECT_NEAR(overall(1), 0.0, 1e-12);
-  EXPECT_NEAR(overall(2), z / 2, 1e-12);
+  for (Eigen::Index m = 0; m < 5; ++m)
+    EXPECT_NEAR(overall(m), expected(0, m), 1e-12) << "model " << m;
+  // A task only one model has, or where every model scores the same, is skipped.
+  Matrix tie(2, 1);
+  tie << 0.25, 0.25;
+  EXPECT_TRUE(overall_scores(tie).array().isNaN().all());
   EXPECT_THROW(score_metric("f1", scores, scores), InputError);
 }
 

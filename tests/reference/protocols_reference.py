@@ -81,9 +81,20 @@ def tuckute2023_fit(X, t, train, test, alphas=TUCKUTE2023_ALPHAS):
     return r * r, cv.alpha_, pred
 
 
+def in_direction_regime(X, train, alpha, pred):
+    """Whether a fit's penalty only scales its prediction (alpha >= 1e12 times the largest
+    eigenvalue of the centred training design) while the prediction still varies well above
+    the rounding of its intercept (std > 1e-6 |mean|): there r is the correlation of the
+    prediction's limiting direction, whichever huge penalty RidgeCV's rounding picked."""
+    centred = X[train] - X[train].mean(axis=0)
+    largest = np.linalg.svd(centred, compute_uv=False)[0] ** 2
+    return float(alpha >= 1e12 * largest and np.std(pred) > 1e-6 * abs(np.mean(pred)))
+
+
 def tuckute2023_voxel_split(X, reps, train, test):
-    """reps: stimuli x 3. Returns (r2_mean, corrected_r2, alpha, rv, rv_hat, rep alphas...)."""
-    r2_mean, alpha, _ = tuckute2023_fit(X, reps.mean(axis=1), train, test)
+    """reps: stimuli x 3. Returns (r2_mean, corrected_r2, alpha, rv, rv_hat, rep alphas...,
+    then in_direction_regime of the mean model and of each repetition's model)."""
+    r2_mean, alpha, pred_mean = tuckute2023_fit(X, reps.mean(axis=1), train, test)
     fits = [tuckute2023_fit(X, reps[:, k], train, test) for k in range(3)]
     preds = [f[2] for f in fits]
     rvs, rv_hats = [], []
@@ -94,11 +105,17 @@ def tuckute2023_voxel_split(X, reps, train, test):
     rv = np.nanmax([3 * rv_med / (1 + 2 * rv_med), 0.182])
     rv_hat_med = np.nanmedian(rv_hats)
     rv_hat = np.nanmax([3 * rv_hat_med / (1 + 2 * rv_hat_med), 0.183])
-    return (r2_mean, r2_mean / (rv * rv_hat), alpha, rv, rv_hat) + tuple(f[1] for f in fits)
+    regimes = tuple(in_direction_regime(X, train, a, p)
+                    for a, p in [(alpha, pred_mean)] + [(f[1], f[2]) for f in fits])
+    return (r2_mean, r2_mean / (rv * rv_hat), alpha, rv, rv_hat) + tuple(f[1] for f in fits) + regimes
 
 
 def tuckute2023_layer_selection(corrected, iterations=10):
-    """corrected: layers x splits x voxels. Returns (values iterations x voxels, best layers)."""
+    """corrected: layers x splits x voxels. Returns (values iterations x voxels, best layers).
+
+    As the published analysis: masks drawn after np.random.seed(iteration), layer by layer and
+    voxel by voxel; then np.random.seed(0) and, voxel by voxel, np.random.choice among the
+    layers tied at the best selection value (one layer: nothing drawn)."""
     L, K, V = corrected.shape
     values = np.zeros((iterations, V))
     best = np.zeros((iterations, V), dtype=int)
@@ -112,6 +129,9 @@ def tuckute2023_layer_selection(corrected, iterations=10):
                 np.random.shuffle(m)
                 selection[l, v] = min(np.median(corrected[l, m == 1, v]), 1)
                 readout[l, v] = min(np.median(corrected[l, m == 0, v]), 1)
-        best[it] = np.argmax(selection, axis=0)
+        np.random.seed(0)
+        for v in range(V):
+            tied = np.flatnonzero(selection[:, v] == np.nanmax(selection[:, v]))
+            best[it, v] = np.random.choice(tied)
         values[it] = readout[best[it], np.arange(V)]
     return values, best

@@ -469,7 +469,7 @@ TEST(AlignmentPerformance, OverallScoresHolmAndCorrelationsMatchScipy) {
   py.put("b.f8", b);
   py.run(
       "from scipy import stats\nS = np.array([[0.5, 10], [0.7, 30], [0.6, 20], [0.9, 25]])\n"
-      "stats.zscore(S, axis=0).mean(axis=1).tofile('overall.f8')\n"
+      "stats.zscore(S, axis=0, ddof=1).mean(axis=1).tofile('overall.f8')\n"
       "a = np.fromfile('a.f8'); b = np.fromfile('b.f8')\n"
       "r = stats.pearsonr(a, b); s = stats.spearmanr(a, b)\n"
       "np.array([r[0], r[1], s[0], s[1]]).tofile('r.f8')\n");

@@ -43,7 +43,10 @@ std::vector<NoiseCorrectedLayer> noise_corrected_regression(
 // Held-out best-layer selection: per iteration i (seed i of numpy's legacy generator), for
 // each layer then each target, a shuffled mask [0,1,0,1,...] over the splits picks the
 // selection half (1) and the readout half (0); medians clipped at 1. Returns, per iteration
-// and target, the readout value at the layer with the best selection value.
+// and target, the readout value at the layer with the best selection value; where several
+// layers tie for it (common: medians clipped at 1, or all 0), one of them drawn as the
+// published code does (np.random.seed(0), then np.random.choice over the tied layers, target
+// by target, in every iteration).
 struct LayerSelection {
   ColMatrix value;             // iterations x targets
   Eigen::MatrixXi best_layer;  // iterations x targets

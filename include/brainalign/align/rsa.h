@@ -91,11 +91,13 @@ std::vector<CrossValidatedRsa> rsa_crossvalidated(const std::vector<Matrix>& bra
 struct LayerwiseRsa {
   Matrix per_subject;   // subjects x layers, Spearman(brain RDM, layer RDM)
   Vector layer_mean;    // mean over subjects
-  Vector layer_std;     // population std over subjects
+  Vector layer_std;     // sample std over subjects (ddof 1): the published error bar
   int best_layer = -1;  // first maximum of layer_mean, NaN means skipped
   double best_mean = 0.0;
-  double best_std = 0.0;
-  double best_sem = 0.0;  // best_std / sqrt(n_subjects - 1)
+  double best_std = 0.0;  // layer_std at the best layer
+  // Standard error of best_mean: best_std / sqrt(n_subjects), the same number as the
+  // published population std / sqrt(n_subjects - 1).
+  double best_sem = 0.0;
 };
 LayerwiseRsa rsa_layerwise(const std::vector<Matrix>& brain_rdms,
                            const std::vector<Matrix>& layer_rdms);

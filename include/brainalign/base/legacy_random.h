@@ -21,6 +21,9 @@ class LegacyRandom {
   // numpy's random_interval: a value in [0, max] by masked rejection, drawing 32-bit words when
   // max fits in 32 bits and 64-bit words otherwise.
   std::uint64_t interval(std::uint64_t max);
+  // np.random.randint(0, high), high >= 1, which np.random.choice(a) of a length-high array
+  // also draws: interval(high - 1), so a single choice (high = 1) draws nothing.
+  std::int64_t randint(std::int64_t high);
   // np.random.random_sample(): 53 random bits from two words.
   double random_sample();
 

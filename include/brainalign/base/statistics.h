@@ -21,7 +21,8 @@ double population_std(std::span<const double> values);
 // np.std(ddof = 1); NaN for fewer than 2 values.
 double sample_std(std::span<const double> values);
 
-// Pearson correlation, two-pass in double; NaN when either input has zero variance.
+// Pearson correlation, two-pass in double; NaN when either input is exactly constant (every
+// value equal) or has zero variance, so that np.nanmedian-style consumers skip it.
 double pearson(std::span<const double> a, std::span<const double> b);
 // Two-sided p-value of a Pearson r over n pairs (t distribution, n - 2 degrees of freedom), as
 // scipy.stats.pearsonr.
@@ -30,7 +31,7 @@ double pearson_p_value(double r, std::size_t n);
 std::vector<double> rank_average(std::span<const double> values);
 // scipy.stats.spearmanr: Pearson correlation of the average ranks; NaN if an input has a NaN.
 double spearman(std::span<const double> a, std::span<const double> b);
-// Score of a prediction: 0 if yhat is constant, else max(pearson(y, yhat), 0)^2.
+// Score of a prediction: 0 if yhat is exactly constant, else max(pearson(y, yhat), 0)^2.
 double clipped_r2(std::span<const double> y, std::span<const double> yhat);
 
 // np.median: NaN if any value is NaN or the input is empty.

@@ -28,6 +28,9 @@ struct BrainDataset {
   std::vector<ColMatrix> repetitions;  // each stimuli x targets
   std::vector<Target> targets;
   bool components = false;  // targets are NH2015 components (no subjects)
+  // Per target, the scans it was measured in (the NH2015 release's n_reps; its other
+  // repetitions are not data); empty when every target was measured in every scan.
+  std::vector<int> scans;
 
   Eigen::Index n_stimuli() const { return static_cast<Eigen::Index>(stimuli.size()); }
   Eigen::Index n_targets() const { return static_cast<Eigen::Index>(targets.size()); }
@@ -37,6 +40,8 @@ struct BrainDataset {
   std::vector<std::string> subjects() const;
   // Targets whose every response is finite.
   std::vector<int> finite_targets() const;
+  // Targets measured in every scan (one per repetition): the voxels the 2023 analyses use.
+  std::vector<int> every_scan_targets() const;
   // The same dataset restricted to the listed targets (column order kept).
   BrainDataset subset(const std::vector<int>& target_indices) const;
   // The targets of one ROI; InputError if none carries it.

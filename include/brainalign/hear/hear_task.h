@@ -52,9 +52,11 @@ struct HearTask {
 // Event (timestamp) tasks are read, then rejected with a message saying so.
 HearTask read_hear_task(const std::filesystem::path& dir);
 
-// The rate folder closest to `model_rate` (the higher one on a tie): the audio read from it is
-// then resampled to the model's rate.
-int closest_sample_rate(const HearTask& task, double model_rate);
+// The rate folder whose audio is read (then resampled to the model's rate), as the 2025 code
+// chooses it: the folder at the model's own rate, else the 44.1 kHz copy. A task with neither
+// (which the published code cannot read) gives the lowest rate at or above the model's, else
+// the highest: no folder below the model's rate when a higher one exists.
+int task_sample_rate(const HearTask& task, double model_rate);
 
 // <dir>/<rate>/<split>/<filename>; InputError naming the path when the file is missing.
 std::filesystem::path clip_path(const HearTask& task, int sample_rate, const std::string& split,

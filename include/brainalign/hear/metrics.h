@@ -32,7 +32,9 @@ double roc_auc(const Vector& scores, const Vector& targets);
 // The mean of roc_auc over classes, as roc_auc_score(targets, scores, average="macro"):
 // InputError naming the class when one has no positive or no negative clip.
 double roc_auc_macro(const Matrix& scores, const Matrix& targets);
-// d' = sqrt(2) * Phi^-1(roc_auc_macro).
+// d' = the mean over classes of sqrt(2) * Phi^-1(that class's roc_auc), as the 2025 code
+// (the per-class d' are averaged, not the AUCs). InputError naming a class with no positive or
+// no negative clip.
 double d_prime(const Matrix& scores, const Matrix& targets);
 
 // The inverse of the standard normal cumulative distribution (scipy.stats.norm.ppf): -inf at
@@ -44,9 +46,12 @@ double normal_quantile(double p);
 double score_metric(const std::string& name, const Matrix& scores, const Matrix& targets);
 bool is_known_metric(const std::string& name);
 
-// The overall score of each model (rows) across tasks (columns): each task's scores are
-// z-scored across models (population standard deviation, scipy.stats.zscore's ddof=0; a task
-// where every model scores the same contributes 0), then averaged over tasks.
+// The overall score of each model (rows) across tasks (columns; NaN where a model has no
+// score for a task), as the 2025 code computes it with pandas: each task's scores are z-scored
+// over every model that has that task (mean and sample standard deviation, ddof 1), and a
+// model's overall score is the mean of the z-scores it has (NaN if it has none). A task that
+// fewer than two models have, or on which they all score the same (zero spread, also within
+// rounding), gives no z-scores and is skipped.
 Vector overall_scores(const Matrix& task_scores);
 
 }  // namespace brainalign::hear

@@ -23,8 +23,8 @@ struct TaskEmbeddings {
   int from_cache = 0;
 };
 
-// Extracts every clip of every split from the rate folder closest to the model's rate
-// (resampled by the model's prepare()), mean-pooled over time.
+// Extracts every clip of every split from the rate folder task_sample_rate picks (resampled
+// by the model's prepare()), mean-pooled over time.
 TaskEmbeddings embed_task(const models::Model& model, const HearTask& task,
                           const features::ExtractOptions& options = {});
 

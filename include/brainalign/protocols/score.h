@@ -19,19 +19,34 @@ namespace brainalign::protocols {
 enum class Protocol { Pepino2025, Tuckute2023 };
 enum class Analysis { Voxelwise, Components, Rsa };
 enum class RsaMethod { CrossValidated, Layerwise };
+// Which voxels pepino2025 analyses. Published: as the 2025 code, every voxel of the dataset
+// (the NH2015 release's voxels measured in fewer than 3 scans too); regression and the
+// cross-validated RSA skip voxels with a NaN response, the layerwise RSA and the noise
+// ceiling build each subject's RDM from all its voxels, so a subject with a NaN voxel has no
+// value (skipped in the means, dropped from the ceiling). Cleaned: the voxels measured in
+// every scan, NaN voxels left out of every RDM. tuckute2023 always uses the voxels measured in
+// every scan, as the 2023 analyses do.
+enum class VoxelSelection { Published, Cleaned };
 
 Protocol parse_protocol(const std::string& name);
 Analysis parse_analysis(const std::string& name);
 RsaMethod parse_rsa_method(const std::string& name);
+VoxelSelection parse_voxel_selection(const std::string& name);
 std::string to_string(Protocol p);
 std::string to_string(Analysis a);
 std::string to_string(RsaMethod m);
+std::string to_string(VoxelSelection v);
+// The RSA method each protocol's paper reports, used when none is given: pepino2025's Fig. 2
+// and Table 1 show the best layer's mean (layerwise); tuckute2023 selects its layer on the
+// train split of each of its 10 splits (its own procedure, whatever the method says).
+RsaMethod default_rsa_method(Protocol p);
 
 struct ScoreOptions {
   Protocol protocol = Protocol::Pepino2025;
   Analysis analysis = Analysis::Voxelwise;
-  RsaMethod rsa_method = RsaMethod::CrossValidated;
-  std::string roi;                                  // restrict voxels to one ROI
+  std::optional<RsaMethod> rsa_method;  // RSA only; unset: default_rsa_method(protocol)
+  VoxelSelection voxel_selection = VoxelSelection::Published;  // pepino2025 only
+  std::string roi;                                             // restrict voxels to one ROI
   std::optional<std::filesystem::path> folds_csv;   // stimulus,fold (default: the published)
   std::optional<std::filesystem::path> splits_csv;  // stimulus,split0.. (default: generated)
   // In-memory alternatives to the CSVs (they take precedence): a fold per dataset stimulus,
@@ -131,7 +146,8 @@ struct NoiseCeilingResult {
   std::optional<std::int64_t> n_subjects_dropped;  // pepino2025: subjects without a ceiling
 };
 NoiseCeilingResult rsa_ceiling(const data::BrainDataset& dataset, const std::string& roi = "",
-                               Protocol protocol = Protocol::Pepino2025);
+                               Protocol protocol = Protocol::Pepino2025,
+                               VoxelSelection voxel_selection = VoxelSelection::Published);
 
 // summary.json's object for a noise ceiling.
 nlohmann::json to_json(const NoiseCeilingResult& ceiling);

@@ -31,10 +31,11 @@ struct CorrelationCell {
 };
 
 struct AlignmentPerformance {
-  std::vector<std::string> models;  // with every task score and at least one metric
+  std::vector<std::string> models;  // with at least one metric and an overall score
   std::vector<std::string> tasks;
-  std::vector<double> overall;                   // per model
-  std::vector<std::vector<double>> task_scores;  // [model][task]
+  std::vector<double> overall;                   // per model (hear::overall_scores over every
+                                                 // model with downstream scores)
+  std::vector<std::vector<double>> task_scores;  // [model][task], NaN when missing
   std::vector<std::string> metrics;
   std::vector<std::vector<double>> metric_values;  // [metric][model], NaN when missing
   std::vector<CorrelationCell> cells;

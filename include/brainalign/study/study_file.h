@@ -44,9 +44,9 @@ struct StudyDataset {
 };
 
 struct StudyAnalysis {
-  std::string name;                 // unique; names the unit's analysis
-  std::string analysis;             // voxelwise, components or rsa
-  std::string rsa_method = "xval";  // xval or layerwise
+  std::string name;        // unique; names the unit's analysis
+  std::string analysis;    // voxelwise, components or rsa
+  std::string rsa_method;  // xval or layerwise; empty: each protocol's default_rsa_method
   std::vector<std::string> protocols{"pepino2025"};
   std::vector<std::string> datasets;  // empty: every dataset the analysis fits
   std::vector<std::string> rois{""};  // "" is the whole dataset
