@@ -20,6 +20,50 @@ namespace fs = std::filesystem;
   throw InputError(s.file.string() + ": " + where + ": " + what);
 }
 
+// Levenshtein distance between two keys.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// A key of `t` that is not in `known` is an error naming it and the nearest known key (or
+// every known key when none is near): a misspelled key must not fall back to a default.
+void check_keys(const Study& s, const toml::table& t, const std::string& where,
+                std::initializer_list<const char*> known, const std::string& note = "") {
+  for (const auto& [key, value] : t) {
+    const std::string name(key.str());
+    if (std::any_of(known.begin(), known.end(), [&](const char* k) { return name == k; })) {
+      continue;
+    }
+    std::string nearest;
+    std::size_t best = std::max<std::size_t>(2, name.size() / 3) + 1;
+    for (const char* k : known) {
+      const std::size_t distance = edit_distance(name, k);
+      if (distance < best) {
+        best = distance;
+        nearest = k;
+      }
+    }
+    std::string valid;
+    for (const char* k : known) valid += std::string(valid.empty() ? "" : ", ") + k;
+    fail(s, where,
+         "unknown key '" + name + "'" +
+             (nearest.empty() ? " (valid keys: " + valid + ")"
+                              : "; did you mean '" + nearest + "'?") +
+             note);
+  }
+}
+
 std::string get_string(const Study& s, const toml::table& t, const std::string& where,
                        const char* key, const std::string& fallback, bool required = false) {
   const toml::node* n = t.get(key);
@@ -226,8 +270,12 @@ Study load_study(const fs::path& path) {
     throw InputError(msg.str());
   }
 
+  check_keys(s, root, "top level",
+             {"study", "models", "datasets", "analyses", "downstream", "tasks",
+              "alignment_vs_performance", "dynamics"});
   const toml::table* head = root["study"].as_table();
   if (head == nullptr) fail(s, "[study]", "missing");
+  check_keys(s, *head, "[study]", {"name", "output", "seed", "threads"});
   s.name = get_string(s, *head, "[study]", "name", s.file.stem().string());
   s.output = resolve(s, get_string(s, *head, "[study]", "output", s.name));
   s.seed = static_cast<std::uint64_t>(get_int(s, *head, "[study]", "seed", 0));
@@ -242,6 +290,12 @@ Study load_study(const fs::path& path) {
       m.name = get_string(s, t, where, "name", "", true);
       check_name(s, where, m.name, names);
       const std::string kind = get_string(s, t, where, "kind", "registry");
+      const std::string for_kind = " (for kind '" + kind + "')";
+      if (kind == "registry") check_keys(s, t, where, {"name", "kind", "model"}, for_kind);
+      if (kind == "features") check_keys(s, t, where, {"name", "kind", "features"}, for_kind);
+      if (kind == "checkpoints") {
+        check_keys(s, t, where, {"name", "kind", "features", "model"}, for_kind);
+      }
       if (kind == "registry") {
         m.kind = ModelKind::kRegistry;
         m.registry_name =
@@ -284,6 +338,7 @@ Study load_study(const fs::path& path) {
     for (size_t i = 0; i < datasets->size(); ++i) {
       const toml::table& t = *(*datasets)[i].as_table();
       const std::string where = "[[datasets]] #" + std::to_string(i + 1);
+      check_keys(s, t, where, {"name", "source", "stimuli", "folds", "splits"});
       StudyDataset d;
       d.name = get_string(s, t, where, "name", "", true);
       check_name(s, where, d.name, names);
@@ -305,6 +360,7 @@ Study load_study(const fs::path& path) {
     for (size_t i = 0; i < analyses->size(); ++i) {
       const toml::table& t = *(*analyses)[i].as_table();
       const std::string where = "[[analyses]] #" + std::to_string(i + 1);
+      check_keys(s, t, where, {"analysis", "rsa_method", "name", "protocols", "datasets", "rois"});
       StudyAnalysis a;
       a.analysis = get_string(s, t, where, "analysis", "", true);
       if (a.analysis != "voxelwise" && a.analysis != "components" && a.analysis != "rsa")
@@ -330,6 +386,7 @@ Study load_study(const fs::path& path) {
   if (s.analyses.empty()) fail(s, "[[analyses]]", "a study needs at least one analysis");
 
   if (const toml::table* down = root["downstream"].as_table()) {
+    check_keys(s, *down, "[downstream]", {"scores", "max_epochs"});
     s.downstream_scores = resolve(s, get_string(s, *down, "[downstream]", "scores", ""));
     s.downstream_max_epochs = static_cast<int>(get_int(s, *down, "[downstream]", "max_epochs", 0));
     if (s.downstream_max_epochs < 0) fail(s, "[downstream]", "'max_epochs' must be >= 0");
@@ -339,6 +396,7 @@ Study load_study(const fs::path& path) {
     for (size_t i = 0; i < tasks->size(); ++i) {
       const toml::table& t = *(*tasks)[i].as_table();
       const std::string where = "[[tasks]] #" + std::to_string(i + 1);
+      check_keys(s, t, where, {"path", "name", "metric", "scores", "protocol", "max_epochs"});
       StudyTask task;
       task.path = resolve(s, get_string(s, t, where, "path", ""));
       fs::path folder = task.path.lexically_normal();
@@ -374,6 +432,7 @@ Study load_study(const fs::path& path) {
 
   if (const toml::table* ap = root["alignment_vs_performance"].as_table()) {
     const std::string where = "[alignment_vs_performance]";
+    check_keys(s, *ap, where, {"bootstrap", "permutations", "subset_threshold"});
     auto& o = s.alignment_performance;
     o.bootstrap = static_cast<int>(get_int(s, *ap, where, "bootstrap", o.bootstrap, 0, kIntMax));
     o.permutations =
@@ -381,6 +440,7 @@ Study load_study(const fs::path& path) {
     o.subset_threshold = get_double(s, *ap, where, "subset_threshold", o.subset_threshold);
   }
   if (const toml::table* dy = root["dynamics"].as_table()) {
+    check_keys(s, *dy, "[dynamics]", {"models", "smooth_window", "smooth_order"});
     auto& o = s.dynamics;
     o.models = get_strings(s, *dy, "[dynamics]", "models", {});
     for (const auto& m : o.models) s.model(m);

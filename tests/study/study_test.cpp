@@ -100,6 +100,46 @@ TEST(StudyFile, ErrorsNameTheFileAndField) {
   EXPECT_THROW(study::load_study(dir.path() / "glob.toml"), InputError);
 }
 
+// A misspelled key would otherwise be ignored and its default used: every unknown key or table
+// is an error naming it and the nearest valid key.
+TEST(StudyFile, UnknownKeysNameTheNearestValidKey) {
+  const testing::ScratchDir dir;
+  const std::string valid =
+      "[study]\nseed = 1\n[[models]]\nname = \"m\"\nmodel = \"mel\"\n"
+      "[[datasets]]\nname = \"nh2015\"\nfolds = \"f.csv\"\n"
+      "[[analyses]]\nanalysis = \"rsa\"\nrsa_method = \"layerwise\"\n";
+  write(dir.path() / "valid.toml", valid);
+  const study::Study study = study::load_study(dir.path() / "valid.toml");
+  EXPECT_EQ(study.seed, 1u);
+  EXPECT_EQ(study.analyses[0].rsa_method, "layerwise");
+  const auto message = [&](const std::string& from, const std::string& to) {
+    std::string text = valid;
+    text.replace(text.find(from), from.size(), to);
+    write(dir.path() / "typo.toml", text);
+    try {
+      study::load_study(dir.path() / "typo.toml");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string file = (dir.path() / "typo.toml").string() + ": ";
+  EXPECT_EQ(message("rsa_method =", "rsa_methd ="),
+            file + "[[analyses]] #1: unknown key 'rsa_methd'; did you mean 'rsa_method'?");
+  EXPECT_EQ(message("seed =", "sead ="),
+            file + "[study]: unknown key 'sead'; did you mean 'seed'?");
+  EXPECT_EQ(message("folds =", "fold ="),
+            file + "[[datasets]] #1: unknown key 'fold'; did you mean 'folds'?");
+  EXPECT_EQ(message("model = \"mel\"", "features = \"x.npz\""),
+            file +
+                "[[models]] #1: unknown key 'features' (valid keys: name, kind, model) "
+                "(for kind 'registry')");
+  EXPECT_EQ(message("[[analyses]]", "[[analysis]]"),
+            file + "top level: unknown key 'analysis'; did you mean 'analyses'?");
+  EXPECT_EQ(message("seed = 1", "seed = 1\ncolour = \"red\""),
+            file + "[study]: unknown key 'colour' (valid keys: name, output, seed, threads)");
+}
+
 // A dataset named beyond the file system's name limit: looking it up as a file gave
 // ENAMETOOLONG, which escaped load_study as a std::filesystem error instead of leaving the name
 // a registered dataset's name.
