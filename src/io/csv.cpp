@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
 
 #include "brainalign/base/error.h"
@@ -226,10 +227,11 @@ void write_csv(const std::filesystem::path& path, const CsvTable& table) {
 
 std::string format_double(double value) {
   if (value != value) return "nan";  // whatever its sign bit
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
+  // The shortest text that reads back as the same double ("0.355", not "0.35499999999999998").
+  char text[32];
+  const auto [end, error] = std::to_chars(text, text + sizeof text, value);
+  if (error != std::errc()) throw std::logic_error("format_double: no room for a double");
+  return std::string(text, end);
 }
 
 std::string format_cell(double value) {

@@ -42,7 +42,7 @@ void write_csv(const std::filesystem::path& path, const std::vector<std::string>
                const std::vector<std::vector<std::string>>& rows);
 void write_csv(const std::filesystem::path& path, const CsvTable& table);
 
-// A double as text that reads back as the same double (17 significant digits); "nan", "inf"
+// A double as the shortest text that reads back as the same double ("0.355"); "nan", "inf"
 // or "-inf" for the values that are not finite.
 std::string format_double(double value);
 
