@@ -5,6 +5,7 @@
 #ifdef BRAINALIGN_WITH_TORCH
 #include "brainalign/neural/probes/study_evaluator.h"
 #endif
+#include "brainalign/base/error.h"
 #include "brainalign/models/registry.h"
 #include "brainalign/report/study_report.h"
 #include "brainalign/study/process_group.h"
@@ -54,13 +55,28 @@ Action add_study(CLI::App& app) {
       }
       try {
         const study::StudyRunSummary s = study::run_study(study, group, o);
-        if (group.rank() == 0)
+        if (group.rank() == 0) {
           std::cout << study.name << ": " << s.units << " units, " << s.already
                     << " already stored, " << s.computed << " computed here\n";
+          // The other units ran; the exit status says some failed (2: their input, 3: I/O).
+          if (!s.failures.empty()) {
+            bool io = false;
+            for (const auto& f : s.failures) {
+              std::cerr << "brainalign: unit " << f.unit_key << " failed: " << f.message << "\n";
+              io = io || f.kind == "io";
+            }
+            const std::string message = study.name + ": " + std::to_string(s.failures.size()) +
+                                        " of " + std::to_string(s.units) +
+                                        " units failed (recorded in the results store); fix "
+                                        "their input and run again to compute them";
+            if (io) throw brainalign::IoError(message);
+            throw brainalign::InputError(message);
+          }
+        }
       } catch (const std::exception& e) {
         if (group.size() > 1) {
           std::cerr << "brainalign: rank " << group.rank() << ": " << e.what() << "\n";
-          group.abort(2);
+          group.abort(dynamic_cast<const brainalign::IoError*>(&e) != nullptr ? 3 : 2);
         }
         throw;
       }

@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS task_units (
   model_id TEXT NOT NULL, task_sha256 TEXT NOT NULL, options_json TEXT NOT NULL,
   summary_json TEXT NOT NULL, seconds REAL NOT NULL, rank INTEGER NOT NULL,
   finished_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS failures (
+  unit_key TEXT PRIMARY KEY, kind TEXT NOT NULL, message TEXT NOT NULL, rank INTEGER NOT NULL,
+  failed_at TEXT NOT NULL);
 )sql";
 
 // How long a process waits for the others sharing the store (MPI ranks, a second run).
@@ -262,6 +265,7 @@ bool ResultsStore::write_unit(const UnitRecord& r) {
       row.step();
       row.reset();
     }
+    clear_failure(key);
     exec("COMMIT");
     return true;
   } catch (...) {
@@ -316,12 +320,43 @@ bool ResultsStore::write_task_unit(const TaskRecord& r) {
     put.bind(12, r.task_sha256).bind(13, r.options_json).bind(14, r.summary_json);
     put.bind(15, r.seconds).bind(16, static_cast<std::int64_t>(r.rank)).bind(17, now_utc());
     put.step();
+    clear_failure(key);
     exec("COMMIT");
     return true;
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
+}
+
+void ResultsStore::clear_failure(const std::string& unit_key) {
+  Statement drop(db_, "DELETE FROM failures WHERE unit_key = ?", file_.string());
+  drop.bind(1, unit_key);
+  drop.step();
+}
+
+void ResultsStore::write_failure(const UnitFailure& failure) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement put(db_, "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?)", file_.string());
+    put.bind(1, failure.unit_key).bind(2, failure.kind).bind(3, failure.message);
+    put.bind(4, static_cast<std::int64_t>(failure.rank)).bind(5, now_utc());
+    put.step();
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::vector<UnitFailure> ResultsStore::failures() const {
+  std::vector<UnitFailure> out;
+  Statement s(db_, "SELECT unit_key, kind, message, rank FROM failures ORDER BY unit_key",
+              file_.string());
+  while (s.step()) {
+    out.push_back({s.text(0), s.text(1), s.text(2), static_cast<int>(s.integer(3))});
+  }
+  return out;
 }
 
 std::vector<TaskRecord> ResultsStore::task_units() const {

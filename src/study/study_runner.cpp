@@ -5,12 +5,14 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "brainalign/base/error.h"
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/features/extract.h"
+#include "brainalign/features/feature_set.h"
 #include "brainalign/io/csv.h"
 #include "brainalign/io/sha256.h"
 #include "brainalign/models/registry.h"
@@ -143,6 +145,29 @@ std::vector<DownstreamScore> read_downstream_scores(const Study& study) {
   return out;
 }
 
+namespace {
+
+// What a unit's failure records: the error's kind and its message.
+UnitFailure failure_of(const std::string& key, const std::exception& e, int rank) {
+  const bool io = dynamic_cast<const IoError*>(&e) != nullptr;
+  return {key, io ? "io" : "input", e.what(), rank};
+}
+
+// Runs `check`; on an InputError or IoError returns the failure it describes.
+template <class Check>
+std::optional<UnitFailure> failure_in(const std::string& key, int rank, Check check) {
+  try {
+    check();
+  } catch (const InputError& e) {
+    return failure_of(key, e, rank);
+  } catch (const IoError& e) {
+    return failure_of(key, e, rank);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
                           const StudyRunOptions& options) {
   const auto say = [&](const std::string& line) {
@@ -152,22 +177,33 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   if (threads <= 0)
     threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / group.size());
 
-  fs::create_directories(study.output);
-  ResultsStore store(results_store_path(study));
-
-  std::vector<data::BrainDataset> datasets;
+  // Datasets that cannot be loaded fail their units only.
+  std::vector<std::optional<data::BrainDataset>> datasets;
+  std::vector<std::optional<UnitFailure>> dataset_errors;
   std::vector<bool> components;
   std::vector<std::string> digests;
   for (const auto& d : study.datasets) {
-    datasets.push_back(data::load_dataset(d.source));
-    components.push_back(datasets.back().components);
-    digests.push_back(dataset_digest(datasets.back()));
+    datasets.emplace_back();
+    dataset_errors.push_back(
+        failure_in("", group.rank(), [&] { datasets.back() = data::load_dataset(d.source); }));
+    if (dataset_errors.back()) {
+      dataset_errors.back()->message = study.file.string() + ": [[datasets]] '" + d.name +
+                                       "': " + dataset_errors.back()->message;
+    }
+    components.push_back(datasets.back() && datasets.back()->components);
+    digests.push_back(datasets.back() ? dataset_digest(*datasets.back()) : std::string());
   }
   const std::vector<WorkUnit> units = plan_units(study, components);
   const std::vector<TaskUnit> task_units = plan_task_units(study);
-  // Every rank reads the same stored sets: nothing is written to the units before the barrier.
-  const std::set<std::string> done = store.completed_units();
-  const std::set<std::string> tasks_done = store.completed_task_units();
+  // A store that does not exist yet is made only once some unit can run: a study refused
+  // whole leaves nothing behind. Every rank reads the same stored sets: nothing is written to
+  // the units before the barrier.
+  const fs::path store_file = results_store_path(study);
+  std::optional<ResultsStore> store;
+  if (fs::exists(store_file)) store.emplace(store_file);
+  const std::set<std::string> done = store ? store->completed_units() : std::set<std::string>();
+  const std::set<std::string> tasks_done =
+      store ? store->completed_task_units() : std::set<std::string>();
   std::vector<WorkUnit> missing;
   for (const auto& u : units)
     if (!done.count(u.key())) missing.push_back(u);
@@ -177,36 +213,133 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   StudyRunSummary summary;
   summary.units = static_cast<int>(units.size() + task_units.size());
   summary.task_units = static_cast<int>(task_units.size());
-  const int to_compute = static_cast<int>(missing.size() + missing_tasks.size());
-  summary.already = summary.units - to_compute;
+  summary.already = summary.units - static_cast<int>(missing.size() + missing_tasks.size());
 
-  // Everything the missing work needs is checked before any of it starts.
-  std::set<std::string> checked;
+  // Every missing unit's inputs are checked before any work starts; a unit whose inputs are
+  // refused fails alone (recorded in the store), the others run. The checks are the same on
+  // every rank.
+  std::vector<UnitFailure> refused;
+  std::map<std::string, std::optional<UnitFailure>> model_checks;
+  const auto check_model = [&](const StudyModel& m, const Checkpoint& c) {
+    auto it = model_checks.find(c.model);
+    if (it == model_checks.end()) {
+      it = model_checks
+               .emplace(c.model,
+                        failure_in("", group.rank(), [&] { check_model_name(study, m, c.model); }))
+               .first;
+    }
+    return it->second;
+  };
+  std::map<fs::path, std::optional<UnitFailure>> feature_checks;
+  std::map<std::pair<fs::path, fs::path>, std::optional<UnitFailure>> fold_checks;
+  const auto refuse = [&](const std::string& key, UnitFailure f) {
+    f.unit_key = key;
+    f.rank = group.rank();
+    refused.push_back(std::move(f));
+  };
+  std::vector<WorkUnit> runnable;
   for (const auto& u : missing) {
     const StudyModel& m = study.model(u.model);
     const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
-    if (m.runs() && checked.insert(c.model).second) check_model_name(study, m, c.model);
+    const StudyDataset& d = study.dataset(u.dataset);
+    const size_t di = static_cast<size_t>(&d - study.datasets.data());
+    std::optional<UnitFailure> failure = dataset_errors[di];
+    if (!failure && m.runs()) failure = check_model(m, c);
+    if (!failure && !m.runs()) {
+      // A given feature set must hold every sound of the dataset.
+      const fs::path fp = features_path(study, u);
+      auto it = feature_checks.find(fp);
+      if (it == feature_checks.end()) {
+        it = feature_checks
+                 .emplace(fp, failure_in("", group.rank(),
+                                         [&] {
+                                           (void)features::align_to_stimuli(
+                                               features::load_feature_set(fp),
+                                               datasets[di]->stimuli);
+                                         }))
+                 .first;
+      }
+      failure = it->second;
+    }
+    if (!failure && !d.folds.empty()) {
+      auto it = fold_checks.find({d.folds, fs::path(d.source)});
+      if (it == fold_checks.end()) {
+        it = fold_checks
+                 .emplace(std::pair{d.folds, fs::path(d.source)},
+                          failure_in(
+                              "", group.rank(),
+                              [&] { (void)protocols::read_folds(d.folds, datasets[di]->stimuli); }))
+                 .first;
+      }
+      failure = it->second;
+    }
+    if (failure) {
+      refuse(u.key(), *failure);
+    } else {
+      runnable.push_back(u);
+    }
   }
+  missing = std::move(runnable);
+  std::map<std::string, StudyTaskData> tasks;  // the computed tasks with missing units
+  std::map<std::string, std::optional<UnitFailure>> task_checks;
+  std::vector<TaskUnit> runnable_tasks;
   for (const auto& u : missing_tasks) {
     const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
-    if (checked.insert(c.model).second) check_model_name(study, study.model(u.model), c.model);
+    std::optional<UnitFailure> failure = check_model(study.model(u.model), c);
+    if (!failure) {
+      auto it = task_checks.find(u.task);
+      if (it == task_checks.end()) {
+        const StudyTask& t = study.task(u.task);
+        it = task_checks
+                 .emplace(u.task,
+                          failure_in("", group.rank(),
+                                     [&] {
+                                       if (!options.evaluate_task)
+                                         throw InputError(study.file.string() + ": task '" +
+                                                          t.name + "' is computed from the " +
+                                                          "HEAR task folder " + t.path.string() +
+                                                          ", and this brainalign was " +
+                                                          "built without libtorch, which trains "
+                                                          "the probes: use a build with " +
+                                                          "libtorch (BRAINALIGN_WITH_TORCH), or "
+                                                          "give the task's scores in a CSV " +
+                                                          "('scores' instead of 'path')");
+                                       tasks.emplace(u.task, read_study_task(study, t));
+                                     }))
+                 .first;
+      }
+      failure = it->second;
+    }
+    if (failure) {
+      refuse(u.key(), *failure);
+    } else {
+      runnable_tasks.push_back(u);
+    }
   }
-  std::map<std::string, StudyTaskData> tasks;  // the computed tasks with missing units
-  for (const auto& u : missing_tasks) {
-    if (tasks.count(u.task)) continue;
-    const StudyTask& t = study.task(u.task);
-    if (!options.evaluate_task)
-      throw InputError(study.file.string() + ": task '" + t.name + "' is computed from the " +
-                       "HEAR task folder " + t.path.string() + ", and this brainalign was " +
-                       "built without libtorch, which trains the probes: use a build with " +
-                       "libtorch (BRAINALIGN_WITH_TORCH), or give the task's scores in a CSV " +
-                       "('scores' instead of 'path')");
-    tasks.emplace(u.task, read_study_task(study, t));
+  missing_tasks = std::move(runnable_tasks);
+  const int to_compute = static_cast<int>(missing.size() + missing_tasks.size());
+  // Scores read from CSVs are the study's own input: refused, the study is.
+  const std::vector<DownstreamScore> csv_scores = read_downstream_scores(study);
+  if (!store && to_compute == 0 && !refused.empty()) {
+    // Nothing could run and nothing was stored before: refuse the study, leaving no store.
+    const UnitFailure& first = refused.front();
+    const std::string message = study.file.string() + ": none of the " +
+                                std::to_string(refused.size()) + " units can run; " +
+                                first.unit_key + ": " + first.message;
+    if (first.kind == "io") throw IoError(message);
+    throw InputError(message);
   }
+  if (!store) {
+    fs::create_directories(study.output);
+    store.emplace(store_file);
+  }
+  if (group.rank() == 0)
+    for (const UnitFailure& f : refused) store->write_failure(f);
   say(study.name + ": " + std::to_string(summary.units) + " units (" +
       std::to_string(summary.task_units) + " downstream), " + std::to_string(summary.already) +
       " stored, " + std::to_string(to_compute) + " to compute on " + std::to_string(group.size()) +
-      " process" + (group.size() > 1 ? "es" : ""));
+      " process" + (group.size() > 1 ? "es" : "") +
+      (refused.empty() ? "" : ", " + std::to_string(refused.size()) + " refused"));
 
   // Features of the models that are run, each extracted once (by one rank) into the study
   // folder: per checkpoint and dataset sounds. Every rank plans the same list, whatever the
@@ -228,15 +361,18 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     const fs::path p = run_features_path(study, m, c, d);
     if (planned.insert(p).second) to_extract.push_back({&m, &c, &d, p});
   }
+  // An extraction that fails fails the units that need its features (they find no file).
+  std::map<fs::path, UnitFailure> extraction_failures;
   for (size_t i = 0; i < to_extract.size(); ++i)
     if (static_cast<int>(i % static_cast<size_t>(group.size())) == group.rank() &&
-        !fs::exists(to_extract[i].out))
-      extract_run_features(*to_extract[i].model, *to_extract[i].checkpoint, *to_extract[i].dataset,
-                           to_extract[i].out, threads, options);
-  if (group.rank() == 0) {
-    const auto scores = read_downstream_scores(study);
-    if (!scores.empty()) store.write_downstream(scores);
-  }
+        !fs::exists(to_extract[i].out)) {
+      if (auto failure = failure_in("", group.rank(), [&] {
+            extract_run_features(*to_extract[i].model, *to_extract[i].checkpoint,
+                                 *to_extract[i].dataset, to_extract[i].out, threads, options);
+          }))
+        extraction_failures.emplace(to_extract[i].out, *failure);
+    }
+  if (group.rank() == 0 && !csv_scores.empty()) store->write_downstream(csv_scores);
   group.barrier();
 
   // The missing units, alignment units first, dealt out over the ranks: unit i to rank i mod N.
@@ -254,15 +390,35 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   int finished = 0;
   const std::string stage = group.size() > 1 ? "rank " + std::to_string(group.rank()) : "study";
   if (options.progress) options.progress(stage, 0, total);
+  const auto record_failure = [&](UnitFailure f) {
+    store->write_failure(f);
+    summary.failures.push_back(std::move(f));
+    ++finished;
+    if (options.progress) options.progress(stage, finished, total);
+  };
   for (const WorkUnit* u : mine) {
     const auto start = std::chrono::steady_clock::now();
+    if (const auto failed = extraction_failures.find(features_path(study, *u));
+        failed != extraction_failures.end()) {
+      UnitFailure f = failed->second;
+      f.unit_key = u->key();
+      record_failure(std::move(f));
+      continue;
+    }
     const StudyAnalysis& a = study.analysis(u->analysis);
     const StudyDataset& d = study.dataset(u->dataset);
     const size_t di = static_cast<size_t>(&d - study.datasets.data());
     const fs::path fp = features_path(study, *u);
     auto digest = feature_digests.find(fp);
-    if (digest == feature_digests.end())
-      digest = feature_digests.emplace(fp, io::sha256_file(fp)).first;
+    if (digest == feature_digests.end()) {
+      std::string sha256;
+      if (auto failure =
+              failure_in(u->key(), group.rank(), [&] { sha256 = io::sha256_file(fp); })) {
+        record_failure(std::move(*failure));
+        continue;
+      }
+      digest = feature_digests.emplace(fp, sha256).first;
+    }
     protocols::ScoreOptions so;
     so.protocol = protocols::parse_protocol(u->protocol);
     so.analysis = protocols::parse_analysis(a.analysis);
@@ -272,10 +428,11 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     if (!d.splits.empty()) so.splits_csv = d.splits;
     so.threads = threads;
     protocols::ScoreResult result;
-    try {
-      result = protocols::score(features::load_feature_set(fp), datasets[di], so);
-    } catch (const InputError& e) {
-      throw InputError("unit " + u->key() + ": " + e.what());
+    if (auto failure = failure_in(u->key(), group.rank(), [&] {
+          result = protocols::score(features::load_feature_set(fp), *datasets[di], so);
+        })) {
+      record_failure(std::move(*failure));
+      continue;
     }
     result.summary.seconds.reset();  // stored results do not depend on the machine
     UnitRecord r;
@@ -289,7 +446,7 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     r.rows = result_rows(result.summary);
     r.rank = group.rank();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (store.write_unit(r)) ++summary.computed;
+    if (store->write_unit(r)) ++summary.computed;
     ++finished;
     if (options.progress) options.progress(stage, finished, total);
   }
@@ -299,7 +456,12 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   for (const TaskUnit* u : mine_tasks) {
     const Checkpoint& c = checkpoint_of(study, u->model, u->checkpoint);
     if (!model || made != c.model) {
-      model = models::make_model(c.model);
+      model.reset();
+      if (auto failure =
+              failure_in(u->key(), group.rank(), [&] { model = models::make_model(c.model); })) {
+        record_failure(std::move(*failure));
+        continue;
+      }
       made = c.model;
     }
     const StudyTask& t = study.task(u->task);
@@ -312,17 +474,30 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     settings.threads = threads;
     if (options.note)
       options.note((group.size() > 1 ? stage + ": " : std::string()) + "downstream " + u->key());
-    TaskRecord r = compute_task_unit(*u, *model, c.model, tasks.at(u->task), options.evaluate_task,
-                                     extract, settings);
+    TaskRecord r;
+    if (auto failure = failure_in(u->key(), group.rank(), [&] {
+          r = compute_task_unit(*u, *model, c.model, tasks.at(u->task), options.evaluate_task,
+                                extract, settings);
+        })) {
+      record_failure(std::move(*failure));
+      continue;
+    }
     r.rank = group.rank();
-    if (store.write_task_unit(r)) ++summary.computed;
+    if (store->write_task_unit(r)) ++summary.computed;
     ++finished;
     if (options.progress) options.progress(stage, finished, total);
   }
   group.barrier();
   if (group.rank() == 0) {
-    const size_t stored = store.completed_units().size() + store.completed_task_units().size();
-    say(study.name + ": " + std::to_string(stored) + " units stored in " + store.file().string());
+    const size_t stored = store->completed_units().size() + store->completed_task_units().size();
+    say(study.name + ": " + std::to_string(stored) + " units stored in " + store->file().string());
+    // Every rank's failures of this study's units, as the store holds them after this run.
+    std::set<std::string> keys;
+    for (const auto& u : units) keys.insert(u.key());
+    for (const auto& u : task_units) keys.insert(u.key());
+    summary.failures.clear();
+    for (UnitFailure& f : store->failures())
+      if (keys.count(f.unit_key)) summary.failures.push_back(std::move(f));
   }
   return summary;
 }

@@ -516,3 +516,36 @@ def test_task_study_under_mpirun_gives_the_same_numbers(task_study):
     assert task_rows(mpi / "task_units.csv") == task_rows(plain_export / "task_units.csv")
     for table in ["results.csv", "table1.csv", "overall.csv", "downstream.csv"]:
         assert (mpi / table).read_text() == (plain_export / table).read_text()
+
+
+def test_a_failing_unit_leaves_the_others_stored_and_sets_the_exit_status(tmp_path):
+    """One model name is misspelled: its unit fails (recorded, named on stderr), the other
+    units are computed, and the run exits 2; a study nothing of which can run leaves no store."""
+    (tmp_path / "partial.toml").write_text(f"""
+[study]
+name = "partial"
+threads = 1
+[[models]]
+name = "mel"
+[[models]]
+name = "typo"
+model = "mell"
+[[datasets]]
+name = "nh2015comp"
+stimuli = "{NATSOUND / 'wav'}"
+[[analyses]]
+analysis = "components"
+""")
+    cache = tmp_path / "cache"
+    p = run(["study", "run", tmp_path / "partial.toml", "--quiet"], cache, expect=2)
+    assert "unit typo||nh2015comp|components|pepino2025| failed" in p.stderr
+    assert "'mell'" in p.stderr
+    with sqlite3.connect(tmp_path / "partial" / "results.sqlite") as db:
+        assert [r[0] for r in db.execute("SELECT model FROM units")] == ["mel"]
+        assert [r[0] for r in db.execute("SELECT unit_key FROM failures")] == [
+            "typo||nh2015comp|components|pepino2025|"]
+    (tmp_path / "none.toml").write_text(
+        (tmp_path / "partial.toml").read_text().replace('name = "mel"\n', 'name = "x"\nmodel = "y"\n')
+        .replace('name = "partial"', 'name = "none"'))
+    run(["study", "run", tmp_path / "none.toml", "--quiet"], cache, expect=2)
+    assert not (tmp_path / "none").exists()

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include "brainalign/base/error.h"
@@ -176,22 +177,57 @@ TEST_F(StudyRun, CheckpointSeriesOfModelFilesAreExtractedPerCheckpoint) {
   EXPECT_EQ(units[3].unit.step, 30);
 }
 
-TEST_F(StudyRun, UnknownModelsAreRefusedBeforeAnyWork) {
-  const fs::path file = write_study("typo", "[[models]]\nname = \"x\"\nmodel = \"mell\"\n");
+// A unit whose inputs are refused fails alone: the others run and are stored, the failure is
+// recorded in the store (until the unit is stored) and returned.
+TEST_F(StudyRun, AUnitWithBadInputFailsAloneAndIsRecorded) {
+  const fs::path file = write_study("typo", R"(
+[[models]]
+name = "x"
+model = "mell"
+[[datasets]]
+name = "gone"
+source = "nowhere/dataset"
+)");
+  study::ProcessGroup group;
+  const study::Study study = study::load_study(file);
+  const study::StudyRunSummary s = study::run_study(study, group);
+  EXPECT_EQ(s.units, 10);    // (mel + 3 checkpoints + x) x 2 datasets
+  EXPECT_EQ(s.computed, 4);  // mel and the checkpoints on syn
+  ASSERT_EQ(s.failures.size(), 6u);
+  std::map<std::string, study::UnitFailure> failed;
+  for (const auto& f : s.failures) failed[f.unit_key] = f;
+  const study::UnitFailure& model = failed.at("x||syn|rsa-layerwise|pepino2025|");
+  EXPECT_EQ(model.kind, "input");
+  EXPECT_NE(model.message.find("'mell'"), std::string::npos) << model.message;
+  EXPECT_NE(model.message.find(file.string()), std::string::npos) << model.message;
+  const study::UnitFailure& dataset = failed.at("mel||gone|rsa-layerwise|pepino2025|");
+  EXPECT_NE(dataset.message.find("[[datasets]] 'gone'"), std::string::npos) << dataset.message;
+  study::ResultsStore store(study::results_store_path(study));
+  EXPECT_EQ(store.completed_units().size(), 4u);
+  EXPECT_EQ(store.failures().size(), 6u);
+}
+
+// A study none of whose units can run is refused whole, and leaves no store behind.
+TEST_F(StudyRun, AStudyThatCannotStartLeavesNothingBehind) {
+  const fs::path file = dir_ / "none.toml";
+  std::ofstream(file) << "[study]\nname = \"none\"\n[[models]]\nname = \"x\"\nmodel = "
+                         "\"mell\"\n[[datasets]]\nname = \"syn\"\nsource = \"syn/dataset\"\n"
+                         "stimuli = \"sounds\"\n[[analyses]]\nanalysis = \"rsa\"\n";
   study::ProcessGroup group;
   try {
     study::run_study(study::load_study(file), group);
     FAIL();
   } catch (const InputError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(file.string()), std::string::npos) << msg;
-    EXPECT_NE(msg.find("'mell'"), std::string::npos) << msg;
+    EXPECT_NE(std::string(e.what()).find("none of the 1 units can run"), std::string::npos)
+        << e.what();
   }
-  EXPECT_TRUE(study::ResultsStore(dir_ / "typo" / "results.sqlite").completed_units().empty());
+  EXPECT_FALSE(fs::exists(dir_ / "none"));
   const fs::path family = write_study("family",
                                       "[[models]]\nname = \"x\"\n"
                                       "model = \"nofamily:ck/step_10.gain\"\n");
-  EXPECT_THROW(study::run_study(study::load_study(family), group), InputError);
+  const study::StudyRunSummary s = study::run_study(study::load_study(family), group);
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_EQ(s.failures[0].unit_key, "x||syn|rsa-layerwise|pepino2025|");
 }
 
 TEST_F(StudyRun, ComputedTasksNeedAnEvaluator) {
@@ -199,16 +235,15 @@ TEST_F(StudyRun, ComputedTasksNeedAnEvaluator) {
   const study::Study study =
       study::load_study(write_study("refused", "[[tasks]]\npath = \"tasks/pitch-tvt\"\n"));
   study::ProcessGroup group;
-  try {
-    study::run_study(study, group);  // no evaluator: as a build without libtorch runs it
-    FAIL();
-  } catch (const InputError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("task 'pitch-tvt'"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("without libtorch"), std::string::npos) << msg;
+  // No evaluator, as a build without libtorch runs it: the task units fail, the others run.
+  const study::StudyRunSummary s = study::run_study(study, group);
+  ASSERT_EQ(s.failures.size(), 4u);
+  for (const auto& f : s.failures) {
+    EXPECT_NE(f.message.find("task 'pitch-tvt'"), std::string::npos) << f.message;
+    EXPECT_NE(f.message.find("without libtorch"), std::string::npos) << f.message;
   }
   study::ResultsStore store(study::results_store_path(study));
-  EXPECT_TRUE(store.completed_units().empty());  // refused before any work
+  EXPECT_EQ(store.completed_units().size(), 4u);
   EXPECT_TRUE(store.task_units().empty());
 }
 

@@ -10,6 +10,8 @@
 //   task_units(unit_key UNIQUE, model, checkpoint, step, task, protocol, metric, score,
 //              brainalign_version, seed, model_id, task_sha256, options_json, summary_json,
 //              seconds, rank, finished_at)           downstream scores the study computed
+//   failures(unit_key PRIMARY KEY, kind, message, rank, failed_at)   units whose last try
+//           failed (kind: input or io); removed when the unit is stored
 // A unit and its result rows are written in one transaction, and a unit already present is
 // never written twice: the store holds each unit completely or not at all. A version 1 store
 // (without task_units) is upgraded when opened.
@@ -70,6 +72,15 @@ struct TaskRecord {
   int rank = 0;
 };
 
+// A unit (alignment or downstream) that could not be computed: its inputs were refused
+// (kind "input": a missing or mismatched file, an unknown model) or could not be read ("io").
+struct UnitFailure {
+  std::string unit_key;
+  std::string kind;
+  std::string message;
+  int rank = 0;
+};
+
 struct DownstreamScore {
   std::string model, task;
   double score = 0;
@@ -99,11 +110,15 @@ class ResultsStore {
   std::vector<TidyResult> results() const;          // ordered by unit key, level, target, layer
   std::vector<DownstreamScore> downstream() const;  // read from CSVs; by model, task
   std::vector<TaskRecord> task_units() const;       // ordered by unit key
+  // Records (or replaces) a unit's failure; storing the unit later removes it.
+  void write_failure(const UnitFailure& failure);
+  std::vector<UnitFailure> failures() const;  // ordered by unit key
 
   const std::filesystem::path& file() const { return file_; }
 
  private:
   void exec(const std::string& sql) const;
+  void clear_failure(const std::string& unit_key);
   std::filesystem::path file_;
   sqlite3* db_ = nullptr;
 };

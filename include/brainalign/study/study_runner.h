@@ -22,7 +22,7 @@ struct StudyRunOptions {
   std::function<void(const std::string& stage, int done, int total)> progress;
   std::function<void(const std::string& line)> note;
   // Trains the probes of computed downstream tasks (neural::study_task_evaluator() in a
-  // build with libtorch). Without it a study that computes tasks is refused before any work.
+  // build with libtorch). Without it the units of computed tasks are refused.
   TaskEvaluator evaluate_task;
 };
 
@@ -31,6 +31,9 @@ struct StudyRunSummary {
   int task_units = 0;  // of which downstream task units
   int already = 0;     // stored before this run
   int computed = 0;    // by this process
+  // Units whose inputs were refused or whose computation failed: on rank 0 every failure the
+  // store holds for the study's units after this run, elsewhere this process's own.
+  std::vector<UnitFailure> failures;
 };
 
 StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
