@@ -42,14 +42,21 @@ void register_study(py::module_& m) {
 #endif
           summary = study::run_study(study, group, options);
         }
-        return py::dict(
-            py::arg("units") = summary.units, py::arg("task_units") = summary.task_units,
-            py::arg("already") = summary.already, py::arg("computed") = summary.computed);
+        py::list failures;
+        for (const auto& f : summary.failures)
+          failures.append(py::dict(py::arg("unit") = f.unit_key, py::arg("kind") = f.kind,
+                                   py::arg("message") = f.message));
+        return py::dict(py::arg("units") = summary.units,
+                        py::arg("task_units") = summary.task_units,
+                        py::arg("already") = summary.already,
+                        py::arg("computed") = summary.computed, py::arg("failures") = failures);
       },
       py::arg("study"), py::arg("threads") = py::none(),
       R"(Computes every unit of a study file (TOML) that its store lacks, as
 `brainalign study run`: resumable, the same numbers whatever was stored before. Returns the
-counts: units (alignment and task units), task_units, already (stored before), computed.)");
+counts: units (alignment and task units), task_units, already (stored before), computed, and
+failures: the units that could not be computed ({unit, kind: input or io, message}), which
+did not stop the others.)");
   m.def(
       "study_export",
       [](py::handle path, py::object out) {

@@ -93,6 +93,7 @@ def test_study_run_export_report_match_the_cli(tmp_path):
         (tmp_path / side / "study.toml").write_text(STUDY)
     summary = brainalign.study_run(tmp_path / "py" / "study.toml")
     assert summary["computed"] == summary["units"] > 0 and summary["already"] == 0
+    assert summary["failures"] == []
     assert brainalign.study_run(tmp_path / "py" / "study.toml")["already"] == summary["units"]
     exported = brainalign.study_export(tmp_path / "py" / "study.toml")
     page = brainalign.study_report(tmp_path / "py" / "study.toml", out=tmp_path / "report")
@@ -117,3 +118,12 @@ def test_study_errors_name_the_file(tmp_path):
         brainalign.study_run(bad)
     with pytest.raises((brainalign.InputError, brainalign.IoError), match="absent.toml"):
         brainalign.study_run(tmp_path / "absent.toml")
+
+
+def test_study_run_returns_the_units_that_failed(tmp_path):
+    (tmp_path / "study.toml").write_text(STUDY.replace('[[models]]', '[[models]]\nname = "typo"\nmodel = "mell"\n[[models]]', 1))
+    summary = brainalign.study_run(tmp_path / "study.toml")
+    assert summary["computed"] > 0
+    assert summary["failures"] and all(f["kind"] == "input" and "'mell'" in f["message"]
+                                       for f in summary["failures"])
+    assert all(f["unit"].startswith("typo|") for f in summary["failures"])
