@@ -15,7 +15,7 @@ Action add_downstream(CLI::App& app) {
     std::vector<std::string> tasks;
     std::uint64_t seed = 0;
     int threads = 0, max_epochs = 0;
-    bool no_cache = false, quiet = false;
+    bool no_cache = false, quiet = false, probe_float32 = false;
   };
   auto a = std::make_shared<Args>();
   app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
@@ -28,6 +28,10 @@ Action add_downstream(CLI::App& app) {
   app.add_option("--threads", a->threads, "Threads (default: every core)");
   app.add_option("--max-epochs", a->max_epochs,
                  "Cap on training epochs, for quick checks only (default: the protocol's)");
+  app.add_flag("--probe-float32", a->probe_float32,
+               "Keep the probe's inputs in float32. pepino2025 casts them to float16 and scores "
+               "the raw logits, as the published code; hear2021 keeps float32 and scores "
+               "probabilities, as the HEAR kit");
   app.add_option("--out", a->out, "Output folder")->required();
   app.add_flag("--no-cache", a->no_cache, "Neither read nor write the feature cache");
   app.add_flag("--quiet", a->quiet, "No progress output");
@@ -44,6 +48,7 @@ Action add_downstream(CLI::App& app) {
     probe.seed = a->seed;
     probe.threads = a->threads;
     probe.epoch_cap = a->max_epochs;
+    if (a->probe_float32) probe.float16_inputs = false;
     if (!a->quiet) {
       extract.progress = show_progress;
       probe.progress = show_progress;

@@ -4,6 +4,7 @@
 // settings are its own.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -179,6 +180,58 @@ TEST(DownstreamProbe, UninformativeFeaturesStayAtChanceAndThreadsDoNotMatter) {
   EXPECT_EQ(one.grid_valid_scores, two.grid_valid_scores);
 }
 
+// A pre-LN encoder's "output" (its final norm) is the embedding hear2021 probes, and no layer
+// of the pepino2025 weighted sum (the 2025 layer lists do not hold it).
+TEST(DownstreamProbe, FinalNormOutputOnlyInHear2021) {
+  testing::PythonExchange tmp;
+  testing::write_hear_task(tmp.dir() / "t", "t", pitch_splits(3, 2, 8), false, false, "top1_acc",
+                           kRate, kPitchLabels);
+  const hear::HearTask task = hear::read_hear_task(tmp.dir() / "t");
+  hear::TaskEmbeddings embeddings;
+  embeddings.layers = {"embedding", "encoder.1", "encoder.2", "output"};
+  std::mt19937 rng(12);
+  std::normal_distribution<double> g(0, 1);
+  for (const auto& split : task.splits) {
+    std::vector<Matrix> layers;
+    for (int l = 0; l < 4; ++l) {
+      Matrix m(static_cast<Eigen::Index>(split.clips.size()), 5);
+      for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = g(rng);
+      layers.push_back(m);
+    }
+    embeddings.splits[split.name] = layers;
+  }
+  ProbeOptions options = quick_options();
+  options.epoch_cap = 2;
+  const TaskResult pepino = evaluate_task(task, embeddings, Protocol::kPepino2025, options);
+  EXPECT_EQ(pepino.layers, (std::vector<std::string>{"embedding", "encoder.1", "encoder.2"}));
+  EXPECT_EQ(pepino.folds[0].layer_weights.size(), 3u);
+  options = ProbeOptions::for_protocol(Protocol::kHear2021);
+  options.epoch_cap = 2;
+  const TaskResult hear = evaluate_task(task, embeddings, Protocol::kHear2021, options);
+  EXPECT_EQ(hear.layers, std::vector<std::string>{"output"});
+  // A value float16 cannot hold is named with its task, split and layer.
+  hear::TaskEmbeddings loud = embeddings;
+  loud.splits.at(task.splits[1].name)[1](0, 2) = -8e4;
+  options = quick_options();
+  options.epoch_cap = 2;
+  try {
+    evaluate_task(task, loud, Protocol::kPepino2025, options);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("layer encoder.1"), std::string::npos) << message;
+    EXPECT_NE(message.find(task.splits[1].name), std::string::npos) << message;
+    EXPECT_NE(message.find("--probe-float32"), std::string::npos) << message;
+  }
+  options.float16_inputs = false;
+  EXPECT_NO_THROW(evaluate_task(task, loud, Protocol::kPepino2025, options));
+  // A model without the transformer scheme keeps a layer that happens to be called "output".
+  embeddings.layers = {"conv", "pool", "fc", "output"};
+  options = quick_options();
+  options.epoch_cap = 2;
+  EXPECT_EQ(evaluate_task(task, embeddings, Protocol::kPepino2025, options).layers.size(), 4u);
+}
+
 TEST(DownstreamProbe, Hear2021UsesTheLastLayerAndEightGridPoints) {
   testing::PythonExchange tmp;
   testing::write_hear_task(tmp.dir() / "p", "p", pitch_splits(3, 3, 6), false, false, "pitch_acc",
@@ -189,6 +242,163 @@ TEST(DownstreamProbe, Hear2021UsesTheLastLayerAndEightGridPoints) {
   EXPECT_GT(r.score, 0.5);
 }
 
+// numpy's float64 -> float16 cast, value by value: ties to even, subnormals, overflow to
+// infinity, and values whose rounding through float32 first would land elsewhere.
+TEST(DownstreamProbe, Float16RoundingAsNumpysCast) {
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                1.0,
+                                1.0 + std::ldexp(1.0, -11),      // tie: to even (1.0)
+                                1.0 + 3 * std::ldexp(1.0, -11),  // tie: to even (up)
+                                1.0 + std::ldexp(1.0, -11) + std::ldexp(1.0, -40),  // not a tie
+                                -(2049.0 + std::ldexp(1.0, -30)),
+                                65503.9,
+                                65519.99,
+                                65520.0,  // rounds to infinity
+                                -70000.0,
+                                std::ldexp(1.0, -24),  // the smallest subnormal
+                                std::ldexp(1.0, -25),  // tie with 0: to even (0)
+                                std::ldexp(1.0, -25) + std::ldexp(1.0, -60),
+                                3 * std::ldexp(1.0, -26),
+                                std::ldexp(1.0, -14) - std::ldexp(1.0, -30),  // to the normals
+                                0.1,
+                                -300.07,
+                                1e-30};
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> mantissa(-1, 1);
+  std::uniform_int_distribution<int> exponent(-28, 17);
+  for (int i = 0; i < 2000; ++i) values.push_back(std::ldexp(mantissa(rng), exponent(rng)));
+  Matrix x(1, static_cast<Eigen::Index>(values.size()));
+  for (std::size_t i = 0; i < values.size(); ++i) x(0, static_cast<Eigen::Index>(i)) = values[i];
+  testing::PythonExchange py;
+  py.put("x", x);
+  py.run("sys.path.insert(0, '" + std::string(BRAINALIGN_TEST_DIR) + "/reference')\n" +
+         "import downstream_reference as ref\n" + "x = np.fromfile('x', '<f8')\n" +
+         "ref.probe_inputs(x).astype('<f8').tofile('y')\n" +
+         "x.astype(np.float32).astype(np.float16).astype('<f8').tofile('via32')\n");
+  const Matrix expected = py.get("y", 1, x.cols());
+  const Matrix via_float32 = py.get("via32", 1, x.cols());
+  int differs_via_float32 = 0;
+  for (Eigen::Index i = 0; i < x.cols(); ++i) {
+    const double got = round_to_float16(x(0, i));
+    EXPECT_EQ(got, expected(0, i)) << "x = " << x(0, i);
+    EXPECT_EQ(std::signbit(got), std::signbit(expected(0, i))) << "x = " << x(0, i);
+    if (via_float32(0, i) != expected(0, i)) ++differs_via_float32;
+  }
+  EXPECT_EQ(round_to_float16(65520.0), HUGE_VAL);
+  EXPECT_EQ(round_to_float16(65519.99), kFloat16Max);
+  EXPECT_TRUE(std::isnan(round_to_float16(std::nan(""))));
+  // The direct cast is what the published code does; through float32 first, 1 + 2^-11 + 2^-40
+  // and -(2049 + 2^-30) would round the other way.
+  EXPECT_GE(differs_via_float32, 2);
+}
+
+// Inputs that differ only below float16's resolution: 300 -+ 0.05 (spacing 0.25 there) by
+// class. Cast to float16 (pepino2025) every clip becomes 300 exactly, so every test clip gets
+// the same logits and the probe cannot tell the classes apart; in float32 it can.
+TEST(DownstreamProbe, Pepino2025CastsTheInputsToFloat16) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> jitter(-0.02, 0.02);
+  auto split = [&](int clips) {
+    ProbeSplit s{{Matrix(clips, 8)}, Matrix::Zero(clips, 2)};
+    for (int i = 0; i < clips; ++i) {
+      const int c = i % 2;
+      s.targets(i, c) = 1;
+      for (int j = 0; j < 8; ++j) s.layers[0](i, j) = 300.0 + (c ? 0.05 : -0.05) + jitter(rng);
+    }
+    return s;
+  };
+  const ProbeSplit train = split(64), valid = split(32), test = split(32);
+  ProbeOptions options = ProbeOptions::for_protocol(Protocol::kPepino2025);
+  EXPECT_TRUE(options.float16_inputs);
+  EXPECT_TRUE(options.score_logits);
+  options.patience = 1000;  // the batch-norm running statistics need the 200 epochs
+  const ProbeConfig config{1, 1024, false, 3.2e-3};
+  const ProbeResult half = train_probe(train, valid, test, false, "top1_acc", config, options, 0);
+  // The same input for every clip: the same logits, up to the rounding of the matrix product's
+  // blocks (about 1e-6 of their size), whatever the class.
+  const auto spread = [](const Matrix& p) {
+    return (p.rowwise() - p.row(0)).cwiseAbs().maxCoeff() / p.cwiseAbs().maxCoeff();
+  };
+  EXPECT_LT(spread(half.test_predictions), 1e-5);
+  EXPECT_DOUBLE_EQ(half.test_score, 0.5);
+  options.float16_inputs = false;
+  const ProbeResult full = train_probe(train, valid, test, false, "top1_acc", config, options, 0);
+  EXPECT_GT(spread(full.test_predictions), 0.1);
+  EXPECT_GT(full.test_score, 0.9);
+  std::printf("  float16 inputs: top1 %.3f, spread %.1e; float32: top1 %.3f, spread %.2f\n",
+              half.test_score, spread(half.test_predictions), full.test_score,
+              spread(full.test_predictions));
+  EXPECT_FALSE(ProbeOptions::for_protocol(Protocol::kHear2021).float16_inputs);
+
+  // A value float16 cannot hold is named with its split.
+  ProbeSplit loud = test;
+  loud.layers[0](3, 5) = 7e4;
+  options.float16_inputs = true;
+  try {
+    train_probe(train, valid, loud, false, "top1_acc", config, options, 0);
+    ADD_FAILURE() << "no error";
+  } catch (const ArgumentError& e) {
+    EXPECT_EQ(e.argument(), "test");
+    EXPECT_NE(e.detail().find("70000"), std::string::npos) << e.what();
+  }
+}
+
+// The metrics score the raw logits under pepino2025 (the 2025 code) and the softmax
+// probabilities under hear2021 (the HEAR kit). On a multiclass mAP task the two differ: the
+// softmax renormalises every clip, which reorders the clips within a class.
+TEST(DownstreamProbe, Pepino2025ScoresTheRawLogits) {
+  std::mt19937 rng(9);
+  std::normal_distribution<double> g(0, 1);
+  auto split = [&](int clips) {
+    ProbeSplit s{{Matrix(clips, 6)}, Matrix::Zero(clips, 4)};
+    for (int i = 0; i < clips; ++i) {
+      const int c = i % 4;
+      s.targets(i, c) = 1;
+      for (int j = 0; j < 6; ++j) s.layers[0](i, j) = (j == c ? 0.8 : 0.0) + g(rng);
+    }
+    return s;
+  };
+  const ProbeSplit train = split(80), valid = split(40), test = split(40);
+  const ProbeConfig config{1, 1024, false, 1e-3};
+  for (Protocol protocol : {Protocol::kPepino2025, Protocol::kHear2021}) {
+    ProbeOptions options = ProbeOptions::for_protocol(protocol);
+    options.epoch_cap = 15;
+    const ProbeResult r = train_probe(train, valid, test, false, "mAP", config, options, 3);
+    ASSERT_EQ(r.test_predictions.rows(), 40);
+    ASSERT_EQ(r.test_predictions.cols(), 4);
+    testing::PythonExchange py;
+    py.put("p", r.test_predictions);
+    py.put("t", test.targets);
+    py.run("sys.path.insert(0, '" + std::string(BRAINALIGN_TEST_DIR) + "/reference')\n" + R"(
+import downstream_reference as ref
+p = np.fromfile('p', '<f8').reshape(40, 4); t = np.fromfile('t', '<f8').reshape(40, 4)
+labels = t.argmax(1)
+logits_map = ref.probe_metric('mAP', labels, p)
+softmax_map = ref.probe_metric('mAP', labels, ref.hear_kit_probabilities(p, False))
+row_sums = p.sum(1)
+np.array([logits_map, softmax_map, np.abs(row_sums - 1).max(), p.min()]).astype('<f8').tofile('r')
+)");
+    const Matrix ref = py.get("r", 1, 4);
+    if (protocol == Protocol::kPepino2025) {
+      // Logits: rows do not sum to 1, some are negative; the score is sklearn's on them, which
+      // differs from the score of their softmax.
+      EXPECT_GT(ref(0, 2), 0.1);
+      EXPECT_LT(ref(0, 3), 0.0);
+      EXPECT_NEAR(r.test_score, ref(0, 0), 1e-12);
+      EXPECT_GT(std::abs(ref(0, 0) - ref(0, 1)), 1e-3)
+          << "logits " << ref(0, 0) << ", softmax " << ref(0, 1);
+      std::printf("  pepino2025 test mAP %.4f on the logits (%.4f on their softmax)\n",
+                  r.test_score, ref(0, 1));
+    } else {
+      // Probabilities: rows sum to 1 (float32), scored as they are.
+      EXPECT_LT(ref(0, 2), 1e-5);
+      EXPECT_GE(ref(0, 3), 0.0);
+      EXPECT_NEAR(r.test_score, ref(0, 0), 1e-12);
+    }
+  }
+}
+
 TEST(DownstreamProbe, CommandLineWritesSummariesAndReusesTheCache) {
   testing::PythonExchange tmp;
   testing::write_hear_task(tmp.dir() / "pitch", "pitch", pitch_splits(3, 3, 7), false, false,
@@ -196,10 +406,13 @@ TEST(DownstreamProbe, CommandLineWritesSummariesAndReusesTheCache) {
   const std::string base = std::string("BRAINALIGN_CACHE=") + (tmp.dir() / "cache").string() + " " +
                            BRAINALIGN_CLI + " downstream --model mel --task " +
                            (tmp.dir() / "pitch").string() + " --max-epochs 10 --threads 2 ";
-  ASSERT_EQ(std::system((base + "--out " + (tmp.dir() / "out").string()).c_str()), 0);
+  ASSERT_EQ(std::system((base + "--probe-float32 --out " + (tmp.dir() / "out").string()).c_str()),
+            0);
   const auto task_summary =
       nlohmann::json::parse(std::ifstream(tmp.dir() / "out" / "pitch" / "summary.json"));
   EXPECT_EQ(task_summary["metric"], "pitch_acc");
+  EXPECT_EQ(task_summary["probe_inputs"], "float32");
+  EXPECT_EQ(task_summary["scored"], "logits");
   EXPECT_EQ(task_summary["per_fold"].size(), 1u);
   EXPECT_TRUE(task_summary.contains("chosen_config"));
   EXPECT_TRUE(task_summary.contains("layer_weights"));
@@ -214,6 +427,17 @@ TEST(DownstreamProbe, CommandLineWritesSummariesAndReusesTheCache) {
   printed << std::ifstream(tmp.dir() / "stdout.txt").rdbuf();
   EXPECT_NE(printed.str().find("(0 computed, 54 from cache)"), std::string::npos) << printed.str();
   EXPECT_TRUE(fs::exists(tmp.dir() / "out2" / "summary.json"));
+  const auto hear_summary =
+      nlohmann::json::parse(std::ifstream(tmp.dir() / "out2" / "pitch" / "summary.json"));
+  EXPECT_EQ(hear_summary["probe_inputs"], "float32");
+  EXPECT_EQ(hear_summary["scored"], "probabilities");
+  const std::string help =
+      std::string(BRAINALIGN_CLI) + " downstream --help > " + (tmp.dir() / "help.txt").string();
+  ASSERT_EQ(std::system(help.c_str()), 0);
+  std::stringstream help_text;
+  help_text << std::ifstream(tmp.dir() / "help.txt").rdbuf();
+  EXPECT_NE(help_text.str().find("--probe-float32"), std::string::npos);
+  EXPECT_NE(help_text.str().find("float16"), std::string::npos);
   const std::string bad = std::string(BRAINALIGN_CLI) + " downstream --model mel --task " +
                           tmp.dir().string() + "/none --out " + tmp.dir().string() +
                           "/x 2>/dev/null";

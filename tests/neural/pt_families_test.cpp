@@ -42,6 +42,8 @@ struct Family {
   // The port's states for a waveform, and the names of those that are the registry's layers.
   std::function<std::vector<HiddenState>(const std::vector<double>&)> forward;
   std::vector<std::string> sources;
+  // Whether the last source is a final norm, the registry's layer "output".
+  bool final_norm_output = false;
 };
 
 std::vector<std::string> sources(const std::string& embedding, const std::string& prefix,
@@ -61,7 +63,12 @@ std::vector<Family> families() {
        sources("encoder.layer_norm", "encoder.layers.", beats.config().encoder_layers)},
       {"dasheng", "dasheng_like", 16000.0, dsp::ResampleQuality::kVeryHigh,
        [](const std::vector<double>& x) { return dasheng.forward(x); },
-       sources("blocks.input", "blocks.", dasheng.config().depth)},
+       [] {
+         auto names = sources("blocks.input", "blocks.", dasheng.config().depth);
+         names.emplace_back("norm");
+         return names;
+       }(),
+       true},
       {"encodecmae", "encodecmae_like", 24000.0, dsp::ResampleQuality::kHigh,
        [](const std::vector<double>& x) { return encodecmae.forward(x); },
        sources("masker.positional_encoder", "visible_encoder.encoder_layers.",
@@ -106,9 +113,9 @@ TEST(PtModelFamilies, CliWritesTheMeanOverTokensOfThePortsStates) {
     ASSERT_EQ(run.status, 0) << run.output;
     const auto written = read_npz_contents(dir / "features.npz");
     std::vector<std::string> names = {"embedding"};
-    for (std::size_t i = 1; i < family.sources.size(); ++i) {
-      names.push_back("encoder." + std::to_string(i));
-    }
+    const std::size_t layers = family.sources.size() - (family.final_norm_output ? 2 : 1);
+    for (std::size_t i = 1; i <= layers; ++i) names.push_back("encoder." + std::to_string(i));
+    if (family.final_norm_output) names.emplace_back("output");
     const auto model = models::make_model("auto:" + checkpoint.string());
     EXPECT_EQ(model->name(), family.prefix + ":model");
     EXPECT_EQ(model->layer_names(), names);

@@ -1,8 +1,11 @@
 #include "brainalign/neural/probes/evaluate.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "brainalign/base/error.h"
 #include "brainalign/hear/metrics.h"
@@ -48,8 +51,11 @@ struct FoldInputs {
   ProbeSplit train, valid, test;
 };
 
+// The probe's inputs of one fold (PCA-reduced where the layers' widths differ). With float16
+// inputs, a value float16 cannot hold is an InputError naming the task, the split and the layer.
 FoldInputs fold_inputs(const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
-                       const hear::FoldSplits& fold, const std::vector<std::size_t>& layers) {
+                       const hear::FoldSplits& fold, const std::vector<std::size_t>& layers,
+                       bool float16_inputs) {
   FoldInputs in{gather(task, embeddings, fold.train, layers),
                 gather(task, embeddings, {fold.valid}, layers),
                 gather(task, embeddings, {fold.test}, layers)};
@@ -58,6 +64,25 @@ FoldInputs fold_inputs(const hear::HearTask& task, const hear::TaskEmbeddings& e
     for (ProbeSplit* s : {&in.train, &in.valid, &in.test}) {
       for (std::size_t l = 0; l < s->layers.size(); ++l) {
         s->layers[l] = pca.transform(l, s->layers[l]);
+      }
+    }
+  }
+  if (float16_inputs) {
+    const std::vector<std::pair<const ProbeSplit*, std::string>> splits = {
+        {&in.train, "train (" + std::to_string(fold.train.size()) + " splits)"},
+        {&in.valid, fold.valid},
+        {&in.test, fold.test}};
+    for (const auto& [split, name] : splits) {
+      for (std::size_t l = 0; l < split->layers.size(); ++l) {
+        const double largest = split->layers[l].cwiseAbs().maxCoeff();
+        if (std::isfinite(largest) && std::isinf(round_to_float16(largest))) {
+          throw InputError("task " + task.name + ", split " + name + ", layer " +
+                           embeddings.layers[layers[l]] + (pca.identity ? "" : " (after PCA)") +
+                           ": a value of magnitude " + std::to_string(largest) +
+                           " is beyond float16's range (65504), to which the pepino2025 probe "
+                           "casts its inputs as the published code; keep them in float32 with "
+                           "--probe-float32");
+        }
       }
     }
   }
@@ -73,6 +98,8 @@ TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings&
   result.task = task.name;
   result.metric = task.primary_metric();
   result.protocol = protocol;
+  result.float16_inputs = options.float16_inputs;
+  result.score_logits = options.score_logits;
   if (!hear::is_known_metric(result.metric)) {
     throw InputError((task.dir / "task_metadata.json").string() +
                      ": key 'evaluation' starts with '" + result.metric +
@@ -83,7 +110,14 @@ TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings&
   if (protocol == Protocol::kHear2021) {
     layers = {embeddings.layers.size() - 1};
   } else {
-    for (std::size_t l = 0; l < embeddings.layers.size(); ++l) layers.push_back(l);
+    // Every layer but a pre-LN encoder's "output" (the final norm after "encoder.N"), which
+    // the 2025 study's layer lists do not hold.
+    const bool transformer =
+        std::any_of(embeddings.layers.begin(), embeddings.layers.end(),
+                    [](const std::string& name) { return name.starts_with("encoder."); });
+    for (std::size_t l = 0; l < embeddings.layers.size(); ++l) {
+      if (!transformer || embeddings.layers[l] != "output") layers.push_back(l);
+    }
   }
   for (std::size_t l : layers) result.layers.push_back(embeddings.layers[l]);
   const bool multilabel = task.prediction_type == hear::PredictionType::kMultilabel;
@@ -98,7 +132,7 @@ TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings&
   report(0);
 
   // Grid search on fold 0.
-  const FoldInputs first = fold_inputs(task, embeddings, folds[0], layers);
+  const FoldInputs first = fold_inputs(task, embeddings, folds[0], layers, options.float16_inputs);
   std::vector<ProbeResult> grid_results(grid.size());
   std::vector<std::function<void()>> jobs;
   std::mutex progress_mutex;
@@ -128,7 +162,7 @@ TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings&
   std::vector<ProbeResult> fold_results(folds.size());
   for (std::size_t f = 1; f < folds.size(); ++f) {
     jobs.push_back([&, f] {
-      const FoldInputs in = fold_inputs(task, embeddings, folds[f], layers);
+      const FoldInputs in = fold_inputs(task, embeddings, folds[f], layers, options.float16_inputs);
       fold_results[f] = train_probe(in.train, in.valid, in.test, multilabel, result.metric,
                                     grid[best], options, 1000 * f + best);
       std::lock_guard<std::mutex> lock(progress_mutex);
@@ -169,6 +203,8 @@ json task_summary_json(const TaskResult& r) {
             {"learning_rate", r.chosen_config.learning_rate}}},
           {"grid_valid_scores", r.grid_valid_scores},
           {"layers", r.layers},
+          {"probe_inputs", r.float16_inputs ? "float16" : "float32"},
+          {"scored", r.score_logits ? "logits" : "probabilities"},
           {"layer_weights", weights},
           {"folds", folds},
           {"seconds", r.seconds}};

@@ -4,6 +4,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <exception>
@@ -27,10 +28,35 @@ torch::Tensor to_tensor(const Matrix& m) {
   return t;
 }
 
-// clips x layers x width
-torch::Tensor stack_layers(const std::vector<Matrix>& layers) {
+// clips x layers x width; with `float16`, every value rounded to float16 first (held exactly
+// in float32), as the 2025 code's dataset casts its inputs. `split` names the argument in the
+// error for a value float16 cannot hold.
+torch::Tensor stack_layers(const std::vector<Matrix>& layers, bool float16, const char* split) {
   std::vector<torch::Tensor> parts;
-  for (const auto& layer : layers) parts.push_back(to_tensor(layer));
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const Matrix& layer = layers[l];
+    if (!float16) {
+      parts.push_back(to_tensor(layer));
+      continue;
+    }
+    auto t = torch::empty({layer.rows(), layer.cols()}, torch::kFloat32);
+    float* out = t.data_ptr<float>();
+    for (Eigen::Index i = 0; i < layer.rows(); ++i) {
+      for (Eigen::Index j = 0; j < layer.cols(); ++j) {
+        const double rounded = round_to_float16(layer(i, j));
+        if (std::isinf(rounded) && std::isfinite(layer(i, j))) {
+          std::ostringstream detail;
+          detail << "layer " << l << " holds " << layer(i, j) << " (clip " << i << ", feature " << j
+                 << "), beyond float16's range (" << kFloat16Max
+                 << "), to which the probe's inputs are cast; keep them in float32 "
+                    "(ProbeOptions::float16_inputs = false, --probe-float32)";
+          throw ArgumentError(split, detail.str());
+        }
+        *out++ = static_cast<float>(rounded);
+      }
+    }
+    parts.push_back(t);
+  }
   return torch::stack(parts, 1).contiguous();
 }
 
@@ -142,15 +168,28 @@ class Probe {
   Linear output_;
 };
 
-double evaluate(Probe& probe, const torch::Tensor& x, const Matrix& targets, bool multilabel,
-                const std::string& metric) {
+// What the metric scores: the raw logits (the 2025 code) or their probabilities (the HEAR
+// kit), float32 values held exactly as doubles.
+Matrix predictions(Probe& probe, const torch::Tensor& x, bool multilabel, bool logits) {
   torch::NoGradGuard no_grad;
-  auto logits = probe.forward(x, false);
-  auto scores = multilabel ? torch::sigmoid(logits) : torch::softmax(logits, 1);
-  return hear::score_metric(metric, to_matrix(scores), targets);
+  auto out = probe.forward(x, false);
+  if (!logits) out = multilabel ? torch::sigmoid(out) : torch::softmax(out, 1);
+  return to_matrix(out);
 }
 
 }  // namespace
+
+double round_to_float16(double x) {
+  if (!std::isfinite(x) || x == 0) return x;
+  int exponent = 0;
+  std::frexp(x, &exponent);  // |x| in [2^(exponent - 1), 2^exponent)
+  // The spacing of float16 values around x: 2^(e - 10) in the binade [2^e, 2^(e + 1)), and
+  // 2^-24 for the subnormals below 2^-14. Scaling by a power of two is exact.
+  const double quantum = std::ldexp(1.0, std::max(exponent - 1, -14) - 10);
+  const double rounded = std::nearbyint(x / quantum) * quantum;  // ties to even
+  if (std::abs(rounded) > kFloat16Max) return std::copysign(HUGE_VAL, x);
+  return rounded;
+}
 
 Protocol parse_protocol(const std::string& name) {
   if (name == "pepino2025") return Protocol::kPepino2025;
@@ -187,6 +226,8 @@ ProbeOptions ProbeOptions::for_protocol(Protocol protocol) {
   if (protocol == Protocol::kHear2021) {
     options.max_epochs = 500;
     options.validate_every = 3;
+    options.float16_inputs = false;
+    options.score_logits = false;
   }
   return options;
 }
@@ -198,9 +239,9 @@ ProbeResult train_probe(const ProbeSplit& train, const ProbeSplit& valid, const 
     throw InputError("probe: the train split is empty");
   }
   auto generator = at::make_generator<at::CPUGeneratorImpl>(mix(mix(options.seed) ^ stream));
-  const torch::Tensor x_train = stack_layers(train.layers);
-  const torch::Tensor x_valid = stack_layers(valid.layers);
-  const torch::Tensor x_test = stack_layers(test.layers);
+  const torch::Tensor x_train = stack_layers(train.layers, options.float16_inputs, "train");
+  const torch::Tensor x_valid = stack_layers(valid.layers, options.float16_inputs, "valid");
+  const torch::Tensor x_test = stack_layers(test.layers, options.float16_inputs, "test");
   const torch::Tensor y_train =
       multilabel ? to_tensor(train.targets) : to_tensor(train.targets).argmax(1);
   Probe probe(x_train.size(1), x_train.size(2), train.targets.cols(), config, options.dropout,
@@ -229,7 +270,8 @@ ProbeResult train_probe(const ProbeSplit& train, const ProbeSplit& valid, const 
     }
     result.epochs = epoch;
     if (epoch % options.validate_every != 0 && epoch != max_epochs) continue;
-    const double score = evaluate(probe, x_valid, valid.targets, multilabel, metric);
+    const double score = hear::score_metric(
+        metric, predictions(probe, x_valid, multilabel, options.score_logits), valid.targets);
     if (score > best || best_state.empty()) {
       best = score;
       result.best_epoch = epoch;
@@ -247,7 +289,8 @@ ProbeResult train_probe(const ProbeSplit& train, const ProbeSplit& valid, const 
     for (std::size_t i = 0; i < state.size(); ++i) state[i].copy_(best_state[i]);
   }
   result.valid_score = best;
-  result.test_score = evaluate(probe, x_test, test.targets, multilabel, metric);
+  result.test_predictions = predictions(probe, x_test, multilabel, options.score_logits);
+  result.test_score = hear::score_metric(metric, result.test_predictions, test.targets);
   result.layer_weights = probe.layer_weights();
   return result;
 }

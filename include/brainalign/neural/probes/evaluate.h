@@ -31,16 +31,23 @@ struct TaskResult {
   ProbeConfig chosen_config;
   std::vector<double> grid_valid_scores;  // fold 0 validation score of each grid point
   std::vector<std::string> layers;        // the layers the probe combined
+  bool float16_inputs = true;             // ProbeOptions::float16_inputs
+  bool score_logits = true;               // ProbeOptions::score_logits
   double seconds = 0;
 };
 
-// Runs the protocol on a task's embeddings. pepino2025: every layer (reduced by PCA fitted on
-// the train splits when widths differ), the 16-point grid on fold 0, its winner on the other
-// folds. hear2021: the last layer and the 8-point grid. Train/valid/test tasks have one fold.
+// Runs the protocol on a task's embeddings. pepino2025: every layer but "output" where the
+// layers also hold "encoder.*" (a pre-LN encoder's final norm, which the 2025 layer lists do
+// not hold), reduced by PCA fitted on the train splits when widths differ, the 16-point grid
+// on fold 0, its winner on the other folds. hear2021: the last layer ("output" where the model has
+// it: the embedding the model returns) and the 8-point grid. Train/valid/test tasks have one fold.
+// With options.float16_inputs, an input beyond float16's range is an InputError naming the task,
+// split and layer.
 TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
                          Protocol protocol, const ProbeOptions& options);
 
-// One task's summary: score, per fold, chosen configuration, grid, layers, layer weights, folds
+// One task's summary: score, per fold, chosen configuration, grid, layers, probe inputs
+// ("float16" or "float32"), what was scored ("logits" or "probabilities"), layer weights, folds
 // and seconds (what DIR/<task>/summary.json holds).
 nlohmann::json task_summary_json(const TaskResult& result);
 

@@ -41,12 +41,21 @@ struct ProbeOptions {
   double dropout = 0.1;
   std::uint64_t seed = 0;
   int threads = 0;  // probes trained at once (0: every core); results do not depend on it
+  // pepino2025: the probe's inputs are rounded to float16 (IEEE half, round to nearest even,
+  // as numpy's astype(np.float16)) before the float32 arithmetic, as the 2025 code's dataset
+  // hands them over; false keeps them in float32. hear2021: float32, as the HEAR kit's
+  // embedding files.
+  bool float16_inputs = true;
+  // pepino2025: the metrics score the probe's raw logits, as the 2025 code; false scores
+  // softmax (multiclass) or sigmoid (multilabel) probabilities, as the HEAR kit (hear2021).
+  bool score_logits = true;
   // Test-only: at most this many epochs (0: the protocol's max_epochs).
   int epoch_cap = 0;
   std::function<void(const std::string& stage, int done, int total)> progress;
 
-  // pepino2025: 200 epochs, validation every epoch, patience 20. hear2021: 500 epochs,
-  // validation every 3 epochs, patience 20 checks. Both: batch 1024, dropout 0.1.
+  // pepino2025: 200 epochs, validation every epoch, patience 20, float16 inputs, metrics on
+  // logits. hear2021: 500 epochs, validation every 3 epochs, patience 20 checks, float32
+  // inputs, metrics on probabilities. Both: batch 1024, dropout 0.1.
   static ProbeOptions for_protocol(Protocol protocol);
 };
 
@@ -63,11 +72,22 @@ struct ProbeResult {
   std::vector<double> layer_weights;  // |w| / sum |w| of the restored checkpoint
   int epochs = 0;                     // epochs trained
   int best_epoch = 0;                 // epoch of the restored checkpoint (1-based)
+  // What the metric scored on the test split (clips x classes): the restored checkpoint's
+  // logits, or their probabilities (ProbeOptions::score_logits).
+  Matrix test_predictions;
 };
+
+// `x` rounded to the nearest IEEE half-precision value (ties to even; +-inf beyond 65504 +
+// 16), as numpy's float64 -> float16 cast, returned as a double. NaN stays NaN.
+double round_to_float16(double x);
+// The largest finite float16 value.
+inline constexpr double kFloat16Max = 65504.0;
 
 // Trains one probe with `config`, stops early on `metric` (a metrics.h name) of `valid`,
 // restores the best checkpoint and scores `test`. `stream` distinguishes the generators of
-// probes trained from the same seed (fold, configuration).
+// probes trained from the same seed (fold, configuration). With options.float16_inputs, an
+// input that float16 cannot hold (|x| >= 65520, which the cast turns into infinity) is an
+// ArgumentError naming the split ("train", "valid" or "test") and the layer.
 ProbeResult train_probe(const ProbeSplit& train, const ProbeSplit& valid, const ProbeSplit& test,
                         bool multilabel, const std::string& metric, const ProbeConfig& config,
                         const ProbeOptions& options, std::uint64_t stream);

@@ -265,13 +265,25 @@ std::string DashengModel::architecture() const { return "Dasheng"; }
 
 double DashengModel::sample_rate() const { return kSampleRate; }
 
+namespace {
+
+// "embedding", "encoder.1".."encoder.N", then "output" (the final norm: Dasheng.forward's
+// output).
+LayerSources dasheng_layers(int depth) {
+  LayerSources layers = transformer_layers("blocks.input", "blocks.", depth);
+  layers.names.emplace_back("output");
+  layers.sources.emplace_back("norm");
+  return layers;
+}
+
+}  // namespace
+
 std::vector<std::string> DashengModel::layer_names() const {
-  return transformer_layers("blocks.input", "blocks.", config().depth).names;
+  return dasheng_layers(config().depth).names;
 }
 
 std::vector<at::Tensor> DashengModel::forward_samples(const std::vector<double>& waveform) const {
-  return pick(forward(waveform),
-              transformer_layers("blocks.input", "blocks.", config().depth).sources);
+  return pick(forward(waveform), dasheng_layers(config().depth).sources);
 }
 
 std::vector<at::Tensor> DashengModel::forward_waveform(const at::Tensor& waveform) const {

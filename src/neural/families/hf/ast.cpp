@@ -159,10 +159,17 @@ std::vector<std::string> AstModel::hidden_state_names() const {
   return names;
 }
 
+std::vector<std::string> AstModel::layer_names() const {
+  std::vector<std::string> names = hidden_state_names();
+  names.emplace_back("output");
+  return names;
+}
+
 std::vector<at::Tensor> AstModel::forward_waveform(const at::Tensor& waveform) const {
+  const Outputs outputs = run(features(waveform));
   std::vector<at::Tensor> layers;
-  for (const auto& state : forward(features(waveform)))
-    layers.push_back(state[0].contiguous().cpu());
+  for (const auto& state : outputs.hidden_states) layers.push_back(state[0].contiguous().cpu());
+  layers.push_back(outputs.last_hidden_state[0].contiguous().cpu());
   return layers;
 }
 

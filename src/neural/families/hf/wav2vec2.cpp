@@ -404,6 +404,7 @@ std::vector<std::string> Wav2Vec2Model::layer_names() const {
     names.push_back("cnn." + std::to_string(i));
   }
   for (auto& name : hidden_state_names()) names.push_back(std::move(name));
+  if (config_.stable_layer_norm) names.emplace_back("output");
   return names;
 }
 
@@ -418,6 +419,7 @@ std::vector<at::Tensor> Wav2Vec2Model::forward_waveform(const at::Tensor& wavefo
   std::vector<at::Tensor> layers;
   for (const auto& stage : outputs.conv_stages) layers.push_back(stage[0].t().contiguous().cpu());
   for (const auto& state : outputs.hidden_states) layers.push_back(state[0].contiguous().cpu());
+  if (config_.stable_layer_norm) layers.push_back(outputs.last_hidden_state[0].contiguous().cpu());
   return layers;
 }
 

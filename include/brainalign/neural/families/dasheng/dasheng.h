@@ -36,8 +36,9 @@ struct DashengConfig {
 
 class DashengModel final : public AudioModel {
  public:
-  // As an AudioModel: "embedding" (the input of the first transformer layer) and "encoder.1"
-  // .. "encoder.N" (each layer's output), the scheme of the Hugging Face models, from forward().
+  // As an AudioModel: "embedding" (the input of the first transformer layer), "encoder.1"
+  // .. "encoder.N" (each layer's output), the scheme of the Hugging Face models, and "output"
+  // (the final norm, what the model returns), from forward().
   std::string architecture() const override;
   double sample_rate() const override;
   std::vector<std::string> layer_names() const override;

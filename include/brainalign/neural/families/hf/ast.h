@@ -60,9 +60,11 @@ class AstModel final : public AudioModel {
 
   std::string architecture() const override { return "ASTModel"; }
   double sample_rate() const override { return 16000.0; }
-  std::vector<std::string> layer_names() const override { return hidden_state_names(); }
-  // features() then forward(); each layer is (2 + patches, hidden), tokens in transformers'
-  // order (class, distillation, then patches frequency-major).
+  // hidden_state_names(), then "output": the last layer's output after the final layer norm
+  // (Outputs::last_hidden_state, what ASTModel returns).
+  std::vector<std::string> layer_names() const override;
+  // features() then run(); each layer is (2 + patches, hidden), tokens in transformers' order
+  // (class, distillation, then patches frequency-major).
   std::vector<at::Tensor> forward_waveform(const at::Tensor& waveform) const override;
 
  private:

@@ -87,7 +87,10 @@ class Wav2Vec2Model final : public AudioModel {
 
   std::string architecture() const override;
   double sample_rate() const override { return 16000.0; }
-  // "cnn.1" ... "cnn.K" (the convolution stages), then hidden_state_names().
+  // "cnn.1" ... "cnn.K" (the convolution stages), then hidden_state_names(), then for pre-LN
+  // ("stable layer norm") models "output": the model's output after the encoder's final layer
+  // norm (Outputs::last_hidden_state, what the model returns). Post-LN models have no final
+  // norm: their output is "encoder.N".
   std::vector<std::string> layer_names() const override;
   std::vector<at::Tensor> forward_waveform(const at::Tensor& waveform) const override;
 
