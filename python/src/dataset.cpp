@@ -109,6 +109,14 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
           "ROI label of each voxel (empty when unknown)")
       .def_property_readonly("subjects", &data::BrainDataset::subjects,
                              "Subjects in order of first appearance")
+      .def_property_readonly(
+          "folds",
+          [](const data::BrainDataset& d) -> py::object {
+            if (d.folds.empty()) return py::none();
+            return py::cast(d.folds);
+          },
+          "The dataset's own fold per stimulus (a synthetic dataset carries its folds, which "
+          "score() uses when given none); None when it has none")
       .def_property_readonly("n_stimuli", &data::BrainDataset::n_stimuli)
       .def_property_readonly("n_voxels", &data::BrainDataset::n_targets)
       .def_property_readonly("n_repetitions",
@@ -125,7 +133,8 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
             py::gil_scoped_release release;
             data::save_generic_dataset(path, d);
           },
-          py::arg("folder"), "Writes the generic layout: responses.npy, voxels.csv, stimuli.txt")
+          py::arg("folder"), "Writes the generic layout: responses.npy, voxels.csv, stimuli.txt (and folds.csv when "
+          "the dataset carries folds)")
       .def("__repr__", [](const data::BrainDataset& d) {
         return "<brainalign.Dataset '" + d.name + "': " + std::to_string(d.n_stimuli()) +
                " stimuli x " + std::to_string(d.n_targets()) +

@@ -66,6 +66,22 @@ def test_voxelwise_pepino2025_matches_cli(run_cli, study, tmp_path):
                                                   "voxelwise", folds=root / "folds.csv"))
 
 
+def test_a_synthetic_dataset_carries_its_folds(run_cli, study, tmp_path):
+    """Scored without folds, a synthetic dataset uses its own: in memory, saved (folds.csv in
+    the dataset folder) and from the command line, the same numbers as with the folds given."""
+    root, dataset, layers, folds, _ = study
+    assert dataset.folds == list(folds)
+    with_folds = brainalign.score(layers, dataset, "voxelwise", folds=folds)
+    assert brainalign.score(layers, dataset, "voxelwise")["value"] == with_folds["value"]
+    summary, voxels = cli_result(run_cli, tmp_path / "out", "--features", root / "features.npz",
+                                 "--dataset", root / "dataset", "--analysis", "voxelwise")
+    assert_same(summary, voxels, with_folds)
+    run_cli("synth", "--out", tmp_path / "synth", "--stimuli", 30, "--voxels", 20,
+            "--subjects", 2, "--layers", 2, "--features", 10)
+    run_cli("score", "--features", tmp_path / "synth" / "features.npz", "--dataset",
+            tmp_path / "synth" / "dataset", "--analysis", "voxelwise", "--out", tmp_path / "s")
+
+
 def test_voxelwise_tuckute2023_matches_cli_with_every_form_of_splits(run_cli, study, tmp_path):
     root, dataset, layers, _, splits = study
     summary, voxels = cli_result(run_cli, tmp_path / "out", "--features", root / "features.npz",

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -131,6 +132,7 @@ BrainDataset BrainDataset::subset(const std::vector<int>& target_indices) const 
   out.name = name;
   out.source = source;
   out.stimuli = stimuli;
+  out.folds = folds;
   out.components = components;
   for (const auto& rep : repetitions) {
     ColMatrix m(rep.rows(), static_cast<Eigen::Index>(target_indices.size()));
@@ -275,6 +277,38 @@ BrainDataset load_release2023(const fs::path& folder) {
   return d;
 }
 
+std::vector<int> read_folds(const fs::path& csv, const std::vector<std::string>& stimuli) {
+  if (!fs::exists(csv))
+    throw ArgumentError("folds", csv.string() +
+                                     ": fold assignment not found (give a folds file, or set "
+                                     "BRAINALIGN_DATA to a folder holding "
+                                     "natsound165/folds_5x33.csv)");
+  const io::CsvTable table = io::read_csv(csv);
+  const size_t name_col = table.column("stimulus");
+  const size_t fold_col = table.column("fold");
+  std::unordered_map<std::string, int> fold_of;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const double f =
+        io::parse_double(table.rows[r][fold_col],
+                         csv.string() + ", line " + std::to_string(r + 2) + ", field 'fold'");
+    if (f < 0 || f != std::floor(f) || f > 1000)
+      throw InputError(csv.string() + ", line " + std::to_string(r + 2) +
+                       ", field 'fold': expected a fold number 0, 1, ...");
+    fold_of[stimulus_name(table.rows[r][name_col])] = static_cast<int>(f);
+  }
+  std::vector<int> folds;
+  for (const auto& s : stimuli) {
+    const auto it = fold_of.find(s);
+    if (it == fold_of.end()) throw InputError(csv.string() + ": no fold for stimulus '" + s + "'");
+    folds.push_back(it->second);
+  }
+  std::set<int> distinct(folds.begin(), folds.end());
+  if (distinct.size() < 3 || *distinct.rbegin() != static_cast<int>(distinct.size()) - 1)
+    throw InputError(csv.string() +
+                     ": folds must be numbered 0..k-1 with k >= 3 over the dataset's stimuli");
+  return folds;
+}
+
 BrainDataset load_generic_dataset(const fs::path& folder) {
   const fs::path responses = folder / "responses.npy";
   const fs::path voxels = folder / "voxels.csv";
@@ -303,6 +337,7 @@ BrainDataset load_generic_dataset(const fs::path& folder) {
     throw InputError(voxels.string() + ": " + std::to_string(d.targets.size()) + " rows for " +
                      std::to_string(d.repetitions[0].cols()) + " columns of responses.npy");
   check_unique_stimuli(d);
+  if (fs::exists(folder / "folds.csv")) d.folds = read_folds(folder / "folds.csv", d.stimuli);
   return d;
 }
 
@@ -329,6 +364,14 @@ void save_generic_dataset(const fs::path& folder, const BrainDataset& d) {
   voxels.write(io::format_csv({"voxel_id", "subject", "roi"}, rows));
   io::AtomicFile stimuli(folder / "stimuli.txt");
   stimuli.write(names);
+  std::optional<io::AtomicFile> folds;
+  if (!d.folds.empty()) {
+    std::vector<std::vector<std::string>> fold_rows;
+    for (size_t s = 0; s < S; ++s) fold_rows.push_back({d.stimuli[s], std::to_string(d.folds[s])});
+    folds.emplace(folder / "folds.csv");
+    folds->write(io::format_csv({"stimulus", "fold"}, fold_rows));
+  }
+  if (folds) folds->commit();
   stimuli.commit();
   voxels.commit();
   responses.commit();

@@ -146,38 +146,6 @@ RsaMethod default_rsa_method(Protocol p) {
   return p == Protocol::Pepino2025 ? RsaMethod::Layerwise : RsaMethod::CrossValidated;
 }
 
-std::vector<int> read_folds(const fs::path& csv, const std::vector<std::string>& stimuli) {
-  if (!fs::exists(csv))
-    throw ArgumentError("folds", csv.string() +
-                                     ": fold assignment not found (give a folds file, or set "
-                                     "BRAINALIGN_DATA to a folder holding "
-                                     "natsound165/folds_5x33.csv)");
-  const io::CsvTable table = io::read_csv(csv);
-  const size_t name_col = table.column("stimulus");
-  const size_t fold_col = table.column("fold");
-  std::unordered_map<std::string, int> fold_of;
-  for (size_t r = 0; r < table.rows.size(); ++r) {
-    const double f =
-        io::parse_double(table.rows[r][fold_col],
-                         csv.string() + ", line " + std::to_string(r + 2) + ", field 'fold'");
-    if (f < 0 || f != std::floor(f) || f > 1000)
-      throw InputError(csv.string() + ", line " + std::to_string(r + 2) +
-                       ", field 'fold': expected a fold number 0, 1, ...");
-    fold_of[data::stimulus_name(table.rows[r][name_col])] = static_cast<int>(f);
-  }
-  std::vector<int> folds;
-  for (const auto& s : stimuli) {
-    const auto it = fold_of.find(s);
-    if (it == fold_of.end()) throw InputError(csv.string() + ": no fold for stimulus '" + s + "'");
-    folds.push_back(it->second);
-  }
-  std::set<int> distinct(folds.begin(), folds.end());
-  if (distinct.size() < 3 || *distinct.rbegin() != static_cast<int>(distinct.size()) - 1)
-    throw InputError(csv.string() +
-                     ": folds must be numbered 0..k-1 with k >= 3 over the dataset's stimuli");
-  return folds;
-}
-
 StimulusSplits read_splits(const fs::path& csv, const std::vector<std::string>& stimuli) {
   if (!fs::exists(csv)) throw InputError(csv.string() + ": split file not found");
   const io::CsvTable table = io::read_csv(csv);
@@ -245,8 +213,12 @@ void remove_if_present(const fs::path& path) {
 fs::path default_folds_path() { return data::data_root() / "natsound165" / "folds_5x33.csv"; }
 
 std::vector<int> fold_assignment(const ScoreOptions& options, const data::BrainDataset& dataset) {
-  if (!options.folds)
-    return read_folds(options.folds_csv.value_or(default_folds_path()), dataset.stimuli);
+  // An explicit assignment, else the dataset's own (a synthetic dataset carries its folds),
+  // else the published one of the 165 sounds.
+  if (!options.folds) {
+    if (!options.folds_csv && !dataset.folds.empty()) return dataset.folds;
+    return data::read_folds(options.folds_csv.value_or(default_folds_path()), dataset.stimuli);
+  }
   if (options.folds->size() != dataset.stimuli.size())
     throw InputError("folds: " + std::to_string(options.folds->size()) + " entries for " +
                      std::to_string(dataset.stimuli.size()) + " stimuli");

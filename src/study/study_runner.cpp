@@ -265,10 +265,10 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
       auto it = fold_checks.find({d.folds, fs::path(d.source)});
       if (it == fold_checks.end()) {
         it = fold_checks
-                 .emplace(std::pair{d.folds, fs::path(d.source)},
-                          failure_in(
-                              "", group.rank(),
-                              [&] { (void)protocols::read_folds(d.folds, datasets[di]->stimuli); }))
+                 .emplace(
+                     std::pair{d.folds, fs::path(d.source)},
+                     failure_in("", group.rank(),
+                                [&] { (void)data::read_folds(d.folds, datasets[di]->stimuli); }))
                  .first;
       }
       failure = it->second;

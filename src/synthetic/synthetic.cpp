@@ -80,6 +80,7 @@ SyntheticStudy make_synthetic_study(const SyntheticSpec& spec) {
   for (size_t i = 0; i < order.size(); ++i)
     out.fold_of_stimulus[static_cast<size_t>(order[i])] =
         static_cast<int>(i % static_cast<size_t>(spec.folds));
+  out.dataset.folds = out.fold_of_stimulus;  // the dataset carries its folds
   return out;
 }
 

@@ -31,6 +31,9 @@ struct BrainDataset {
   // Per target, the scans it was measured in (the NH2015 release's n_reps; its other
   // repetitions are not data); empty when every target was measured in every scan.
   std::vector<int> scans;
+  // The dataset's own fold per stimulus (the generic layout's optional folds.csv, as a
+  // synthetic dataset carries it); empty when it has none.
+  std::vector<int> folds;
 
   Eigen::Index n_stimuli() const { return static_cast<Eigen::Index>(stimuli.size()); }
   Eigen::Index n_targets() const { return static_cast<Eigen::Index>(targets.size()); }
@@ -60,7 +63,15 @@ std::filesystem::path data_root();
 
 BrainDataset load_nh2015_components(const std::filesystem::path& components_mat);
 BrainDataset load_release2023(const std::filesystem::path& folder);
+// The generic layout: responses.npy (stimuli x targets x repetitions), voxels.csv
+// (voxel_id,subject[,roi]), stimuli.txt, and optionally folds.csv (stimulus,fold).
 BrainDataset load_generic_dataset(const std::filesystem::path& folder);
+
+// A fold assignment (stimulus -> fold) for `stimuli`, read from a `stimulus,fold` CSV:
+// ArgumentError ("folds") when the file is missing, InputError naming the file and line for a
+// bad fold or a stimulus without one, or folds not numbered 0..k-1 with k >= 3.
+std::vector<int> read_folds(const std::filesystem::path& csv,
+                            const std::vector<std::string>& stimuli);
 void save_generic_dataset(const std::filesystem::path& folder, const BrainDataset& dataset);
 
 }  // namespace brainalign::data

@@ -47,7 +47,8 @@ struct ScoreOptions {
   std::optional<RsaMethod> rsa_method;  // RSA only; unset: default_rsa_method(protocol)
   VoxelSelection voxel_selection = VoxelSelection::Published;  // pepino2025 only
   std::string roi;                                             // restrict voxels to one ROI
-  std::optional<std::filesystem::path> folds_csv;   // stimulus,fold (default: the published)
+  // stimulus,fold (default: the dataset's own folds, else the published ones of the 165 sounds)
+  std::optional<std::filesystem::path> folds_csv;
   std::optional<std::filesystem::path> splits_csv;  // stimulus,split0.. (default: generated)
   // In-memory alternatives to the CSVs (they take precedence): a fold per dataset stimulus,
   // and per split the dataset rows of the train and test stimuli.
@@ -117,11 +118,6 @@ ScoreResult score(const features::FeatureSet& features, const data::BrainDataset
 // is complete. A detail.csv left by an earlier run without a new one is removed. Throws
 // IoError.
 void write_score_result(const std::filesystem::path& dir, const ScoreResult& result);
-
-// The published fold assignment (stimulus -> fold) for the dataset's stimuli, read from a
-// `stimulus,fold` CSV (default: natsound165/folds_5x33.csv under the data root).
-std::vector<int> read_folds(const std::filesystem::path& csv,
-                            const std::vector<std::string>& stimuli);
 
 // Train/test splits for the dataset's stimuli: from a `stimulus,split0,...` CSV, or generated
 // as the 2023 study did (numpy legacy seed 0) over the stimuli in their original order.

@@ -35,7 +35,7 @@ struct SyntheticStudy {
 
 SyntheticStudy make_synthetic_study(const SyntheticSpec& spec);
 
-// Writes DIR/dataset (generic layout), DIR/features.npz, DIR/folds.csv and
+// Writes DIR/dataset (generic layout, with its folds.csv), DIR/features.npz, DIR/folds.csv and
 // DIR/ground_truth.csv (voxel_id,subject,layer,reliability).
 void save_synthetic_study(const std::filesystem::path& dir, const SyntheticStudy& study);
 
