@@ -133,7 +133,8 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
             py::gil_scoped_release release;
             data::save_generic_dataset(path, d);
           },
-          py::arg("folder"), "Writes the generic layout: responses.npy, voxels.csv, stimuli.txt (and folds.csv when "
+          py::arg("folder"),
+          "Writes the generic layout: responses.npy, voxels.csv, stimuli.txt (and folds.csv when "
           "the dataset carries folds)")
       .def("__repr__", [](const data::BrainDataset& d) {
         return "<brainalign.Dataset '" + d.name + "': " + std::to_string(d.n_stimuli()) +
