@@ -1,6 +1,7 @@
 #include "brainalign/features/feature_set.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -10,6 +11,7 @@
 #include "brainalign/io/hdf5.h"
 #include "brainalign/io/npy.h"
 #include "brainalign/io/npz.h"
+#include "brainalign/io/sha256.h"
 
 namespace brainalign::features {
 namespace fs = std::filesystem;
@@ -198,6 +200,21 @@ std::vector<Matrix> align_to_stimuli(const FeatureSet& features,
     out.push_back(std::move(m));
   }
   return out;
+}
+
+std::string content_digest(const FeatureSet& features) {
+  io::Sha256 h;
+  h.update("stimuli " + std::to_string(features.stimuli.size()) + "\n");
+  for (const auto& s : features.stimuli) h.update(s + "\n");
+  for (const auto& layer : features.layers) {
+    h.update("layer " + layer.name + " " + std::to_string(layer.values.rows()) + "x" +
+             std::to_string(layer.values.cols()) + "\n");
+    static_assert(std::endian::native == std::endian::little, "little-endian hosts only");
+    h.update(
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(layer.values.data()),
+                                      static_cast<size_t>(layer.values.size()) * sizeof(double)));
+  }
+  return h.hex();
 }
 
 }  // namespace brainalign::features

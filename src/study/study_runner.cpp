@@ -409,16 +409,17 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     const StudyDataset& d = study.dataset(u->dataset);
     const size_t di = static_cast<size_t>(&d - study.datasets.data());
     const fs::path fp = features_path(study, *u);
-    auto digest = feature_digests.find(fp);
-    if (digest == feature_digests.end()) {
-      std::string sha256;
-      if (auto failure =
-              failure_in(u->key(), group.rank(), [&] { sha256 = io::sha256_file(fp); })) {
-        record_failure(std::move(*failure));
-        continue;
-      }
-      digest = feature_digests.emplace(fp, sha256).first;
+    features::FeatureSet features;
+    if (auto failure = failure_in(u->key(), group.rank(),
+                                  [&] { features = features::load_feature_set(fp); })) {
+      record_failure(std::move(*failure));
+      continue;
     }
+    // The provenance of the features is their content (names and values), not the file's
+    // bytes, which hold write times: identical runs record identical digests.
+    auto digest = feature_digests.find(fp);
+    if (digest == feature_digests.end())
+      digest = feature_digests.emplace(fp, features::content_digest(features)).first;
     protocols::ScoreOptions so;
     so.protocol = protocols::parse_protocol(u->protocol);
     so.analysis = protocols::parse_analysis(a.analysis);
@@ -429,7 +430,7 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     so.threads = threads;
     protocols::ScoreResult result;
     if (auto failure = failure_in(u->key(), group.rank(), [&] {
-          result = protocols::score(features::load_feature_set(fp), *datasets[di], so);
+          result = protocols::score(features, *datasets[di], so);
         })) {
       record_failure(std::move(*failure));
       continue;

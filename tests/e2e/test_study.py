@@ -111,6 +111,8 @@ def study(tmp_path_factory):
          "--layers", 3, "--features", 16, "--min-reliability", 0.5, "--max-reliability", 0.9], cache)
     shutil.copytree(root / "syn" / "dataset", root / "synthetic" / "dataset")
     (root / "synthetic" / "dataset" / "stimuli.txt").write_text("\n".join(names) + "\n")
+    # Renamed sounds: the synthetic folds (of the old names) go; the published ones apply.
+    (root / "synthetic" / "dataset" / "folds.csv").unlink()
     voxels = read_rows(root / "syn" / "dataset" / "voxels.csv")
     with open(root / "synthetic" / "dataset" / "voxels.csv", "w", newline="") as f:
         w = csv.writer(f)
@@ -175,6 +177,21 @@ def plain(study):
     return export(root, "plain", cache)
 
 
+def content_digest(npz):
+    """SHA-256 of a feature set's stimulus names and each layer's name, shape and float64 values
+    (not of the file, whose zip headers hold write times)."""
+    z = np.load(npz)
+    stimuli = [str(s) for s in z["__stimuli__"]] if "__stimuli__" in z.files else []
+    h = hashlib.sha256(f"stimuli {len(stimuli)}\n".encode())
+    for s in stimuli:
+        h.update(f"{s}\n".encode())
+    for name in (n for n in z.files if n != "__stimuli__"):
+        values = np.ascontiguousarray(z[name], dtype="<f8")
+        h.update(f"layer {name} {values.shape[0]}x{values.shape[1]}\n".encode())
+        h.update(values.tobytes())
+    return h.hexdigest()
+
+
 def test_store_is_complete_and_versioned(study, plain):
     root, _ = study
     (n, distinct), rows, version, orphans = store_counts(root / "plain" / "results.sqlite")
@@ -183,8 +200,8 @@ def test_store_is_complete_and_versioned(study, plain):
     assert {u["model"] for u in units} == {"spectemp", "mel", "mfcc", "ckpt"}
     ckpt = [u for u in units if u["model"] == "ckpt"]
     assert {int(u["step"]) for u in ckpt} == set(STEPS)
-    for u in ckpt:  # provenance: the SHA-256 of the checkpoint's feature file
-        digest = hashlib.sha256((root / "checkpoints" / f"{u['checkpoint']}.npz").read_bytes()).hexdigest()
+    for u in ckpt:  # provenance: the SHA-256 of the checkpoint's features' content
+        digest = content_digest(root / "checkpoints" / f"{u['checkpoint']}.npz")
         assert u["features_sha256"] == digest and u["seed"] == "3"
     results = read_rows(plain / "results.csv")
     assert len(results) == rows

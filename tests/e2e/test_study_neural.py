@@ -58,6 +58,7 @@ def study(tmp_path_factory):
     dataset = root / "dataset"
     shutil.copytree(root / "syn" / "dataset", dataset)
     (dataset / "stimuli.txt").write_text("\n".join(names) + "\n")
+    (dataset / "folds.csv").unlink()  # of the old names; the study gives its own
     with open(root / "folds.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["stimulus", "fold"])

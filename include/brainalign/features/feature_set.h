@@ -31,6 +31,11 @@ struct FeatureSet {
 inline constexpr const char* kStimuliMember = "__stimuli__";
 
 FeatureSet load_feature_set(const std::filesystem::path& path);
+
+// SHA-256 of a feature set's content: its stimulus names, and each layer's name, shape and
+// values (not the file's bytes, which hold write times), so that the same features give the
+// same digest whichever run wrote them.
+std::string content_digest(const FeatureSet& features);
 void save_feature_set(const std::filesystem::path& path, const FeatureSet& features);
 
 // The layers' rows in the order of `stimuli`, joined by name (a feature set without names
