@@ -68,11 +68,12 @@ Action add_ceiling(CLI::App& app) {
   auto a = std::make_shared<Args>();
   app.add_option("--dataset", a->dataset, "Dataset path or name")->required();
   app.add_option("--protocol", a->protocol, "pepino2025 or tuckute2023")->capture_default_str();
-  app.add_option("--roi", a->roi, "Restrict to one ROI");
+  app.add_option("--roi", a->roi,
+                 "Restrict to one ROI (pepino2025 published: ignored, as in the 2025 code)");
   app.add_option("--voxel-selection", a->voxel_selection,
-                 "pepino2025's voxels: published (each subject's RDM from all its voxels; a "
-                 "subject with a NaN voxel is dropped) or cleaned (voxels measured in every scan, "
-                 "NaN voxels left out)")
+                 "pepino2025's voxels: published (each subject's RDM from all its voxels, every "
+                 "ROI; a subject with a NaN voxel is dropped) or cleaned (voxels measured in every "
+                 "scan, NaN voxels left out, --roi applied)")
       ->capture_default_str();
   app.add_option("--out", a->out, "Output folder")->required();
   return [a] {
@@ -80,6 +81,9 @@ Action add_ceiling(CLI::App& app) {
         data::load_dataset(a->dataset), a->roi, protocols::parse_protocol(a->protocol),
         protocols::parse_voxel_selection(a->voxel_selection));
     protocols::write_noise_ceiling(a->out, ceiling);
+    if (!ceiling.roi.empty() && !ceiling.roi_applied)
+      std::cerr << "note: as in the 2025 code, the pepino2025 ceiling ignores --roi and uses every "
+                   "voxel (--voxel-selection cleaned restricts it to the ROI)\n";
     std::cout << "RSA noise ceiling of " << ceiling.dataset << ": "
               << io::json_number(ceiling.value).dump() << " (sem "
               << io::json_number(ceiling.sem).dump() << ")\n";

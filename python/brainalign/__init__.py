@@ -12,6 +12,7 @@ from ._brainalign import (
     IoError,
     __version__,
     compare_rdms,
+    ceiling,
     data_root,
     extract,
     extract_files,
@@ -54,7 +55,7 @@ else:
 # native function.
 from ._signatures import with_signature as _with_signature
 
-for _name in ("compare_rdms", "data_root", "extract", "extract_files", "fetch", "load_dataset",
+for _name in ("ceiling", "compare_rdms", "data_root", "extract", "extract_files", "fetch", "load_dataset",
               "load_features", "models", "public_datasets", "rdm", "rsa_crossvalidated",
               "rsa_layerwise", "rsa_noise_ceiling", "save_features", "score", "study_export",
               "study_report", "study_run", "synthesize", "downstream"):
@@ -75,6 +76,7 @@ __all__ = [
     "Ridge",
     "RidgeCV",
     "__version__",
+    "ceiling",
     "compare_rdms",
     "data_root",
     "extract",

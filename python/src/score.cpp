@@ -91,29 +91,50 @@ void set_splits(py::handle splits, const data::BrainDataset& dataset, protocols:
   o.test_splits = std::move(test);
 }
 
+// A Dataset argument, or the dataset a name or path names (loaded into `loaded`).
+const data::BrainDataset& dataset_of(py::object dataset_arg,
+                                     std::optional<data::BrainDataset>& loaded) {
+  if (is_path(dataset_arg)) {
+    const std::string where = path_string(dataset_arg);
+    py::gil_scoped_release release;
+    loaded = data::load_dataset(where);
+    return *loaded;
+  }
+  if (!py::isinstance<data::BrainDataset>(dataset_arg))
+    throw InputError("dataset: expected a brainalign.Dataset, a dataset name or a path");
+  return dataset_arg.cast<const data::BrainDataset&>();
+}
+
+py::dict ceiling_binding(py::object dataset_arg, const std::string& protocol,
+                         std::optional<std::string> roi, const std::string& voxel_selection) {
+  std::optional<data::BrainDataset> loaded;
+  const data::BrainDataset& dataset = dataset_of(dataset_arg, loaded);
+  const protocols::Protocol p = protocols::parse_protocol(protocol);
+  const protocols::VoxelSelection v = protocols::parse_voxel_selection(voxel_selection);
+  protocols::NoiseCeilingResult result;
+  {
+    py::gil_scoped_release release;
+    result = protocols::rsa_ceiling(dataset, roi.value_or(""), p, v);
+  }
+  return json_to_python(protocols::to_json(result));
+}
+
 py::dict score_binding(py::object features, py::object dataset_arg, const std::string& analysis,
                        const std::string& protocol, py::object stimuli, py::object folds,
                        py::object splits, std::optional<std::string> roi,
-                       std::optional<std::string> rsa_method, std::optional<int> threads,
-                       bool detail) {
+                       std::optional<std::string> rsa_method, const std::string& voxel_selection,
+                       std::optional<int> threads, bool detail) {
   protocols::ScoreOptions o;
   o.analysis = protocols::parse_analysis(analysis);
   o.protocol = protocols::parse_protocol(protocol);
   if (rsa_method) o.rsa_method = protocols::parse_rsa_method(*rsa_method);
+  o.voxel_selection = protocols::parse_voxel_selection(voxel_selection);
   o.roi = roi.value_or("");
   o.threads = threads.value_or(0);
   o.detail = detail;
 
   std::optional<data::BrainDataset> loaded;
-  if (is_path(dataset_arg)) {
-    const std::string where = path_string(dataset_arg);
-    py::gil_scoped_release release;
-    loaded = data::load_dataset(where);
-  }
-  if (!loaded && !py::isinstance<data::BrainDataset>(dataset_arg))
-    throw InputError("dataset: expected a brainalign.Dataset, a dataset name or a path");
-  const data::BrainDataset& dataset =
-      loaded ? *loaded : dataset_arg.cast<const data::BrainDataset&>();
+  const data::BrainDataset& dataset = dataset_of(dataset_arg, loaded);
 
   features::FeatureSet fs;
   if (is_path(features)) {
@@ -162,8 +183,8 @@ void register_score(py::module_& m) {
   m.def("score", &score_binding, py::arg("features"), py::arg("dataset"), py::arg("analysis"),
         py::arg("protocol") = "pepino2025", py::arg("stimuli") = py::none(),
         py::arg("folds") = py::none(), py::arg("splits") = py::none(), py::arg("roi") = py::none(),
-        py::arg("rsa_method") = py::none(), py::arg("threads") = py::none(),
-        py::arg("detail") = false,
+        py::arg("rsa_method") = py::none(), py::arg("voxel_selection") = "published",
+        py::arg("threads") = py::none(), py::arg("detail") = false,
         R"(Scores one model's feature set against one dataset, as `brainalign score`.
 
 features: dict of layer name -> (stimuli, features) array in layer order, or a feature-set
@@ -172,11 +193,26 @@ components or rsa. protocol: pepino2025 or tuckute2023. stimuli: the feature row
 (default: the dataset's stimuli in order). folds: a fold per dataset stimulus, or a
 `stimulus,fold` CSV. splits: a (splits, stimuli) array, True/1/'train' meaning train, or a
 `stimulus,split0,...` CSV. roi: one ROI's voxels only. rsa_method: xval or layerwise
-(default: what the protocol's paper reports, layerwise for pepino2025).
+(default: what the protocol's paper reports, layerwise for pepino2025). voxel_selection
+(pepino2025): published (every voxel, as the 2025 code) or cleaned (the voxels measured in
+every scan, NaN voxels left out of every RDM).
 threads: worker threads (default: every core). detail: also return the detail table.
 
 Returns what summary.json holds, plus voxel_ids, voxel_scores (an array), voxels (the
 voxels.csv columns) and, with detail, detail (the detail.csv columns).)");
+  m.def("ceiling", &ceiling_binding, py::arg("dataset"), py::arg("protocol") = "pepino2025",
+        py::arg("roi") = py::none(), py::arg("voxel_selection") = "published",
+        R"(The RSA noise ceiling of a dataset, as `brainalign ceiling`.
+
+dataset: a Dataset, or a name or path as on the command line. protocol: pepino2025 (each
+subject's RDM against the mean RDM of the others) or tuckute2023 (the same per split on the
+test sounds, median over splits). roi: one ROI's voxels; for pepino2025 with the published
+voxel selection the 2025 code ignores it and so does this (roi_applied is then False).
+voxel_selection (pepino2025): published (each subject's RDM from all its voxels; a subject
+with a NaN voxel is dropped) or cleaned (voxels measured in every scan, NaN voxels left out,
+the ROI applied).
+
+Returns what summary.json holds: per_subject, value, sem, and n_subjects_dropped (pepino2025).)");
 }
 
 }  // namespace brainalign::python

@@ -86,3 +86,32 @@ def test_file_errors_are_os_errors(tmp_path):
         brainalign.load_features(tmp_path / "nowhere.npz")
     with pytest.raises((OSError, ValueError), match="nowhere"):
         brainalign.load_dataset(tmp_path / "nowhere")
+
+
+def test_voxel_selection_and_ceiling_as_on_the_command_line():
+    rng = np.random.default_rng(4)
+    latent = rng.standard_normal((30, 3))
+    responses = np.stack([latent @ rng.standard_normal((3, 16)) + rng.standard_normal((30, 16))
+                          for _ in range(3)])
+    responses[1, 4, 1] = np.nan  # subject 1 has a (Lateral) voxel with a missing response
+    subjects = ["1"] * 4 + ["2"] * 4 + ["3"] * 4 + ["4"] * 4
+    rois = ["Primary", "Lateral"] * 8
+    dataset = brainalign.Dataset(responses, [f"s{i}" for i in range(30)],
+                                 [f"v{i}" for i in range(16)], subjects=subjects, rois=rois)
+    layers = {"a": latent @ rng.standard_normal((3, 8)) + 0.5 * rng.standard_normal((30, 8))}
+    folds = np.arange(30) % 3
+    published = brainalign.score(layers, dataset, "rsa", folds=folds)
+    cleaned = brainalign.score(layers, dataset, "rsa", folds=folds, voxel_selection="cleaned")
+    # As published, the layerwise RSA builds subject 1's RDM from its NaN voxel too: no value.
+    assert published["per_subject"]["1"] is None and np.isfinite(cleaned["per_subject"]["1"])
+    with pytest.raises(brainalign.InputError, match="voxel_selection"):
+        brainalign.score(layers, dataset, "rsa", folds=folds, voxel_selection="clean")
+
+    whole = brainalign.ceiling(dataset)
+    assert whole["n_subjects_dropped"] == 1 and "1" not in whole["per_subject"]
+    ignored = brainalign.ceiling(dataset, roi="Primary")  # the 2025 code ignores the ROI
+    assert ignored["roi_applied"] is False and ignored["value"] == whole["value"]
+    applied = brainalign.ceiling(dataset, roi="Primary", voxel_selection="cleaned")
+    assert applied["roi_applied"] is True and applied["value"] != whole["value"]
+    assert len(applied["per_subject"]) == 4 and applied["n_subjects_dropped"] == 0
+    assert brainalign.ceiling(dataset, protocol="tuckute2023")["protocol"] == "tuckute2023"

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "brainalign/base/error.h"
+#include "brainalign/data/data_registry.h"
 #include "brainalign/data/stimulus_name.h"
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/io/csv.h"
@@ -258,6 +259,7 @@ BrainDataset load_release2023(const fs::path& folder) {
         stim.is_structured() ? stim.field_strings(stim.fields().front().name) : stim.to_strings();
     for (const auto& s : files) d.stimuli.push_back(stimulus_name(s));
   }
+  d.release_order = true;
   if (static_cast<Eigen::Index>(d.stimuli.size()) != S)
     throw InputError(folder.string() + ": " + std::to_string(d.stimuli.size()) +
                      " stimulus names for " + std::to_string(S) + " rows of " +
@@ -275,6 +277,28 @@ BrainDataset load_release2023(const fs::path& folder) {
   // B2021's analyses use the NH2015 sounds: its first 165.
   if (b2021) d = d.first_stimuli(165);
   return d;
+}
+
+std::vector<int> published_order(const BrainDataset& d) {
+  std::vector<int> order(d.stimuli.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  if (d.release_order) return order;
+  std::unordered_map<std::string, int> position;
+  const std::vector<std::string> sounds = natsound165_stimuli();
+  for (size_t i = 0; i < sounds.size(); ++i) position[sounds[i]] = static_cast<int>(i);
+  const auto known = static_cast<size_t>(std::count_if(
+      d.stimuli.begin(), d.stimuli.end(), [&](const std::string& s) { return position.count(s); }));
+  if (known == 0) return order;
+  if (known != d.stimuli.size())
+    throw InputError(d.source + ": " + std::to_string(known) + " of " +
+                     std::to_string(d.stimuli.size()) +
+                     " stimuli are natural sounds of NH2015, so the order in which the published "
+                     "code indexes them cannot be established (give folds or splits explicitly)");
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return position.at(d.stimuli[static_cast<size_t>(a)]) <
+           position.at(d.stimuli[static_cast<size_t>(b)]);
+  });
+  return order;
 }
 
 std::vector<int> read_folds(const fs::path& csv, const std::vector<std::string>& stimuli) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -20,6 +19,7 @@
 #include "brainalign/align/splits.h"
 #include "brainalign/base/error.h"
 #include "brainalign/base/statistics.h"
+#include "brainalign/data/data_registry.h"
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/io/csv.h"
 #include "brainalign/io/json.h"
@@ -74,34 +74,6 @@ std::string join(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : ";") + p;
   return out;
-}
-
-// The number of a name like "stim123_dog_barking", or -1 (also when it overflows a long).
-long stimulus_number(const std::string& name) {
-  constexpr std::string_view kPrefix = "stim";
-  if (!name.starts_with(kPrefix)) return -1;
-  const std::size_t end = name.find_first_not_of("0123456789", kPrefix.size());
-  if (end == kPrefix.size() || end == std::string::npos || name[end] != '_') return -1;
-  long number = -1;
-  const char* digits = name.data() + kPrefix.size();
-  const auto [last, error] = std::from_chars(digits, name.data() + end, number);
-  return error == std::errc() ? number : -1;
-}
-
-// The dataset's rows in the original order of the NH2015 release, which the published code
-// indexes by position: ascending stimulus number when every name carries one (docs/data.md),
-// else the dataset's own row order.
-std::vector<int> original_order(const std::vector<std::string>& stimuli) {
-  std::vector<int> order(stimuli.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  const bool numbered = std::all_of(stimuli.begin(), stimuli.end(),
-                                    [](const std::string& s) { return stimulus_number(s) >= 0; });
-  if (numbered)
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-      return stimulus_number(stimuli[static_cast<size_t>(a)]) <
-             stimulus_number(stimuli[static_cast<size_t>(b)]);
-    });
-  return order;
 }
 
 }  // namespace
@@ -185,9 +157,9 @@ StimulusSplits read_splits(const fs::path& csv, const std::vector<std::string>& 
   return out;
 }
 
-StimulusSplits default_splits(const std::vector<std::string>& stimuli) {
-  const std::vector<int> order = original_order(stimuli);
-  const int S = static_cast<int>(stimuli.size());
+StimulusSplits default_splits(const data::BrainDataset& dataset) {
+  const std::vector<int> order = data::published_order(dataset);
+  const int S = static_cast<int>(dataset.stimuli.size());
   const auto generated = align::tuckute2023_splits(S, 10, (S + 1) / 2, S / 2, 0);
   StimulusSplits out;
   for (const auto& split : generated) {
@@ -212,12 +184,28 @@ void remove_if_present(const fs::path& path) {
 
 fs::path default_folds_path() { return data::data_root() / "natsound165" / "folds_5x33.csv"; }
 
+// The 2025 study's fold vector (folds_5x33.csv lists it by name in NH2015's release order),
+// applied as the published code applies it: by position over the rows of a dataset in a
+// release's order (B2021's sounds get the folds of NH2015's positions), else by name.
+std::vector<int> published_folds(const data::BrainDataset& dataset) {
+  const fs::path csv = default_folds_path();
+  if (!dataset.release_order) return data::read_folds(csv, dataset.stimuli);
+  const std::vector<int> vector = data::read_folds(csv, data::natsound165_stimuli());
+  if (dataset.stimuli.size() != vector.size())
+    throw InputError(dataset.source + ": " + std::to_string(dataset.stimuli.size()) +
+                     " stimuli, but the published fold vector (" + csv.string() +
+                     ") has a fold for each of " + std::to_string(vector.size()) +
+                     " positions (give folds explicitly)");
+  return vector;
+}
+
 std::vector<int> fold_assignment(const ScoreOptions& options, const data::BrainDataset& dataset) {
   // An explicit assignment, else the dataset's own (a synthetic dataset carries its folds),
   // else the published one of the 165 sounds.
   if (!options.folds) {
-    if (!options.folds_csv && !dataset.folds.empty()) return dataset.folds;
-    return data::read_folds(options.folds_csv.value_or(default_folds_path()), dataset.stimuli);
+    if (options.folds_csv) return data::read_folds(*options.folds_csv, dataset.stimuli);
+    if (!dataset.folds.empty()) return dataset.folds;
+    return published_folds(dataset);
   }
   if (options.folds->size() != dataset.stimuli.size())
     throw InputError("folds: " + std::to_string(options.folds->size()) + " entries for " +
@@ -238,7 +226,7 @@ StimulusSplits split_assignment(const ScoreOptions& options, const data::BrainDa
     return {*options.train_splits, *options.test_splits};
   }
   return options.splits_csv ? read_splits(*options.splits_csv, dataset.stimuli)
-                            : default_splits(dataset.stimuli);
+                            : default_splits(dataset);
 }
 
 // Each subject's repetition-mean responses (finite voxels only), stimuli x voxels.
@@ -326,9 +314,9 @@ constexpr std::array<std::string_view, 11> kSoundCategoryOrder = {
     "HumNonVoc", "AniNonVoc", "Nature",    "Mechanical", "EnvSound"};
 
 // The 2023 RSA sorts the sounds into category blocks (in kSoundCategoryOrder), keeping the
-// original order inside each block, and applies its split indices to that order; the
-// categories come from natsound165/category_labels.csv when it names every stimulus, else the
-// original order is used. Explicit splits refer to the dataset's own rows.
+// published order (data::published_order) inside each block, and applies its split indices to
+// that order; the categories come from natsound165/category_labels.csv when it names every
+// stimulus, else the published order is used. Explicit splits refer to the dataset's own rows.
 std::pair<std::vector<int>, std::vector<align::TrainTestSplit>> tuckute2023_rsa_layout(
     const data::BrainDataset& d, const ScoreOptions& options) {
   std::vector<int> order(static_cast<size_t>(d.n_stimuli()));
@@ -344,7 +332,7 @@ std::pair<std::vector<int>, std::vector<align::TrainTestSplit>> tuckute2023_rsa_
     }
     return {order, splits};
   }
-  order = original_order(d.stimuli);
+  order = data::published_order(d);
   const fs::path categories = data::data_root() / "natsound165" / "category_labels.csv";
   if (fs::exists(categories)) {
     const io::CsvTable table = io::read_csv(categories, false);
@@ -678,13 +666,20 @@ NoiseCeilingResult rsa_ceiling(const data::BrainDataset& given_dataset, const st
   const std::optional<data::BrainDataset> reduced =
       analysed_voxels(given_dataset, protocol, voxel_selection);
   const data::BrainDataset& full_dataset = reduced ? *reduced : given_dataset;
-  const data::BrainDataset dataset = roi.empty() ? full_dataset : full_dataset.select_roi(roi);
+  // The 2025 code's ceiling ignores its ROI argument (each subject's RDM from every voxel):
+  // reproduced under the published voxel selection, the ROI's voxels under the cleaned one.
+  const bool roi_applied = !roi.empty() && !(protocol == Protocol::Pepino2025 &&
+                                             voxel_selection == VoxelSelection::Published);
+  std::optional<data::BrainDataset> in_roi;  // an unknown ROI is an error either way
+  if (!roi.empty()) in_roi = full_dataset.select_roi(roi);
+  const data::BrainDataset& dataset = roi_applied ? *in_roi : full_dataset;
   if (dataset.components)
     throw InputError("the RSA noise ceiling needs a voxel dataset with subjects");
   NoiseCeilingResult out;
   out.protocol = protocol;
   out.dataset = dataset.name;
   out.roi = roi;
+  out.roi_applied = roi_applied;
   if (protocol == Protocol::Tuckute2023) {
     ScoreOptions options;
     const auto [order, splits] = tuckute2023_rsa_layout(dataset, options);
@@ -717,7 +712,10 @@ json to_json(const NoiseCeilingResult& c) {
   json j;
   j["protocol"] = to_string(c.protocol);
   j["dataset"] = c.dataset;
-  if (!c.roi.empty()) j["roi"] = c.roi;
+  if (!c.roi.empty()) {
+    j["roi"] = c.roi;
+    j["roi_applied"] = c.roi_applied;
+  }
   j["analysis"] = "rsa_noise_ceiling";
   j["per_subject"] = json(json_numbers(c.per_subject));
   j["value"] = io::json_number(c.value);

@@ -91,6 +91,14 @@ std::int64_t get_int(const Study& s, const toml::table& t, const std::string& wh
   return value;
 }
 
+bool get_bool(const Study& s, const toml::table& t, const std::string& where, const char* key,
+              bool fallback) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return fallback;
+  if (!n->is_boolean()) fail(s, where, std::string("'") + key + "' must be true or false");
+  return n->value<bool>().value();
+}
+
 // The options kept as an int: from 0 to the largest int.
 constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
 
@@ -386,17 +394,19 @@ Study load_study(const fs::path& path) {
   if (s.analyses.empty()) fail(s, "[[analyses]]", "a study needs at least one analysis");
 
   if (const toml::table* down = root["downstream"].as_table()) {
-    check_keys(s, *down, "[downstream]", {"scores", "max_epochs"});
+    check_keys(s, *down, "[downstream]", {"scores", "max_epochs", "probe_float32"});
     s.downstream_scores = resolve(s, get_string(s, *down, "[downstream]", "scores", ""));
     s.downstream_max_epochs = static_cast<int>(get_int(s, *down, "[downstream]", "max_epochs", 0));
     if (s.downstream_max_epochs < 0) fail(s, "[downstream]", "'max_epochs' must be >= 0");
+    s.downstream_probe_float32 = get_bool(s, *down, "[downstream]", "probe_float32", false);
   }
   names.clear();
   if (const auto* tasks = get_tables(s, root, "tasks"))
     for (size_t i = 0; i < tasks->size(); ++i) {
       const toml::table& t = *(*tasks)[i].as_table();
       const std::string where = "[[tasks]] #" + std::to_string(i + 1);
-      check_keys(s, t, where, {"path", "name", "metric", "scores", "protocol", "max_epochs"});
+      check_keys(s, t, where,
+                 {"path", "name", "metric", "scores", "protocol", "max_epochs", "probe_float32"});
       StudyTask task;
       task.path = resolve(s, get_string(s, t, where, "path", ""));
       fs::path folder = task.path.lexically_normal();
@@ -408,6 +418,7 @@ Study load_study(const fs::path& path) {
       task.protocol = get_string(s, t, where, "protocol", task.protocol);
       task.max_epochs =
           static_cast<int>(get_int(s, t, where, "max_epochs", s.downstream_max_epochs));
+      task.probe_float32 = get_bool(s, t, where, "probe_float32", s.downstream_probe_float32);
       if (task.computed()) {
         if (!task.scores.empty())
           fail(s, where,
@@ -416,11 +427,18 @@ Study load_study(const fs::path& path) {
         if (task.protocol != "pepino2025" && task.protocol != "hear2021")
           fail(s, where, "'protocol' must be pepino2025 or hear2021, not '" + task.protocol + "'");
         if (task.max_epochs < 0) fail(s, where, "'max_epochs' must be >= 0");
+        if (task.protocol == "hear2021" && t.get("probe_float32") != nullptr)
+          fail(s, where,
+               "'probe_float32' applies to the pepino2025 protocol (hear2021 probes always take "
+               "float32 inputs)");
         if (!is_folder(task.path))
           fail(s, where, "'path': " + task.path.string() + " is not a folder");
       } else {
-        if (t.get("protocol") != nullptr || t.get("max_epochs") != nullptr)
-          fail(s, where, "'protocol' and 'max_epochs' apply to computed tasks (with 'path')");
+        if (t.get("protocol") != nullptr || t.get("max_epochs") != nullptr ||
+            t.get("probe_float32") != nullptr)
+          fail(s, where,
+               "'protocol', 'max_epochs' and 'probe_float32' apply to computed tasks (with "
+               "'path')");
         if (task.scores.empty()) task.scores = s.downstream_scores;
         if (task.scores.empty())
           fail(s, where,

@@ -472,6 +472,7 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     settings.protocol = u->protocol;
     settings.seed = study.seed;
     settings.max_epochs = t.max_epochs;
+    settings.probe_float32 = t.probe_float32;
     settings.threads = threads;
     if (options.note)
       options.note((group.size() > 1 ? stage + ": " : std::string()) + "downstream " + u->key());

@@ -71,6 +71,8 @@ TaskRecord compute_task_unit(const TaskUnit& unit, const models::Model& model,
   json o;
   o["protocol"] = settings.protocol;
   o["max_epochs"] = settings.max_epochs;
+  o["probe_inputs"] =
+      settings.probe_float32 || settings.protocol == "hear2021" ? "float32" : "float16";
   o["model"] = registry_name;
   o["task_path"] = task.task->path.string();
   o["task_name"] = task.hear.name;

@@ -172,3 +172,87 @@ def test_b2021_release_layout(tmp_path):
     p = run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
             "--quiet", "--out", tmp_path / "out2", expect=2)
     assert "df_roi_meta" in p.stderr
+
+
+def test_release_order_decides_positional_folds_and_splits(tmp_path):
+    """The published code indexes the 2025 fold vector and the 2023 splits by position over a
+    release's own stimulus order (B2021 lists its sounds in its own order), not by name."""
+    rng = np.random.default_rng(3)
+    original, R, category_names = natsound_names()
+    release = list(rng.permutation(original))  # this release's order of the 165 sounds
+    folder = tmp_path / "B2021"
+    folder.mkdir()
+    Rorig = write_features(tmp_path / "features.npz", original, R, category_names, rng)
+    by_name = dict(zip(original, Rorig))
+    V = 30
+    responses = np.array([by_name[n] for n in release]) @ rng.standard_normal((6, V))
+    responses = responses[:, :, None] + rng.standard_normal((165, V, 3))
+    np.save(folder / "voxel_features_array.npy", responses)
+    np.save(folder / "voxel_features_meta.npy", np.arange(V))
+    names = np.empty((1, 165), dtype=object)
+    names[0, :] = [n + ".wav" for n in release]
+    scipy.io.savemat(folder / "stim_info_v4.mat", {"stim_info": {"stim_names": names}})
+    pd.DataFrame({"subj_idx": np.repeat(np.arange(3), V // 3),
+                  "roi_label_general": [ROIS[v % 5] for v in range(V)]}).to_pickle(folder / "df_roi_meta.pkl")
+    convert(folder / "df_roi_meta.pkl")
+
+    # The published vectors, in NH2015's release order (the rows of the shared files).
+    folds = list(csv.DictReader(open(NATSOUND / "folds_5x33.csv")))
+    splits = list(csv.DictReader(open(NATSOUND / "splits_10x83.csv")))
+    assert [r["stimulus"] for r in folds] == original and [r["stimulus"] for r in splits] == original
+    # Applied by position, as the published code does: the i-th sound of this release gets entry i.
+    with open(tmp_path / "positional_folds.csv", "w") as f:
+        f.write("stimulus,fold\n" + "".join(f"{n},{r['fold']}\n" for n, r in zip(release, folds)))
+    with open(tmp_path / "positional_splits.csv", "w") as f:
+        f.write(",".join(splits[0].keys()) + "\n")
+        for n, r in zip(release, splits):
+            f.write(",".join([n] + [r[f"split{k}"] for k in range(10)]) + "\n")
+    fold_by_name = {r["stimulus"]: r["fold"] for r in folds}
+    moved = sum(fold_by_name[n] != r["fold"] for n, r in zip(release, folds))
+    assert moved == 131  # by name, most sounds would sit in another fold
+
+    def voxels(name, *extra):
+        run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis",
+            "voxelwise", "--quiet", "--out", tmp_path / name, *extra)
+        return (tmp_path / name / "voxels.csv").read_text()
+
+    default = voxels("default")
+    assert default == voxels("positional", "--folds", tmp_path / "positional_folds.csv")
+    assert default != voxels("by_name", "--folds", NATSOUND / "folds_5x33.csv")
+    default = voxels("t_default", "--protocol", "tuckute2023")
+    assert default == voxels("t_positional", "--protocol", "tuckute2023",
+                             "--splits", tmp_path / "positional_splits.csv")
+    assert default != voxels("t_by_name", "--protocol", "tuckute2023", "--splits", NATSOUND / "splits_10x83.csv")
+
+
+def test_published_ceiling_ignores_the_roi(tmp_path):
+    """The 2025 code's noise ceiling takes an ROI argument and uses every voxel anyway."""
+    run("synth", "--out", tmp_path / "syn", "--stimuli", 40, "--voxels", 80, "--subjects", 4,
+        "--layers", 2, "--features", 10)
+    dataset = tmp_path / "syn" / "dataset"
+    rows = list(csv.DictReader(open(dataset / "voxels.csv")))
+    with open(dataset / "voxels.csv", "w") as f:
+        f.write("voxel_id,subject,roi\n" + "".join(
+            f"{r['voxel_id']},{r['subject']},{'Primary' if i % 2 == 0 else 'Lateral'}\n" for i, r in enumerate(rows)))
+
+    def ceiling(name, *extra):
+        p = run("ceiling", "--dataset", dataset, "--out", tmp_path / name, *extra)
+        return json.loads((tmp_path / name / "summary.json").read_text()), p.stderr
+
+    whole, _ = ceiling("whole")
+    published, note = ceiling("published", "--roi", "Primary")
+    assert published["per_subject"] == whole["per_subject"] and published["value"] == whole["value"]
+    assert published["roi"] == "Primary" and published["roi_applied"] is False
+    assert "ignores --roi" in note
+    cleaned, note = ceiling("cleaned", "--roi", "Primary", "--voxel-selection", "cleaned")
+    assert cleaned["roi_applied"] is True and cleaned["value"] != whole["value"] and not note
+    # The ROI's voxels alone, by the reference: each subject's RDM against the mean of the others'.
+    responses = np.load(dataset / "responses.npy").mean(axis=2)
+    primary = np.array([i % 2 == 0 for i in range(len(rows))])
+    subjects = np.array([r["subject"] for r in rows])
+    rdms = [rsa_reference.rdm(responses[:, primary & (subjects == s)]) for s in dict.fromkeys(subjects)]
+    reference = rsa_reference.ceiling(rdms)
+    assert abs(cleaned["value"] - reference["mean"]) < 1e-10
+    # An unknown ROI is an error either way.
+    p = run("ceiling", "--dataset", dataset, "--roi", "Occipital", "--out", tmp_path / "bad", expect=2)
+    assert "Occipital" in p.stderr

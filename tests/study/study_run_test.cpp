@@ -259,29 +259,35 @@ path = "tasks/pitch-kfold"
 name = "tvt"
 path = "tasks/pitch-tvt"
 protocol = "hear2021"
+[[tasks]]
+name = "f32"
+path = "tasks/pitch-kfold"
+probe_float32 = true
 )"));
   study::ProcessGroup group;
   study::StudyRunOptions options;
   options.evaluate_task = neural::study_task_evaluator();
   const study::StudyRunSummary s = study::run_study(study, group, options);
-  EXPECT_EQ(s.task_units, 8);  // (mel + 3 checkpoints) x 2 tasks
-  EXPECT_EQ(s.units, 12);
-  EXPECT_EQ(s.computed, 12);
+  EXPECT_EQ(s.task_units, 12);  // (mel + 3 checkpoints) x 3 tasks
+  EXPECT_EQ(s.units, 16);
+  EXPECT_EQ(s.computed, 16);
   EXPECT_EQ(study::run_study(study, group, options).computed, 0);
 
   study::ResultsStore store(study::results_store_path(study));
   const auto units = store.task_units();
-  ASSERT_EQ(units.size(), 8u);
+  ASSERT_EQ(units.size(), 12u);
   const auto find = [&](const std::string& key) -> const study::TaskRecord& {
     for (const auto& r : units)
       if (r.unit.key() == key) return r;
     throw std::runtime_error("no task unit " + key);
   };
-  for (const auto& [key, model_name, task_dir, protocol] :
+  for (const auto& [key, model_name, task_dir, protocol, float32] :
        {std::tuple{"mel||pitch-kfold|pepino2025", std::string("mel"), "pitch-kfold",
-                   neural::Protocol::kPepino2025},
+                   neural::Protocol::kPepino2025, false},
         {"series|step_30|tvt|hear2021", "gain:" + (dir_ / "ck/step_30.gain").string(), "pitch-tvt",
-         neural::Protocol::kHear2021}}) {
+         neural::Protocol::kHear2021, true},
+        {"mel||f32|pepino2025", std::string("mel"), "pitch-kfold", neural::Protocol::kPepino2025,
+         true}}) {
     const study::TaskRecord& r = find(key);
     const auto model = models::make_model(model_name);
     const auto task = hear::read_hear_task(dir_ / "tasks" / task_dir);
@@ -289,6 +295,10 @@ protocol = "hear2021"
     probe.seed = 4;
     probe.epoch_cap = 3;
     probe.threads = 1;
+    probe.float16_inputs = !float32;
+    EXPECT_EQ(nlohmann::json::parse(r.options_json).at("probe_inputs"),
+              float32 ? "float32" : "float16")
+        << key;
     const auto expected =
         neural::evaluate_task(task, hear::embed_task(*model, task), protocol, probe);
     EXPECT_EQ(r.score, expected.score) << key;

@@ -285,6 +285,7 @@ analysis = "components"
 [downstream]
 scores = "scores.csv"
 max_epochs = 4
+probe_float32 = true
 [[tasks]]
 path = "tasks/pitch-v1/"
 [[tasks]]
@@ -302,6 +303,7 @@ name = "esc50"
   EXPECT_EQ(s.tasks[0].path, dir.path() / "tasks/pitch-v1/");
   EXPECT_EQ(s.tasks[0].protocol, "pepino2025");
   EXPECT_EQ(s.tasks[0].max_epochs, 4);
+  EXPECT_TRUE(s.tasks[0].probe_float32);  // from [downstream]
   EXPECT_EQ(s.tasks[1].protocol, "hear2021");
   EXPECT_EQ(s.tasks[1].max_epochs, 2);
   EXPECT_FALSE(s.tasks[2].computed());
@@ -333,6 +335,11 @@ name = "esc50"
                "apply to computed tasks");
   expect_error("[[tasks]]\nname = \"x\"\n", "no 'path'");
   expect_error("[[tasks]]\npath = \"tasks/pitch-v1\"\nmax_epochs = -1\n", "'max_epochs'");
+  expect_error("[[tasks]]\npath = \"tasks/pitch-v1\"\nprobe_float32 = 1\n",
+               "'probe_float32' must be true or false");
+  expect_error(
+      "[[tasks]]\npath = \"tasks/pitch-v1\"\nprotocol = \"hear2021\"\nprobe_float32 = true\n",
+      "'probe_float32' applies to the pepino2025 protocol");
 
   write(dir.path() / "bad.toml", head +
                                      "[[models]]\nname = \"s\"\nkind = \"checkpoints\"\n"

@@ -34,6 +34,9 @@ struct BrainDataset {
   // The dataset's own fold per stimulus (the generic layout's optional folds.csv, as a
   // synthetic dataset carries it); empty when it has none.
   std::vector<int> folds;
+  // True when the rows are in the order of a data release, the order the published code
+  // indexes by position (NH2015's neural_stim_meta.npy, B2021's stim_info_v4.mat).
+  bool release_order = false;
 
   Eigen::Index n_stimuli() const { return static_cast<Eigen::Index>(stimuli.size()); }
   Eigen::Index n_targets() const { return static_cast<Eigen::Index>(targets.size()); }
@@ -66,6 +69,13 @@ BrainDataset load_release2023(const std::filesystem::path& folder);
 // The generic layout: responses.npy (stimuli x targets x repetitions), voxels.csv
 // (voxel_id,subject[,roi]), stimuli.txt, and optionally folds.csv (stimulus,fold).
 BrainDataset load_generic_dataset(const std::filesystem::path& folder);
+
+// The dataset's rows in the order in which the published code indexes its stimuli by position
+// (the 2025 fold vector, the 2023 splits and category blocks): a release's own order when the
+// rows carry it (`release_order`); else, for the 165 natural sounds, NH2015's release order
+// (natsound165_stimuli()); else the dataset's own row order. InputError when only some of
+// the stimuli are natural sounds: their order cannot be established.
+std::vector<int> published_order(const BrainDataset& dataset);
 
 // A fold assignment (stimulus -> fold) for `stimuli`, read from a `stimulus,fold` CSV:
 // ArgumentError ("folds") when the file is missing, InputError naming the file and line for a

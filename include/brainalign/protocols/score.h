@@ -120,22 +120,26 @@ ScoreResult score(const features::FeatureSet& features, const data::BrainDataset
 void write_score_result(const std::filesystem::path& dir, const ScoreResult& result);
 
 // Train/test splits for the dataset's stimuli: from a `stimulus,split0,...` CSV, or generated
-// as the 2023 study did (numpy legacy seed 0) over the stimuli in their original order.
+// as the 2023 study did (numpy legacy seed 0) over the positions of data::published_order.
 struct StimulusSplits {
   std::vector<std::vector<int>> train, test;  // row indices into the dataset's stimuli
 };
 StimulusSplits read_splits(const std::filesystem::path& csv,
                            const std::vector<std::string>& stimuli);
-StimulusSplits default_splits(const std::vector<std::string>& stimuli);
+StimulusSplits default_splits(const data::BrainDataset& dataset);
 
 // The noise ceiling of a dataset's RSA: how well each subject's RDM is predicted by the
 // others' (pepino2025: each subject against the mean RDM of the others; tuckute2023: the same
 // per split on the test stimuli, compared by Pearson as the published code does, median over
-// splits).
+// splits). An ROI restricts the voxels, except for pepino2025 with the published voxel
+// selection: the 2025 code's ceiling ignores its ROI argument and uses every voxel.
 struct NoiseCeilingResult {
   Protocol protocol = Protocol::Pepino2025;
   std::string dataset;
   std::string roi;
+  // False when the ROI was asked for but, as in the 2025 code (pepino2025 with the published
+  // voxel selection), the ceiling comes from every voxel of each subject.
+  bool roi_applied = false;
   std::map<std::string, double> per_subject;
   double value = 0;
   double sem = 0;

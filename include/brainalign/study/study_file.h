@@ -61,6 +61,8 @@ struct StudyTask {
   std::filesystem::path path;
   std::string protocol = "pepino2025";  // pepino2025 or hear2021
   int max_epochs = 0;  // cap on probe training epochs, for quick checks only (0: protocol's)
+  // pepino2025: train the probes on float32 inputs instead of the published float16 cast.
+  bool probe_float32 = false;
 
   bool computed() const { return !path.empty(); }
 };
@@ -89,6 +91,7 @@ struct Study {
   std::vector<StudyTask> tasks;
   std::filesystem::path downstream_scores;  // CSV model,task,score
   int downstream_max_epochs = 0;            // [downstream] max_epochs: every task's default
+  bool downstream_probe_float32 = false;    // [downstream] probe_float32: every task's default
   AlignmentPerformanceOptions alignment_performance;
   DynamicsOptions dynamics;
 
