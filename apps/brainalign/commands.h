@@ -16,6 +16,7 @@ Action add_synth(CLI::App& app);
 Action add_demo(CLI::App& app);
 Action add_extract(CLI::App& app);
 Action add_fetch(CLI::App& app);
+Action add_models(CLI::App& app);
 Action add_study(CLI::App& app);
 #ifdef BRAINALIGN_WITH_TORCH
 Action add_downstream(CLI::App& app);

@@ -38,9 +38,15 @@ Action add_downstream(CLI::App& app) {
   return [a] {
     using namespace neural;
     const Protocol protocol = parse_protocol(a->protocol);
+    io::FetchOptions fetch;
+    if (!a->quiet) {
+      fetch.progress = show_progress;
+      fetch.note = show_note;
+    }
     const auto model = models::make_model(
         a->model,
-        a->weights.empty() ? std::nullopt : std::optional<std::filesystem::path>(a->weights));
+        a->weights.empty() ? std::nullopt : std::optional<std::filesystem::path>(a->weights),
+        fetch);
     features::ExtractOptions extract;
     extract.threads = a->threads;
     extract.use_cache = !a->no_cache;

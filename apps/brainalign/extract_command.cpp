@@ -52,7 +52,8 @@ Action add_extract(CLI::App& app) {
     }
     const auto model = models::make_model(
         a->model,
-        a->weights.empty() ? std::nullopt : std::optional<std::filesystem::path>(a->weights));
+        a->weights.empty() ? std::nullopt : std::optional<std::filesystem::path>(a->weights),
+        fetch);
     const auto layers = a->layers.empty() ? std::vector<std::string>()
                                           : models::require_published_layers(*model, a->layers);
     const auto files = features::resolve_stimuli(a->stimuli, fetch);

@@ -1,7 +1,9 @@
 #include <cstdio>
 #include <memory>
 
+#include "brainalign/base/error.h"
 #include "brainalign/data/data_registry.h"
+#include "brainalign/models/model_catalog.h"
 #include "commands.h"
 
 namespace brainalign::cli {
@@ -9,19 +11,39 @@ namespace brainalign::cli {
 Action add_fetch(CLI::App& app) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto list = std::make_shared<bool>(false);
-  app.add_option("names", *names, "Data sets to download (natsound165, natsound165-folds, ...)");
-  app.add_flag("--list", *list, "List the registered data sets");
+  app.add_option("names", *names,
+                 "Data sets (natsound165, natsound165-folds, tuckute2023) or catalogued models "
+                 "(beats:iter3, dasheng:base, ...; see `brainalign models`) to download");
+  app.add_flag("--list", *list, "List the registered data sets and catalogued models");
   return [names, list] {
     if (*list || names->empty()) {
-      for (const auto& dataset : data::public_datasets()) {
-        std::printf("%-18s %s\n", dataset.name.c_str(), dataset.description.c_str());
-      }
+      std::printf("data sets:\n");
+      for (const auto& dataset : data::public_datasets())
+        std::printf("  %-40s %s\n", dataset.name.c_str(), dataset.description.c_str());
+      std::printf("models (details: brainalign models):\n");
+      for (const auto& model : models::published_models())
+        if (!model.files.empty())
+          std::printf("  %-40s %s\n", model.name.c_str(), model.description.c_str());
       return;
     }
-    data::FetchOptions options;
+    io::FetchOptions options;
     options.progress = show_progress;
     options.note = show_note;
     for (const auto& name : *names) {
+      if (models::find_published_model(name) != nullptr) {
+        const auto folder = models::fetch_published_model(name, options);
+        std::printf("%s: ready in %s\n", name.c_str(), folder.string().c_str());
+        continue;
+      }
+      bool dataset = false;
+      std::string known;
+      for (const auto& d : data::public_datasets()) {
+        dataset = dataset || d.name == name;
+        known += (known.empty() ? "" : ", ") + d.name;
+      }
+      if (!dataset)
+        throw InputError("'" + name + "' is neither a data set (" + known +
+                         ") nor a catalogued model (`brainalign models` lists them)");
       const auto root = data::fetch_dataset(name, options);
       std::printf("%s: ready under %s\n", name.c_str(), root.string().c_str());
     }

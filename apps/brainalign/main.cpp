@@ -25,7 +25,10 @@ int main(int argc, char** argv) {
       brainalign::cli::add_score);
   add("extract", "Run a model over sound files and write its pooled layers as a feature set",
       brainalign::cli::add_extract);
-  add("fetch", "Download public data sets into the per-user cache", brainalign::cli::add_fetch);
+  add("fetch", "Download public data sets and published models into the per-user cache",
+      brainalign::cli::add_fetch);
+  add("models", "List the models brainalign runs and the published checkpoints it can fetch",
+      brainalign::cli::add_models);
   add("demo", "Spectemp features of the 165 sounds scored against the NH2015 components",
       brainalign::cli::add_demo);
 #ifdef BRAINALIGN_WITH_TORCH

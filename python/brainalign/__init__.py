@@ -22,6 +22,7 @@ from ._brainalign import (
     load_features,
     models,
     public_datasets,
+    published_models,
     rdm,
     rsa_crossvalidated,
     rsa_layerwise,
@@ -55,10 +56,10 @@ else:
 # native function.
 from ._signatures import with_signature as _with_signature
 
-for _name in ("ceiling", "compare_rdms", "data_root", "extract", "extract_files", "fetch", "load_dataset",
-              "load_features", "models", "public_datasets", "rdm", "rsa_crossvalidated",
-              "rsa_layerwise", "rsa_noise_ceiling", "save_features", "score", "study_export",
-              "study_report", "study_run", "synthesize", "downstream"):
+for _name in ("ceiling", "compare_rdms", "data_root", "extract", "extract_files", "fetch",
+              "load_dataset", "load_features", "models", "public_datasets", "published_models",
+              "rdm", "rsa_crossvalidated", "rsa_layerwise", "rsa_noise_ceiling", "save_features",
+              "score", "study_export", "study_report", "study_run", "synthesize", "downstream"):
     if _name in globals():
         globals()[_name] = _with_signature(globals()[_name])
 del _name
@@ -88,6 +89,7 @@ __all__ = [
     "load_features",
     "models",
     "public_datasets",
+    "published_models",
     "rdm",
     "rsa_crossvalidated",
     "rsa_layerwise",

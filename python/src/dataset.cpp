@@ -4,6 +4,7 @@
 #include "brainalign/base/error.h"
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/data/data_registry.h"
+#include "brainalign/models/model_catalog.h"
 
 namespace brainalign::python {
 namespace {
@@ -171,12 +172,16 @@ voxel_ids, subjects, rois: one entry per voxel (column).)")
         data::FetchOptions options;
         options.mirror = mirror;
         py::gil_scoped_release release;
+        if (models::find_published_model(name) != nullptr)
+          return models::fetch_published_model(name, options).string();
         return data::fetch_dataset(name, options).string();
       },
       py::arg("name"), py::arg("mirror") = "",
-      R"(Downloads a public data set into data_root() unless it is there (verified by SHA-256,
-resumable), as `brainalign fetch NAME`; returns the data root. mirror: a base URL serving the
-same layout instead of the pinned sources (default: $BRAINALIGN_MIRROR).)");
+      R"(Downloads a public data set into data_root(), or a published model (a name of
+published_models()) into its folder under the models root, unless it is there (verified by
+SHA-256, resumable), as `brainalign fetch NAME`; returns the data root or the model's folder.
+mirror: a base URL serving the per-user cache's layout instead of the pinned sources (default:
+$BRAINALIGN_MIRROR).)");
 }
 
 }  // namespace brainalign::python

@@ -12,6 +12,7 @@
 #include "bindings.h"
 #include "brainalign/base/error.h"
 #include "brainalign/features/pooling.h"
+#include "brainalign/models/model_catalog.h"
 #include "brainalign/models/registry.h"
 
 namespace brainalign::python {
@@ -138,6 +139,33 @@ brainalign.models().)")
         return out;
       },
       "The models brainalign can run: registered names and <family>:PATH forms.");
+  m.def(
+      "published_models",
+      [] {
+        py::list out;
+        for (const auto& published : models::published_models()) {
+          py::list files;
+          for (const auto& f : published.files)
+            files.append(py::dict(
+                py::arg("path") = f.path, py::arg("url") = f.url,
+                py::arg("sha256") = f.sha256.empty() ? py::object(py::none()) : py::str(f.sha256),
+                py::arg("size") = f.size < 0 ? py::object(py::none()) : py::int_(f.size)));
+          out.append(py::dict(
+              py::arg("name") = published.name, py::arg("description") = published.description,
+              py::arg("runs") = published.runs(), py::arg("studies") = published.studies,
+              py::arg("study_name") = published.study_name,
+              py::arg("sample_rate") = published.sample_rate,
+              py::arg("licence") = published.licence, py::arg("files") = files,
+              py::arg("fetched") = !published.files.empty() && models::is_fetched(published),
+              py::arg("folder") = models::model_folder(published).string(),
+              py::arg("notes") = published.notes));
+        }
+        return out;
+      },
+      "The published checkpoints brainalign knows by name, as `brainalign models --json`: "
+      "each model's files (sources, checksums, sizes), studies, rate, licence, whether it runs "
+      "natively and whether it is fetched. Model(name) and extract(model=name) fetch one on "
+      "first use; fetch(name) fetches it now.");
 
   m.def(
       "extract",

@@ -33,3 +33,26 @@ def test_fetch_downloads_verifies_and_reuses(tmp_path, monkeypatch):
         assert len(server.requests) == asked, "a complete data set is not downloaded again"
     with pytest.raises(brainalign.InputError, match="natsound165"):
         brainalign.fetch("nope")
+
+
+def test_published_models_and_fetch_by_name(tmp_path, monkeypatch):
+    models = {m["name"]: m for m in brainalign.published_models()}
+    assert sum("pepino2025" in m["studies"] for m in models.values()) == 36
+    beats = models["beats:iter3"]
+    assert beats["runs"] and beats["sample_rate"] == 16000 and beats["files"][0]["sha256"] is None
+    assert models["hf:facebook/wav2vec2-base-960h"]["files"][2]["sha256"].startswith("c34f9827")
+    monkeypatch.delenv("BRAINALIGN_MODELS", raising=False)
+    monkeypatch.delenv("BRAINALIGN_MIRROR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    mirror = tmp_path / "mirror"
+    weights = mirror / "models" / "dasheng" / "base" / "dasheng_base.pt"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"weights")
+    with RangeServer(mirror) as server:
+        folder = Path(brainalign.fetch("dasheng:base", mirror=server.url))
+        assert folder == tmp_path / "cache" / "brainalign" / "models" / "dasheng" / "base"
+        assert (folder / "dasheng_base.pt").read_bytes() == b"weights"
+        assert server.requests == [("/models/dasheng/base/dasheng_base.pt", None)]
+    assert {m["name"]: m for m in brainalign.published_models()}["dasheng:base"]["fetched"]
+    with pytest.raises(brainalign.InputError, match="no native port"):
+        brainalign.Model("vggish")

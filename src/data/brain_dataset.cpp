@@ -16,6 +16,7 @@
 #include "brainalign/io/csv.h"
 #include "brainalign/io/mat.h"
 #include "brainalign/io/npy.h"
+#include "brainalign/io/remote_files.h"
 
 namespace brainalign::data {
 namespace fs = std::filesystem;
@@ -184,11 +185,7 @@ BrainDataset BrainDataset::first_stimuli(Eigen::Index n) const {
 
 fs::path data_root() {
   if (const char* env = std::getenv("BRAINALIGN_DATA"); env && *env) return fs::path(env);
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return fs::path(xdg) / "brainalign";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return fs::path(home) / ".cache" / "brainalign";
-  return fs::path(".brainalign");
+  return io::user_cache_dir();
 }
 
 BrainDataset load_nh2015_components(const fs::path& path) {

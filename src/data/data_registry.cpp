@@ -2,14 +2,12 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <system_error>
 
 #include "brainalign/base/error.h"
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/io/archive.h"
 #include "brainalign/io/atomic_file.h"
-#include "brainalign/io/download.h"
 #include "brainalign/io/pickled_array.h"
 #include "natsound165_manifest.h"
 
@@ -84,13 +82,6 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   return out;
 }
 
-// A file downloaded without a pinned checksum keeps the one it had the first time here.
-fs::path recorded_checksum_path(const fs::path& file) {
-  fs::path record = file;
-  record += ".sha256";
-  return record;
-}
-
 }  // namespace
 
 const std::vector<PublicDataset>& public_datasets() {
@@ -125,39 +116,7 @@ fs::path fetch_dataset(const std::string& name, const FetchOptions& options) {
                      ": missing " + join(missing, ", ") +
                      " (unset BRAINALIGN_DATA to download it into the per-user cache)");
   }
-  std::string mirror = options.mirror;
-  if (const char* env = std::getenv("BRAINALIGN_MIRROR"); mirror.empty() && env != nullptr) {
-    mirror = env;
-  }
-  while (!mirror.empty() && mirror.back() == '/') mirror.pop_back();
-
-  io::Downloader downloader;
-  const int total = static_cast<int>(dataset.files.size());
-  int done = 0;
-  const std::string stage = "fetch " + name;
-  if (options.progress) options.progress(stage, 0, total);
-  for (const auto& file : dataset.files) {
-    const fs::path destination = root / file.path;
-    if (!fs::exists(destination)) {
-      io::DownloadOptions download;
-      download.expected_sha256 = file.sha256;
-      const fs::path record = recorded_checksum_path(destination);
-      if (download.expected_sha256.empty() && fs::exists(record)) {
-        std::ifstream in(record);
-        in >> download.expected_sha256;
-      }
-      const std::string url = mirror.empty() ? file.url : mirror + "/" + file.path;
-      const std::string digest = downloader.download(url, destination, download);
-      if (file.sha256.empty()) {
-        if (!fs::exists(record)) io::write_file_atomically(record, digest + "\n");
-        if (options.note) {
-          options.note(file.path + ": no pinned checksum; sha256 " + digest + " (recorded in " +
-                       record.string() + ")");
-        }
-      }
-    }
-    if (options.progress) options.progress(stage, ++done, total);
-  }
+  io::fetch_remote_files(dataset.files, root, "fetch " + name, "", options);
   if (dataset.unpack) {
     for (const auto& file : dataset.files) {
       io::unpack_archive(root / file.path, root, dataset.strip_components);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "brainalign/io/atomic_file.h"
+#include "brainalign/io/remote_files.h"
 #include "brainalign/io/sha256.h"
 
 namespace brainalign::features {
@@ -55,13 +56,7 @@ class Reader {
 
 fs::path default_feature_cache_dir() {
   if (const char* env = std::getenv("BRAINALIGN_CACHE"); env && *env) return fs::path(env);
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    return fs::path(xdg) / "brainalign" / "features";
-  }
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    return fs::path(home) / ".cache" / "brainalign" / "features";
-  }
-  return fs::path(".brainalign") / "features";
+  return io::user_cache_dir() / "features";
 }
 
 FeatureCache::FeatureCache(fs::path dir) : dir_(std::move(dir)) {}

@@ -4,10 +4,53 @@
 #include <utility>
 
 #include "brainalign/base/error.h"
+#include "brainalign/models/model_catalog.h"
 #include "frontend_models.h"
 
 namespace brainalign::models {
 namespace {
+
+// A catalogued model under its catalogue name ("beats:iter3"), run by the model its fetched
+// files make ("beats:<models root>/beats/iter3/BEATs_iter3.pt").
+class CataloguedModel final : public Model {
+ public:
+  CataloguedModel(std::string name, std::unique_ptr<Model> model)
+      : name_(std::move(name)), model_(std::move(model)) {}
+  std::string name() const override { return name_; }
+  double sample_rate() const override { return model_->sample_rate(); }
+  std::vector<std::string> layer_names() const override { return model_->layer_names(); }
+  std::string weights_id() const override { return model_->weights_id(); }
+  dsp::Audio prepare(dsp::Audio audio) const override { return model_->prepare(std::move(audio)); }
+  std::vector<LayerActivations> forward(const dsp::Audio& audio) const override {
+    return model_->forward(audio);
+  }
+  std::size_t forward_memory_bytes(std::size_t samples) const override {
+    return model_->forward_memory_bytes(samples);
+  }
+
+ protected:
+  std::vector<std::string> study_layers(const std::string& study) const override {
+    return model_->published_layers(study);
+  }
+
+ private:
+  std::string name_;
+  std::unique_ptr<Model> model_;
+};
+
+// The catalogued model `name` names, unless its spelling is also a path that exists here (a
+// local folder "hf:facebook/wav2vec2-base-960h" wins) or it is a registered model itself.
+// InputError for a catalogued model brainalign cannot run (its notes say why).
+const PublishedModel* catalogued(const std::string& name) {
+  const PublishedModel* model = find_published_model(name);
+  if (model == nullptr || model->runs_as == name) return nullptr;
+  const std::size_t colon = name.find(':');
+  if (colon != std::string::npos && std::filesystem::exists(name.substr(colon + 1))) return nullptr;
+  if (!model->runs())
+    throw InputError("model '" + name + "' (" + model->description +
+                     ", catalogued): " + model->notes);
+  return model;
+}
 
 std::mutex& families_mutex() {
   static std::mutex mutex;
@@ -100,7 +143,16 @@ std::vector<ModelFamily> registered_model_families() {
 }
 
 std::unique_ptr<Model> make_model(const std::string& name,
-                                  const std::optional<std::filesystem::path>& weights) {
+                                  const std::optional<std::filesystem::path>& weights,
+                                  const io::FetchOptions& fetch) {
+  if (const PublishedModel* published = catalogued(name)) {
+    if (weights) {
+      throw ArgumentError("weights", weights->string() + ": model '" + name +
+                                         "' is a published checkpoint and takes no weights file");
+    }
+    if (!published->files.empty()) fetch_published_model(name, fetch);
+    return std::make_unique<CataloguedModel>(name, make_model(runnable_name(*published)));
+  }
   if (name.find(':') != std::string::npos) {
     if (weights) {
       throw ArgumentError("weights", weights->string() + ": model '" + name +
@@ -122,6 +174,14 @@ std::unique_ptr<Model> make_model(const std::string& name,
 }
 
 void check_model_name(const std::string& name) {
+  if (const PublishedModel* published = catalogued(name)) {
+    // Its files come at the first use; its family must be in this build.
+    const std::string runs_as = published->runs_as;
+    if (runs_as.find(':') == std::string::npos) return check_model_name(runs_as);
+    const auto list = registered_model_families();
+    (void)resolve_family(runnable_name(*published), list);
+    return;
+  }
   if (name.find(':') == std::string::npos) {
     (void)registered_model(name);
     return;
@@ -144,6 +204,9 @@ std::string describe_models() {
   if (!registered_model_families().empty()) {
     text += "  auto:PATH: the family whose files PATH holds\n";
   }
+  text +=
+      "  a catalogued checkpoint by name (beats:iter3, dasheng:base, ...; `brainalign models`),\n"
+      "    downloaded on first use\n";
   return text;
 }
 

@@ -1,7 +1,6 @@
 // The public data brainalign can download: each data set's files with their pinned sources
 // and SHA-256 checksums (the facts, not the data). Files go under data_root() (the per-user
-// cache unless $BRAINALIGN_DATA names a local copy), each downloaded to a .part file, resumed
-// with HTTP Range requests, verified and only then renamed into place.
+// cache unless $BRAINALIGN_DATA names a local copy), fetched as io::fetch_remote_files does.
 #pragma once
 
 #include <filesystem>
@@ -9,13 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "brainalign/io/remote_files.h"
+
 namespace brainalign::data {
 
-struct RemoteFile {
-  std::string path;    // where it goes, relative to the data root
-  std::string url;     // the pinned public source
-  std::string sha256;  // empty: not known in advance; printed and recorded on first download
-};
+using io::FetchOptions;
+using io::RemoteFile;
 
 struct PublicDataset {
   std::string name;
@@ -38,15 +36,6 @@ struct PublicDataset {
 const std::vector<PublicDataset>& public_datasets();
 // InputError listing the known names when `name` is not one.
 const PublicDataset& find_public_dataset(const std::string& name);
-
-struct FetchOptions {
-  // Base URL serving the data root's layout (<mirror>/<path>) instead of the pinned sources;
-  // empty: $BRAINALIGN_MIRROR, if set.
-  std::string mirror;
-  std::function<void(const std::string& stage, int done, int total)> progress;
-  // Notes for the user, such as the checksum of a file downloaded without a pinned one.
-  std::function<void(const std::string& line)> note;
-};
 
 // The `provides` paths of the data set that are missing under `root`.
 std::vector<std::string> missing_paths(const PublicDataset& dataset,

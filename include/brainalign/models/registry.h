@@ -1,11 +1,14 @@
 // Models by name: the table the CLI's --model, studies and the Python bindings choose from.
 //
-// Two kinds of names:
+// Three kinds of names:
 // - a registered model: "spectemp", "cochleagram", "mel", "mfcc" (fixed front ends);
 // - "<family>:PATH", a model of a family whose weights live in files ("hf:PATH",
 //   "beats:PATH", ...), or "auto:PATH", the first family that recognises PATH. Families are
 //   registered at start-up by the libraries that bring them (the libtorch models:
-//   neural::register_model_families()), so the core library stays free of them.
+//   neural::register_model_families()), so the core library stays free of them;
+// - a published checkpoint of the catalogue ("beats:iter3", "hf:facebook/wav2vec2-base-960h";
+//   model_catalog.h), fetched on first use and run by its family. A path that exists under the
+//   same spelling is taken as the path.
 #pragma once
 
 #include <filesystem>
@@ -15,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "brainalign/io/remote_files.h"
 #include "brainalign/models/model.h"
 
 namespace brainalign::models {
@@ -43,13 +47,17 @@ void register_model_family(ModelFamily family);
 std::vector<ModelFamily> registered_model_families();
 
 // The model `name` denotes, with `weights` loaded when given (registered models with weights
-// only). InputError for an unknown name or prefix (listing what is known), weights given to a
-// model that has none, or "auto:PATH" that no family recognises.
+// only); a catalogued checkpoint is downloaded first when it is not there (`fetch`: progress,
+// notes, mirror). InputError for an unknown name or prefix (listing what is known), weights
+// given to a model that has none, "auto:PATH" that no family recognises, or a catalogued model
+// without a native route.
 std::unique_ptr<Model> make_model(const std::string& name,
-                                  const std::optional<std::filesystem::path>& weights = {});
+                                  const std::optional<std::filesystem::path>& weights = {},
+                                  const io::FetchOptions& fetch = {});
 
-// Checks, without loading anything, that `name` denotes a model this build can make: a
-// registered model, or <family>:PATH or auto:PATH with a registered family and an existing PATH.
+// Checks, without loading or downloading anything, that `name` denotes a model this build can
+// make: a registered model, <family>:PATH or auto:PATH with a registered family and an existing
+// PATH, or a catalogued checkpoint with a native route whose family is registered.
 // Throws the InputError or IoError make_model would throw for the name.
 void check_model_name(const std::string& name);
 

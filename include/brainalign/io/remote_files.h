@@ -1,0 +1,44 @@
+// Public files brainalign downloads (data sets, model checkpoints): each with its pinned source
+// and, where one is published, its SHA-256. Files are fetched into a root folder (the data root,
+// the models root) under their relative paths: each downloaded to a .part file, resumed with
+// HTTP Range requests, verified and only then renamed into place.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace brainalign::io {
+
+struct RemoteFile {
+  std::string path;        // where it goes, relative to the root it is fetched into
+  std::string url;         // the pinned public source
+  std::string sha256;      // empty: not known in advance; printed and recorded on first download
+  std::int64_t size = -1;  // bytes, when known
+};
+
+struct FetchOptions {
+  // Base URL serving the per-user cache's layout (<mirror>/<path under the cache>) instead of
+  // the pinned sources; empty: $BRAINALIGN_MIRROR, if set.
+  std::string mirror;
+  std::function<void(const std::string& stage, int done, int total)> progress;
+  // Notes for the user, such as the checksum of a file downloaded without a pinned one.
+  std::function<void(const std::string& line)> note;
+};
+
+// The per-user cache: $XDG_CACHE_HOME/brainalign, else ~/.cache/brainalign, else ./.brainalign.
+std::filesystem::path user_cache_dir();
+
+// Downloads each of `files` that is missing under `root`, reporting progress as `stage`. A file
+// without a pinned checksum is verified against the one recorded next to it (<file>.sha256) at
+// its first download, and the note says so. With a mirror, a file comes from
+// <mirror>/<mirror_prefix>/<path> (`mirror_prefix`: where `root` sits in the cache's layout,
+// empty for the data root). Throws IoError naming the URL for network, HTTP and checksum
+// failures; a file is never left under its final name unless complete and verified.
+void fetch_remote_files(const std::vector<RemoteFile>& files, const std::filesystem::path& root,
+                        const std::string& stage, const std::string& mirror_prefix,
+                        const FetchOptions& options);
+
+}  // namespace brainalign::io

@@ -1,0 +1,140 @@
+"""Published checkpoints by name: `brainalign models`, `brainalign fetch MODEL` against a
+loopback mirror, and `--model NAME` fetching on first use."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from range_server import RangeServer  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from cli_runner import CLI, SHARED, run_cli  # noqa: E402
+
+GOLDEN = SHARED / "golden"
+SOUNDS = SHARED / "data" / "natsound165" / "wav"
+
+
+def has_families():
+    p = subprocess.run([CLI, "extract", "--help"], capture_output=True, text=True)
+    return "hf:PATH" in p.stdout
+
+
+def cache_env(tmp_path, mirror=None):
+    """Downloads go to tmp_path/cache/brainalign; nothing points at a local copy."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("BRAINALIGN_DATA", "BRAINALIGN_MIRROR", "BRAINALIGN_CACHE", "BRAINALIGN_MODELS")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    if mirror:
+        env["BRAINALIGN_MIRROR"] = mirror
+    return env, tmp_path / "cache" / "brainalign" / "models"
+
+
+def catalogue(env=None):
+    return json.loads(run_cli(["models", "--json"], env=env).stdout)
+
+
+def test_the_catalogue_holds_the_2025_studys_36_models():
+    models = catalogue()
+    names = [m["name"] for m in models]
+    assert len(names) == len(set(names))
+    pepino = [m for m in models if "pepino2025" in m["studies"]]
+    assert len(pepino) == 36
+    # The 18 with a native route today: EnCodecMAE mel (8), BEATs (4), Dasheng base, 0.6B,
+    # 1.2B, wav2vec2, S2T and spectemp.
+    runs = sorted(m["name"] for m in pepino if m["runs"])
+    assert len(runs) == 18 and "spectemp" in runs and "beats:iter3" in runs
+    assert sum(n.startswith("encodecmae:mel256") for n in runs) == 8
+    study_names = [m["study_name"] for m in pepino]
+    assert len(study_names) == len(set(study_names))
+    for m in models:
+        assert m["sample_rate"] > 0, m["name"]
+        assert m["runs"] == (m["runs_as"] is not None), m["name"]
+        assert m["runs"] or m["notes"], m["name"]  # says why it does not run
+        for f in m["files"]:
+            assert f["url"].startswith("https://"), f
+            assert f["sha256"] is None or re.fullmatch("[0-9a-f]{64}", f["sha256"]), f
+            assert "/" not in f["path"] and f["path"], f
+    text = run_cli(["models"]).stdout
+    assert "beats:iter3" in text and "hf:facebook/wav2vec2-base-960h" in text
+
+
+def test_fetch_by_name_from_a_mirror_verifies_and_records(tmp_path):
+    mirror = tmp_path / "mirror"
+    target = mirror / "models" / "beats" / "iter3" / "BEATs_iter3.pt"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(GOLDEN / "beats_like" / "model.pt", target)
+    env, root = cache_env(tmp_path)
+    with RangeServer(mirror) as server:
+        env["BRAINALIGN_MIRROR"] = server.url
+        p = run_cli(["fetch", "beats:iter3"], env=env)
+        assert server.requests == [("/models/beats/iter3/BEATs_iter3.pt", None)]
+        fetched = root / "beats" / "iter3" / "BEATs_iter3.pt"
+        assert fetched.read_bytes() == target.read_bytes()
+        assert "beats:iter3: ready in" in p.stdout
+        # No checksum is published for it: the first download's is recorded and shown.
+        digest = (root / "beats" / "iter3" / "BEATs_iter3.pt.sha256").read_text().split()[0]
+        assert digest in p.stderr
+        run_cli(["fetch", "beats:iter3"], env=env)
+        assert len(server.requests) == 1, "a fetched model is not downloaded again"
+    listed = {m["name"]: m for m in catalogue(env)}
+    assert listed["beats:iter3"]["fetched"] and not listed["beats:iter2"]["fetched"]
+    # A copy that differs from the recorded checksum is refused, and nothing is left behind.
+    fetched.unlink()
+    target.write_bytes(b"not the same weights")
+    with RangeServer(mirror) as server:
+        env["BRAINALIGN_MIRROR"] = server.url
+        p = run_cli(["fetch", "beats:iter3"], env=env, expect=3)
+        assert "checksum" in p.stderr.lower() or "sha256" in p.stderr.lower()
+    assert not fetched.exists() and not list(root.rglob("*.part"))
+
+
+def test_names_without_a_route_or_files_are_refused_clearly(tmp_path):
+    env, _ = cache_env(tmp_path)
+    p = run_cli(["fetch", "zerospeech2020:vqvae-english"], env=env, expect=2)
+    assert "no public files" in p.stderr
+    p = run_cli(["fetch", "beats:iter4"], env=env, expect=2)
+    assert "is neither a data set" in p.stderr and "nor a catalogued model" in p.stderr
+    wav = tmp_path / "wav"
+    wav.mkdir()
+    shutil.copyfile(SOUNDS / "stim5_alarm_clock.wav", wav / "stim5_alarm_clock.wav")
+    p = run_cli(["extract", "--model", "vggish", "--stimuli", wav, "--out", tmp_path / "f.npz"],
+                env=env, expect=2)
+    assert "vggish" in p.stderr and "no native port" in p.stderr
+    assert not (tmp_path / "f.npz").exists()
+
+
+@pytest.mark.skipif(not has_families(), reason="brainalign built without libtorch")
+def test_model_by_name_is_fetched_on_first_use_and_runs_as_its_file(tmp_path):
+    mirror = tmp_path / "mirror"
+    target = mirror / "models" / "beats" / "iter3" / "BEATs_iter3.pt"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(GOLDEN / "beats_like" / "model.pt", target)
+    wav = tmp_path / "wav"
+    wav.mkdir()
+    for name in ("stim5_alarm_clock", "stim103_crying"):
+        shutil.copyfile(SOUNDS / f"{name}.wav", wav / f"{name}.wav")
+    env, root = cache_env(tmp_path)
+    with RangeServer(mirror) as server:
+        env["BRAINALIGN_MIRROR"] = server.url
+        run_cli(["extract", "--model", "beats:iter3", "--stimuli", wav, "--out", tmp_path / "named.npz",
+                 "--no-cache", "--quiet"], env=env)
+        assert len(server.requests) == 1
+    # Once fetched, no network is needed; the file itself gives the same layers.
+    env.pop("BRAINALIGN_MIRROR")
+    env["BRAINALIGN_MODELS"] = str(root)
+    run_cli(["extract", "--model", "beats:iter3", "--stimuli", wav, "--out", tmp_path / "again.npz",
+             "--no-cache", "--quiet", "--layers", "pepino2025"], env=env)
+    run_cli(["extract", "--model", f"beats:{target}", "--stimuli", wav, "--out", tmp_path / "file.npz",
+             "--no-cache", "--quiet"], env=env)
+    named, by_file = np.load(tmp_path / "named.npz"), np.load(tmp_path / "file.npz")
+    assert named.files == by_file.files
+    for key in named.files:
+        np.testing.assert_array_equal(named[key], by_file[key])
+    again = np.load(tmp_path / "again.npz")
+    assert "embedding" in again.files and len(again.files) == len(named.files)
