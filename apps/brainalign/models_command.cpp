@@ -78,8 +78,8 @@ Action add_models(CLI::App& app) {
     for (const auto& m : catalogue) {
       const char* fetched = m.files.empty() ? "-" : (models::is_fetched(m) ? "yes" : "no");
       std::printf("  %-38s %-5s %-7s %-9s %-8s %s\n", m.name.c_str(), m.runs() ? "yes" : "no",
-                  rate_text(m.sample_rate).c_str(),
-                  size_text(m.size()).c_str(), fetched, join(m.studies).c_str());
+                  rate_text(m.sample_rate).c_str(), size_text(m.size()).c_str(), fetched,
+                  join(m.studies).c_str());
     }
     std::printf("\n`runs: no`: brainalign has no native route for it yet (`--json` says why).\n");
   };

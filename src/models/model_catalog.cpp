@@ -111,14 +111,14 @@ std::vector<PublishedModel> make_catalogue() {
                          "EnCodecMAE base, mel input, pretrained on LibriLight (speech)", true));
   c.push_back(encodecmae("mel256-ec-base-st", "mel256-ec-base_st-nopn",
                          "EnCodecMAE base, mel input, with self-training", true));
-  c.push_back(encodecmae("mel256-ec-small", "mel256-ec-small", "EnCodecMAE small, mel input",
-                         true));
-  c.push_back(encodecmae("mel256-ec-large", "mel256-ec-large", "EnCodecMAE large, mel input",
-                         true));
+  c.push_back(
+      encodecmae("mel256-ec-small", "mel256-ec-small", "EnCodecMAE small, mel input", true));
+  c.push_back(
+      encodecmae("mel256-ec-large", "mel256-ec-large", "EnCodecMAE large, mel input", true));
   c.push_back(encodecmae("mel256-ec-large-st", "mel256-ec-large_st-nopn",
                          "EnCodecMAE large, mel input, with self-training", true));
-  c.push_back(encodecmae("ec-ec-base", "ec-ec-base", "EnCodecMAE base, EnCodec-encoder input",
-                         false));
+  c.push_back(
+      encodecmae("ec-ec-base", "ec-ec-base", "EnCodecMAE base, EnCodec-encoder input", false));
   c.push_back(encodecmae("spec-ec-base", "spec-ec-base",
                          "EnCodecMAE base, linear-spectrogram input", false));
 
@@ -147,12 +147,13 @@ std::vector<PublishedModel> make_catalogue() {
 
   c.push_back(cochdnn("cnn9:word", "braindnn_kell2018_word", "CochCNN9 trained on words"));
   c.push_back(cochdnn("cnn9:speaker", "braindnn_kell2018_speaker", "CochCNN9 trained on speakers"));
-  c.push_back(cochdnn("cnn9:audioset", "braindnn_kell2018_audioset", "CochCNN9 trained on AudioSet"));
+  c.push_back(
+      cochdnn("cnn9:audioset", "braindnn_kell2018_audioset", "CochCNN9 trained on AudioSet"));
   c.push_back(cochdnn("cnn9:multitask", "braindnn_kell2018_word_speaker_audioset",
                       "CochCNN9 trained on words, speakers and AudioSet"));
   c.push_back(cochdnn("resnet50:word", "braindnn_resnet50_word", "CochResNet50 trained on words"));
-  c.push_back(cochdnn("resnet50:speaker", "braindnn_resnet50_speaker",
-                      "CochResNet50 trained on speakers"));
+  c.push_back(
+      cochdnn("resnet50:speaker", "braindnn_resnet50_speaker", "CochResNet50 trained on speakers"));
   c.push_back(cochdnn("resnet50:audioset", "braindnn_resnet50_audioset",
                       "CochResNet50 trained on AudioSet"));
   c.push_back(cochdnn("resnet50:multitask", "braindnn_resnet50_word_speaker_audioset",
@@ -196,8 +197,8 @@ std::vector<PublishedModel> make_catalogue() {
   c.push_back(external(
       "vggish", "braindnn_vggish", 16000, "Apache-2.0",
       {{"vggish-10086976.pth",
-        "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth",
-        "", -1},
+        "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth", "",
+        -1},
        {"vggish_pca_params-970ea276.pth",
         "https://github.com/harritaylor/torchvggish/releases/download/v0.1/"
         "vggish_pca_params-970ea276.pth",
@@ -207,12 +208,12 @@ std::vector<PublishedModel> make_catalogue() {
       "speechbrain:sepformer-whamr", "braindnn_sepformer", 8000, "Apache-2.0",
       {{"hyperparams.yaml",
         "https://huggingface.co/speechbrain/sepformer-whamr/resolve/main/hyperparams.yaml", "", -1},
-       {"encoder.ckpt", "https://huggingface.co/speechbrain/sepformer-whamr/resolve/main/encoder.ckpt",
-        "", -1},
-       {"masknet.ckpt", "https://huggingface.co/speechbrain/sepformer-whamr/resolve/main/masknet.ckpt",
-        "", -1},
-       {"decoder.ckpt", "https://huggingface.co/speechbrain/sepformer-whamr/resolve/main/decoder.ckpt",
-        "", -1}},
+       {"encoder.ckpt",
+        "https://huggingface.co/speechbrain/sepformer-whamr/resolve/main/encoder.ckpt", "", -1},
+       {"masknet.ckpt",
+        "https://huggingface.co/speechbrain/sepformer-whamr/resolve/main/masknet.ckpt", "", -1},
+       {"decoder.ckpt",
+        "https://huggingface.co/speechbrain/sepformer-whamr/resolve/main/decoder.ckpt", "", -1}},
       "SepFormer speech separation (WHAMR!)",
       "no native port; score the 2023 release's published activations"));
   c.push_back(external(
@@ -234,14 +235,13 @@ std::vector<PublishedModel> make_catalogue() {
         "", -1}},
       "DCASE 2020 audio-captioning baseline (GRU encoder-decoder)",
       "no native port; score the 2023 release's published activations"));
-  c.push_back(external(
-      "deepspeech2:librispeech-v3", "braindnn_deepspeech", 16000, "MIT",
-      {{"librispeech_pretrained_v3.ckpt",
-        "https://github.com/SeanNaren/deepspeech.pytorch/releases/download/V3.0/"
-        "librispeech_pretrained_v3.ckpt",
-        "", -1}},
-      "DeepSpeech2 (LibriSpeech)",
-      "no native port; score the 2023 release's published activations"));
+  c.push_back(external("deepspeech2:librispeech-v3", "braindnn_deepspeech", 16000, "MIT",
+                       {{"librispeech_pretrained_v3.ckpt",
+                         "https://github.com/SeanNaren/deepspeech.pytorch/releases/download/V3.0/"
+                         "librispeech_pretrained_v3.ckpt",
+                         "", -1}},
+                       "DeepSpeech2 (LibriSpeech)",
+                       "no native port; score the 2023 release's published activations"));
   c.push_back(external("zerospeech2020:vqvae-english", "braindnn_zerospeech", 16000, "MIT", {},
                        "ZeroSpeech 2020 VQ-VAE (English), its encoder",
                        "no native port, and no pinned checkpoint file (release v0.1 of "
