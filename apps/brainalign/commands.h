@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -26,5 +27,9 @@ Action add_downstream(CLI::App& app);
 void show_progress(const std::string& stage, int done, int total);
 // A note for the user on standard error, on a line of its own.
 void show_note(const std::string& line);
+// io::FetchOptions::before_download for the command line: says what is about to be downloaded
+// and, from 1 GiB (or an unknown size) on, asks on a terminal, or stops with an InputError
+// off one, unless `yes`.
+std::function<void(const std::string&, int, std::int64_t)> confirm_download(bool yes);
 
 }  // namespace brainalign::cli

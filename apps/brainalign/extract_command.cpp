@@ -17,7 +17,7 @@ Action add_extract(CLI::App& app) {
     std::string model, weights, stimuli, out, pool = "mean", layers;
     int threads = 0;
     std::size_t memory_budget_mib = 0;
-    bool no_cache = false, quiet = false;
+    bool no_cache = false, quiet = false, yes = false;
   };
   auto a = std::make_shared<Args>();
   app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
@@ -30,13 +30,15 @@ Action add_extract(CLI::App& app) {
   app.add_option("--pool", a->pool, "mean (one vector per stimulus) or none (keep time)")
       ->capture_default_str();
   app.add_option("--layers", a->layers,
-                 "Keep only the layers a published study used: tuckute2023 or pepino2025 "
-                 "(docs/neural.md)");
+                 "Keep only some layers: those a published study used (tuckute2023 or "
+                 "pepino2025, docs/neural.md), all, or names separated by commas");
   app.add_option("--threads", a->threads, "Threads (default: every core)");
   app.add_option("--memory-budget", a->memory_budget_mib,
                  "MiB that the clips running at once may use together (default: half of the "
                  "available memory)");
   app.add_flag("--no-cache", a->no_cache, "Neither read nor write the feature cache");
+  app.add_flag("--yes", a->yes,
+               "Download the sounds or a published model without asking, also from 1 GiB on");
   app.add_flag("--quiet", a->quiet, "No progress output");
   return [a] {
     features::ExtractOptions options;
@@ -45,6 +47,7 @@ Action add_extract(CLI::App& app) {
     options.use_cache = !a->no_cache;
     options.memory_budget = a->memory_budget_mib << 20;
     data::FetchOptions fetch;
+    fetch.before_download = confirm_download(a->yes);
     if (!a->quiet) {
       options.progress = show_progress;
       fetch.progress = show_progress;
@@ -54,8 +57,7 @@ Action add_extract(CLI::App& app) {
         a->model,
         a->weights.empty() ? std::nullopt : std::optional<std::filesystem::path>(a->weights),
         fetch);
-    const auto layers = a->layers.empty() ? std::vector<std::string>()
-                                          : models::require_published_layers(*model, a->layers);
+    const auto layers = models::choose_layers(*model, a->layers);
     const auto files = features::resolve_stimuli(a->stimuli, fetch);
     features::ExtractedFeatures features = features::extract_features(*model, files, options);
     if (!layers.empty()) features = features::select_layers(std::move(features), layers);

@@ -11,11 +11,15 @@ namespace brainalign::cli {
 Action add_fetch(CLI::App& app) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto list = std::make_shared<bool>(false);
+  auto yes = std::make_shared<bool>(false);
   app.add_option("names", *names,
-                 "Data sets (natsound165, natsound165-folds, tuckute2023) or catalogued models "
-                 "(beats:iter3, dasheng:base, ...; see `brainalign models`) to download");
+                 "Data sets (natsound165, natsound165-folds, tuckute2023, hear:esc50, ...) or "
+                 "catalogued models (beats:iter3, dasheng:base, ...; see `brainalign models`) to "
+                 "download");
   app.add_flag("--list", *list, "List the registered data sets and catalogued models");
-  return [names, list] {
+  app.add_flag("--yes", *yes,
+               "Download without asking, also from 1 GiB on (the size is shown either way)");
+  return [names, list, yes] {
     if (*list || names->empty()) {
       std::printf("data sets:\n");
       for (const auto& dataset : data::public_datasets())
@@ -29,6 +33,7 @@ Action add_fetch(CLI::App& app) {
     io::FetchOptions options;
     options.progress = show_progress;
     options.note = show_note;
+    options.before_download = confirm_download(*yes);
     for (const auto& name : *names) {
       if (models::find_published_model(name) != nullptr) {
         const auto folder = models::fetch_published_model(name, options);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "brainalign/base/error.h"
 #include "commands.h"
 
 namespace brainalign::cli {
@@ -25,6 +26,27 @@ void show_progress(const std::string& stage, int done, int total) {
   std::fprintf(stderr, "%s%-16s [%s] %d/%d%s", terminal ? "\r" : "", stage.c_str(), bar.c_str(),
                done, total, (!terminal || done == total) ? "\n" : "");
   std::fflush(stderr);
+}
+
+std::function<void(const std::string&, int, std::int64_t)> confirm_download(bool yes) {
+  return [yes](const std::string& stage, int files, std::int64_t bytes) {
+    constexpr std::int64_t kAsk = std::int64_t{1} << 30;  // 1 GiB
+    char size[64];
+    if (bytes < 0) {
+      std::snprintf(size, sizeof size, "size unknown");
+    } else {
+      std::snprintf(size, sizeof size, "%.2f GiB", static_cast<double>(bytes) / kAsk);
+    }
+    std::fprintf(stderr, "%s: %d file%s to download, %s\n", stage.c_str(), files,
+                 files == 1 ? "" : "s", size);
+    if (yes || (bytes >= 0 && bytes < kAsk)) return;
+    if (isatty(fileno(stdin)) == 0)
+      throw InputError(stage + ": " + size + " to download; run again with --yes to go ahead");
+    std::fprintf(stderr, "Download? [y/N] ");
+    std::fflush(stderr);
+    const int answer = std::getchar();
+    if (answer != 'y' && answer != 'Y') throw InputError(stage + ": not downloaded");
+  };
 }
 
 void show_note(const std::string& line) {

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "brainalign/data/data_registry.h"
 #include "brainalign/neural/probes/evaluate.h"
 
 namespace brainalign::python {
@@ -11,7 +12,7 @@ void register_downstream(py::module_& m) {
   m.def(
       "downstream",
       [](py::handle model, py::handle tasks, const std::string& protocol, std::uint64_t seed,
-         py::object threads, py::object max_epochs, py::object out, bool cache) {
+         py::object threads, py::object max_epochs, py::object out, bool cache, py::object layers) {
         using namespace neural;
         const auto loaded = model_argument(model);
         std::vector<std::string> folders;
@@ -20,6 +21,10 @@ void register_downstream(py::module_& m) {
         } else {
           for (py::handle t : tasks) folders.push_back(path_string(t));
         }
+        {
+          py::gil_scoped_release release;
+          for (auto& folder : folders) folder = data::hear_task_folder(folder).string();
+        }
         const Protocol parsed = parse_protocol(protocol);
         features::ExtractOptions extract;
         extract.use_cache = cache;
@@ -27,6 +32,15 @@ void register_downstream(py::module_& m) {
         probe.seed = seed;
         if (!threads.is_none()) extract.threads = probe.threads = threads.cast<int>();
         if (!max_epochs.is_none()) probe.epoch_cap = max_epochs.cast<int>();
+        std::string choice;
+        if (py::isinstance<py::str>(layers)) {
+          choice = layers.cast<std::string>();
+        } else if (!layers.is_none()) {
+          for (py::handle name : layers)
+            choice += (choice.empty() ? "" : ",") + py::str(name).cast<std::string>();
+        }
+        probe.layers = models::choose_layers(*loaded, choice,
+                                             parsed == Protocol::kPepino2025 ? "pepino2025" : "");
         const std::filesystem::path out_dir = out.is_none() ? "" : path_string(out);
         std::string summaries;
         {
@@ -42,11 +56,13 @@ void register_downstream(py::module_& m) {
       },
       py::arg("model"), py::arg("tasks"), py::arg("protocol") = "pepino2025", py::arg("seed") = 0,
       py::arg("threads") = py::none(), py::arg("max_epochs") = py::none(),
-      py::arg("out") = py::none(), py::arg("cache") = true,
+      py::arg("out") = py::none(), py::arg("cache") = true, py::arg("layers") = py::none(),
       R"(Trains the protocol's probes on a model's embeddings of HEAR tasks, as
 `brainalign downstream`. model: a name or brainalign.Model; tasks: a hear-preprocess task
-folder or a list of them; protocol: pepino2025 or hear2021; max_epochs caps training (quick
-checks only); out: also write the summaries there. Returns one summary dict per task (task,
+folder or a registered task ("hear:esc50", fetched when missing), or a list of them; protocol: pepino2025 or hear2021; max_epochs caps training (quick
+checks only); out: also write the summaries there; layers: what the probe combines, "all",
+"pepino2025", "tuckute2023" or a list of layer names (default: the protocol's, pepino2025 the
+model's layers of the 2025 study as its code filters them, hear2021 the last). Returns one summary dict per task (task,
 metric, score, per_fold, chosen_config, ...), as summary.json holds.)");
 }
 

@@ -127,3 +127,33 @@ def test_study_run_returns_the_units_that_failed(tmp_path):
     assert summary["failures"] and all(f["kind"] == "input" and "'mell'" in f["message"]
                                        for f in summary["failures"])
     assert all(f["unit"].startswith("typo|") for f in summary["failures"])
+
+
+@needs_torch
+def test_downstream_layers_default_to_the_studys(task, tmp_path, run_cli):
+    """pepino2025 probes combine the model's layers of the 2025 study, as its code filters its
+    layer map: for wav2vec2 not the CNN layers (whose width would call for a PCA)."""
+    golden = DATA.parent / "golden" / "wav2vec2_base_like"
+    if not golden.is_dir():
+        pytest.skip(f"no golden model at {golden}")
+    model = brainalign.Model(f"hf:{golden}")
+    published = [n for n in model.layers if not n.startswith("cnn.")]
+    assert len(published) < len(model.layers)
+
+    def layers(**kwargs):
+        return brainalign.downstream(model, task, max_epochs=1, cache=False, **kwargs)[0]["layers"]
+
+    assert layers() == published
+    assert layers(layers="all") == model.layers
+    assert layers(layers=["encoder.2", "embedding"]) == ["encoder.2", "embedding"]
+    assert layers(protocol="hear2021") == [model.layers[-1]]
+    with pytest.raises(brainalign.InputError, match="'cnn.9' is not a layer"):
+        layers(layers="cnn.9")
+    p = run_cli("downstream", "--model", f"hf:{golden}", "--task", task, "--max-epochs", 1,
+                "--no-cache", "--quiet", "--layers", "encoder.1,nope", "--out", tmp_path / "x",
+                expect=2)
+    assert "--layers: 'nope' is not a layer" in p.stderr
+    run_cli("downstream", "--model", f"hf:{golden}", "--task", task, "--max-epochs", 1,
+            "--no-cache", "--quiet", "--out", tmp_path / "cli")
+    summary = json.loads((tmp_path / "cli" / "pitch" / "summary.json").read_text())
+    assert summary["layers"] == published

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <system_error>
 
 #include "brainalign/base/error.h"
@@ -28,6 +29,24 @@ constexpr const char* kFoldsSha256 =
 // The 2023 study's data release; its checksum is not published.
 constexpr const char* kRelease2023Source =
     "https://mcdermottlab.mit.edu//tuckute_feather_2023/data.tar";
+// The HEAR 2021 tasks preprocessed at 48 kHz, the record the 2025 study's download script pins;
+// no checksums are published with them.
+constexpr const char* kHearSource = "https://zenodo.org/records/6332517/files/";
+
+struct HearTaskSource {
+  const char* name;       // hear:<name>
+  const char* hear_name;  // the task folder hear-preprocess writes
+  const char* description;
+};
+constexpr HearTaskSource kHearTasks[] = {
+    {"esc50", "esc50-v2.0.0-full", "ESC-50 environmental sounds, 5 folds (CC BY-NC 3.0)"},
+    {"fsd50k", "fsd50k-v1.0-full",
+     "FSD50K sound events, multilabel (CC BY 4.0; clips CC0, CC BY, CC BY-NC or Sampling+)"},
+    {"nsynth_pitch", "nsynth_pitch-v2.2.3-50h", "NSynth pitch, 50 h (CC BY 4.0)"},
+    {"speech_commands", "speech_commands-v0.0.2-full", "Speech Commands v0.02 (CC BY 4.0)"},
+    {"crema_d", "tfds_crema_d-1.0.0-full", "CREMA-D emotions, 5 folds (ODbL 1.0)"},
+    {"gtzan_genre", "tfds_gtzan-1.0.0-full", "GTZAN music genres, 10 folds (no licence stated)"},
+};
 
 std::vector<PublicDataset> make_registry() {
   std::vector<PublicDataset> registry;
@@ -40,13 +59,15 @@ std::vector<PublicDataset> make_registry() {
   const std::string base = kNatsoundSource;
   for (const auto& sound : natsound165::kSounds) {
     const std::string file = std::string(sound.name) + ".wav";
-    sounds.files.push_back(
-        {"natsound165/wav/" + file, base + "sounds/wav/" + file, std::string(sound.sha256)});
+    sounds.files.push_back({"natsound165/wav/" + file, base + "sounds/wav/" + file,
+                            std::string(sound.sha256), natsound165::kSoundBytes});
   }
   sounds.files.push_back({"natsound165/category_labels.csv", base + "sounds/category_labels.csv",
-                          "747c213ec40ede8ccac7af2ba2d0ecc9d6dfbccbe5befeb6888beb5201b35fbc"});
+                          "747c213ec40ede8ccac7af2ba2d0ecc9d6dfbccbe5befeb6888beb5201b35fbc",
+                          4983});
   sounds.files.push_back({"natsound165/components.mat", base + "data/components.mat",
-                          "a34f9a4c648de56d075f249a0f09f67281cde024d0ca184347436e540ab0a66e"});
+                          "a34f9a4c648de56d075f249a0f09f67281cde024d0ca184347436e540ab0a66e",
+                          519820});
   for (const auto& file : sounds.files) sounds.provides.push_back(file.path);
   registry.push_back(std::move(sounds));
 
@@ -55,7 +76,8 @@ std::vector<PublicDataset> make_registry() {
   folds.description =
       "The 5-fold assignment of the 165 sounds used by Pepino et al. (2025), as "
       "natsound165/folds_5x33.csv";
-  folds.files.push_back({"natsound165/stratified-fold-assignment.pkl", kFoldsSource, kFoldsSha256});
+  folds.files.push_back(
+      {"natsound165/stratified-fold-assignment.pkl", kFoldsSource, kFoldsSha256, 1545});
   folds.provides = {"natsound165/folds_5x33.csv"};
   folds.derive = [](const fs::path& root) {
     write_natsound165_folds(root / "natsound165/stratified-fold-assignment.pkl",
@@ -73,6 +95,23 @@ std::vector<PublicDataset> make_registry() {
   release.unpack = true;
   release.strip_components = 1;  // the archive's entries start with data/
   registry.push_back(std::move(release));
+
+  for (const auto& task : kHearTasks) {
+    PublicDataset hear;
+    hear.name = std::string("hear:") + task.name;
+    hear.description = std::string("HEAR task ") + task.hear_name + ", 48 kHz: " + task.description;
+    const std::string archive = std::string("hear2021-") + task.hear_name + "-48000.tar.gz";
+    hear.files.push_back({"downloads/hear/" + archive, kHearSource + archive, "", -1});
+    hear.folder = std::string("hear/") + task.hear_name;
+    hear.provides = {hear.folder + "/task_metadata.json"};
+    hear.unpack = true;
+    hear.unpack_into = std::string("downloads/hear/") + task.hear_name + ".unpacked";
+    hear.derive = [hear_name = std::string(task.hear_name), staging = hear.unpack_into,
+                   folder = hear.folder](const fs::path& root) {
+      move_hear_task(root / staging, hear_name, root / folder);
+    };
+    registry.push_back(std::move(hear));
+  }
   return registry;
 }
 
@@ -119,7 +158,7 @@ fs::path fetch_dataset(const std::string& name, const FetchOptions& options) {
   io::fetch_remote_files(dataset.files, root, "fetch " + name, "", options);
   if (dataset.unpack) {
     for (const auto& file : dataset.files) {
-      io::unpack_archive(root / file.path, root, dataset.strip_components);
+      io::unpack_archive(root / file.path, root / dataset.unpack_into, dataset.strip_components);
       fs::remove(root / file.path);
     }
   }
@@ -130,6 +169,31 @@ fs::path fetch_dataset(const std::string& name, const FetchOptions& options) {
                      join(still_missing, ", "));
   }
   return root;
+}
+
+void move_hear_task(const fs::path& staging, const std::string& hear_name,
+                    const fs::path& destination) {
+  std::optional<fs::path> found;
+  if (fs::exists(staging))
+    for (const auto& entry : fs::recursive_directory_iterator(staging))
+      if (entry.path().filename() == "task_metadata.json" &&
+          entry.path().parent_path().filename() == hear_name) {
+        found = entry.path().parent_path();
+        break;
+      }
+  if (!found)
+    throw InputError(staging.string() + ": the archive holds no folder " + hear_name +
+                     " with a task_metadata.json");
+  fs::create_directories(destination.parent_path());
+  fs::remove_all(destination);
+  fs::rename(*found, destination);
+  fs::remove_all(staging);
+}
+
+fs::path hear_task_folder(const std::string& name, const FetchOptions& options) {
+  if (!name.starts_with("hear:")) return name;
+  const PublicDataset& dataset = find_public_dataset(name);
+  return fetch_dataset(name, options) / dataset.folder;
 }
 
 std::vector<std::string> natsound165_stimuli() {

@@ -5,9 +5,13 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string_view>
 
 namespace brainalign::data::natsound165 {
+
+// Every sound is 2.0 s of 16-bit mono PCM at 44.1 kHz in a 44-byte header: 176,444 bytes.
+inline constexpr std::int64_t kSoundBytes = 176444;
 
 struct SoundEntry {
   std::string_view name;

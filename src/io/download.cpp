@@ -88,6 +88,30 @@ Downloader::Downloader() {
 
 Downloader::~Downloader() { curl_easy_cleanup(as_curl(curl_)); }
 
+std::int64_t Downloader::content_length(const std::string& url) {
+  CURL* curl = as_curl(curl_);
+  curl_easy_reset(curl);
+  char message[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "brainalign/" BRAINALIGN_VERSION);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, message);
+  const CURLcode code = curl_easy_perform(curl);
+  if (code != CURLE_OK) {
+    const std::string why = message[0] != '\0' ? message : curl_easy_strerror(code);
+    throw IoError("cannot reach " + url + ": " + why);
+  }
+  curl_off_t length = -1;
+  if (curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) != CURLE_OK) return -1;
+  return length < 0 ? -1 : static_cast<std::int64_t>(length);
+}
+
 std::string Downloader::download(const std::string& url, const fs::path& destination,
                                  const DownloadOptions& options) {
   const fs::path part = partial_download_path(destination);

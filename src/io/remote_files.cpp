@@ -38,6 +38,21 @@ void fetch_remote_files(const std::vector<RemoteFile>& files, const fs::path& ro
   if (!mirror.empty() && !mirror_prefix.empty()) mirror += "/" + mirror_prefix;
 
   Downloader downloader;
+  const auto url_of = [&](const RemoteFile& file) {
+    return mirror.empty() ? file.url : mirror + "/" + file.path;
+  };
+  if (options.before_download) {
+    int missing = 0;
+    std::int64_t bytes = 0;
+    for (const auto& file : files) {
+      if (fs::exists(root / file.path)) continue;
+      ++missing;
+      const std::int64_t size =
+          file.size >= 0 ? file.size : downloader.content_length(url_of(file));
+      bytes = size < 0 || bytes < 0 ? -1 : bytes + size;
+    }
+    if (missing > 0) options.before_download(stage, missing, bytes);
+  }
   const int total = static_cast<int>(files.size());
   int done = 0;
   if (options.progress) options.progress(stage, 0, total);
@@ -51,7 +66,7 @@ void fetch_remote_files(const std::vector<RemoteFile>& files, const fs::path& ro
         std::ifstream in(record);
         in >> download.expected_sha256;
       }
-      const std::string url = mirror.empty() ? file.url : mirror + "/" + file.path;
+      const std::string url = url_of(file);
       const std::string digest = downloader.download(url, destination, download);
       if (file.sha256.empty()) {
         if (!fs::exists(record)) write_file_atomically(record, digest + "\n");

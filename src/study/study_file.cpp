@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "brainalign/base/error.h"
+#include "brainalign/models/model_catalog.h"
 
 namespace brainalign::study {
 namespace {
@@ -226,7 +227,11 @@ std::string resolve_model_name(const std::string& name, const fs::path& base) {
   if (family.empty()) return name;
   const fs::path path(name.substr(family.size() + 1));
   if (path.empty() || path.is_absolute()) return name;
-  return family + ":" + (base / path).lexically_normal().string();
+  const fs::path beside = (base / path).lexically_normal();
+  // A published checkpoint's name ("beats:iter3") stays a name unless a path beside the study
+  // file is spelled the same.
+  if (models::find_published_model(name) != nullptr && !fs::exists(beside)) return name;
+  return family + ":" + beside.string();
 }
 
 std::string to_string(ModelKind kind) {
@@ -299,10 +304,16 @@ Study load_study(const fs::path& path) {
       check_name(s, where, m.name, names);
       const std::string kind = get_string(s, t, where, "kind", "registry");
       const std::string for_kind = " (for kind '" + kind + "')";
-      if (kind == "registry") check_keys(s, t, where, {"name", "kind", "model"}, for_kind);
+      if (kind == "registry")
+        check_keys(s, t, where, {"name", "kind", "model", "layers"}, for_kind);
       if (kind == "features") check_keys(s, t, where, {"name", "kind", "features"}, for_kind);
       if (kind == "checkpoints") {
-        check_keys(s, t, where, {"name", "kind", "features", "model"}, for_kind);
+        check_keys(s, t, where, {"name", "kind", "features", "model", "layers"}, for_kind);
+      }
+      for (const auto& layer : get_strings(s, t, where, "layers", {})) {
+        if (layer.empty() || layer.find(',') != std::string::npos)
+          fail(s, where, "'layers' holds 'all', a study or layer names, not '" + layer + "'");
+        m.layers += (m.layers.empty() ? "" : ",") + layer;
       }
       if (kind == "registry") {
         m.kind = ModelKind::kRegistry;

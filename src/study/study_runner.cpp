@@ -473,6 +473,13 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     settings.seed = study.seed;
     settings.max_epochs = t.max_epochs;
     settings.probe_float32 = t.probe_float32;
+    if (auto failure = failure_in(u->key(), group.rank(), [&] {
+          settings.layers = models::choose_layers(*model, study.model(u->model).layers,
+                                                  u->protocol == "pepino2025" ? "pepino2025" : "");
+        })) {
+      record_failure(std::move(*failure));
+      continue;
+    }
     settings.threads = threads;
     if (options.note)
       options.note((group.size() > 1 ? stage + ": " : std::string()) + "downstream " + u->key());

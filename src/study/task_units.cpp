@@ -71,6 +71,7 @@ TaskRecord compute_task_unit(const TaskUnit& unit, const models::Model& model,
   json o;
   o["protocol"] = settings.protocol;
   o["max_epochs"] = settings.max_epochs;
+  if (!settings.layers.empty()) o["layers"] = settings.layers;
   o["probe_inputs"] =
       settings.probe_float32 || settings.protocol == "hear2021" ? "float32" : "float16";
   o["model"] = registry_name;

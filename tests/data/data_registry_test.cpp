@@ -49,7 +49,17 @@ class ScopedEnv {
 TEST(DataRegistry, KnowsTheDataSetsAndRefusesOthers) {
   std::set<std::string> names;
   for (const auto& dataset : data::public_datasets()) names.insert(dataset.name);
-  EXPECT_EQ(names, (std::set<std::string>{"natsound165", "natsound165-folds", "tuckute2023"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"natsound165", "natsound165-folds", "tuckute2023", "hear:esc50",
+                                   "hear:fsd50k", "hear:nsynth_pitch", "hear:speech_commands",
+                                   "hear:crema_d", "hear:gtzan_genre"}));
+  // The 2025 study's six tasks: the 48 kHz archives its download script pins, each unpacked
+  // into hear/<task folder>.
+  const auto& esc50 = data::find_public_dataset("hear:esc50");
+  EXPECT_EQ(esc50.folder, "hear/esc50-v2.0.0-full");
+  ASSERT_EQ(esc50.files.size(), 1u);
+  EXPECT_EQ(esc50.files[0].url,
+            "https://zenodo.org/records/6332517/files/hear2021-esc50-v2.0.0-full-48000.tar.gz");
   try {
     data::find_public_dataset("nope");
     FAIL();
@@ -69,6 +79,8 @@ TEST(DataRegistry, PinnedSourcesAndChecksumsMatchThePublicCopy) {
     EXPECT_TRUE(std::regex_match(file.sha256, hex)) << file.path;
     EXPECT_EQ(file.url.rfind(pinned, 0), 0u) << file.url;
     EXPECT_EQ(io::sha256_file(kData / file.path), file.sha256) << file.path;
+    // The sizes said before a download (no HEAD request needed) are the files' own.
+    EXPECT_EQ(file.size, static_cast<std::int64_t>(fs::file_size(kData / file.path))) << file.path;
   }
   EXPECT_EQ(sounds.files.front().url, pinned + "sounds/wav/stim5_alarm_clock.wav");
   EXPECT_EQ(sounds.files.back().url, pinned + "data/components.mat");

@@ -12,6 +12,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep test output quiet
         pass
 
+    def do_HEAD(self):
+        """The size a download would have; recorded as ("HEAD", path)."""
+        server = self.server
+        path = Path(os.path.normpath(server.root / self.path.lstrip("/").split("?")[0]))
+        server.requests.append(("HEAD", self.path))
+        if server.root not in path.parents or not path.is_file():
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(server.head_size or path.stat().st_size))
+        self.end_headers()
+
     def do_GET(self):
         server = self.server
         path = Path(os.path.normpath(server.root / self.path.lstrip("/").split("?")[0]))
@@ -52,12 +64,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class RangeServer:
     """`with RangeServer(folder) as server:` serves folder at server.url (127.0.0.1 only)."""
 
-    def __init__(self, root, honour_range=True, chunk_delay=0.0):
+    def __init__(self, root, honour_range=True, chunk_delay=0.0, head_size=None):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.root = Path(os.path.realpath(root))
         self.httpd.requests = []
         self.httpd.honour_range = honour_range
         self.httpd.chunk_delay = chunk_delay
+        self.httpd.head_size = head_size  # what HEAD claims (a large download, for tests)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -112,3 +112,35 @@ TEST(ModelRegistry, FamiliesByPrefixAndByDetection) {
 
 }  // namespace
 }  // namespace brainalign
+
+namespace brainalign {
+namespace {
+
+// What --layers chooses: every layer, a study's list (an error for a model the study did not
+// use), names in the given order, or nothing when neither a choice nor a fallback applies.
+TEST(ChooseLayers, AllAStudyOrNames) {
+  const auto mel = models::make_model("mel");
+  const auto spectemp = models::make_model("spectemp");
+  EXPECT_EQ(models::choose_layers(*mel, "all"), mel->layer_names());
+  EXPECT_EQ(models::choose_layers(*mel, "melspec_db,melspec"),
+            (std::vector<std::string>{"melspec_db", "melspec"}));
+  EXPECT_EQ(models::choose_layers(*mel, "melspec,melspec"), std::vector<std::string>{"melspec"});
+  EXPECT_TRUE(models::choose_layers(*mel, "").empty());
+  EXPECT_TRUE(models::choose_layers(*mel, "", "pepino2025").empty());  // not in the study
+  EXPECT_EQ(models::choose_layers(*spectemp, "", "pepino2025"),
+            std::vector<std::string>{"avgpool"});
+  EXPECT_EQ(models::choose_layers(*spectemp, "tuckute2023"), std::vector<std::string>{"avgpool"});
+  try {
+    models::choose_layers(*mel, "melspec,mfcc");
+    FAIL() << "mfcc is not a layer of mel";
+  } catch (const ArgumentError& e) {
+    EXPECT_EQ(e.argument(), "layers");
+    EXPECT_NE(e.detail().find("'mfcc' is not a layer of model 'mel'"), std::string::npos)
+        << e.detail();
+    EXPECT_NE(e.detail().find("melspec_db"), std::string::npos) << e.detail();
+  }
+  EXPECT_THROW(models::choose_layers(*mel, "pepino2025"), InputError);
+}
+
+}  // namespace
+}  // namespace brainalign

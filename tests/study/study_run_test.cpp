@@ -116,7 +116,8 @@ class StudyRun : public ::testing::Test {
                              "top1_acc", kRate, {"p0", "p1", "p2"});
   }
 
-  fs::path write_study(const std::string& name, const std::string& extra) {
+  fs::path write_study(const std::string& name, const std::string& extra,
+                       const std::string& series_extra = "") {
     const fs::path file = dir_ / (name + ".toml");
     std::ofstream(file) << "[study]\nname = \"" << name << "\"\nseed = 4\nthreads = 2\n"
                         << R"(
@@ -126,6 +127,7 @@ name = "mel"
 name = "series"
 kind = "checkpoints"
 model = "gain:ck/step_*.gain"
+)" << series_extra << R"(
 [[datasets]]
 name = "syn"
 source = "syn/dataset"
@@ -263,7 +265,8 @@ protocol = "hear2021"
 name = "f32"
 path = "tasks/pitch-kfold"
 probe_float32 = true
-)"));
+)",
+                                                           "layers = \"melspec_db\"\n"));
   study::ProcessGroup group;
   study::StudyRunOptions options;
   options.evaluate_task = neural::study_task_evaluator();
@@ -296,6 +299,12 @@ probe_float32 = true
     probe.epoch_cap = 3;
     probe.threads = 1;
     probe.float16_inputs = !float32;
+    // The series' probes combine the layers its [[models]] entry names; mel, which the 2025
+    // study did not use, gets the protocol's own choice.
+    if (model_name != "mel") probe.layers = {"melspec_db"};
+    EXPECT_EQ(nlohmann::json::parse(r.options_json).value("layers", nlohmann::json()),
+              model_name == "mel" ? nlohmann::json() : nlohmann::json({"melspec_db"}))
+        << key;
     EXPECT_EQ(nlohmann::json::parse(r.options_json).at("probe_inputs"),
               float32 ? "float32" : "float16")
         << key;

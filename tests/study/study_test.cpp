@@ -42,6 +42,7 @@ output = "out"
 seed = 7
 [[models]]
 name = "mel"
+layers = ["melspec", "melspec_db"]
 [[models]]
 name = "ck"
 kind = "checkpoints"
@@ -66,6 +67,8 @@ name = "esc50"
 )");
   const study::Study s = study::load_study(dir.path() / "s.toml");
   EXPECT_EQ(s.name, "mini");
+  EXPECT_EQ(s.models[0].layers, "melspec,melspec_db");
+  EXPECT_TRUE(s.models[1].layers.empty());
   EXPECT_EQ(s.output, dir.path() / "out");
   EXPECT_EQ(s.seed, 7u);
   ASSERT_EQ(s.models.size(), 2u);
@@ -132,7 +135,7 @@ TEST(StudyFile, UnknownKeysNameTheNearestValidKey) {
             file + "[[datasets]] #1: unknown key 'fold'; did you mean 'folds'?");
   EXPECT_EQ(message("model = \"mel\"", "features = \"x.npz\""),
             file +
-                "[[models]] #1: unknown key 'features' (valid keys: name, kind, model) "
+                "[[models]] #1: unknown key 'features' (valid keys: name, kind, model, layers) "
                 "(for kind 'registry')");
   EXPECT_EQ(message("[[analyses]]", "[[analysis]]"),
             file + "top level: unknown key 'analysis'; did you mean 'analyses'?");
@@ -569,6 +572,31 @@ TEST(ChartLibraries, BundledAtTheVersionsPackageJsonPins) {
   EXPECT_NE(libraries[0].code.find(".vega={}"), std::string::npos);
   EXPECT_NE(libraries[1].code.find("vegaLite"), std::string::npos);
   EXPECT_NE(libraries[2].code.find("vegaEmbed"), std::string::npos);
+}
+
+// A published checkpoint's name stays a name (fetched when the model first runs), unless a path
+// beside the study file is spelled the same; 'layers' takes a study, 'all' or layer names.
+TEST(StudyFile, PublishedModelNamesAndLayers) {
+  const testing::ScratchDir dir;
+  const auto study_with = [&](const std::string& model) {
+    write(dir.path() / "s.toml", "[study]\n[[models]]\nname = \"m\"\nmodel = \"" + model +
+                                     "\"\nlayers = \"pepino2025\"\n[[datasets]]\nname = "
+                                     "\"comp\"\nsource = \"nh2015comp\"\n[[analyses]]\n"
+                                     "analysis = \"components\"\n");
+    return study::load_study(dir.path() / "s.toml");
+  };
+  study::Study s = study_with("beats:iter3");
+  EXPECT_EQ(s.models[0].registry_name, "beats:iter3");
+  EXPECT_EQ(s.models[0].layers, "pepino2025");
+  EXPECT_EQ(study_with("beats:other.pt").models[0].registry_name,
+            "beats:" + (dir.path() / "other.pt").string());
+  write(dir.path() / "iter3", "a file spelled like the name");
+  EXPECT_EQ(study_with("beats:iter3").models[0].registry_name,
+            "beats:" + (dir.path() / "iter3").string());
+  write(dir.path() / "bad.toml",
+        "[study]\n[[models]]\nname = \"m\"\nlayers = [\"a,b\"]\n[[datasets]]\nname = "
+        "\"comp\"\nsource = \"nh2015comp\"\n[[analyses]]\nanalysis = \"components\"\n");
+  EXPECT_THROW(study::load_study(dir.path() / "bad.toml"), InputError);
 }
 
 }  // namespace

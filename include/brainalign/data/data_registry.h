@@ -22,17 +22,22 @@ struct PublicDataset {
   // Paths (relative to the data root) whose presence shows the data set is there; a local
   // copy that has them needs none of `files`.
   std::vector<std::string> provides;
-  // Archives are unpacked under the data root with this many leading path components
-  // dropped, then deleted.
+  // Archives are unpacked under the data root (or `unpack_into` below it) with this many
+  // leading path components dropped, then deleted.
   bool unpack = false;
   int strip_components = 0;
+  std::string unpack_into;
+  // The folder the data set is, relative to the data root, when it is one (a HEAR task).
+  std::string folder;
   // Builds derived files (such as a CSV from a pickled vector) once the files are there.
   std::function<void(const std::filesystem::path& root)> derive;
 };
 
 // Every registered data set: natsound165 (the 165 sounds, category labels and the six NH2015
-// components), natsound165-folds (the 2025 study's 5-fold assignment, as folds_5x33.csv) and
-// tuckute2023 (the 2023 study's data release: neural/NH2015, neural/B2021).
+// components), natsound165-folds (the 2025 study's 5-fold assignment, as folds_5x33.csv),
+// tuckute2023 (the 2023 study's data release: neural/NH2015, neural/B2021) and the six HEAR
+// tasks of the 2025 study (hear:esc50, hear:fsd50k, hear:nsynth_pitch, hear:speech_commands,
+// hear:crema_d, hear:gtzan_genre: hear-preprocess folders at 48 kHz under hear/).
 const std::vector<PublicDataset>& public_datasets();
 // InputError listing the known names when `name` is not one.
 const PublicDataset& find_public_dataset(const std::string& name);
@@ -45,6 +50,18 @@ std::vector<std::string> missing_paths(const PublicDataset& dataset,
 // when it is already there. With $BRAINALIGN_DATA set nothing is ever downloaded: a missing
 // file is an InputError naming it and the variable. Download failures are IoErrors.
 std::filesystem::path fetch_dataset(const std::string& name, const FetchOptions& options = {});
+
+// The folder of a registered HEAR task ("hear:esc50"), fetched first when it is not there (the
+// download can be large: `options.before_download` hears of it first). Any other name is
+// returned as the path it is.
+std::filesystem::path hear_task_folder(const std::string& name_or_path,
+                                       const FetchOptions& options = {});
+
+// The folder under `staging` holding task_metadata.json for the HEAR task `hear_name` (the
+// archives nest it under tasks/ or hear-2021.0.6/tasks/), moved to `destination`. InputError
+// naming the archive's folder when it holds no such task.
+void move_hear_task(const std::filesystem::path& staging, const std::string& hear_name,
+                    const std::filesystem::path& destination);
 
 // natsound165/folds_5x33.csv (`stimulus,fold`, stimuli in ascending number) from the
 // published joblib-pickled fold vector, whose entries follow that order.

@@ -34,6 +34,10 @@ class Downloader {
   std::string download(const std::string& url, const std::filesystem::path& destination,
                        const DownloadOptions& options = {});
 
+  // The size the server gives for `url` (a HEAD request, redirects followed), or -1 when it
+  // gives none. Throws IoError naming the URL for network and HTTP errors.
+  std::int64_t content_length(const std::string& url);
+
  private:
   void* curl_;  // CURL*, kept out of the header
 };

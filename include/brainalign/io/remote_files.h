@@ -26,6 +26,11 @@ struct FetchOptions {
   std::function<void(const std::string& stage, int done, int total)> progress;
   // Notes for the user, such as the checksum of a file downloaded without a pinned one.
   std::function<void(const std::string& line)> note;
+  // Hears, before anything is downloaded, what is about to be: the stage, the number of files
+  // and their bytes (-1 when a server does not say); throwing stops the fetch (the command line
+  // asks before a large download unless told --yes). Asks the servers for sizes not known in
+  // advance (HEAD requests), so only when set.
+  std::function<void(const std::string& stage, int files, std::int64_t bytes)> before_download;
 };
 
 // The per-user cache: $XDG_CACHE_HOME/brainalign, else ~/.cache/brainalign, else ./.brainalign.

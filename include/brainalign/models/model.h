@@ -70,4 +70,12 @@ void check_published_layer_study(const std::string& study);
 // model.published_layers(study), or InputError naming the model and the study when empty.
 std::vector<std::string> require_published_layers(const Model& model, const std::string& study);
 
+// The layers `choice` names for `model` (in the model's order for "all", the study's for a
+// study, as given for a list): "all" (every layer), a study of published_layer_studies() (its
+// list; InputError when the study did not use the model), or layer names separated by commas
+// (InputError naming one the model lacks, and its layers). "" is `fallback_study`'s list when
+// there is one and the study used the model, else nothing: the caller's own default.
+std::vector<std::string> choose_layers(const Model& model, const std::string& choice,
+                                       const std::string& fallback_study = "");
+
 }  // namespace brainalign::models

@@ -29,6 +29,9 @@ struct StudyModel {
   std::filesystem::path features;       // kFeatures: the file; kCheckpoints: the glob
   std::string model;                    // kCheckpoints of model files: "<family>:GLOB"
   std::vector<Checkpoint> checkpoints;  // kRegistry, kFeatures: one; kCheckpoints: by step
+  // The layers downstream probes combine (models::choose_layers): "all", a study, or names
+  // joined by commas; empty: each task protocol's own choice.
+  std::string layers;
 
   // Whether the model is run over sounds (a registry model or a series of model files), so
   // that it can be evaluated on downstream tasks; else its features come from files.

@@ -20,6 +20,7 @@ struct TaskEvaluationSettings {
   std::uint64_t seed = 0;               // the probes' seed
   int max_epochs = 0;                   // cap on training epochs (0: the protocol's)
   bool probe_float32 = false;           // pepino2025: float32 probe inputs, not float16
+  std::vector<std::string> layers;      // the layers the probe combines; empty: the protocol's
   int threads = 0;                      // probes trained at once; results do not depend on it
   std::function<void(const std::string& stage, int done, int total)> progress;
 };

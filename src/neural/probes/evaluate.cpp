@@ -107,7 +107,14 @@ TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings&
   }
   if (embeddings.layers.empty()) throw InputError("task " + task.name + ": no layers");
   std::vector<std::size_t> layers;
-  if (protocol == Protocol::kHear2021) {
+  if (!options.layers.empty()) {
+    for (const auto& name : options.layers) {
+      const auto at = std::find(embeddings.layers.begin(), embeddings.layers.end(), name);
+      if (at == embeddings.layers.end())
+        throw InputError("task " + task.name + ": no layer '" + name + "' among the embeddings");
+      layers.push_back(static_cast<std::size_t>(at - embeddings.layers.begin()));
+    }
+  } else if (protocol == Protocol::kHear2021) {
     layers = {embeddings.layers.size() - 1};
   } else {
     // Every layer but a pre-LN encoder's "output" (the final norm after "encoder.N"), which

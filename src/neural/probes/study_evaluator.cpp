@@ -13,6 +13,7 @@ study::TaskEvaluator study_task_evaluator() {
     probe.threads = settings.threads;
     probe.epoch_cap = settings.max_epochs;
     if (settings.probe_float32) probe.float16_inputs = false;
+    probe.layers = settings.layers;
     probe.progress = settings.progress;
     const TaskResult result = evaluate_task(task, embeddings, protocol, probe);
     study::TaskEvaluation out;

@@ -36,7 +36,8 @@ struct TaskResult {
   double seconds = 0;
 };
 
-// Runs the protocol on a task's embeddings. pepino2025: every layer but "output" where the
+// Runs the protocol on a task's embeddings, combining options.layers when given; else
+// pepino2025: every layer but "output" where the
 // layers also hold "encoder.*" (a pre-LN encoder's final norm, which the 2025 layer lists do
 // not hold), reduced by PCA fitted on the train splits when widths differ, the 16-point grid
 // on fold 0, its winner on the other folds. hear2021: the last layer ("output" where the model has

@@ -51,6 +51,9 @@ struct ProbeOptions {
   bool score_logits = true;
   // Test-only: at most this many epochs (0: the protocol's max_epochs).
   int epoch_cap = 0;
+  // The layers the probe combines, by name (models::choose_layers); empty: the protocol's rule
+  // (evaluate_task).
+  std::vector<std::string> layers;
   std::function<void(const std::string& stage, int done, int total)> progress;
 
   // pepino2025: 200 epochs, validation every epoch, patience 20, float16 inputs, metrics on
