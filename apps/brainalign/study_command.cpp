@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -12,16 +13,57 @@
 #include "brainalign/study/study_analyses.h"
 #include "brainalign/study/study_export.h"
 #include "brainalign/study/study_file.h"
+#include "brainalign/study/study_plan.h"
 #include "brainalign/study/study_runner.h"
 #include "commands.h"
 
 namespace brainalign::cli {
+namespace {
+
+std::string bytes_text(std::int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1 << 30));
+  return text;
+}
+
+void print_inputs(const char* title, const std::vector<study::PlannedInput>& inputs) {
+  std::printf("%s:\n", title);
+  for (const auto& p : inputs) {
+    const char* state = !p.usable ? "unusable" : (p.ready ? "ready" : "to fetch");
+    std::printf("  %-24s %-9s %s", p.name.c_str(), state, p.source.c_str());
+    if (p.checkpoints > 1) std::printf(" (%d checkpoints)", p.checkpoints);
+    if (p.download_bytes != 0)
+      std::printf(" [%s]",
+                  p.download_bytes < 0 ? "size unknown" : bytes_text(p.download_bytes).c_str());
+    if (!p.note.empty()) std::printf("\n%28s%s", "", p.note.c_str());
+    std::printf("\n");
+  }
+}
+
+void print_plan(const study::Study& study, const study::StudyPlan& p) {
+  std::printf("%s\n", study.name.c_str());
+  print_inputs("models", p.models);
+  print_inputs("datasets", p.datasets);
+  if (!p.tasks.empty()) print_inputs("tasks", p.tasks);
+  std::printf("units: %d alignment + %d downstream, %d already in the store\n", p.units,
+              p.task_units, p.units_done);
+  std::printf("to download: %s%s\n", bytes_text(p.download_bytes).c_str(),
+              p.download_bytes_known ? "" : " and files of unknown size");
+  if (p.estimated_seconds) {
+    std::printf("compute left: about %.1f h at the stored units' mean time on this machine\n",
+                *p.estimated_seconds / 3600.0);
+  } else if (p.units + p.task_units > p.units_done) {
+    std::printf("compute left: not estimated yet (no unit of that kind stored)\n");
+  }
+}
+
+}  // namespace
 
 Action add_study(CLI::App& app) {
   struct Args {
     std::string file, out;
     int threads = 0;
-    bool quiet = false;
+    bool quiet = false, json = false;
   };
   auto a = std::make_shared<Args>();
   app.require_subcommand(1);
@@ -34,14 +76,29 @@ Action add_study(CLI::App& app) {
   run->add_option("study", a->file, "Study file (TOML)")->required();
   run->add_option("--threads", a->threads, "Threads per process (default: the cores shared)");
   run->add_flag("--quiet", a->quiet, "No progress output");
+  CLI::App* plan = app.add_subcommand(
+      "plan", "What the study needs and has left, without computing or downloading anything");
+  plan->add_option("study", a->file, "Study file (TOML)")->required();
+  plan->add_flag("--json", a->json, "One JSON object instead of text");
   CLI::App* exp = app.add_subcommand("export", "Write the store as tidy CSV and JSON");
   exp->add_option("study", a->file, "Study file (TOML)")->required();
   exp->add_option("--out", a->out, "Output folder (default: <study folder>/export)");
   CLI::App* rep = app.add_subcommand("report", "Write the study's HTML report and figures");
   rep->add_option("study", a->file, "Study file (TOML)")->required();
   rep->add_option("--out", a->out, "Output folder (default: <study folder>/report)");
-  return [a, run, exp, rep] {
+  return [a, run, plan, exp, rep] {
     const study::Study study = study::load_study(a->file);
+    if (plan->parsed()) {
+      const study::StudyPlan p = study::plan_study(study);
+      if (a->json) {
+        std::cout << study::to_json(p).dump(2) << "\n";
+      } else {
+        print_plan(study, p);
+      }
+      if (!p.usable())
+        throw InputError(study.name + ": some inputs cannot be used (see the notes above)");
+      return;
+    }
     if (run->parsed()) {
       study::ProcessGroup group;
       study::StudyRunOptions o;

@@ -398,7 +398,7 @@ void save_generic_dataset(const fs::path& folder, const BrainDataset& d) {
   responses.commit();
 }
 
-BrainDataset load_dataset(const std::string& path_or_name) {
+fs::path dataset_path(const std::string& path_or_name) {
   const std::string key = lower(path_or_name);
   const fs::path root = data_root();
   fs::path path(path_or_name);
@@ -419,6 +419,18 @@ BrainDataset load_dataset(const std::string& path_or_name) {
       throw InputError("dataset '" + path_or_name + "': not found at " + path.string() +
                        " (set BRAINALIGN_DATA to the folder holding natsound165/ and neural/)");
   }
+  return path;
+}
+
+bool holds_components(const fs::path& path) {
+  return (fs::is_regular_file(path) && path.extension() == ".mat") ||
+         (fs::is_directory(path) && !fs::exists(path / "voxel_features_array.npy") &&
+          fs::exists(path / "components.mat"));
+}
+
+BrainDataset load_dataset(const std::string& path_or_name) {
+  const std::string key = lower(path_or_name);
+  const fs::path path = dataset_path(path_or_name);
   BrainDataset d;
   if (fs::is_regular_file(path) && path.extension() == ".mat") {
     d = load_nh2015_components(path);

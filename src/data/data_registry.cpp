@@ -1,5 +1,6 @@
 #include "brainalign/data/data_registry.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -188,6 +189,16 @@ void move_hear_task(const fs::path& staging, const std::string& hear_name,
   fs::remove_all(destination);
   fs::rename(*found, destination);
   fs::remove_all(staging);
+}
+
+std::string public_dataset_providing(const std::string& name) {
+  std::string key = name;
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (key == "nh2015comp") return "natsound165";
+  if (key == "nh2015" || key == "b2021") return "tuckute2023";
+  for (const auto& dataset : public_datasets())
+    if (dataset.name == name) return name;
+  return "";
 }
 
 fs::path hear_task_folder(const std::string& name, const FetchOptions& options) {

@@ -60,6 +60,14 @@ struct BrainDataset {
 // .../neural/NH2015, or a generic folder) or a registered name: nh2015comp, nh2015, b2021.
 BrainDataset load_dataset(const std::string& path_or_name);
 
+// Where load_dataset finds `path_or_name`, without reading it: the path itself, or for a
+// registered name its place under the data root. InputError (as load_dataset's) when neither
+// exists.
+std::filesystem::path dataset_path(const std::string& path_or_name);
+// Whether the dataset at `path` is the NH2015 components (a components.mat, or a folder with
+// one that is not a 2023 release folder), as load_dataset decides.
+bool holds_components(const std::filesystem::path& path);
+
 // Folder holding the public data (natsound165/, neural/): $BRAINALIGN_DATA, else the
 // per-user cache ($XDG_CACHE_HOME/brainalign, ~/.cache/brainalign).
 std::filesystem::path data_root();

@@ -51,6 +51,11 @@ std::vector<std::string> missing_paths(const PublicDataset& dataset,
 // file is an InputError naming it and the variable. Download failures are IoErrors.
 std::filesystem::path fetch_dataset(const std::string& name, const FetchOptions& options = {});
 
+// The registered data set that provides the dataset or sounds a study names by `name`:
+// natsound165 for "nh2015comp" and "natsound165", tuckute2023 for "nh2015" and "b2021", the
+// data set itself for a registered name (hear:esc50); empty for anything else (a path).
+std::string public_dataset_providing(const std::string& name);
+
 // The folder of a registered HEAR task ("hear:esc50"), fetched first when it is not there (the
 // download can be large: `options.before_download` hears of it first). Any other name is
 // returned as the path it is.
