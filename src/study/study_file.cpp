@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "brainalign/base/error.h"
+#include "brainalign/data/brain_dataset.h"
+#include "brainalign/data/data_registry.h"
 #include "brainalign/models/model_catalog.h"
 
 namespace brainalign::study {
@@ -419,10 +421,24 @@ Study load_study(const fs::path& path) {
       check_keys(s, t, where,
                  {"path", "name", "metric", "scores", "protocol", "max_epochs", "probe_float32"});
       StudyTask task;
-      task.path = resolve(s, get_string(s, t, where, "path", ""));
-      fs::path folder = task.path.lexically_normal();
-      if (!folder.has_filename()) folder = folder.parent_path();  // "tasks/esc50/"
-      task.name = get_string(s, t, where, "name", folder.filename().string(), !task.computed());
+      const std::string given = get_string(s, t, where, "path", "");
+      std::string default_name;
+      if (given.starts_with("hear:")) {
+        try {
+          const data::PublicDataset& dataset = data::find_public_dataset(given);
+          task.registered = given;
+          task.path = data::data_root() / dataset.folder;
+          default_name = given.substr(5);
+        } catch (const InputError& e) {
+          fail(s, where, std::string("'path': ") + e.what());
+        }
+      } else {
+        task.path = resolve(s, given);
+        fs::path folder = task.path.lexically_normal();
+        if (!folder.has_filename()) folder = folder.parent_path();  // "tasks/esc50/"
+        default_name = folder.filename().string();
+      }
+      task.name = get_string(s, t, where, "name", default_name, !task.computed());
       check_name(s, where, task.name, names);
       task.metric = get_string(s, t, where, "metric", "");
       task.scores = resolve(s, get_string(s, t, where, "scores", ""));
@@ -442,7 +458,7 @@ Study load_study(const fs::path& path) {
           fail(s, where,
                "'probe_float32' applies to the pepino2025 protocol (hear2021 probes always take "
                "float32 inputs)");
-        if (!is_folder(task.path))
+        if (task.registered.empty() && !is_folder(task.path))
           fail(s, where, "'path': " + task.path.string() + " is not a folder");
       } else {
         if (t.get("protocol") != nullptr || t.get("max_epochs") != nullptr ||

@@ -140,11 +140,21 @@ StudyPlan plan_study(const Study& study) {
     p.name = t.name;
     p.source = t.computed() ? t.path.string() : t.scores.string();
     p.ready = p.usable = fs::exists(t.computed() ? t.path : t.scores);
-    if (!p.ready) p.note = p.source + " does not exist";
+    if (!t.registered.empty()) {
+      p.source = t.registered;
+      p.usable = true;
+      p.data_set = t.registered;
+      if (!p.ready) {
+        p.download_bytes = missing_bytes(data::find_public_dataset(t.registered));
+        p.note = "fetched on first use (brainalign fetch " + t.registered + ")";
+      }
+    } else if (!p.ready) {
+      p.note = p.source + " does not exist";
+    }
     plan.tasks.push_back(std::move(p));
   }
   std::set<std::string> counted;  // a data set two datasets share downloads once
-  for (const auto* list : {&plan.models, &plan.datasets})
+  for (const auto* list : {&plan.models, &plan.datasets, &plan.tasks})
     for (const auto& input : *list) {
       if (!input.data_set.empty() && !counted.insert(input.data_set).second) continue;
       if (input.download_bytes < 0) plan.download_bytes_known = false;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "brainalign/base/error.h"
+#include "brainalign/data/data_registry.h"
 #include "brainalign/hear/task_embeddings.h"
 #include "brainalign/io/sha256.h"
 
@@ -38,7 +39,8 @@ StudyTaskData read_study_task(const Study& study, const StudyTask& task) {
   StudyTaskData data;
   data.task = &task;
   try {
-    data.hear = hear::read_hear_task(task.path);
+    data.hear = hear::read_hear_task(
+        task.registered.empty() ? task.path : data::hear_task_folder(task.registered));
     data.digest = hear_task_digest(data.hear);
   } catch (const InputError& e) {
     throw InputError(study.file.string() + ": task '" + task.name + "': " + e.what());

@@ -3,13 +3,14 @@ models (a published checkpoint not fetched yet, with its bytes), datasets, units
 the store holds, and an estimate of the time left from the stored units' times."""
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from range_server import RangeServer  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
-from cli_runner import DATA, run_cli  # noqa: E402
+from cli_runner import CLI, DATA, run_cli  # noqa: E402
 
 BEATS_ITER3_BYTES = 361499833  # the catalogue's size of beats:iter3
 
@@ -83,3 +84,31 @@ def test_plan_names_what_cannot_be_used(tmp_path):
         'name = "typo"\nmodel = "hf:nowhere"', 'name = "series"\nkind = "checkpoints"\nfeatures = "ck/step_*.npz"'))
     p = run_cli(["study", "plan", file], env=env, expect=2)
     assert "ck/step_*.npz" in p.stderr
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_the_example_studies_are_planned_offline(tmp_path):
+    catalogue = json.loads(run_cli(["models", "--json"]).stdout)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("BRAINALIGN_DATA", "BRAINALIGN_MIRROR", "BRAINALIGN_MODELS")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # nothing fetched yet
+    for study, expected_tasks in (("pepino2025", 6), ("tuckute2023", 0)):
+        wanted = {m["name"] for m in catalogue if study in m["studies"]}
+        runs = {m["name"] for m in catalogue if study in m["studies"] and m["runs"]}
+        p = subprocess.run([CLI, "study", "plan", EXAMPLES / f"{study}.toml", "--json"],
+                           capture_output=True, text=True, env=env)
+        got = json.loads(p.stdout)
+        assert {m["source"] for m in got["models"]} == wanted, study
+        assert len(got["models"]) == (36 if study == "pepino2025" else len(wanted))
+        # Models without a native route are named as such (the plan exits 2 for them).
+        unusable = {m["source"] for m in got["models"] if not m["usable"]}
+        has_torch = "hf:PATH" in run_cli(["models"]).stdout
+        if has_torch:
+            assert unusable == wanted - runs, study
+        assert p.returncode == (2 if unusable else 0)
+        assert len(got["tasks"]) == expected_tasks
+        assert all(t["source"].startswith("hear:") and not t["ready"] for t in got["tasks"])
+        assert {d["name"] for d in got["datasets"]} >= {"NH2015", "B2021", "NH2015comp"}
+        assert got["units_done"] == 0 and got["download_bytes"] > 0

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "brainalign/base/error.h"
+#include "brainalign/data/brain_dataset.h"
 #include "brainalign/hear/metrics.h"
 #include "brainalign/report/chart_libraries.h"
 #include "brainalign/study/alignment_performance.h"
@@ -597,6 +598,31 @@ TEST(StudyFile, PublishedModelNamesAndLayers) {
         "[study]\n[[models]]\nname = \"m\"\nlayers = [\"a,b\"]\n[[datasets]]\nname = "
         "\"comp\"\nsource = \"nh2015comp\"\n[[analyses]]\nanalysis = \"components\"\n");
   EXPECT_THROW(study::load_study(dir.path() / "bad.toml"), InputError);
+}
+
+// A registered HEAR task in a study file: its folder under the data root, fetched when the study
+// first needs it; an unknown name is refused with the registered ones.
+TEST(StudyFile, RegisteredHearTasks) {
+  const testing::ScratchDir dir;
+  const std::string head =
+      "[study]\n[[models]]\nname = \"mel\"\n[[datasets]]\nname = \"comp\"\nsource = "
+      "\"nh2015comp\"\n[[analyses]]\nanalysis = \"components\"\n";
+  write(dir.path() / "s.toml", head + "[[tasks]]\npath = \"hear:esc50\"\n");
+  const study::Study s = study::load_study(dir.path() / "s.toml");
+  ASSERT_EQ(s.tasks.size(), 1u);
+  EXPECT_EQ(s.tasks[0].name, "esc50");
+  EXPECT_EQ(s.tasks[0].registered, "hear:esc50");
+  EXPECT_EQ(s.tasks[0].path, data::data_root() / "hear" / "esc50-v2.0.0-full");
+  EXPECT_TRUE(s.tasks[0].computed());
+  write(dir.path() / "s.toml", head + "[[tasks]]\npath = \"hear:esc51\"\n");
+  try {
+    study::load_study(dir.path() / "s.toml");
+    FAIL() << "hear:esc51 is not registered";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown data set 'hear:esc51'"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("hear:esc50"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -62,6 +62,9 @@ struct StudyTask {
   // A HEAR task folder (hear-preprocess layout): the study computes the scores of the models
   // it runs. Empty: the scores are read from `scores`.
   std::filesystem::path path;
+  // A registered task ("hear:esc50", path = "hear:esc50"): `path` is its folder under the data
+  // root, fetched when the study first needs it.
+  std::string registered;
   std::string protocol = "pepino2025";  // pepino2025 or hear2021
   int max_epochs = 0;  // cap on probe training epochs, for quick checks only (0: protocol's)
   // pepino2025: train the probes on float32 inputs instead of the published float16 cast.
