@@ -66,6 +66,19 @@ int report_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, cu
   return 0;
 }
 
+// What every request sets: the URL, http(s) only (also after redirects, which are followed),
+// HTTP errors as failures, who asks, and where libcurl writes its message.
+void set_request_options(CURL* curl, const std::string& url, char* message) {
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "brainalign/" BRAINALIGN_VERSION);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, message);
+}
+
 void remove_quietly(const fs::path& path) {
   std::error_code ignored;
   fs::remove(path, ignored);
@@ -92,16 +105,9 @@ std::int64_t Downloader::content_length(const std::string& url) {
   CURL* curl = as_curl(curl_);
   curl_easy_reset(curl);
   char message[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+  set_request_options(curl, url, message);
   curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "brainalign/" BRAINALIGN_VERSION);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, message);
   const CURLcode code = curl_easy_perform(curl);
   if (code != CURLE_OK) {
     const std::string why = message[0] != '\0' ? message : curl_easy_strerror(code);
@@ -130,17 +136,10 @@ std::string Downloader::download(const std::string& url, const fs::path& destina
     transfer.offset = error ? 0 : existing;
     transfer.options = &options;
     char message[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "brainalign/" BRAINALIGN_VERSION);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+    set_request_options(curl, url, message);
     // Give up on a stalled connection (under 1 byte/s for a minute) rather than hang.
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, message);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
