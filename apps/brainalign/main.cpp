@@ -4,12 +4,16 @@
 #include <map>
 
 #include "brainalign/base/error.h"
+#include "brainalign/features/published_activations.h"
 #include "commands.h"
 #ifdef BRAINALIGN_WITH_TORCH
 #include "brainalign/neural/model_families.h"
 #endif
 
 int main(int argc, char** argv) {
+  // tuckute2023-activations:FOLDER, the route of the catalogued models that run from the 2023
+  // release's published activations.
+  brainalign::features::register_published_activations();
 #ifdef BRAINALIGN_WITH_TORCH
   brainalign::neural::register_model_families();  // hf:, beats:, ..., torchscript:, auto:
 #endif

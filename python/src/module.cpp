@@ -1,6 +1,7 @@
 // brainalign._brainalign: the library's calls for Python, re-exported by the package
 // `brainalign`. Computation runs without the GIL.
 #include "bindings.h"
+#include "brainalign/features/published_activations.h"
 #ifdef BRAINALIGN_WITH_TORCH
 #include "brainalign/neural/model_families.h"
 #endif
@@ -20,6 +21,8 @@ PYBIND11_MODULE(_brainalign, m) {
   python::register_ridge(m);
   python::register_extract(m);
   python::register_study(m);
+  // Catalogued models that run from the 2023 release's published activations.
+  brainalign::features::register_published_activations();
 #ifdef BRAINALIGN_WITH_TORCH
   python::register_downstream(m);
   brainalign::neural::register_model_families();

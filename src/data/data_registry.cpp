@@ -30,6 +30,10 @@ constexpr const char* kFoldsSha256 =
 // The 2023 study's data release; its checksum is not published.
 constexpr const char* kRelease2023Source =
     "https://mcdermottlab.mit.edu//tuckute_feather_2023/data.tar";
+// The 2023 study's model activations for the 165 sounds (setup_utils/download_files.py of
+// gretatuckute/auditory_brain_dnn, "~2.7GB"); its checksum and exact size are not published.
+constexpr const char* kActivations2023Source =
+    "https://mcdermottlab.mit.edu//tuckute_feather_2023/model_actv.tar";
 // The HEAR 2021 tasks preprocessed at 48 kHz, the record the 2025 study's download script pins;
 // no checksums are published with them.
 constexpr const char* kHearSource = "https://zenodo.org/records/6332517/files/";
@@ -96,6 +100,19 @@ std::vector<PublicDataset> make_registry() {
   release.unpack = true;
   release.strip_components = 1;  // the archive's entries start with data/
   registry.push_back(std::move(release));
+
+  PublicDataset activations;
+  activations.name = "tuckute2023-activations";
+  activations.description =
+      "The published activations of every model of Tuckute et al. (2023), trained and "
+      "permuted, for the 165 sounds, under model_actv/ (about 2.7 GB)";
+  activations.files.push_back(
+      {"downloads/tuckute2023-activations/model_actv.tar", kActivations2023Source, ""});
+  // The archive's entries start with model_actv/ (the release unpacks it next to data/).
+  activations.provides = {"model_actv/Kell2018word/natsound_activations.h5",
+                          "model_actv/sepformer"};
+  activations.unpack = true;
+  registry.push_back(std::move(activations));
 
   for (const auto& task : kHearTasks) {
     PublicDataset hear;

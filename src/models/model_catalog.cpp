@@ -1,6 +1,7 @@
 #include "brainalign/models/model_catalog.h"
 
 #include <cstdlib>
+#include <mutex>
 
 #include "brainalign/base/error.h"
 
@@ -26,6 +27,13 @@ constexpr const char* kS2t =
 constexpr const char* kCochdnnNote =
     "no native port yet; the checkpoint is published only inside the 14 GB archive "
     "https://mcdermottlab.mit.edu/cochdnn/cochdnn_model_checkpoints.tar";
+// The 2023 release's activations of every model for the 165 sounds (its download script,
+// setup_utils/download_files.py); neither checksum nor exact size is published.
+constexpr const char* kActivationsArchive =
+    "https://mcdermottlab.mit.edu//tuckute_feather_2023/model_actv.tar";
+constexpr const char* kActivationsNote =
+    "runs from its published activations (the 2023 release's model_actv.tar, data set "
+    "tuckute2023-activations): the 165 natural sounds only";
 const std::vector<std::string> kBothStudies = {"pepino2025", "tuckute2023"};
 const std::vector<std::string> kPepino2025 = {"pepino2025"};
 
@@ -72,8 +80,18 @@ PublishedModel dasheng(const std::string& variant, const std::string& file,
   return m;
 }
 
+// Routes `m` to its published activations in model_actv/<folder> (the permuted control's when
+// `permuted`); a model with no files of its own gets the archive as its file, so that its first
+// use fetches it.
+void run_from_activations(PublishedModel& m, const std::string& folder) {
+  m.activations = folder;
+  m.runs_as = std::string(kActivationsFamily) + ":" + folder + (m.permuted ? "_randnetw" : "");
+  m.notes = std::string(kActivationsNote) + (m.notes.empty() ? "" : "; " + m.notes);
+  if (m.files.empty()) m.files = {{"model_actv.tar", kActivationsArchive, "", -1}};
+}
+
 PublishedModel cochdnn(const std::string& name, const std::string& study_name,
-                       const std::string& description) {
+                       const std::string& folder, const std::string& description) {
   PublishedModel m;
   m.name = name;
   m.description = description;
@@ -82,6 +100,7 @@ PublishedModel cochdnn(const std::string& name, const std::string& study_name,
   m.sample_rate = 20000;
   m.licence = "MIT (code)";
   m.notes = kCochdnnNote;
+  run_from_activations(m, folder);
   return m;
 }
 
@@ -145,19 +164,22 @@ std::vector<PublishedModel> make_catalogue() {
       "a state_dict without its config)";
   c.push_back(std::move(dasheng_as));
 
-  c.push_back(cochdnn("cnn9:word", "braindnn_kell2018_word", "CochCNN9 trained on words"));
-  c.push_back(cochdnn("cnn9:speaker", "braindnn_kell2018_speaker", "CochCNN9 trained on speakers"));
   c.push_back(
-      cochdnn("cnn9:audioset", "braindnn_kell2018_audioset", "CochCNN9 trained on AudioSet"));
+      cochdnn("cnn9:word", "braindnn_kell2018_word", "Kell2018word", "CochCNN9 trained on words"));
+  c.push_back(cochdnn("cnn9:speaker", "braindnn_kell2018_speaker", "Kell2018speaker",
+                      "CochCNN9 trained on speakers"));
+  c.push_back(cochdnn("cnn9:audioset", "braindnn_kell2018_audioset", "Kell2018audioset",
+                      "CochCNN9 trained on AudioSet"));
   c.push_back(cochdnn("cnn9:multitask", "braindnn_kell2018_word_speaker_audioset",
-                      "CochCNN9 trained on words, speakers and AudioSet"));
-  c.push_back(cochdnn("resnet50:word", "braindnn_resnet50_word", "CochResNet50 trained on words"));
-  c.push_back(
-      cochdnn("resnet50:speaker", "braindnn_resnet50_speaker", "CochResNet50 trained on speakers"));
-  c.push_back(cochdnn("resnet50:audioset", "braindnn_resnet50_audioset",
+                      "Kell2018multitask", "CochCNN9 trained on words, speakers and AudioSet"));
+  c.push_back(cochdnn("resnet50:word", "braindnn_resnet50_word", "ResNet50word",
+                      "CochResNet50 trained on words"));
+  c.push_back(cochdnn("resnet50:speaker", "braindnn_resnet50_speaker", "ResNet50speaker",
+                      "CochResNet50 trained on speakers"));
+  c.push_back(cochdnn("resnet50:audioset", "braindnn_resnet50_audioset", "ResNet50audioset",
                       "CochResNet50 trained on AudioSet"));
   c.push_back(cochdnn("resnet50:multitask", "braindnn_resnet50_word_speaker_audioset",
-                      "CochResNet50 trained on words, speakers and AudioSet"));
+                      "ResNet50multitask", "CochResNet50 trained on words, speakers and AudioSet"));
 
   PublishedModel spectemp;
   spectemp.name = "spectemp";
@@ -167,6 +189,7 @@ std::vector<PublishedModel> make_catalogue() {
   spectemp.study_name = "braindnn_spectemp_filters";
   spectemp.sample_rate = 20000;
   spectemp.licence = "MIT (code); no weights";
+  spectemp.activations = "spectemp";  // also published; it runs natively
   c.push_back(std::move(spectemp));
 
   PublishedModel w2v = external(
@@ -177,6 +200,7 @@ std::vector<PublishedModel> make_catalogue() {
         "c34f9827b034a1b9141dbf6f652f8a60eda61cdf5771c9e05bfa99033c92cd96", -1}},
       "wav2vec 2.0 base, fine-tuned for ASR on LibriSpeech 960 h", "");
   w2v.runs_as = "hf:{dir}";
+  w2v.activations = "wav2vec";
   c.push_back(std::move(w2v));
   PublishedModel s2t = external(
       "hf:facebook/s2t-large-librispeech-asr", "braindnn_s2t", 16000, "MIT",
@@ -185,6 +209,7 @@ std::vector<PublishedModel> make_catalogue() {
        {"pytorch_model.bin", std::string(kS2t) + "pytorch_model.bin", "", -1}},
       "Speech2Text large (LibriSpeech ASR): its encoder", "");
   s2t.runs_as = "hf:{dir}";
+  s2t.activations = "S2T";
   c.push_back(std::move(s2t));
 
   c.push_back(external(
@@ -214,8 +239,7 @@ std::vector<PublishedModel> make_catalogue() {
         "https://huggingface.co/speechbrain/sepformer-whamr/resolve/main/masknet.ckpt", "", -1},
        {"decoder.ckpt",
         "https://huggingface.co/speechbrain/sepformer-whamr/resolve/main/decoder.ckpt", "", -1}},
-      "SepFormer speech separation (WHAMR!)",
-      "no native port; score the 2023 release's published activations"));
+      "SepFormer speech separation (WHAMR!)", "no native port"));
   c.push_back(external(
       "speechbrain:metricgan-plus-voicebank", "braindnn_metricgan", 16000, "Apache-2.0",
       {{"hyperparams.yaml",
@@ -225,35 +249,95 @@ std::vector<PublishedModel> make_catalogue() {
         "https://huggingface.co/speechbrain/metricgan-plus-voicebank/resolve/main/"
         "enhance_model.ckpt",
         "", -1}},
-      "MetricGAN+ speech enhancement (VoiceBank)",
-      "no native port; score the 2023 release's published activations"));
+      "MetricGAN+ speech enhancement (VoiceBank)", "no native port"));
   c.push_back(external(
       "dcase2020:baseline", "braindnn_dcase2020", 44100, "Tampere University licence (non-OSI)",
       {{"dcase_model_baseline_pre_trained.pt",
         "https://raw.githubusercontent.com/gretatuckute/dcase-2020-baseline/"
         "35e3bec90464404abccb015f4f2089152ec47373/models/dcase_model_baseline_pre_trained.pt",
         "", -1}},
-      "DCASE 2020 audio-captioning baseline (GRU encoder-decoder)",
-      "no native port; score the 2023 release's published activations"));
+      "DCASE 2020 audio-captioning baseline (GRU encoder-decoder)", "no native port"));
   c.push_back(external("deepspeech2:librispeech-v3", "braindnn_deepspeech", 16000, "MIT",
                        {{"librispeech_pretrained_v3.ckpt",
                          "https://github.com/SeanNaren/deepspeech.pytorch/releases/download/V3.0/"
                          "librispeech_pretrained_v3.ckpt",
                          "", -1}},
-                       "DeepSpeech2 (LibriSpeech)",
-                       "no native port; score the 2023 release's published activations"));
+                       "DeepSpeech2 (LibriSpeech)", "no native port"));
   c.push_back(external("zerospeech2020:vqvae-english", "braindnn_zerospeech", 16000, "MIT", {},
                        "ZeroSpeech 2020 VQ-VAE (English), its encoder",
                        "no native port, and no pinned checkpoint file (release v0.1 of "
-                       "bshall/ZeroSpeech); score the 2023 release's published activations"));
+                       "bshall/ZeroSpeech)"));
 
-  // In the 2023 study only: the music-task networks, whose checkpoints are not published.
-  for (const auto& [name, study_name, description] :
+  // The models no port covers run from the 2023 release's published activations.
+  for (const auto& [name, folder] : {std::pair{"ast:audioset-10-10-0.4593", "AST"},
+                                     {"vggish", "VGGish"},
+                                     {"speechbrain:sepformer-whamr", "sepformer"},
+                                     {"speechbrain:metricgan-plus-voicebank", "metricGAN"},
+                                     {"dcase2020:baseline", "DCASE2020"},
+                                     {"deepspeech2:librispeech-v3", "DS2"},
+                                     {"zerospeech2020:vqvae-english", "ZeroSpeech2020"}})
+    for (auto& m : c)
+      if (m.name == name) run_from_activations(m, folder);
+
+  // In the 2023 study only: the music-task networks, the second seeds and the networks trained
+  // on clean speech, whose checkpoints are not published (resources.py, d_layer_reindex).
+  for (const auto& [name, folder, description] :
        {std::tuple{"cnn9:music", "Kell2018music", "CochCNN9 trained on music genres"},
-        {"resnet50:music", "ResNet50music", "CochResNet50 trained on music genres"}}) {
-    PublishedModel m = cochdnn(name, study_name, description);
+        {"resnet50:music", "ResNet50music", "CochResNet50 trained on music genres"},
+        {"cnn9:word-seed2", "Kell2018wordSeed2", "CochCNN9 trained on words, second seed"},
+        {"cnn9:word-clean", "Kell2018wordClean", "CochCNN9 trained on words in clean speech"},
+        {"cnn9:word-clean-seed2", "Kell2018wordCleanSeed2",
+         "CochCNN9 trained on words in clean speech, second seed"},
+        {"cnn9:speaker-seed2", "Kell2018speakerSeed2", "CochCNN9 trained on speakers, second seed"},
+        {"cnn9:speaker-clean", "Kell2018speakerClean",
+         "CochCNN9 trained on speakers in clean speech"},
+        {"cnn9:speaker-clean-seed2", "Kell2018speakerCleanSeed2",
+         "CochCNN9 trained on speakers in clean speech, second seed"},
+        {"cnn9:audioset-seed2", "Kell2018audiosetSeed2",
+         "CochCNN9 trained on AudioSet, second seed"},
+        {"cnn9:multitask-seed2", "Kell2018multitaskSeed2",
+         "CochCNN9 trained on words, speakers and AudioSet, second seed"},
+        {"resnet50:word-seed2", "ResNet50wordSeed2", "CochResNet50 trained on words, second seed"},
+        {"resnet50:word-clean", "ResNet50wordClean",
+         "CochResNet50 trained on words in clean speech"},
+        {"resnet50:word-clean-seed2", "ResNet50wordCleanSeed2",
+         "CochResNet50 trained on words in clean speech, second seed"},
+        {"resnet50:speaker-seed2", "ResNet50speakerSeed2",
+         "CochResNet50 trained on speakers, second seed"},
+        {"resnet50:speaker-clean", "ResNet50speakerClean",
+         "CochResNet50 trained on speakers in clean speech"},
+        {"resnet50:speaker-clean-seed2", "ResNet50speakerCleanSeed2",
+         "CochResNet50 trained on speakers in clean speech, second seed"},
+        {"resnet50:audioset-seed2", "ResNet50audiosetSeed2",
+         "CochResNet50 trained on AudioSet, second seed"},
+        {"resnet50:multitask-seed2", "ResNet50multitaskSeed2",
+         "CochResNet50 trained on words, speakers and AudioSet, second seed"}}) {
+    PublishedModel m;
+    m.name = name;
+    m.description = description;
     m.studies = {"tuckute2023"};
-    m.notes = "no published checkpoint; score the 2023 release's published activations";
+    m.study_name = folder;
+    m.sample_rate = 20000;
+    m.licence = "MIT (code)";
+    m.notes = "no published checkpoint";
+    run_from_activations(m, folder);
+    c.push_back(std::move(m));
+  }
+
+  // The random-weight ("permuted") control of every 2023 model but spectemp, which has none:
+  // "<name>:permuted", from the release's *_randnetw files.
+  const std::size_t trained = c.size();
+  for (std::size_t i = 0; i < trained; ++i) {
+    if (c[i].activations.empty() || c[i].activations == "spectemp") continue;
+    PublishedModel m;
+    m.name = c[i].name + ":permuted";
+    m.description = c[i].description + ": its permuted (random-weight) control";
+    m.studies = {"tuckute2023"};
+    m.study_name = c[i].activations + "_randnetw";
+    m.sample_rate = c[i].sample_rate;
+    m.licence = c[i].licence;
+    m.permuted = true;
+    run_from_activations(m, c[i].activations);
     c.push_back(std::move(m));
   }
   return c;
@@ -265,7 +349,36 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
+std::mutex& source_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+ActivationsSource& source() {
+  static ActivationsSource installed;
+  return installed;
+}
+
+ActivationsSource activations_source(const PublishedModel& model) {
+  const std::lock_guard lock(source_mutex());
+  if (!source().locate || !source().fetch) {
+    throw InputError("model '" + model.name +
+                     "' runs from the 2023 release's published activations, which this program "
+                     "cannot read (features::register_published_activations() was not called)");
+  }
+  return source();
+}
+
 }  // namespace
+
+void set_activations_source(ActivationsSource installed) {
+  const std::lock_guard lock(source_mutex());
+  source() = std::move(installed);
+}
+
+bool PublishedModel::runs_from_activations() const {
+  return runs_as.starts_with(std::string(kActivationsFamily) + ":");
+}
 
 std::int64_t PublishedModel::size() const {
   std::int64_t total = 0;
@@ -293,11 +406,16 @@ fs::path models_root() {
 }
 
 fs::path model_folder(const PublishedModel& model) {
+  if (model.runs_from_activations()) {
+    const std::lock_guard lock(source_mutex());
+    if (source().locate) return source().locate(model.activations);
+  }
   return models_root() / replace_all(model.name, ":", "/");
 }
 
 bool is_fetched(const PublishedModel& model) {
   const fs::path folder = model_folder(model);
+  if (model.runs_from_activations()) return fs::is_directory(folder);
   for (const auto& f : model.files)
     if (!fs::exists(folder / f.path)) return false;
   return true;
@@ -317,6 +435,12 @@ fs::path fetch_published_model(const std::string& name, const io::FetchOptions& 
   if (model->files.empty())
     throw InputError("model '" + name + "' has no public files to fetch" +
                      (model->runs() ? " (it needs none)" : ": " + model->notes));
+  if (model->runs_from_activations()) {
+    const ActivationsSource activations = activations_source(*model);
+    const fs::path folder = activations.locate(model->activations);
+    if (!fs::is_directory(folder)) activations.fetch(options);
+    return folder;
+  }
   const fs::path folder = model_folder(*model);
   if (is_fetched(*model)) return folder;
   const std::string relative = replace_all(model->name, ":", "/");

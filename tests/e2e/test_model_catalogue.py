@@ -46,10 +46,15 @@ def test_the_catalogue_holds_the_2025_studys_36_models():
     pepino = [m for m in models if "pepino2025" in m["studies"]]
     assert len(pepino) == 36
     # The 18 with a native route today: EnCodecMAE mel (8), BEATs (4), Dasheng base, 0.6B,
-    # 1.2B, wav2vec2, S2T and spectemp.
+    # 1.2B, wav2vec2, S2T and spectemp; and the 15 that run from the 2023 release's published
+    # activations (the 8 cochleagram networks, AST, VGGish, SepFormer, MetricGAN+, DCASE 2020,
+    # DeepSpeech2, ZeroSpeech 2020).
     runs = sorted(m["name"] for m in pepino if m["runs"])
-    assert len(runs) == 18 and "spectemp" in runs and "beats:iter3" in runs
-    assert sum(n.startswith("encodecmae:mel256") for n in runs) == 8
+    native = [n for n in runs if not next(m for m in pepino if m["name"] == n)["runs_as"]
+              .startswith("tuckute2023-activations:")]
+    assert len(native) == 18 and "spectemp" in native and "beats:iter3" in native
+    assert sum(n.startswith("encodecmae:mel256") for n in native) == 8
+    assert len(runs) == 33
     study_names = [m["study_name"] for m in pepino]
     assert len(study_names) == len(set(study_names))
     for m in models:
@@ -96,16 +101,16 @@ def test_fetch_by_name_from_a_mirror_verifies_and_records(tmp_path):
 
 def test_names_without_a_route_or_files_are_refused_clearly(tmp_path):
     env, _ = cache_env(tmp_path)
-    p = run_cli(["fetch", "zerospeech2020:vqvae-english"], env=env, expect=2)
+    p = run_cli(["fetch", "dasheng:base-as"], env=env, expect=2)
     assert "no public files" in p.stderr
     p = run_cli(["fetch", "beats:iter4"], env=env, expect=2)
     assert "is neither a data set" in p.stderr and "nor a catalogued model" in p.stderr
     wav = tmp_path / "wav"
     wav.mkdir()
     shutil.copyfile(SOUNDS / "stim5_alarm_clock.wav", wav / "stim5_alarm_clock.wav")
-    p = run_cli(["extract", "--model", "vggish", "--stimuli", wav, "--out", tmp_path / "f.npz"],
-                env=env, expect=2)
-    assert "vggish" in p.stderr and "no native port" in p.stderr
+    p = run_cli(["extract", "--model", "dasheng:base-as", "--stimuli", wav, "--out",
+                 tmp_path / "f.npz"], env=env, expect=2)
+    assert "dasheng:base-as" in p.stderr and "no native route" in p.stderr
     assert not (tmp_path / "f.npz").exists()
 
 

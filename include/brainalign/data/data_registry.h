@@ -35,7 +35,8 @@ struct PublicDataset {
 
 // Every registered data set: natsound165 (the 165 sounds, category labels and the six NH2015
 // components), natsound165-folds (the 2025 study's 5-fold assignment, as folds_5x33.csv),
-// tuckute2023 (the 2023 study's data release: neural/NH2015, neural/B2021) and the six HEAR
+// tuckute2023 (the 2023 study's data release: neural/NH2015, neural/B2021),
+// tuckute2023-activations (its models' published activations: model_actv/) and the six HEAR
 // tasks of the 2025 study (hear:esc50, hear:fsd50k, hear:nsynth_pitch, hear:speech_commands,
 // hear:crema_d, hear:gtzan_genre: hear-preprocess folders at 48 kHz under hear/).
 const std::vector<PublicDataset>& public_datasets();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,33 @@ struct PublishedModel {
   std::string licence;
   std::vector<io::RemoteFile> files;  // paths relative to the model's folder
   std::string notes;                  // what is uncertain about the source, or why no route
+  // Its folder in the 2023 release's published activations (model_actv/<folder>: "sepformer",
+  // "Kell2018word"), empty when the release has none; `permuted`: the random-weight control.
+  // Where runs_as is "tuckute2023-activations:..." the model runs from them (the 165 natural
+  // sounds only), and fetching it fetches them.
+  std::string activations;
+  bool permuted = false;
 
   bool runs() const { return !runs_as.empty(); }
+  // Whether its route is its published activations (runs_as names kActivationsFamily).
+  bool runs_from_activations() const;
   // Bytes of its files, when every size is known; -1 otherwise.
   std::int64_t size() const;
 };
+
+// The model family of the published activations: "tuckute2023-activations:FOLDER".
+inline constexpr const char* kActivationsFamily = "tuckute2023-activations";
+
+// Where published activations come from: the data registry's tuckute2023-activations, which
+// this module does not use. Installed by features::register_published_activations() (the
+// command line and the Python module do it at start-up).
+struct ActivationsSource {
+  // The folder of a release model's activations (<data root>/model_actv/<folder>); no download.
+  std::function<std::filesystem::path(const std::string& folder)> locate;
+  // Makes the archive present (resumable, verified, with the options' size confirmation).
+  std::function<void(const io::FetchOptions&)> fetch;
+};
+void set_activations_source(ActivationsSource source);
 
 // Every catalogued model, in the order of the 2025 study's figures (then the 2023 study's).
 const std::vector<PublishedModel>& published_models();
@@ -40,16 +63,20 @@ const PublishedModel* find_published_model(const std::string& name);
 
 // Where catalogued models are kept: $BRAINALIGN_MODELS, else <per-user cache>/models.
 std::filesystem::path models_root();
-// models_root()/<name with ':' as '/'>: "beats:iter3" -> <root>/beats/iter3.
+// models_root()/<name with ':' as '/'>: "beats:iter3" -> <root>/beats/iter3; for a model that
+// runs from published activations, their folder (model_actv/<folder>, once a source is set).
 std::filesystem::path model_folder(const PublishedModel& model);
-// Whether every file of the model is under its folder.
+// Whether every file of the model is under its folder (for a model that runs from published
+// activations: whether they are there).
 bool is_fetched(const PublishedModel& model);
 // The registry name the model runs as, with its folder filled in (no download).
 std::string runnable_name(const PublishedModel& model);
 
 // Downloads the model's missing files into model_folder() (resumable, verified, atomic;
-// $BRAINALIGN_MIRROR serves <mirror>/models/<folder>/<file>) and returns the folder.
-// InputError for an unknown name (listing the catalogue) or a model without public files.
+// $BRAINALIGN_MIRROR serves <mirror>/models/<folder>/<file>) and returns the folder; for a
+// model that runs from published activations, the activations archive instead (through the
+// ActivationsSource), returning their folder. InputError for an unknown name (listing the
+// catalogue), a model without public files, or published activations without a source.
 std::filesystem::path fetch_published_model(const std::string& name,
                                             const io::FetchOptions& options = {});
 
