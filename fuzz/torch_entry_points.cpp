@@ -25,6 +25,7 @@ void walk(const neural::PickleValue& value, int depth, int& budget) {
   (void)value.repr();
   switch (value.kind()) {
     case Kind::kNone:
+    case Kind::kObject:
       break;
     case Kind::kBool:
       (void)value.as_bool();
@@ -90,6 +91,10 @@ void torch_checkpoint_entry(Input input) {
   tolerate_rejection([&] { walk_checkpoint(neural::parse_torch_checkpoint(input, "input.pt")); });
   const fs::path path = scratch_file("torch_checkpoint", "model.pt", input);
   tolerate_rejection([&] { walk_checkpoint(neural::read_torch_checkpoint(path)); });
+  // As training checkpoints are read: other Python objects kept opaque.
+  tolerate_rejection([&] {
+    walk_checkpoint(neural::parse_torch_checkpoint(input, "input.ckpt", {.other_objects = true}));
+  });
 }
 
 void model_config_entry(Input input) {

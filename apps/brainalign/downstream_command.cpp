@@ -22,7 +22,9 @@ Action add_downstream(CLI::App& app) {
   app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
       ->required();
   app.footer("Models:\n" + models::describe_models());
-  app.add_option("--weights", a->weights, "Weights file (models with weights only)");
+  app.add_option("--weights", a->weights,
+                 "Weights for the model's architecture: a training checkpoint (.ckpt) or "
+                 "state_dict, for the families that take one (encodecmae:)");
   app.add_option("--task", a->tasks,
                  "A hear-preprocess task folder, or a registered task (hear:esc50, ...; fetched "
                  "when missing, asking from 1 GiB on unless --yes) (repeatable)")

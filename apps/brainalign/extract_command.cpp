@@ -23,7 +23,9 @@ Action add_extract(CLI::App& app) {
   app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
       ->required();
   app.footer("Models:\n" + models::describe_models());
-  app.add_option("--weights", a->weights, "Weights file (models with weights only)");
+  app.add_option("--weights", a->weights,
+                 "Weights for the model's architecture: a training checkpoint (.ckpt) or "
+                 "state_dict, for the families that take one (encodecmae:)");
   app.add_option("--stimuli", a->stimuli, "Folder of sound files, or a data set (natsound165)")
       ->required();
   app.add_option("--out", a->out, "Feature set to write (.npz)")->required();

@@ -5,6 +5,7 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/models/model_catalog.h"
+#include "brainalign/models/model_series.h"
 #include "frontend_models.h"
 
 namespace brainalign::models {
@@ -142,25 +143,54 @@ std::vector<ModelFamily> registered_model_families() {
   return families();
 }
 
+namespace {
+
+// "encodecmae:" and the other prefixes of the families that load a weights file.
+std::string families_taking_weights(const std::vector<ModelFamily>& list) {
+  std::string text;
+  for (const auto& family : list) {
+    if (!family.load_weights) continue;
+    text += (text.empty() ? "" : ", ") + family.prefix + ":";
+  }
+  return text.empty() ? "no family" : text;
+}
+
+}  // namespace
+
 std::unique_ptr<Model> make_model(const std::string& name,
                                   const std::optional<std::filesystem::path>& weights,
                                   const io::FetchOptions& fetch) {
-  if (const PublishedModel* published = catalogued(name)) {
+  if (const auto series = split_series_model(name)) {
+    // A checkpoint of a series: its weights in the architecture of the series' model.
     if (weights) {
       throw ArgumentError("weights", weights->string() + ": model '" + name +
-                                         "' is a published checkpoint and takes no weights file");
+                                         "' is a checkpoint of a series and takes no weights file");
     }
+    const auto& [list, step] = *series;
+    const std::vector<SeriesCheckpoint> checkpoints = list_checkpoints(*list, fetch);
+    (void)find_checkpoint(*list, checkpoints, step);
+    const std::filesystem::path checkpoint = fetch_series_checkpoints(*list, {step}, fetch).at(0);
+    return std::make_unique<CataloguedModel>(name,
+                                             make_model(list->architecture, checkpoint, fetch));
+  }
+  if (const PublishedModel* published = catalogued(name)) {
     if (!published->files.empty()) fetch_published_model(name, fetch);
-    return std::make_unique<CataloguedModel>(name, make_model(runnable_name(*published)));
+    return std::make_unique<CataloguedModel>(name, make_model(runnable_name(*published), weights));
   }
   if (name.find(':') != std::string::npos) {
-    if (weights) {
-      throw ArgumentError("weights", weights->string() + ": model '" + name +
-                                         "' names its files itself and takes no weights file");
-    }
     const auto list = registered_model_families();
     const auto [family, path] = resolve_family(name, list);
-    return family->load(path);
+    if (!weights) return family->load(path);
+    if (!family->load_weights) {
+      throw ArgumentError("weights", weights->string() + ": model '" + name +
+                                         "' names its files itself and takes no weights file "
+                                         "(only " +
+                                         families_taking_weights(list) + " do)");
+    }
+    if (!std::filesystem::is_regular_file(*weights)) {
+      throw IoError("weights " + weights->string() + " is not a file");
+    }
+    return family->load_weights(path, *weights);
   }
   const ModelInfo& info = registered_model(name);
   if (weights && !info.takes_weights) {
@@ -174,6 +204,14 @@ std::unique_ptr<Model> make_model(const std::string& name,
 }
 
 void check_model_name(const std::string& name) {
+  if (const auto series = split_series_model(name)) {
+    // Its checkpoints are listed at the first use; a listing made before must have the step.
+    const auto& [list, step] = *series;
+    if (const auto checkpoints = listed_checkpoints(*list)) {
+      (void)find_checkpoint(*list, *checkpoints, step);
+    }
+    return check_model_name(list->architecture);
+  }
   if (const PublishedModel* published = catalogued(name)) {
     // Its files come at the first use; its family must be in this build.
     const std::string runs_as = published->runs_as;

@@ -30,9 +30,8 @@ const std::vector<FamilyDefinition>& definitions() {
   return list;
 }
 
-// Loads `path` as a model of `family`, first checking that it exists and, when it is
-// recognisably another family's, saying which.
-std::unique_ptr<models::Model> load_as(const FamilyDefinition& family, const fs::path& path) {
+// Checks that `path` exists and, when it is recognisably another family's, says which.
+void check_path(const FamilyDefinition& family, const fs::path& path) {
   if (!fs::exists(path)) {
     throw IoError(family.prefix + ":" + path.string() + ": " + path.string() + " does not exist");
   }
@@ -45,7 +44,12 @@ std::unique_ptr<models::Model> load_as(const FamilyDefinition& family, const fs:
       }
     }
   }
-  return family.load(path);  // its own errors name the file and what is wrong with it
+}
+
+// Loads `path` as a model of `family`; its own errors name the file and what is wrong with it.
+std::unique_ptr<models::Model> load_as(const FamilyDefinition& family, const fs::path& path) {
+  check_path(family, path);
+  return family.load(path);
 }
 
 }  // namespace
@@ -54,9 +58,19 @@ void register_model_families() {
   static std::once_flag once;
   std::call_once(once, [] {
     for (const auto& family : definitions()) {
-      models::register_model_family(
-          {family.prefix, family.description, family.recognises,
-           [&family](const fs::path& path) { return load_as(family, path); }});
+      models::ModelFamily registered{
+          family.prefix,
+          family.description,
+          family.recognises,
+          [&family](const fs::path& path) { return load_as(family, path); },
+          {}};
+      if (family.load_weights != nullptr) {
+        registered.load_weights = [&family](const fs::path& path, const fs::path& weights) {
+          check_path(family, path);
+          return family.load_weights(path, weights);
+        };
+      }
+      models::register_model_family(std::move(registered));
     }
   });
 }

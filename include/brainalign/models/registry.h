@@ -8,7 +8,10 @@
 //   neural::register_model_families()), so the core library stays free of them;
 // - a published checkpoint of the catalogue ("beats:iter3", "hf:facebook/wav2vec2-base-960h";
 //   model_catalog.h), fetched on first use and run by its family. A path that exists under the
-//   same spelling is taken as the path.
+//   same spelling is taken as the path;
+// - a checkpoint of a series, "<series>@<step>" ("encodecmae:mel256-ec-base-pretraining@12000";
+//   model_series.h): its weights in the architecture of the series' model, both fetched on
+//   first use.
 #pragma once
 
 #include <filesystem>
@@ -39,6 +42,11 @@ struct ModelFamily {
   std::function<bool(const std::filesystem::path&)> recognises;
   // The model stored at PATH. Throws IoError / InputError naming the file and what is wrong.
   std::function<std::unique_ptr<Model>(const std::filesystem::path&)> load;
+  // The architecture stored at PATH with the weights of another file (a training checkpoint's
+  // state_dict), for the families that can; unset: the family takes no weights file.
+  std::function<std::unique_ptr<Model>(const std::filesystem::path& path,
+                                       const std::filesystem::path& weights)>
+      load_weights;
 };
 
 // Adds a family, replacing one with the same prefix. Call before models are made.
@@ -46,11 +54,12 @@ void register_model_family(ModelFamily family);
 // The families registered so far, in registration order.
 std::vector<ModelFamily> registered_model_families();
 
-// The model `name` denotes, with `weights` loaded when given (registered models with weights
-// only); a catalogued checkpoint is downloaded first when it is not there (`fetch`: progress,
-// notes, mirror). InputError for an unknown name or prefix (listing what is known), weights
-// given to a model that has none, "auto:PATH" that no family recognises, or a catalogued model
-// without a native route.
+// The model `name` denotes, with `weights` loaded when given: into the architecture of a
+// family's model ("encodecmae:mel256-ec-base" with a pretraining checkpoint; families with
+// load_weights only) or a registered model with weights. A catalogued checkpoint is downloaded
+// first when it is not there (`fetch`: progress, notes, mirror). InputError for an unknown name
+// or prefix (listing what is known), weights given to a model that takes none, "auto:PATH"
+// that no family recognises, or a catalogued model without a native route.
 std::unique_ptr<Model> make_model(const std::string& name,
                                   const std::optional<std::filesystem::path>& weights = {},
                                   const io::FetchOptions& fetch = {});

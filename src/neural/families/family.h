@@ -17,6 +17,10 @@ struct FamilyDefinition {
   std::string description;  // one line for --help: what PATH holds, its rate and its layers
   bool (*recognises)(const std::filesystem::path&);  // cheap, never throws
   std::unique_ptr<models::Model> (*load)(const std::filesystem::path&);
+  // The architecture at the first path with the weights of the second (a training
+  // checkpoint); nullptr: the family takes no weights file.
+  std::unique_ptr<models::Model> (*load_weights)(const std::filesystem::path&,
+                                                 const std::filesystem::path&) = nullptr;
 };
 
 }  // namespace brainalign::neural

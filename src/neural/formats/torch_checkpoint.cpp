@@ -151,21 +151,32 @@ bool is_allowed_global(const std::string& name) {
 // storages loaded by persistent id, build devices and OrderedDicts.
 class TorchRules {
  public:
-  TorchRules(CheckpointData& data, const TorchArchive& archive) : data_(data), archive_(archive) {}
+  TorchRules(CheckpointData& data, const TorchArchive& archive, bool other_objects)
+      : data_(data), archive_(archive), other_objects_(other_objects) {}
 
   io::PickleRules rules() {
     io::PickleRules rules;
     rules.context = "data.pkl";
-    rules.allow_global = is_allowed_global;
-    rules.allowed_globals = "only OrderedDict, tensor rebuilders, storages and devices are allowed";
+    if (other_objects_) {
+      // Every global may be named; the calls of those that are not torch's own stay opaque.
+      rules.opaque_objects = true;
+      rules.bytes = true;
+      rules.sets = true;
+    } else {
+      rules.allow_global = is_allowed_global;
+      rules.allowed_globals =
+          "only OrderedDict, tensor rebuilders, storages and devices are allowed";
+    }
     rules.call = [this](io::PickleContext& context, const std::string& callee,
                         std::size_t arguments) { return call(context, callee, arguments); };
     rules.persistent_load = [this](io::PickleContext& context, std::size_t id) {
       return persistent_load(context, id);
     };
-    rules.built = [](io::PickleContext& context, std::size_t object) {
-      // The state of an OrderedDict is its _metadata; nothing else may be built.
-      if (context.objects().kind(object) != PickleKind::kDict) {
+    rules.built = [other_objects = other_objects_](io::PickleContext& context, std::size_t object) {
+      // The state of an OrderedDict is its _metadata; nothing else may be built but the
+      // opaque objects of a lenient read.
+      const PickleKind kind = context.objects().kind(object);
+      if (kind != PickleKind::kDict && !(other_objects && kind == PickleKind::kObject)) {
         context.fail("sets the state of a non-dict object");
       }
     };
@@ -345,12 +356,13 @@ class TorchRules {
 
   CheckpointData& data_;
   const TorchArchive& archive_;
+  bool other_objects_ = false;
   std::unordered_map<std::string, std::size_t> storages_;
 };
 
 // The checkpoint's value holds nothing that only exists while the pickle runs: no bare global,
 // storage or unresolved object.
-void check_result(const CheckpointData& data) {
+void check_result(const CheckpointData& data, bool other_objects) {
   const io::Pickle& pickle = data.pickle;
   std::vector<bool> seen(pickle.size(), false);
   std::vector<std::size_t> pending{pickle.root()};
@@ -360,7 +372,7 @@ void check_result(const CheckpointData& data) {
     if (seen[index]) continue;
     seen[index] = true;
     const io::PickleNode& node = pickle.node(index);
-    if (node.kind == PickleKind::kGlobal) {
+    if (node.kind == PickleKind::kGlobal && !other_objects) {
       throw InputError(pickle.source() + ": data.pkl: the result holds a bare global '" +
                        node.text + "'");
     }
@@ -434,6 +446,11 @@ void append_repr(const CheckpointData& data, std::size_t index, std::size_t dept
       out += "])";
       break;
     }
+    case PickleKind::kObject:
+      // A call left opaque: items = {callee, arguments}.
+      out += "<" + (node.items.empty() ? std::string() : data.pickle.node(node.items[0]).text) +
+             " object>";
+      break;
     default:
       out += node.text;
       break;
@@ -462,6 +479,8 @@ const char* kind_name(PickleValue::Kind kind) {
       return "dict";
     case PickleValue::Kind::kTensor:
       return "tensor";
+    case PickleValue::Kind::kObject:
+      return "Python object";
   }
   return "?";
 }
@@ -487,6 +506,11 @@ PickleValue::Kind PickleValue::kind() const {
       return Kind::kDict;
     case PickleKind::kExternal:
       return Kind::kTensor;
+    case PickleKind::kGlobal:
+    case PickleKind::kObject:
+    case PickleKind::kSet:
+    case PickleKind::kBytes:
+      return Kind::kObject;  // reachable only in a read with other_objects
     default:
       throw InputError(source() + ": data.pkl: holds a " +
                        io::pickle_kind_name(data_->pickle.kind(index_)));
@@ -568,22 +592,23 @@ const std::string& PickleValue::source() const { return data_->pickle.source(); 
 
 namespace {
 
-TorchCheckpoint run_archive(const TorchArchive& archive);
+TorchCheckpoint run_archive(const TorchArchive& archive, const TorchReadOptions& options);
 
 }  // namespace
 
 TorchCheckpoint parse_torch_checkpoint(std::span<const std::uint8_t> bytes,
-                                       const std::string& source) {
-  return run_archive(TorchArchive::open(bytes, source));
+                                       const std::string& source, const TorchReadOptions& options) {
+  return run_archive(TorchArchive::open(bytes, source), options);
 }
 
-TorchCheckpoint read_torch_checkpoint(const std::filesystem::path& path) {
-  return run_archive(TorchArchive::open(path));
+TorchCheckpoint read_torch_checkpoint(const std::filesystem::path& path,
+                                      const TorchReadOptions& options) {
+  return run_archive(TorchArchive::open(path), options);
 }
 
 namespace {
 
-TorchCheckpoint run_archive(const TorchArchive& archive) {
+TorchCheckpoint run_archive(const TorchArchive& archive, const TorchReadOptions& options) {
   const std::string& source = archive.source();
   if (archive.has("byteorder")) {
     const std::vector<std::uint8_t> order = archive.read("byteorder");
@@ -593,9 +618,9 @@ TorchCheckpoint run_archive(const TorchArchive& archive) {
   }
   const std::vector<std::uint8_t> pkl = archive.read("data.pkl");
   auto data = std::make_shared<CheckpointData>(io::Pickle(source));
-  TorchRules rules(*data, archive);
+  TorchRules rules(*data, archive, options.other_objects);
   data->pickle = io::read_pickle(pkl, source, rules.rules());
-  check_result(*data);
+  check_result(*data, options.other_objects);
   const std::size_t root = data->pickle.root();
   return TorchCheckpoint::make(std::move(data), root);
 }

@@ -23,7 +23,9 @@ class CheckpointData;
 // stays valid while that TorchCheckpoint (or a copy of it) lives.
 class PickleValue {
  public:
-  enum class Kind { kNone, kBool, kInt, kFloat, kString, kList, kTuple, kDict, kTensor };
+  // kObject: any other Python value (a set, bytes, an instance of a class) of a checkpoint
+  // read with TorchReadOptions::other_objects; it has no contents to ask for.
+  enum class Kind { kNone, kBool, kInt, kFloat, kString, kList, kTuple, kDict, kTensor, kObject };
 
   Kind kind() const;
   bool is_none() const { return kind() == Kind::kNone; }
@@ -76,17 +78,27 @@ class TorchCheckpoint {
   std::size_t root_ = 0;
 };
 
+struct TorchReadOptions {
+  // Keep every other Python object as an opaque Kind::kObject value instead of refusing the
+  // file: what a training checkpoint holds beside its weights (the optimizer's and callbacks'
+  // state, hyper-parameters, a PyTorch Lightning .ckpt's loops). Nothing in the file is run;
+  // tensors are still read as strictly.
+  bool other_objects = false;
+};
+
 // Reads a file written by torch.save (zip format, any pickle protocol from 2 to 5 using the
 // supported opcodes). Throws IoError when the file cannot be read and InputError, naming the
 // file and the offending opcode, global, record or tensor, for anything else: legacy
 // (non-zip) files, unknown opcodes, globals other than collections.OrderedDict,
 // torch._utils._rebuild_tensor_v2 / _rebuild_parameter, torch.<Type>Storage and torch.device,
 // missing or short storage records, tensor views reaching outside their storage.
-TorchCheckpoint read_torch_checkpoint(const std::filesystem::path& path);
+TorchCheckpoint read_torch_checkpoint(const std::filesystem::path& path,
+                                      const TorchReadOptions& options = {});
 
 // The same from bytes in memory; `source` names them in messages.
 TorchCheckpoint parse_torch_checkpoint(std::span<const std::uint8_t> bytes,
-                                       const std::string& source);
+                                       const std::string& source,
+                                       const TorchReadOptions& options = {});
 
 // The string-keyed tensors of a dict (a state_dict), in order. Throws InputError naming the
 // key whose value is not a tensor.

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "brainalign/base/error.h"
@@ -323,7 +324,69 @@ EncodecMaeModel EncodecMaeModel::load(const std::filesystem::path& checkpoint) {
   return from_checkpoint(read_torch_checkpoint(checkpoint));
 }
 
-EncodecMaeModel EncodecMaeModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
+namespace {
+
+// The state_dict of a weights file: a training checkpoint's 'state_dict' (PyTorch Lightning),
+// else the saved dict itself.
+PickleValue weights_state_dict(const TorchCheckpoint& weights) {
+  const PickleValue root = weights.root();
+  if (root.kind() != PickleValue::Kind::kDict) {
+    throw InputError(root.source() +
+                     ": expected a state_dict or a training checkpoint holding "
+                     "one ('state_dict'), found a " +
+                     kind_name(root.kind()));
+  }
+  return root.contains("state_dict") ? root.at("state_dict") : root;
+}
+
+// What torch's load_state_dict(strict=True) demands: the same tensor names, each of the same
+// shape, as the architecture's own state_dict.
+void require_same_tensors(const PickleValue& architecture, const PickleValue& weights) {
+  std::map<std::string, std::vector<std::int64_t>> expected;
+  for (const auto& [name, tensor] : tensor_dict(architecture)) {
+    expected[name] = tensor.sizes().vec();
+  }
+  std::size_t matched = 0;
+  for (const auto& [name, tensor] : tensor_dict(weights)) {
+    const auto found = expected.find(name);
+    if (found == expected.end()) {
+      throw InputError(weights.source() + ": state_dict entry '" + name + "' is not a tensor of " +
+                       architecture.source() +
+                       "'s architecture (unexpected key, as torch's strict load_state_dict "
+                       "says); is it a checkpoint of another model?");
+    }
+    if (found->second != tensor.sizes().vec()) {
+      throw InputError(weights.source() + ": state_dict entry '" + name + "' has shape " +
+                       shape_text(tensor.sizes().vec()) + " where " + architecture.source() +
+                       "'s architecture has " + shape_text(found->second));
+    }
+    ++matched;
+  }
+  if (matched != expected.size()) {
+    const auto names = tensor_dict(weights);
+    std::set<std::string> present;
+    for (const auto& entry : names) present.insert(entry.first);
+    for (const auto& [name, shape] : expected) {
+      if (present.count(name) == 0) {
+        throw InputError(weights.source() + ": state_dict misses '" + name + "' of " +
+                         architecture.source() + "'s architecture (" +
+                         std::to_string(expected.size() - matched) + " tensors missing)");
+      }
+    }
+  }
+}
+
+}  // namespace
+
+EncodecMaeModel EncodecMaeModel::load(const std::filesystem::path& checkpoint,
+                                      const std::filesystem::path& weights) {
+  const TorchCheckpoint architecture = read_torch_checkpoint(checkpoint);
+  const TorchCheckpoint trained = read_torch_checkpoint(weights, {.other_objects = true});
+  return from_checkpoint(architecture, &trained);
+}
+
+EncodecMaeModel EncodecMaeModel::from_checkpoint(const TorchCheckpoint& checkpoint,
+                                                 const TorchCheckpoint* trained) {
   c10::InferenceMode guard;
   const PickleValue root = checkpoint.root();
   const std::string& source = root.source();
@@ -334,7 +397,14 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const TorchCheckpoint& checkpoi
                      "and 'state_dict')");
   }
   const GinConfig gin(root.at("config").as_string(), source);
-  TensorStore state(root.at("state_dict"), source);
+  const PickleValue own_state = root.at("state_dict");
+  std::optional<PickleValue> loaded_state;
+  if (trained != nullptr) {
+    loaded_state = weights_state_dict(*trained);
+    require_same_tensors(own_state, *loaded_state);
+  }
+  const PickleValue& state_dict = loaded_state ? *loaded_state : own_state;
+  TensorStore state(state_dict, state_dict.source());
   auto weights = std::make_shared<Weights>();
   EncodecMaeConfig& c = weights->config;
 

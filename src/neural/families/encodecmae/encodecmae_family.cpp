@@ -26,13 +26,30 @@ std::unique_ptr<models::Model> load_encodecmae_model(const fs::path& checkpoint)
       std::make_shared<const EncodecMaeModel>(EncodecMaeModel::load(checkpoint)), std::move(spec));
 }
 
+// A pretraining checkpoint's weights in the architecture of a released checkpoint, as the 2025
+// study's pretraining-dynamics analysis loads them (load_state_dict of the .ckpt's state_dict).
+std::unique_ptr<models::Model> load_encodecmae_weights(const fs::path& checkpoint,
+                                                       const fs::path& weights) {
+  require_file(checkpoint, "EnCodecMAE");
+  require_file(weights, "EnCodecMAE weights");
+  RegistryModelSpec spec = checkpoint_spec("encodecmae", checkpoint);
+  spec.weights_id = weights_digest({checkpoint, weights});
+  spec.resample_quality = dsp::ResampleQuality::kHigh;
+  return make_registry_model(
+      std::make_shared<const EncodecMaeModel>(EncodecMaeModel::load(checkpoint, weights)),
+      std::move(spec));
+}
+
 }  // namespace
 
 FamilyDefinition encodecmae_family() {
-  return {"encodecmae", "an EnCodecMAE checkpoint",
+  return {"encodecmae",
+          "an EnCodecMAE checkpoint",
           "EnCodecMAE .pt checkpoint {'imports', 'config', 'state_dict'}, "
-          "24 kHz: embedding, encoder.1..N",
-          recognises_encodecmae_checkpoint, load_encodecmae_model};
+          "24 kHz: embedding, encoder.1..N; --weights: a pretraining .ckpt in its architecture",
+          recognises_encodecmae_checkpoint,
+          load_encodecmae_model,
+          load_encodecmae_weights};
 }
 
 }  // namespace brainalign::neural

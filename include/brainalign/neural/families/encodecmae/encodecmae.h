@@ -61,7 +61,14 @@ class EncodecMaeModel final : public AudioModel {
   // Throws IoError when the file cannot be read and InputError naming the tensor or gin
   // binding when the checkpoint is not a mel-front-end EnCodecMAE model.
   static EncodecMaeModel load(const std::filesystem::path& checkpoint);
-  static EncodecMaeModel from_checkpoint(const TorchCheckpoint& checkpoint);
+  // The architecture of a released `checkpoint` with the weights of another file: a PyTorch
+  // Lightning training checkpoint (.ckpt, its 'state_dict'; the rest of it is never run) or a
+  // saved state_dict, as torch's load_state_dict(strict=True) takes it: InputError naming the
+  // tensor when a name is missing or extra or a shape differs (a checkpoint of another model).
+  static EncodecMaeModel load(const std::filesystem::path& checkpoint,
+                              const std::filesystem::path& weights);
+  static EncodecMaeModel from_checkpoint(const TorchCheckpoint& checkpoint,
+                                         const TorchCheckpoint* trained = nullptr);
 
   const EncodecMaeConfig& config() const;
 
