@@ -259,3 +259,37 @@ TEST_F(PublishedActivations, CataloguedNamesRunFromThemThroughExtraction) {
 
 }  // namespace
 }  // namespace brainalign
+
+namespace brainalign {
+namespace {
+
+// The native spectemp port against the 2023 release's published spectemp activations, when the
+// archive is here ($BRAINALIGN_TUCKUTE2023_ACTIVATIONS naming its model_actv folder, else
+// <data root>/model_actv); skipped with a message when it is not.
+TEST(PublishedActivationsParity, SpectempPortMatchesThePublishedActivations) {
+  const char* env = std::getenv("BRAINALIGN_TUCKUTE2023_ACTIVATIONS");
+  const std::filesystem::path root = env != nullptr && *env != '\0'
+                                         ? std::filesystem::path(env)
+                                         : features::published_activations_root();
+  if (!std::filesystem::exists(root / "spectemp/natsound_activations.h5"))
+    GTEST_SKIP() << "the 2023 release's activations are not here (" << root.string()
+                 << "): `brainalign fetch tuckute2023-activations` or "
+                    "BRAINALIGN_TUCKUTE2023_ACTIVATIONS=<model_actv folder>";
+  const auto published = features::read_published_activations(root / "spectemp");
+  const auto port = models::make_model("spectemp");
+  const std::filesystem::path sounds =
+      std::filesystem::path(BRAINALIGN_SHARED_DIR) / "data/natsound165/wav";
+  for (const std::string sound : {"stim5_alarm_clock", "stim103_crying", "stim232_man_speaking"}) {
+    const auto row = static_cast<Eigen::Index>(
+        std::find(published.stimuli.begin(), published.stimuli.end(), sound) -
+        published.stimuli.begin());
+    const auto layers = port->forward(port->prepare(dsp::read_audio(sounds / (sound + ".wav"))));
+    const Eigen::RowVectorXd ours = layers.at(0).values.row(0);
+    const Eigen::RowVectorXd theirs = published.layers.at(0).values.row(row);
+    ASSERT_EQ(ours.size(), theirs.size());
+    EXPECT_LT((ours - theirs).cwiseAbs().maxCoeff(), 1e-3 * theirs.cwiseAbs().maxCoeff()) << sound;
+  }
+}
+
+}  // namespace
+}  // namespace brainalign
