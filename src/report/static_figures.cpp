@@ -12,6 +12,7 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
+#include "colours.h"
 #include "markup.h"
 
 namespace brainalign::report {
@@ -24,28 +25,6 @@ constexpr double kWidth = 900;
 constexpr double kMargin = 16;
 constexpr double kTitleHeight = 40;
 constexpr double kFont = 11;
-
-struct Rgb {
-  double r, g, b;
-};
-
-// Tableau 10, the Vega default for nominal colours.
-const Rgb kPalette[] = {{0.298, 0.471, 0.659}, {0.961, 0.522, 0.094}, {0.894, 0.341, 0.337},
-                        {0.447, 0.718, 0.698}, {0.329, 0.635, 0.294}, {0.933, 0.792, 0.231},
-                        {0.698, 0.475, 0.635}, {1.000, 0.616, 0.651}, {0.616, 0.459, 0.376},
-                        {0.729, 0.690, 0.675}};
-
-Rgb series_colour(size_t i) { return kPalette[i % std::size(kPalette)]; }
-
-// Red (-1) through white (0) to blue (+1), as Vega's reversed "redblue" scheme.
-Rgb diverging(double r) {
-  r = std::clamp(r, -1.0, 1.0);
-  const Rgb red{0.698, 0.094, 0.169}, blue{0.129, 0.400, 0.675}, white{0.97, 0.97, 0.97};
-  const Rgb& end = r < 0 ? red : blue;
-  const double t = std::abs(r);
-  return {white.r + (end.r - white.r) * t, white.g + (end.g - white.g) * t,
-          white.b + (end.b - white.b) * t};
-}
 
 // A label as drawn, kept for the SVG's text layer.
 struct Label {
@@ -274,16 +253,35 @@ void draw_title(Painter& p, const std::string& title) {
 }
 
 void draw_legend(Painter& p, const Layout& l, const std::string& heading,
-                 const std::vector<std::string>& names) {
+                 const std::vector<std::string>& names, const ColourScale& colours) {
   if (names.empty()) return;
   const double x = kWidth - kMargin - l.legend_width + 14;
   double y = kTitleHeight + 14;
   p.text(heading, x, y, kFont, 0, 0, true);
-  for (size_t i = 0; i < names.size(); ++i) {
+  for (const auto& name : names) {
     y += 18;
-    p.rect(x, y - 10, 11, 11, series_colour(i));
-    p.text(names[i], x + 17, y, kFont);
+    p.rect(x, y - 10, 11, 11, colours.of(name));
+    double size = kFont;  // smaller where a name is wider than the legend, never cut
+    while (size > 6 && x + 17 + p.text_width(name, size) > kWidth - 4) size -= 0.5;
+    p.text(name, x + 17, y, size);
   }
+}
+
+// The series of a chart in its colour scale's order (the page's legend order): the scale's
+// domain, then any other value of `field` in order of appearance.
+std::vector<std::string> series(const ColourScale& colours, const json& values,
+                                const std::string& field) {
+  std::vector<std::string> out = colours.names;
+  for (const auto& s : distinct(values, field))
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  return out;
+}
+
+// What a panel's values measure (its value axis' title), as the chart's rows say.
+std::string measure(const json& rows, const std::string& fallback) {
+  for (const auto& r : rows)
+    if (r.contains("measure") && r["measure"].is_string()) return r["measure"];
+  return fallback;
 }
 
 // The plot area inside a panel, below the panel's title.
@@ -328,24 +326,27 @@ json panel_rows(const json& values, const std::string& facet, const std::string&
 // Per-model bars with error bars (lo, hi), one panel per metric.
 void draw_bars(Painter& p, const ReportChart& chart, const json& values, Layout& l,
                bool measure_only) {
-  const auto models = distinct(values, "model"), metrics = distinct(values, "metric");
+  const ColourScale colours = colour_scale_of(chart.spec);
+  const auto models = series(colours, values, "model"), metrics = distinct(values, "metric");
   l = layout(p, metrics.size(), chart.spec.value("columns", 3), models);
   if (measure_only) return;
   for (size_t k = 0; k < metrics.size(); ++k) {
     const json rows = panel_rows(values, "metric", metrics[k]);
-    const auto here = distinct(rows, "model");
+    const auto in_panel = distinct(rows, "model");
+    std::vector<std::string> here;  // in the legend's order
+    for (const auto& m : models)
+      if (index_of(in_panel, m) < in_panel.size()) here.push_back(m);
     Plot plot{plot_box(l.panels[k])};
     plot.y = value_ticks(rows, {"value", "lo", "hi"}, true);
     panel_title(p, l.panels[k], metrics[k]);
-    draw_y_axis(p, plot, "score");
+    draw_y_axis(p, plot, measure(rows, "score"));
     const double slot = (plot.box.x1 - plot.box.x0) / static_cast<double>(here.size());
     const std::vector<double> centres = slot_centres(plot.box.x0, slot, here.size());
     for (const auto& r : rows) {
       if (!has(r, "value")) continue;
       const double c = centres[index_of(here, r["model"])], w = slot * 0.7;
       const double v = r["value"].get<double>(), y0 = plot.py(0), y1 = plot.py(v);
-      p.rect(c - w / 2, std::min(y0, y1), w, std::abs(y1 - y0),
-             series_colour(index_of(models, r["model"])));
+      p.rect(c - w / 2, std::min(y0, y1), w, std::abs(y1 - y0), colours.of(r["model"]));
       if (has(r, "lo") && has(r, "hi") && r["hi"].get<double>() > r["lo"].get<double>()) {
         const double lo = plot.py(r["lo"].get<double>()), hi = plot.py(r["hi"].get<double>());
         p.line(c, lo, c, hi, kInk, 1.2);
@@ -355,13 +356,14 @@ void draw_bars(Painter& p, const ReportChart& chart, const json& values, Layout&
     }
     draw_x_categories(p, plot, here, centres, slot);
   }
-  draw_legend(p, l, "model", models);
+  draw_legend(p, l, "model", models, colours);
 }
 
 // Bars per component, grouped, one bar per model in each group; one panel per metric.
 void draw_components(Painter& p, const ReportChart& chart, const json& values, Layout& l,
                      bool measure_only) {
-  const auto models = distinct(values, "model"), metrics = distinct(values, "metric");
+  const ColourScale colours = colour_scale_of(chart.spec);
+  const auto models = series(colours, values, "model"), metrics = distinct(values, "metric");
   l = layout(p, metrics.size(), chart.spec.value("columns", 2), models);
   if (measure_only) return;
   for (size_t k = 0; k < metrics.size(); ++k) {
@@ -370,7 +372,7 @@ void draw_components(Painter& p, const ReportChart& chart, const json& values, L
     Plot plot{plot_box(l.panels[k])};
     plot.y = value_ticks(rows, {"value"}, true);
     panel_title(p, l.panels[k], metrics[k]);
-    draw_y_axis(p, plot, "score");
+    draw_y_axis(p, plot, measure(rows, "score"));
     const double slot = (plot.box.x1 - plot.box.x0) / static_cast<double>(components.size());
     const double bar = slot * 0.8 / static_cast<double>(models.size());
     const std::vector<double> centres = slot_centres(plot.box.x0, slot, components.size());
@@ -380,18 +382,19 @@ void draw_components(Painter& p, const ReportChart& chart, const json& values, L
       const double x =
           centres[index_of(components, r["component"])] - slot * 0.4 + bar * static_cast<double>(m);
       const double y0 = plot.py(0), y1 = plot.py(r["value"].get<double>());
-      p.rect(x, std::min(y0, y1), bar, std::abs(y1 - y0), series_colour(m));
+      p.rect(x, std::min(y0, y1), bar, std::abs(y1 - y0), colours.of(r["model"]));
     }
     draw_x_categories(p, plot, components, centres, slot);
   }
-  draw_legend(p, l, "model", models);
+  draw_legend(p, l, "model", models, colours);
 }
 
 // Alignment (x) against the overall downstream score (y), points per model and the
 // least-squares line; the panel title carries r.
 void draw_scatter(Painter& p, const ReportChart& chart, const json& values, Layout& l,
                   bool measure_only) {
-  const auto models = distinct(values, "model"), metrics = distinct(values, "metric");
+  const ColourScale colours = colour_scale_of(chart.spec);
+  const auto models = series(colours, values, "model"), metrics = distinct(values, "metric");
   l = layout(p, metrics.size(), chart.spec.value("columns", 3), models);
   if (measure_only) return;
   for (size_t k = 0; k < metrics.size(); ++k) {
@@ -404,7 +407,7 @@ void draw_scatter(Painter& p, const ReportChart& chart, const json& values, Layo
       if (r.value("first", false)) r_label = r.value("r_label", "");
     panel_title(p, l.panels[k], metrics[k], r_label);
     draw_y_axis(p, plot, "overall score");
-    draw_x_continuous(p, plot, "alignment");
+    draw_x_continuous(p, plot, measure(rows, "alignment"));
     double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (const auto& r : rows) {
       if (!has(r, "alignment") || !has(r, "overall")) continue;
@@ -430,16 +433,23 @@ void draw_scatter(Painter& p, const ReportChart& chart, const json& values, Layo
     for (const auto& r : rows)
       if (has(r, "alignment") && has(r, "overall"))
         p.dot(plot.px(r["alignment"].get<double>()), plot.py(r["overall"].get<double>()), 4.5,
-              series_colour(index_of(models, r["model"])));
+              colours.of(r["model"]));
   }
-  draw_legend(p, l, "model", models);
+  draw_legend(p, l, "model", models, colours);
 }
 
 // Pearson r per metric (rows) and performance measure (columns), one panel per subset, with
 // a colour bar from -1 to 1.
 void draw_heatmap(Painter& p, const ReportChart& chart, const json& values, Layout& l,
                   bool measure_only) {
-  const auto subsets = distinct(values, "subset"), metrics = distinct(values, "metric");
+  const ColourScale colours = colour_scale_of(chart.spec);
+  const auto subsets = distinct(values, "subset");
+  std::vector<std::string> metrics;  // rows in the page's order
+  const json row_sort = chart.spec.value("/spec/layer/0/encoding/y/sort"_json_pointer, json());
+  if (row_sort.is_array())
+    for (const auto& s : row_sort) metrics.push_back(s.get<std::string>());
+  for (const auto& s : distinct(values, "metric"))
+    if (index_of(metrics, s) == metrics.size()) metrics.push_back(s);
   std::vector<std::string> columns;
   const json sort = chart.spec.value("/spec/layer/0/encoding/x/sort"_json_pointer, json());
   if (sort.is_array())
@@ -473,7 +483,7 @@ void draw_heatmap(Painter& p, const ReportChart& chart, const json& values, Layo
         continue;
       }
       const double v = r["r"].get<double>();
-      p.rect(x, y, cw, ch, diverging(v));
+      p.rect(x, y, cw, ch, colours.at(v));
       p.text(r.value("label", ""), x + cw / 2, y + ch / 2 + 3.5, kFont - 2, 0.5, 0, false,
              std::abs(v) > 0.6 ? Rgb{1, 1, 1} : kInk);
     }
@@ -481,9 +491,9 @@ void draw_heatmap(Painter& p, const ReportChart& chart, const json& values, Layo
   }
   // Colour bar.
   const double x = kWidth - kMargin - 60, y0 = kTitleHeight + 30, h = 200;
-  p.text("r", x, y0 - 10, kFont, 0, 0, true);
+  p.text("Pearson r", x, y0 - 10, kFont, 0, 0, true);
   for (int i = 0; i < 100; ++i)
-    p.rect(x, y0 + h * i / 100.0, 14, h / 100.0 + 0.5, diverging(1.0 - 2.0 * i / 99.0));
+    p.rect(x, y0 + h * i / 100.0, 14, h / 100.0 + 0.5, colours.at(1.0 - 2.0 * i / 99.0));
   for (double v : {1.0, 0.5, 0.0, -0.5, -1.0}) {
     const double y = y0 + h * (1.0 - v) / 2.0;
     p.line(x + 14, y, x + 18, y, kAxis);
@@ -494,7 +504,8 @@ void draw_heatmap(Painter& p, const ReportChart& chart, const json& values, Layo
 // Values per checkpoint step, one line per layer (dashed: smoothed), one panel per curve set.
 void draw_dynamics(Painter& p, const ReportChart& chart, const json& values, Layout& l,
                    bool measure_only) {
-  const auto layers = distinct(values, "layer"), panels = distinct(values, "panel");
+  const ColourScale colours = colour_scale_of(chart.spec);
+  const auto layers = series(colours, values, "layer"), panels = distinct(values, "panel");
   l = layout(p, panels.size(), chart.spec.value("columns", 3), layers);
   if (measure_only) return;
   for (size_t k = 0; k < panels.size(); ++k) {
@@ -503,7 +514,7 @@ void draw_dynamics(Painter& p, const ReportChart& chart, const json& values, Lay
     plot.y = value_ticks(rows, {"value", "smoothed"}, false);
     plot.x = value_ticks(rows, {"step"}, false);
     panel_title(p, l.panels[k], panels[k]);
-    draw_y_axis(p, plot, "value");
+    draw_y_axis(p, plot, measure(rows, "value"));
     draw_x_continuous(p, plot, "checkpoint step");
     for (size_t li = 0; li < layers.size(); ++li) {
       std::vector<std::pair<double, double>> raw, smooth;
@@ -513,13 +524,13 @@ void draw_dynamics(Painter& p, const ReportChart& chart, const json& values, Lay
         if (has(r, "value")) raw.emplace_back(x, plot.py(r["value"].get<double>()));
         if (has(r, "smoothed")) smooth.emplace_back(x, plot.py(r["smoothed"].get<double>()));
       }
-      const Rgb c = series_colour(li);
+      const Rgb c = colours.of(layers[li]);
       p.polyline(raw, c, 1.8);
       p.polyline(smooth, c, 1.2, true);
       for (const auto& [x, y] : raw) p.dot(x, y, 3, c);
     }
   }
-  draw_legend(p, l, "layer", layers);
+  draw_legend(p, l, "layer", layers, colours);
 }
 
 using DrawFn = void (*)(Painter&, const ReportChart&, const json&, Layout&, bool);

@@ -1,7 +1,9 @@
 #include "brainalign/report/study_report.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -10,6 +12,7 @@
 #include "brainalign/io/json.h"
 #include "brainalign/report/chart_libraries.h"
 #include "brainalign/report/static_figures.h"
+#include "colours.h"
 #include "markup.h"
 
 namespace brainalign::report {
@@ -45,14 +48,86 @@ std::string cell(double v, int precision = 3) {
   return o.str();
 }
 
-json faceted(const json& values, const std::string& facet, const json& layers, int columns,
-             const json& resolve) {
+// What an analysis' values measure, as the axes say it: the clipped r² of held-out
+// predictions (components; voxels under pepino2025), tuckute2023's noise-corrected r² of
+// voxels, and Spearman's ρ between RDMs for RSA.
+std::string measure_of(const study::Study& study, const std::string& analysis,
+                       const std::string& protocol) {
+  for (const auto& a : study.analyses)
+    if (a.name == analysis) {
+      if (a.analysis == "rsa") return "RSA ρ";
+      if (a.analysis == "voxelwise" && protocol == "tuckute2023") return "noise-corrected r²";
+      return "r²";
+    }
+  return "score";
+}
+
+// Shared by every chart: labels are never cut (no length limit on axis labels, legend labels
+// and titles), fonts large enough to read.
+json chart_config() {
+  // A limit wider than any label rather than 0 (none): Vega places axis titles past
+  // min(label width, limit).
+  constexpr int kNoLimit = 100000;
+  return {{"axis", {{"labelLimit", kNoLimit}, {"labelFontSize", 11}, {"titleFontSize", 12}}},
+          {"legend",
+           {{"labelLimit", kNoLimit},
+            {"titleLimit", kNoLimit},
+            {"labelFontSize", 11},
+            {"titleFontSize", 12}}},
+          {"header", {{"labelLimit", kNoLimit}, {"labelFontSize", 12}}},
+          {"title", {{"limit", kNoLimit}, {"fontSize", 12}}}};
+}
+
+// One panel per value of `field` (each with its own axes and titles), `columns` to a row; the
+// page widens the panels to the page's width when it draws them.
+json panels_chart(const json& values, const std::string& field,
+                  const std::vector<std::string>& names, const std::function<json(size_t)>& layers,
+                  int columns) {
+  json concat = json::array();
+  for (size_t i = 0; i < names.size(); ++i)
+    concat.push_back(
+        {{"title", names[i]},
+         {"transform", json::array({{{"filter", {{"field", field}, {"equal", names[i]}}}}})},
+         {"width", 200},
+         {"height", 160},
+         {"layer", layers(i)}});
   return {{"$schema", kSchema},
           {"data", {{"values", values}}},
-          {"facet", {{"field", facet}, {"type", "nominal"}, {"title", nullptr}}},
           {"columns", columns},
-          {"spec", {{"width", 200}, {"height", 150}, {"layer", layers}}},
-          {"resolve", resolve}};
+          {"concat", concat},
+          {"resolve",
+           {{"scale", {{"x", "independent"}, {"y", "independent"}, {"color", "shared"}}},
+            {"axis", {{"x", "independent"}, {"y", "independent"}}},
+            {"legend", {{"color", "shared"}}}}},
+          {"config", chart_config()}};
+}
+
+// Distinct values of `field` in order of first appearance.
+std::vector<std::string> distinct(const json& values, const std::string& field) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    const std::string s = v.at(field).get<std::string>();
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
+}
+
+// The study's models (in the study file's order, named as there) that have a row in `values`.
+std::vector<std::string> models_in(const study::Study& study, const json& values) {
+  const std::vector<std::string> present = distinct(values, "model");
+  std::vector<std::string> out;
+  for (const auto& m : study.models)
+    if (std::find(present.begin(), present.end(), m.name) != present.end()) out.push_back(m.name);
+  for (const auto& m : present)
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  return out;
+}
+
+json model_colour(const std::vector<std::string>& models) {
+  return {{"field", "model"},
+          {"type", "nominal"},
+          {"scale", series_scale(models)},
+          {"legend", {{"title", "model"}}}};
 }
 
 std::string table_html(const std::string& id, const std::vector<std::string>& header,
@@ -75,54 +150,77 @@ std::string table_html(const std::string& id, const std::vector<std::string>& he
 std::vector<ReportChart> report_charts(const study::Study& study, const study::ResultsStore& store,
                                        const study::StudyAnalyses& analyses) {
   std::map<std::string, std::string> last;  // model -> last checkpoint
-  for (const auto& m : study.models) last[m.name] = m.checkpoints.back().label;
+  for (const auto& m : study.models)
+    if (!m.checkpoints.empty()) last[m.name] = m.checkpoints.back().label;
+  std::map<std::string, std::string> measure;  // alignment metric -> what it measures
   json bars = json::array(), components = json::array();
   for (const auto& r : store.results()) {
+    const std::string metric = metric_name(r.unit);
+    const std::string what = measure_of(study, r.unit.analysis, r.unit.protocol);
+    measure[metric] = what;
+    if (r.row.level == "component") measure[metric + ":" + r.row.target] = what;
     const auto it = last.find(r.unit.model);
     if (it == last.end() || it->second != r.unit.checkpoint) continue;
     if (r.row.level == "overall") {
       const double sem = std::isfinite(r.row.sem) ? r.row.sem : 0.0;
       bars.push_back({{"model", r.unit.model},
-                      {"metric", metric_name(r.unit)},
+                      {"metric", metric},
+                      {"measure", what},
                       {"value", io::json_number(r.row.value)},
                       {"lo", io::json_number(r.row.value - sem)},
                       {"hi", io::json_number(r.row.value + sem)}});
     } else if (r.row.level == "component") {
       components.push_back({{"model", r.unit.model},
-                            {"metric", metric_name(r.unit)},
+                            {"metric", metric},
+                            {"measure", what},
                             {"component", r.row.target},
                             {"value", io::json_number(r.row.value)}});
     }
   }
   std::vector<ReportChart> charts;
-  const json color_model = {{"field", "model"}, {"type", "nominal"}};
   if (!bars.empty()) {
-    const json layers =
-        json::array({{{"mark", "bar"},
-                      {"encoding",
-                       {{"x", {{"field", "model"}, {"type", "nominal"}, {"sort", nullptr}}},
-                        {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "score"}}},
-                        {"color", color_model},
-                        {"tooltip", json::array({{{"field", "model"}}, {{"field", "value"}}})}}}},
-                     {{"mark", {{"type", "rule"}, {"color", "black"}}},
-                      {"encoding",
-                       {{"x", {{"field", "model"}, {"type", "nominal"}, {"sort", nullptr}}},
-                        {"y", {{"field", "lo"}, {"type", "quantitative"}}},
-                        {"y2", {{"field", "hi"}}}}}}});
+    const auto models = models_in(study, bars);
+    const auto metrics = distinct(bars, "metric");
+    const json x = {{"field", "model"},
+                    {"type", "nominal"},
+                    {"sort", models},
+                    {"title", "model"},
+                    {"axis", {{"labelAngle", -30}, {"labelAlign", "right"}}}};
+    const auto layers = [&](size_t i) {
+      const std::string what = measure[metrics[i]];
+      return json::array({{{"mark", "bar"},
+                           {"encoding",
+                            {{"x", x},
+                             {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", what}}},
+                             {"color", model_colour(models)},
+                             {"tooltip", json::array({{{"field", "model"}},
+                                                      {{"field", "value"}, {"title", what}}})}}}},
+                          {{"mark", {{"type", "rule"}, {"color", "black"}}},
+                           {"encoding",
+                            {{"x", x},
+                             {"y", {{"field", "lo"}, {"type", "quantitative"}, {"title", what}}},
+                             {"y2", {{"field", "hi"}}}}}}});
+    };
     charts.push_back({"bars", "Alignment per model (error bars: sem over subjects)",
-                      faceted(bars, "metric", layers, 3, {{"scale", {{"y", "independent"}}}})});
+                      panels_chart(bars, "metric", metrics, layers, 3)});
   }
   if (!components.empty()) {
-    const json layers =
-        json::array({{{"mark", "bar"},
-                      {"encoding",
-                       {{"x", {{"field", "component"}, {"type", "nominal"}}},
-                        {"xOffset", {{"field", "model"}, {"type", "nominal"}}},
-                        {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", "score"}}},
-                        {"color", color_model}}}}});
-    json spec = faceted(components, "metric", layers, 2, json::object());
-    spec["spec"]["width"] = 360;
-    charts.push_back({"components", "Alignment per component", spec});
+    const auto models = models_in(study, components);
+    const auto metrics = distinct(components, "metric");
+    const auto layers = [&](size_t i) {
+      return json::array(
+          {{{"mark", "bar"},
+            {"encoding",
+             {{"x", {{"field", "component"}, {"type", "nominal"}, {"title", "component"}}},
+              {"xOffset", {{"field", "model"}, {"type", "nominal"}, {"sort", models}}},
+              {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", measure[metrics[i]]}}},
+              {"color", model_colour(models)},
+              {"tooltip", json::array({{{"field", "model"}},
+                                       {{"field", "component"}},
+                                       {{"field", "value"}, {"title", measure[metrics[i]]}}})}}}}});
+    };
+    charts.push_back({"components", "Alignment per component",
+                      panels_chart(components, "metric", metrics, layers, 2)});
   }
   const auto& ap = analyses.alignment_performance;
   if (!ap.models.empty() && !ap.metrics.empty()) {
@@ -130,37 +228,48 @@ std::vector<ReportChart> report_charts(const study::Study& study, const study::R
     for (const auto& c : ap.cells)
       if (c.subset == "all" && c.performance == "overall") r_of[c.metric] = c.r;
     json points = json::array();
+    std::vector<std::string> metrics;
     for (size_t k = 0; k < ap.metrics.size(); ++k) {
       bool first = true;
       for (size_t i = 0; i < ap.models.size(); ++i) {
         if (!std::isfinite(ap.metric_values[k][i])) continue;
         points.push_back({{"metric", ap.metrics[k]},
+                          {"measure", measure[ap.metrics[k]]},
                           {"model", ap.models[i]},
                           {"alignment", ap.metric_values[k][i]},
                           {"overall", ap.overall[i]},
                           {"r_label", "r = " + cell(r_of[ap.metrics[k]], 3)},
                           {"first", first}});
+        if (first) metrics.push_back(ap.metrics[k]);
         first = false;
       }
     }
-    const json x = {{"field", "alignment"}, {"type", "quantitative"}, {"scale", {{"zero", false}}}};
+    const auto models = models_in(study, points);
     const json y = {{"field", "overall"}, {"type", "quantitative"}, {"title", "overall score"}};
-    const json layers = json::array(
-        {{{"mark", {{"type", "point"}, {"filled", true}}},
-          {"encoding",
-           {{"x", x},
-            {"y", y},
-            {"color", color_model},
-            {"tooltip", json::array({{{"field", "model"}}})}}}},
-         {{"mark", {{"type", "line"}, {"color", "gray"}}},
-          {"transform", json::array({{{"regression", "overall"}, {"on", "alignment"}}})},
-          {"encoding", {{"x", x}, {"y", y}}}},
-         {{"mark", {{"type", "text"}, {"align", "left"}, {"baseline", "top"}}},
-          {"transform", json::array({{{"filter", "datum.first"}}})},
-          {"encoding",
-           {{"text", {{"field", "r_label"}}}, {"x", {{"value", 4}}}, {"y", {{"value", 4}}}}}}});
+    const auto layers = [&](size_t i) {
+      const json x = {{"field", "alignment"},
+                      {"type", "quantitative"},
+                      {"scale", {{"zero", false}}},
+                      {"title", measure[metrics[i]]}};
+      return json::array(
+          {{{"mark", {{"type", "point"}, {"filled", true}, {"size", 60}}},
+            {"encoding",
+             {{"x", x},
+              {"y", y},
+              {"color", model_colour(models)},
+              {"tooltip", json::array({{{"field", "model"}},
+                                       {{"field", "alignment"}, {"title", measure[metrics[i]]}},
+                                       {{"field", "overall"}}})}}}},
+           {{"mark", {{"type", "line"}, {"color", "gray"}}},
+            {"transform", json::array({{{"regression", "overall"}, {"on", "alignment"}}})},
+            {"encoding", {{"x", x}, {"y", y}}}},
+           {{"mark", {{"type", "text"}, {"align", "left"}, {"baseline", "top"}, {"fontSize", 11}}},
+            {"transform", json::array({{{"filter", "datum.first"}}})},
+            {"encoding",
+             {{"text", {{"field", "r_label"}}}, {"x", {{"value", 4}}}, {"y", {{"value", 4}}}}}}});
+    };
     charts.push_back({"scatter", "Alignment versus overall downstream score",
-                      faceted(points, "metric", layers, 3, {{"scale", {{"x", "independent"}}}})});
+                      panels_chart(points, "metric", metrics, layers, 3)});
     json heat = json::array();
     for (const auto& c : ap.cells)
       heat.push_back({{"subset", c.subset},
@@ -172,54 +281,89 @@ std::vector<ReportChart> report_charts(const study::Study& study, const study::R
                       {"holm_p", io::json_number(c.holm_p)}});
     json perf_sort = json::array({"overall"});
     for (const auto& t : ap.tasks) perf_sort.push_back(t);
-    const json hx = {{"field", "performance"}, {"type", "nominal"}, {"sort", perf_sort}};
-    const json hy = {{"field", "metric"}, {"type", "nominal"}};
-    const json heat_layers = json::array(
-        {{{"mark", "rect"},
-          {"encoding",
-           {{"x", hx},
-            {"y", hy},
-            {"color",
-             {{"field", "r"},
-              {"type", "quantitative"},
-              {"scale",
-               {{"domain", json::array({-1, 1})}, {"scheme", "redblue"}, {"reverse", true}}}}},
-            {"tooltip", json::array({{{"field", "metric"}},
-                                     {{"field", "performance"}},
-                                     {{"field", "r"}},
-                                     {{"field", "p"}},
-                                     {{"field", "holm_p"}}})}}}},
-         {{"mark", {{"type", "text"}, {"fontSize", 9}}},
-          {"encoding", {{"x", hx}, {"y", hy}, {"text", {{"field", "label"}}}}}}});
-    json spec = faceted(heat, "subset", heat_layers, 2, json::object());
-    spec["spec"]["width"] = 60 * static_cast<int>(perf_sort.size());
-    spec["spec"]["height"] = 14 * static_cast<int>(ap.metrics.size());
+    const json hx = {{"field", "performance"},
+                     {"type", "nominal"},
+                     {"sort", perf_sort},
+                     {"title", "downstream score"},
+                     {"axis", {{"labelAngle", -30}, {"labelAlign", "right"}}}};
+    const json hy = {
+        {"field", "metric"}, {"type", "nominal"}, {"sort", ap.metrics}, {"title", nullptr}};
+    const json heat_layers =
+        json::array({{{"mark", "rect"},
+                      {"encoding",
+                       {{"x", hx},
+                        {"y", hy},
+                        {"color",
+                         {{"field", "r"},
+                          {"type", "quantitative"},
+                          {"scale", correlation_scale()},
+                          {"legend", {{"title", "Pearson r"}}}}},
+                        {"tooltip", json::array({{{"field", "metric"}},
+                                                 {{"field", "performance"}},
+                                                 {{"field", "r"}},
+                                                 {{"field", "p"}},
+                                                 {{"field", "holm_p"}}})}}}},
+                     {{"mark", {{"type", "text"}, {"fontSize", 11}}},
+                      {"encoding",
+                       {{"x", hx},
+                        {"y", hy},
+                        {"text", {{"field", "label"}}},
+                        {"color",
+                         {{"condition", {{"test", "abs(datum.r) > 0.6"}, {"value", "white"}}},
+                          {"value", "#222222"}}}}}}});
+    json spec = {{"$schema", kSchema},
+                 {"data", {{"values", heat}}},
+                 {"facet", {{"field", "subset"}, {"type", "nominal"}, {"title", nullptr}}},
+                 {"columns", 2},
+                 {"spec",
+                  {{"width", 60 * static_cast<int>(perf_sort.size())},
+                   {"height", {{"step", 22}}},
+                   {"layer", heat_layers}}},
+                 {"config", chart_config()}};
     charts.push_back({"heatmap", "Correlation of alignment with performance (Pearson r)", spec});
   }
   if (!analyses.dynamics.empty()) {
+    std::map<std::string, std::string> task_metric;
+    for (const auto& t : store.task_units()) task_metric[t.unit.task] = t.metric;
     json points = json::array();
-    for (const auto& c : analyses.dynamics)
+    for (const auto& c : analyses.dynamics) {
+      std::string what = c.analysis == "downstream" ? task_metric[c.dataset]
+                                                    : measure_of(study, c.analysis, c.protocol);
+      if (what.empty()) what = "task score";
       for (size_t i = 0; i < c.values.size(); ++i)
         points.push_back(
             {{"panel", c.model + ": " + c.dataset + "/" + c.analysis + "/" + c.protocol + "/" +
                            (c.roi.empty() ? "whole" : c.roi)},
+             {"measure", what},
              {"layer", c.layer},
              {"step", c.steps[i]},
              {"value", io::json_number(c.values[i])},
              {"smoothed", c.smoothed.empty() ? json(nullptr) : io::json_number(c.smoothed[i])}});
+    }
+    const auto panels = distinct(points, "panel");
+    std::map<std::string, std::string> panel_measure;
+    for (const auto& v : points) panel_measure[v["panel"]] = v["measure"];
     const json x = {{"field", "step"}, {"type", "quantitative"}, {"title", "checkpoint step"}};
-    const json color = {{"field", "layer"}, {"type", "nominal"}};
-    const json layers = json::array(
-        {{{"mark", {{"type", "line"}, {"point", true}}},
-          {"encoding",
-           {{"x", x}, {"y", {{"field", "value"}, {"type", "quantitative"}}}, {"color", color}}}},
-         {{"mark", {{"type", "line"}, {"strokeDash", json::array({4, 3})}}},
-          {"encoding",
-           {{"x", x},
-            {"y", {{"field", "smoothed"}, {"type", "quantitative"}}},
-            {"color", color}}}}});
+    const json color = {{"field", "layer"},
+                        {"type", "nominal"},
+                        {"scale", series_scale(distinct(points, "layer"))},
+                        {"legend", {{"title", "layer"}}}};
+    const auto layers = [&](size_t i) {
+      const std::string what = panel_measure[panels[i]];
+      return json::array(
+          {{{"mark", {{"type", "line"}, {"point", true}}},
+            {"encoding",
+             {{"x", x},
+              {"y", {{"field", "value"}, {"type", "quantitative"}, {"title", what}}},
+              {"color", color}}}},
+           {{"mark", {{"type", "line"}, {"strokeDash", json::array({4, 3})}}},
+            {"encoding",
+             {{"x", x},
+              {"y", {{"field", "smoothed"}, {"type", "quantitative"}, {"title", what}}},
+              {"color", color}}}}});
+    };
     charts.push_back({"dynamics", "Pretraining dynamics per layer (dashed: Savitzky-Golay)",
-                      faceted(points, "panel", layers, 3, {{"scale", {{"y", "independent"}}}})});
+                      panels_chart(points, "panel", panels, layers, 3)});
   }
   return charts;
 }
@@ -293,7 +437,8 @@ void write_study_report(const study::Study& study, const study::ResultsStore& st
     << "body{font-family:sans-serif;margin:2em;color:#222}h2{margin-top:2em}"
     << "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
     << "padding:2px 6px}th{cursor:pointer;background:#f0f0f0}th.asc:after{content:' \\25B2'}"
-    << "th.desc:after{content:' \\25BC'}.chart{margin:1em 0}.figure-files{font-size:13px}"
+    << "th.desc:after{content:' \\25BC'}.chart{margin:1em "
+       "0;width:100%}.figure-files{font-size:13px}"
     << "\n</style>\n";
   for (const auto& lib : libraries)
     h << "<script>/*! " << lib.name << " " << lib.version << " | " << lib.license << " */\n"
@@ -326,11 +471,48 @@ void write_study_report(const study::Study& study, const study::ResultsStore& st
   h << "<script>\nconst charts = " << script_safe(chart_list.dump()) << ";\n"
     << R"js(
 window.brainalignReport = {total: charts.length, rendered: 0, failed: []};
-for (const c of charts) {
-  vegaEmbed('#chart-' + c.id, c.spec, {actions: false, renderer: 'svg'})
-    .then(() => { window.brainalignReport.rendered += 1; })
-    .catch((e) => { window.brainalignReport.failed.push(c.id + ': ' + e); console.error(e); });
+window.brainalignViews = {};
+// Each chart is drawn once at the widths of its spec, then its panels are widened (or
+// narrowed) so that the chart takes the page's width, and drawn again; where panels would get
+// narrower than 120 px (long labels), fewer go to a row.
+const panelsOf = (spec) => spec.concat ? spec.concat : [spec.spec];
+const perRow = (spec) => {
+  const n = spec.concat ? spec.concat.length
+                        : new Set(spec.data.values.map((v) => v[spec.facet.field])).size;
+  return Math.max(1, Math.min(spec.columns || n, n));
+};
+async function draw(c) {
+  const div = document.getElementById('chart-' + c.id);
+  const old = window.brainalignViews[c.id];
+  if (old) old.finalize();
+  const spec = JSON.parse(JSON.stringify(c.spec));
+  const options = {actions: false, renderer: 'svg'};
+  const target = div.clientWidth;
+  let result = await vegaEmbed(div, spec, options);
+  for (let pass = 0; pass < 12; ++pass) {
+    const drawn = div.querySelector('svg').getBoundingClientRect().width;
+    if (drawn <= target && target - drawn < 8 + 4 * pass) break;
+    // Axes may gain or lose a tick label as panels change: each pass aims a little narrower.
+    const grow = (target - drawn - 4 - 2 * pass) / perRow(spec);
+    const narrowest = Math.min(...panelsOf(spec).map((p) => p.width)) + grow;
+    if (narrowest < 120 && perRow(spec) > 1) {
+      spec.columns = perRow(spec) - 1;
+    } else {
+      for (const p of panelsOf(spec)) p.width = Math.max(60, Math.floor(p.width + grow));
+    }
+    result.finalize();
+    result = await vegaEmbed(div, spec, options);
+  }
+  window.brainalignViews[c.id] = result.view;
 }
+let drawing = Promise.all(charts.map((c) => draw(c)
+  .then(() => { window.brainalignReport.rendered += 1; })
+  .catch((e) => { window.brainalignReport.failed.push(c.id + ': ' + e); console.error(e); })));
+let resized = null;
+window.addEventListener('resize', () => {
+  clearTimeout(resized);
+  resized = setTimeout(() => { drawing = drawing.then(() => Promise.all(charts.map(draw))); }, 200);
+});
 for (const table of document.querySelectorAll('table.sortable')) {
   table.querySelectorAll('th').forEach((th, col) => th.addEventListener('click', () => {
     const asc = !th.classList.contains('asc');

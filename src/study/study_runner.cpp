@@ -101,6 +101,22 @@ json unit_options(const StudyAnalysis& a, const StudyDataset& d, const WorkUnit&
   return o;
 }
 
+// The layer the protocol chose most often over the targets (voxels, components, subjects) and
+// their folds, splits or iterations; ties go to the first in the feature set's order. Empty
+// when no target carries a layer.
+std::string most_chosen_layer(const std::vector<protocols::TargetScore>& targets,
+                              const std::vector<std::string>& layers) {
+  std::map<std::string, long> count;
+  for (const auto& t : targets)
+    for (const auto& l : t.layers) ++count[l];
+  std::string best;
+  long most = 0;
+  for (const auto& l : layers)
+    if (const auto it = count.find(l); it != count.end() && it->second > most)
+      best = l, most = it->second;
+  return best;
+}
+
 }  // namespace
 
 std::vector<ResultRow> result_rows(const protocols::ScoreSummary& s) {
@@ -445,6 +461,8 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
     r.options_json = unit_options(a, d, *u).dump();
     r.summary_json = protocols::to_json(result.summary).dump();
     r.rows = result_rows(result.summary);
+    if (r.rows.front().layer.empty())  // regression: the layer chosen most often
+      r.rows.front().layer = most_chosen_layer(result.targets, result.summary.layers);
     r.rank = group.rank();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (store->write_unit(r)) ++summary.computed;

@@ -1,6 +1,6 @@
 // Opens a study report in headless Chromium (offline), waits for every chart and prints, as
-// JSON: charts rendered and failed, console errors, network requests, SVGs per chart; takes a
-// screenshot. Usage: node report_browser.js index.html screenshot.png (NODE_PATH: the vendored
+// JSON: charts rendered and failed, console errors, network requests, SVGs per chart and what
+// the page shows (texts with their boxes, colours, heat-map cells, tables); takes a screenshot. Usage: node report_browser.js index.html screenshot.png (NODE_PATH: the vendored
 // node_modules holding playwright-core).
 const { chromium } = require('playwright-core');
 const path = require('path');
@@ -39,9 +39,60 @@ const path = require('path');
     document.querySelectorAll('div.chart').forEach((d) => { svg[d.id] = d.querySelectorAll('svg').length; });
     return { ...window.brainalignReport, svg_per_chart: svg };
   });
+  // What the page shows: per chart its box and the box of its drawing, every text it draws
+  // (axis labels and titles, legend labels, panel titles and headers) with its box and font
+  // size, the legend's colours, each panel's title and axis titles; the heat map's cells with
+  // their data and colour (from the Vega view's scenegraph); the tables' cells.
+  const shown = await page.evaluate(() => {
+    const box = (el) => {
+      const b = el.getBoundingClientRect();
+      return { x0: b.left, y0: b.top, x1: b.right, y1: b.bottom };
+    };
+    const texts = (root, role) => Array.from(root.querySelectorAll(`g.${role} text`)).map((t) => ({
+      text: t.textContent, box: box(t), size: parseFloat(getComputedStyle(t).fontSize) }));
+    const charts = {};
+    for (const div of document.querySelectorAll('div.chart')) {
+      const svg = div.querySelector('svg');
+      const fills = Array.from(div.querySelectorAll('g.role-legend-symbol path'))
+        .map((p) => p.getAttribute('fill'));
+      const labels = texts(div, 'role-legend-label');
+      const panels = Array.from(svg.querySelectorAll('g.role-scope'))
+        .filter((g) => g.querySelector(':scope > g > g > g.role-title .role-title-text text'))
+        .map((g) => ({ title: g.querySelector('.role-title-text text').textContent,
+                       axis_titles: texts(g, 'role-axis-title').map((t) => t.text) }));
+      charts[div.id.replace(/^chart-/, '')] = {
+        div: box(div), svg: box(svg),
+        labels: ['role-axis-label', 'role-axis-title', 'role-legend-label', 'role-legend-title',
+                 'role-title-text', 'role-column-header', 'role-row-header']
+          .flatMap((role) => texts(div, role).map((t) => ({ role, ...t }))),
+        legend: labels.map((l, i) => ({ label: l.text, fill: fills[i] })),
+        panels,
+      };
+    }
+    const cells = [];
+    const walk = (node) => {
+      if (!node) return;
+      if (node.marktype === 'rect')
+        for (const item of node.items || [])
+          if (item.datum && 'r' in item.datum && 'performance' in item.datum)
+            cells.push({ subset: item.datum.subset, metric: item.datum.metric,
+                         performance: item.datum.performance, r: item.datum.r,
+                         fill: String(item.fill) });
+      for (const item of node.items || []) walk(item);
+    };
+    if (window.brainalignViews.heatmap) walk(window.brainalignViews.heatmap.scenegraph().root);
+    const tables = {};
+    for (const t of document.querySelectorAll('table')) {
+      tables[t.id] = { header: Array.from(t.tHead.rows[0].cells).map((c) => c.textContent),
+                       rows: Array.from(t.tBodies[0].rows)
+                         .map((r) => Array.from(r.cells).map((c) => c.textContent)) };
+    }
+    return { viewport: window.innerWidth, page_width: document.documentElement.scrollWidth,
+             charts, heat_cells: cells, tables };
+  });
   // Sorting a table by a column must reorder its rows.
   await page.click('#table1 th:nth-child(5)');
   await page.screenshot({ path: screenshot, fullPage: true });
   await browser.close();
-  console.log(JSON.stringify({ ...state, console_errors, requests }));
+  console.log(JSON.stringify({ ...state, console_errors, requests, shown }));
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -43,8 +44,9 @@ study::UnitRecord unit(const std::string& model, const std::string& checkpoint, 
   return r;
 }
 
-// Reads each figure back: the SVG's title and text, its filled axis-aligned rectangles (the
-// tallest per non-grey colour) and the PNG's IHDR and decompressed size.
+// Reads each figure back: the SVG's title and text, its filled axis-aligned rectangles (all
+// of them as x0, y0, x1, y1, red, green, blue in 0..255; the tallest per non-grey colour) and
+// the PNG's IHDR and decompressed size.
 constexpr const char* kReader = R"py(
 import json, re, struct, zlib
 import xml.etree.ElementTree as ET
@@ -54,7 +56,7 @@ for chart in open('charts.txt').read().split():
     svg = ET.parse(chart + '.svg').getroot()
     title = svg.find(NS + 'title')
     texts = [t.text for t in svg.iter(NS + 'text')]
-    tallest = {}
+    tallest, rects = {}, []
     for p in svg.iter(NS + 'path'):
         m = re.search(r'fill:rgb\(([\d.]+)%,([\d.]+)%,([\d.]+)%\)', p.get('style', ''))
         d = p.get('d', '')
@@ -67,6 +69,7 @@ for chart in open('charts.txt').read().split():
         if len(set(round(x, 3) for x in xs)) != 2 or len(set(round(y, 3) for y in ys)) != 2:
             continue
         key = ','.join(m.groups())
+        rects.append([min(xs), min(ys), max(xs), max(ys)] + [float(v) * 2.55 for v in m.groups()])
         tallest[key] = max(tallest.get(key, 0), max(ys) - min(ys))
     raw = open(chart + '.png', 'rb').read()
     assert raw[:8] == b'\x89PNG\r\n\x1a\n', chart
@@ -80,7 +83,8 @@ for chart in open('charts.txt').read().split():
         at += 12 + n
     out[chart] = {'title': None if title is None else title.text, 'texts': texts,
                   'svg_width': svg.get('width'), 'svg_height': svg.get('height'),
-                  'bars': sorted(tallest.values()), 'ihdr': kind.decode(), 'ihdr_length': length,
+                  'bars': sorted(tallest.values()), 'tallest': tallest, 'rects': rects,
+                  'ihdr': kind.decode(), 'ihdr_length': length,
                   'width': w, 'height': h, 'depth': depth, 'colour': colour,
                   'pixels': len(zlib.decompress(idat))}
 json.dump(out, open('figures.json', 'w'))
@@ -88,6 +92,10 @@ json.dump(out, open('figures.json', 'w'))
 
 bool contains(const std::vector<std::string>& texts, const std::string& s) {
   return std::find(texts.begin(), texts.end(), s) != texts.end();
+}
+
+std::vector<std::string> scatter_texts_of(const json& figures) {
+  return figures["scatter"]["texts"].get<std::vector<std::string>>();
 }
 
 TEST(StaticFigures, EveryChartAsSvgAndPngWithItsLabelsAndBarsToScale) {
@@ -120,8 +128,19 @@ features = "ck/step_*.npz"
 [[datasets]]
 name = "comp"
 source = "nh2015comp"
+[[datasets]]
+name = "vox"
+source = "vox"
 [[analyses]]
 analysis = "components"
+[[analyses]]
+name = "regression"
+analysis = "voxelwise"
+protocols = ["tuckute2023"]
+[[analyses]]
+name = "similarity"
+analysis = "rsa"
+rsa_method = "layerwise"
 [downstream]
 scores = "scores.csv"
 [[tasks]]
@@ -144,6 +163,17 @@ smooth_order = 1
   const double ck[] = {0.05, 0.15, 0.2, 0.3};
   for (int i = 0; i < 4; ++i)
     store.write_unit(unit("ck", "step_" + std::to_string(i * 1000), i * 1000, ck[i], 0.01));
+  // Voxel regression (tuckute2023) and RSA of one model: panels of their own measures.
+  study::UnitRecord vox;
+  vox.unit = {"beta", "", -1, "vox", "regression", "tuckute2023", ""};
+  vox.brainalign_version = "test";
+  vox.options_json = vox.summary_json = "{}";
+  vox.rows = {{"overall", "", "l1", 0.25, 0.02}};
+  store.write_unit(vox);
+  vox.unit.analysis = "similarity";
+  vox.unit.protocol = "pepino2025";
+  vox.rows = {{"overall", "", "l2", 0.15, 0.02}};
+  store.write_unit(vox);
   store.write_downstream({{"alpha", "esc50", 0.5, "scores.csv"},
                           {"beta", "esc50", 0.8, "scores.csv"},
                           {"gamma", "esc50", 0.3, "scores.csv"},
@@ -183,9 +213,21 @@ smooth_order = 1
         EXPECT_EQ(contains(texts, m), c.id != "dynamics") << m;
     }
   }
+  // Value axes say what the analysis measures: r² (components), tuckute2023's
+  // noise-corrected r² of voxels, RSA's Spearman ρ.
   const auto bars_texts = figures["bars"]["texts"].get<std::vector<std::string>>();
   EXPECT_TRUE(contains(bars_texts, "comp/components/pepino2025"));
-  EXPECT_TRUE(contains(bars_texts, "score"));
+  EXPECT_TRUE(contains(bars_texts, "vox/regression/tuckute2023"));
+  EXPECT_TRUE(contains(bars_texts, "vox/similarity/pepino2025"));
+  for (const char* measure : {"r²", "noise-corrected r²", "RSA ρ"})
+    EXPECT_TRUE(contains(bars_texts, measure)) << measure;
+  EXPECT_FALSE(contains(bars_texts, "score"));
+  for (const char* chart : {"components", "dynamics"}) {
+    const auto texts = figures[chart]["texts"].get<std::vector<std::string>>();
+    EXPECT_TRUE(contains(texts, "r²")) << chart;
+    EXPECT_FALSE(contains(texts, "score") || contains(texts, "value")) << chart;
+  }
+  EXPECT_TRUE(contains(scatter_texts_of(figures), "r²"));
   EXPECT_TRUE(contains(figures["components"]["texts"].get<std::vector<std::string>>(), "speech"));
   EXPECT_TRUE(contains(figures["heatmap"]["texts"].get<std::vector<std::string>>(), "overall"));
   EXPECT_TRUE(
@@ -198,13 +240,62 @@ smooth_order = 1
   EXPECT_EQ(r_label.rfind("r = 0.", 0) == 0 || r_label.rfind("r = -0.", 0) == 0, true) << r_label;
   EXPECT_TRUE(contains(scatter_texts, r_label)) << r_label;
 
-  // One bar per model, heights in the values' ratios: 0.1 : 0.2 : 0.3 : 0.4.
-  const auto bars = figures["bars"]["bars"].get<std::vector<double>>();
-  ASSERT_EQ(bars.size(), 4u);
-  EXPECT_NEAR(bars[1] / bars[0], 2.0, 1e-3);
-  EXPECT_NEAR(bars[2] / bars[0], 3.0, 1e-3);
-  EXPECT_NEAR(bars[3] / bars[1], 2.0, 1e-3);
-  EXPECT_GT(bars[3], 100.0);
+  // One bar per model, in the colour the page's scale gives it (the study file's order of
+  // models, Tableau 10), heights in the values' ratios: gamma 0.1, alpha 0.2, ck 0.3, beta 0.4
+  // (beta's tallest bar is its voxel regression, 0.25, in a panel of its own).
+  const json* bar_spec = nullptr;
+  for (const auto& c : charts)
+    if (c.id == "bars") bar_spec = &c.spec;
+  const json scale = bar_spec->at("concat")[0]["layer"][0]["encoding"]["color"]["scale"];
+  EXPECT_EQ(scale["domain"], json({"alpha", "beta", "gamma", "ck"}));
+  EXPECT_EQ(scale["range"], json({"#4c78a8", "#f58518", "#e45756", "#72b7b2"}));
+  const json& tallest = figures["bars"]["tallest"];
+  std::map<std::string, double> height;
+  for (const auto& [model, colour] : {std::pair{"alpha", "29.803922,47.058824,65.882353"},
+                                      std::pair{"beta", "96.078431,52.156863,9.411765"},
+                                      std::pair{"gamma", "89.411765,34.117647,33.72549"},
+                                      std::pair{"ck", "44.705882,71.764706,69.803922"}}) {
+    ASSERT_TRUE(tallest.contains(colour)) << model << " " << tallest.dump();
+    height[model] = tallest[colour].get<double>();
+  }
+  EXPECT_NEAR(height["alpha"] / height["gamma"], 2.0, 1e-3);
+  EXPECT_NEAR(height["ck"] / height["gamma"], 3.0, 1e-3);
+  EXPECT_GT(height["ck"], 100.0);
+
+  // The heat map colours each cell by the page's scale: Pearson r from blue (-1) through
+  // near-white (0) to red (+1), linear in RGB.
+  const json* heat_spec = nullptr;
+  for (const auto& c : charts)
+    if (c.id == "heatmap") heat_spec = &c.spec;
+  const json heat_scale = heat_spec->at("spec")["layer"][0]["encoding"]["color"]["scale"];
+  EXPECT_EQ(heat_scale["domain"], json({-1, 0, 1}));
+  EXPECT_EQ(heat_scale["range"], json({"#2166ac", "#f7f7f7", "#b2182b"}));
+  EXPECT_EQ(heat_scale["interpolate"], "rgb");
+  const auto expected_colour = [](double r) {
+    const double blue[] = {0x21, 0x66, 0xac}, white[] = {0xf7, 0xf7, 0xf7},
+                 red[] = {0xb2, 0x18, 0x2b};
+    const double* end = r < 0 ? blue : red;
+    std::vector<double> c(3);
+    for (int i = 0; i < 3; ++i) c[i] = white[i] + (end[i] - white[i]) * std::min(1.0, std::abs(r));
+    return c;
+  };
+  std::vector<std::vector<double>> cells;  // the 24-pixel-high cells; the colour bar is finer
+  for (const auto& r : figures["heatmap"]["rects"])
+    if (std::abs(r[3].get<double>() - r[1].get<double>() - 24) < 0.01)
+      cells.push_back({r[4].get<double>(), r[5].get<double>(), r[6].get<double>()});
+  std::vector<double> rs;
+  for (const auto& v : heat_spec->at("data")["values"])
+    if (v["r"].is_number()) rs.push_back(v["r"].get<double>());
+  ASSERT_EQ(cells.size(), rs.size());
+  ASSERT_FALSE(rs.empty());
+  for (double r : rs) {
+    const auto want = expected_colour(r);
+    const bool drawn = std::any_of(cells.begin(), cells.end(), [&](const auto& c) {
+      return std::abs(c[0] - want[0]) < 0.6 && std::abs(c[1] - want[1]) < 0.6 &&
+             std::abs(c[2] - want[2]) < 0.6;
+    });
+    EXPECT_TRUE(drawn) << "r = " << r;
+  }
 }
 
 TEST(StaticFigures, UnknownChartKindNamesTheChart) {
