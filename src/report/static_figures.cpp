@@ -180,19 +180,34 @@ void draw_x_continuous(Painter& p, const Plot& plot, const std::string& title) {
   p.text(title, (plot.box.x0 + plot.box.x1) / 2, plot.box.y1 + 32, kFont, 0.5);
 }
 
-// Category labels under the x axis: level when they fit their slot, else slanted.
-void draw_x_categories(Painter& p, const Plot& plot, const std::vector<std::string>& names,
-                       const std::vector<double>& centres, double slot) {
-  p.line(plot.box.x0, plot.box.y1, plot.box.x1, plot.box.y1, kAxis);
+// How category labels go under an x axis: level when they fit their slot, slanted (35
+// degrees) when that stays inside the panel, else upright; `depth` is how far below the
+// axis they reach.
+struct CategoryAxis {
+  double angle = 0, depth = 20;
+};
+
+CategoryAxis category_axis(const Painter& p, const std::vector<std::string>& names, double slot,
+                           double room_left) {
   double widest = 0;
   for (const auto& n : names) widest = std::max(widest, p.text_width(n, kFont - 1));
-  const bool slant = widest > slot - 4;
+  if (widest <= slot - 4) return {0, 20};
+  const double a = 35 * M_PI / 180;
+  if (widest * std::cos(a) <= room_left) return {35, 12 + widest * std::sin(a) + kFont};
+  return {90, 8 + widest + 4};
+}
+
+void draw_x_categories(Painter& p, const Plot& plot, const std::vector<std::string>& names,
+                       const std::vector<double>& centres, const CategoryAxis& axis) {
+  p.line(plot.box.x0, plot.box.y1, plot.box.x1, plot.box.y1, kAxis);
   for (size_t i = 0; i < names.size(); ++i) {
     p.line(centres[i], plot.box.y1, centres[i], plot.box.y1 + 4, kAxis);
-    if (slant)
-      p.text(names[i], centres[i] + 3, plot.box.y1 + 12, kFont - 1, 1, 35);
-    else
+    if (axis.angle == 0)
       p.text(names[i], centres[i], plot.box.y1 + 15, kFont - 1, 0.5);
+    else if (axis.angle < 90)
+      p.text(names[i], centres[i] + 3, plot.box.y1 + 12, kFont - 1, 1, axis.angle);
+    else
+      p.text(names[i], centres[i] + (kFont - 1) * 0.35, plot.box.y1 + 8, kFont - 1, 1, 90);
   }
 }
 
@@ -221,8 +236,11 @@ struct Layout {
   std::vector<Box> panels;
 };
 
+// `titles`: the panels' titles, which fit at 9.5 px or more (fewer panels to a row when they
+// do not); `extra_height` is added to each panel's height.
 Layout layout(Painter& measure, size_t panels, int columns, const std::vector<std::string>& legend,
-              double legend_extra = 0, double panel_height = 0) {
+              double legend_extra = 0, double panel_height = 0,
+              const std::vector<std::string>& titles = {}, double extra_height = 0) {
   Layout l;
   if (!legend.empty()) {
     double widest = 0;
@@ -231,11 +249,17 @@ Layout layout(Painter& measure, size_t panels, int columns, const std::vector<st
   }
   l.legend_width = std::max(l.legend_width, legend_extra);
   l.columns = std::max(1, std::min(columns, static_cast<int>(panels)));
+  double widest_title = 0;
+  for (const auto& t : titles)
+    widest_title = std::max(widest_title, measure.text_width(t, 9.5, true));
+  while (l.columns > 1 && widest_title > (kWidth - 2 * kMargin - l.legend_width) / l.columns - 8)
+    --l.columns;
   const size_t cols = static_cast<size_t>(l.columns), rows = (panels + cols - 1) / cols;
   l.panel_width = (kWidth - 2 * kMargin - l.legend_width) / l.columns;
   l.panel_height = panel_height > 0 ? panel_height
                    : rows <= 1      ? 440.0
                                     : std::max(240.0, 440.0 / static_cast<double>(rows));
+  l.panel_height += extra_height;
   l.height = std::max(500.0, kTitleHeight + static_cast<double>(rows) * l.panel_height + kMargin);
   l.height = std::max(l.height, kTitleHeight + 30 + 18.0 * static_cast<double>(legend.size()));
   for (size_t i = 0; i < panels; ++i) {
@@ -328,7 +352,12 @@ void draw_bars(Painter& p, const ReportChart& chart, const json& values, Layout&
                bool measure_only) {
   const ColourScale colours = colour_scale_of(chart.spec);
   const auto models = series(colours, values, "model"), metrics = distinct(values, "metric");
-  l = layout(p, metrics.size(), chart.spec.value("columns", 3), models);
+  const int columns = chart.spec.value("columns", 3);
+  l = layout(p, metrics.size(), columns, models, 0, 0, metrics);
+  const double narrowest = (l.panel_width - 58 - 12) / static_cast<double>(models.size());
+  const CategoryAxis axis = category_axis(p, models, narrowest, 58 + narrowest / 2 - 3);
+  const double bottom = std::max(52.0, axis.depth + 8);
+  l = layout(p, metrics.size(), columns, models, 0, 0, metrics, bottom - 52);
   if (measure_only) return;
   for (size_t k = 0; k < metrics.size(); ++k) {
     const json rows = panel_rows(values, "metric", metrics[k]);
@@ -336,7 +365,7 @@ void draw_bars(Painter& p, const ReportChart& chart, const json& values, Layout&
     std::vector<std::string> here;  // in the legend's order
     for (const auto& m : models)
       if (index_of(in_panel, m) < in_panel.size()) here.push_back(m);
-    Plot plot{plot_box(l.panels[k])};
+    Plot plot{plot_box(l.panels[k], 58, bottom)};
     plot.y = value_ticks(rows, {"value", "lo", "hi"}, true);
     panel_title(p, l.panels[k], metrics[k]);
     draw_y_axis(p, plot, measure(rows, "score"));
@@ -354,7 +383,7 @@ void draw_bars(Painter& p, const ReportChart& chart, const json& values, Layout&
         p.line(c - 5, hi, c + 5, hi, kInk, 1.2);
       }
     }
-    draw_x_categories(p, plot, here, centres, slot);
+    draw_x_categories(p, plot, here, centres, axis);
   }
   draw_legend(p, l, "model", models, colours);
 }
@@ -364,12 +393,18 @@ void draw_components(Painter& p, const ReportChart& chart, const json& values, L
                      bool measure_only) {
   const ColourScale colours = colour_scale_of(chart.spec);
   const auto models = series(colours, values, "model"), metrics = distinct(values, "metric");
-  l = layout(p, metrics.size(), chart.spec.value("columns", 2), models);
+  const int columns = chart.spec.value("columns", 2);
+  l = layout(p, metrics.size(), columns, models, 0, 0, metrics);
+  const auto all_components = distinct(values, "component");
+  const double narrowest = (l.panel_width - 58 - 12) / static_cast<double>(all_components.size());
+  const CategoryAxis axis = category_axis(p, all_components, narrowest, 58 + narrowest / 2 - 3);
+  const double bottom = std::max(52.0, axis.depth + 8);
+  l = layout(p, metrics.size(), columns, models, 0, 0, metrics, bottom - 52);
   if (measure_only) return;
   for (size_t k = 0; k < metrics.size(); ++k) {
     const json rows = panel_rows(values, "metric", metrics[k]);
     const auto components = distinct(rows, "component");
-    Plot plot{plot_box(l.panels[k])};
+    Plot plot{plot_box(l.panels[k], 58, bottom)};
     plot.y = value_ticks(rows, {"value"}, true);
     panel_title(p, l.panels[k], metrics[k]);
     draw_y_axis(p, plot, measure(rows, "score"));
@@ -384,7 +419,7 @@ void draw_components(Painter& p, const ReportChart& chart, const json& values, L
       const double y0 = plot.py(0), y1 = plot.py(r["value"].get<double>());
       p.rect(x, std::min(y0, y1), bar, std::abs(y1 - y0), colours.of(r["model"]));
     }
-    draw_x_categories(p, plot, components, centres, slot);
+    draw_x_categories(p, plot, components, centres, axis);
   }
   draw_legend(p, l, "model", models, colours);
 }
@@ -395,7 +430,7 @@ void draw_scatter(Painter& p, const ReportChart& chart, const json& values, Layo
                   bool measure_only) {
   const ColourScale colours = colour_scale_of(chart.spec);
   const auto models = series(colours, values, "model"), metrics = distinct(values, "metric");
-  l = layout(p, metrics.size(), chart.spec.value("columns", 3), models);
+  l = layout(p, metrics.size(), chart.spec.value("columns", 3), models, 0, 0, metrics);
   if (measure_only) return;
   for (size_t k = 0; k < metrics.size(); ++k) {
     const json rows = panel_rows(values, "metric", metrics[k]);
@@ -487,7 +522,7 @@ void draw_heatmap(Painter& p, const ReportChart& chart, const json& values, Layo
       p.text(r.value("label", ""), x + cw / 2, y + ch / 2 + 3.5, kFont - 2, 0.5, 0, false,
              std::abs(v) > 0.6 ? Rgb{1, 1, 1} : kInk);
     }
-    draw_x_categories(p, frame, columns, centres, cw);
+    draw_x_categories(p, frame, columns, centres, category_axis(p, columns, cw, kWidth));
   }
   // Colour bar.
   const double x = kWidth - kMargin - 60, y0 = kTitleHeight + 30, h = 200;
@@ -506,7 +541,7 @@ void draw_dynamics(Painter& p, const ReportChart& chart, const json& values, Lay
                    bool measure_only) {
   const ColourScale colours = colour_scale_of(chart.spec);
   const auto layers = series(colours, values, "layer"), panels = distinct(values, "panel");
-  l = layout(p, panels.size(), chart.spec.value("columns", 3), layers);
+  l = layout(p, panels.size(), chart.spec.value("columns", 3), layers, 0, 0, panels);
   if (measure_only) return;
   for (size_t k = 0; k < panels.size(); ++k) {
     const json rows = panel_rows(values, "panel", panels[k]);

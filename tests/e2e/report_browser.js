@@ -1,6 +1,7 @@
 // Opens a study report in headless Chromium (offline), waits for every chart and prints, as
 // JSON: charts rendered and failed, console errors, network requests, SVGs per chart and what
-// the page shows (texts with their boxes, colours, heat-map cells, tables); takes a screenshot. Usage: node report_browser.js index.html screenshot.png (NODE_PATH: the vendored
+// the page shows (texts with their boxes, colours, heat-map cells, tables) and the boxes of the
+// static figures' labels; takes a screenshot. Usage: node report_browser.js index.html screenshot.png (NODE_PATH: the vendored
 // node_modules holding playwright-core).
 const { chromium } = require('playwright-core');
 const path = require('path');
@@ -93,6 +94,22 @@ const path = require('path');
   // Sorting a table by a column must reorder its rows.
   await page.click('#table1 th:nth-child(5)');
   await page.screenshot({ path: screenshot, fullPage: true });
+  // Each chart's static figure (figures/<id>.svg) as Chromium lays out its text layer: the
+  // figure's size and every label's box.
+  shown.figures = {};
+  for (const id of Object.keys(shown.charts)) {
+    await page.goto('file://' + path.join(path.dirname(path.resolve(page_file)), 'figures',
+                                          id + '.svg'));
+    shown.figures[id] = await page.evaluate(() => {
+      const svg = document.documentElement;
+      return { width: svg.width.baseVal.value, height: svg.height.baseVal.value,
+               texts: Array.from(svg.querySelectorAll('text')).map((t) => {
+                 const b = t.getBoundingClientRect();
+                 return { text: t.textContent, box: { x0: b.left + scrollX, y0: b.top + scrollY,
+                                                      x1: b.right + scrollX, y1: b.bottom + scrollY } };
+               }) };
+    });
+  }
   await browser.close();
   console.log(JSON.stringify({ ...state, console_errors, requests, shown }));
 })().catch((e) => { console.error(e); process.exit(1); });

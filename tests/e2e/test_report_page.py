@@ -152,6 +152,17 @@ def test_every_label_is_whole_and_inside_its_chart(report):
             assert label["box"]["x0"] >= 0 and label["box"]["x1"] <= report["shown"]["viewport"]
 
 
+def test_static_figures_show_every_label_whole(report):
+    for chart, figure in report["shown"]["figures"].items():
+        frame = {"x0": 0, "y0": 0, "x1": figure["width"], "y1": figure["height"]}
+        assert figure["width"] == 900 and len(figure["texts"]) > 10, chart
+        for t in figure["texts"]:
+            assert not t["text"].startswith("..."), (chart, t)
+            assert inside(t["box"], frame, slack=1), (chart, t, frame)
+    texts = {t["text"] for t in report["shown"]["figures"]["bars"]["texts"]}
+    assert set(MODELS) <= texts
+
+
 def test_heat_map_rows_are_readable(report):
     table1 = read_rows(report["root"] / "export" / "table1.csv")
     metrics = {c["metric"] for c in table1}
