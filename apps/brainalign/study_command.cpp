@@ -45,8 +45,9 @@ void print_plan(const study::Study& study, const study::StudyPlan& p) {
   print_inputs("models", p.models);
   print_inputs("datasets", p.datasets);
   if (!p.tasks.empty()) print_inputs("tasks", p.tasks);
-  std::printf("units: %d alignment + %d downstream, %d already in the store\n", p.units,
-              p.task_units, p.units_done);
+  std::printf("units: %d alignment + %d downstream, %d already in the store%s\n", p.units,
+              p.task_units, p.units_done,
+              p.units_known ? "" : " (and those of the series not listed yet)");
   std::printf("to download: %s%s\n", bytes_text(p.download_bytes).c_str(),
               p.download_bytes_known ? "" : " and files of unknown size");
   if (p.estimated_seconds) {
@@ -87,7 +88,7 @@ Action add_study(CLI::App& app) {
   rep->add_option("study", a->file, "Study file (TOML)")->required();
   rep->add_option("--out", a->out, "Output folder (default: <study folder>/report)");
   return [a, run, plan, exp, rep] {
-    const study::Study study = study::load_study(a->file);
+    study::Study study = study::load_study(a->file);
     if (plan->parsed()) {
       const study::StudyPlan p = study::plan_study(study);
       if (a->json) {
@@ -101,6 +102,15 @@ Action add_study(CLI::App& app) {
     }
     if (run->parsed()) {
       study::ProcessGroup group;
+      // Series never listed here are listed once (by the first process) before anything runs.
+      if (!study::unlisted_series(study).empty()) {
+        io::FetchOptions listing;
+        listing.progress = show_progress;
+        listing.note = show_note;
+        if (group.rank() == 0) study::list_model_series(study, listing);
+        group.barrier();
+        if (group.rank() != 0) study::list_model_series(study, listing);
+      }
       study::StudyRunOptions o;
       o.threads = a->threads;
 #ifdef BRAINALIGN_WITH_TORCH

@@ -30,7 +30,8 @@ void register_study(py::module_& m) {
         study::StudyRunSummary summary;
         {
           py::gil_scoped_release release;
-          const study::Study study = study::load_study(where);
+          study::Study study = study::load_study(where);
+          study::list_model_series(study);  // series never listed here: listed once, kept
           study::ProcessGroup group;
           study::StudyRunOptions options;
           if (!threads.is_none()) {

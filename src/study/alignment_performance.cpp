@@ -119,6 +119,7 @@ AlignmentPerformance alignment_vs_performance(const Study& study,
   std::map<std::string, std::int64_t> last_step;
   std::map<std::string, std::string> last_label;
   for (const auto& m : study.models) {
+    if (m.checkpoints.empty()) continue;  // a series not listed here: nothing stored
     last_step[m.name] = m.checkpoints.back().step;
     last_label[m.name] = m.checkpoints.back().label;
   }

@@ -14,7 +14,8 @@ std::vector<DownstreamScore> performance_scores(const Study& study, const Result
   for (const auto& d : store.downstream())
     if (!computed.count(d.task)) out.push_back(d);
   std::map<std::string, std::string> last;  // model -> its last checkpoint
-  for (const auto& m : study.models) last[m.name] = m.checkpoints.back().label;
+  for (const auto& m : study.models)
+    if (!m.checkpoints.empty()) last[m.name] = m.checkpoints.back().label;
   for (const auto& r : store.task_units()) {
     const auto task = computed.find(r.unit.task);
     const auto model = last.find(r.unit.model);

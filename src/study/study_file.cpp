@@ -13,6 +13,7 @@
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/data/data_registry.h"
 #include "brainalign/models/model_catalog.h"
+#include "brainalign/models/model_series.h"
 
 namespace brainalign::study {
 namespace {
@@ -203,6 +204,49 @@ std::vector<Checkpoint> expand_checkpoints(const Study& s, const std::string& wh
   return out;
 }
 
+// 'steps' of a series' model: step names, as strings or integers.
+std::vector<std::string> get_steps(const Study& s, const toml::table& t, const std::string& where) {
+  const toml::node* n = t.get("steps");
+  if (n == nullptr) return {};
+  const toml::array* a = n->as_array();
+  if (a == nullptr || a->empty())
+    fail(s, where, "'steps' must be a non-empty list of checkpoint steps");
+  std::vector<std::string> steps;
+  for (const auto& e : *a) {
+    if (e.is_integer())
+      steps.push_back(std::to_string(e.value<std::int64_t>().value()));
+    else if (e.is_string())
+      steps.push_back(e.value<std::string>().value());
+    else
+      fail(s, where, "'steps' holds checkpoint steps (integers or strings)");
+  }
+  return steps;
+}
+
+// The checkpoints of a registered series as listed (only `steps`, when given), each the model
+// "<series>@<step>".
+std::vector<Checkpoint> series_checkpoints(const Study& s, const std::string& where,
+                                           const models::ModelSeries& series,
+                                           const std::vector<models::SeriesCheckpoint>& listed,
+                                           const std::vector<std::string>& steps) {
+  std::vector<Checkpoint> out;
+  const auto add = [&](const models::SeriesCheckpoint& c) {
+    out.push_back({c.step, step_of(c.step), {}, series.name + "@" + c.step});
+  };
+  if (steps.empty()) {
+    for (const auto& c : listed) add(c);
+    return out;
+  }
+  for (const auto& step : steps) {
+    try {
+      add(models::find_checkpoint(series, listed, step));
+    } catch (const InputError& e) {
+      fail(s, where, e.what());
+    }
+  }
+  return out;
+}
+
 // The family prefix of "<family>:PATH" (letters, digits, '_', '-'); empty for other names.
 std::string family_of(const std::string& name) {
   const size_t colon = name.find(':');
@@ -234,6 +278,32 @@ std::string resolve_model_name(const std::string& name, const fs::path& base) {
   // file is spelled the same.
   if (models::find_published_model(name) != nullptr && !fs::exists(beside)) return name;
   return family + ":" + beside.string();
+}
+
+bool StudyModel::takes_part_in_analysis(const std::string& analysis) const {
+  return !analyses || std::find(analyses->begin(), analyses->end(), analysis) != analyses->end();
+}
+
+bool StudyModel::takes_part_in_task(const std::string& task) const {
+  return !tasks || std::find(tasks->begin(), tasks->end(), task) != tasks->end();
+}
+
+std::vector<std::string> unlisted_series(const Study& study) {
+  std::vector<std::string> names;
+  for (const auto& m : study.models)
+    if (!m.series.empty() && m.checkpoints.empty()) names.push_back(m.name);
+  return names;
+}
+
+void list_model_series(Study& study, const io::FetchOptions& options) {
+  for (std::size_t i = 0; i < study.models.size(); ++i) {
+    StudyModel& m = study.models[i];
+    if (m.series.empty() || !m.checkpoints.empty()) continue;
+    const models::ModelSeries& series = *models::find_model_series(m.series);
+    const auto listed = models::list_checkpoints(series, options);
+    m.checkpoints =
+        series_checkpoints(study, "[[models]] #" + std::to_string(i + 1), series, listed, m.steps);
+  }
 }
 
 std::string to_string(ModelKind kind) {
@@ -307,11 +377,16 @@ Study load_study(const fs::path& path) {
       const std::string kind = get_string(s, t, where, "kind", "registry");
       const std::string for_kind = " (for kind '" + kind + "')";
       if (kind == "registry")
-        check_keys(s, t, where, {"name", "kind", "model", "layers"}, for_kind);
-      if (kind == "features") check_keys(s, t, where, {"name", "kind", "features"}, for_kind);
+        check_keys(s, t, where, {"name", "kind", "model", "layers", "analyses", "tasks"}, for_kind);
+      if (kind == "features")
+        check_keys(s, t, where, {"name", "kind", "features", "analyses"}, for_kind);
       if (kind == "checkpoints") {
-        check_keys(s, t, where, {"name", "kind", "features", "model", "layers"}, for_kind);
+        check_keys(s, t, where,
+                   {"name", "kind", "features", "model", "layers", "steps", "analyses", "tasks"},
+                   for_kind);
       }
+      if (t.contains("analyses")) m.analyses = get_strings(s, t, where, "analyses", {});
+      if (t.contains("tasks")) m.tasks = get_strings(s, t, where, "tasks", {});
       for (const auto& layer : get_strings(s, t, where, "layers", {})) {
         if (layer.empty() || layer.find(',') != std::string::npos)
           fail(s, where, "'layers' holds 'all', a study or layer names, not '" + layer + "'");
@@ -334,16 +409,28 @@ Study load_study(const fs::path& path) {
           fail(s, where,
                "a checkpoint series gives either 'features' (a glob of feature-set "
                "files) or 'model' (\"<family>:GLOB\" of model files or folders)");
-        if (!features.empty()) {
+        if (t.contains("steps") && models::find_model_series(model) == nullptr)
+          fail(s, where, "'steps' chooses checkpoints of a registered series ('model')");
+        if (const models::ModelSeries* series = models::find_model_series(model)) {
+          m.model = model;
+          m.series = series->name;
+          m.steps = get_steps(s, t, where);
+          if (const auto listed = models::listed_checkpoints(*series))
+            m.checkpoints = series_checkpoints(s, where, *series, *listed, m.steps);
+        } else if (!features.empty()) {
           m.features = resolve(s, features);
           m.checkpoints = expand_checkpoints(s, where, m.features, {});
         } else {
           const std::string family = family_of(model);
-          if (family.empty() || family == "auto" || model.size() == family.size() + 1)
+          if (family.empty() || family == "auto" || model.size() == family.size() + 1) {
+            std::string registered;
+            for (const auto& known : models::model_series())
+              registered += (registered.empty() ? "" : ", ") + known.name;
             fail(s, where,
                  "'model' of a checkpoint series must be \"<family>:GLOB\" (e.g. "
-                 "\"hf:checkpoints/step_*\"), not '" +
-                     model + "'");
+                 "\"hf:checkpoints/step_*\") or a registered series (" +
+                     registered + "), not '" + model + "'");
+          }
           m.model = resolve_model_name(model, s.file.parent_path());
           m.checkpoints = expand_checkpoints(s, where, m.model.substr(family.size() + 1), family);
         }
@@ -484,6 +571,27 @@ Study load_study(const fs::path& path) {
         static_cast<int>(get_int(s, *ap, where, "permutations", o.permutations, 0, kIntMax));
     o.subset_threshold = get_double(s, *ap, where, "subset_threshold", o.subset_threshold);
   }
+  // The analyses and tasks models name exist.
+  for (std::size_t i = 0; i < s.models.size(); ++i) {
+    const std::string where = "[[models]] #" + std::to_string(i + 1);
+    for (const auto& name : s.models[i].analyses.value_or(std::vector<std::string>{}))
+      if (std::none_of(s.analyses.begin(), s.analyses.end(),
+                       [&](const StudyAnalysis& a) { return a.name == name; })) {
+        std::string known;
+        for (const auto& a : s.analyses) known += (known.empty() ? "" : ", ") + a.name;
+        fail(s, where,
+             "'analyses' names '" + name + "', which is no analysis of the study (" + known + ")");
+      }
+    for (const auto& name : s.models[i].tasks.value_or(std::vector<std::string>{}))
+      if (std::none_of(s.tasks.begin(), s.tasks.end(),
+                       [&](const StudyTask& t) { return t.name == name; })) {
+        std::string known;
+        for (const auto& t : s.tasks) known += (known.empty() ? "" : ", ") + t.name;
+        fail(s, where,
+             "'tasks' names '" + name + "', which is no task of the study (" + known + ")");
+      }
+  }
+
   if (const toml::table* dy = root["dynamics"].as_table()) {
     check_keys(s, *dy, "[dynamics]", {"models", "smooth_window", "smooth_order"});
     auto& o = s.dynamics;

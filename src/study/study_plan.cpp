@@ -7,6 +7,7 @@
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/data/data_registry.h"
 #include "brainalign/models/model_catalog.h"
+#include "brainalign/models/model_series.h"
 #include "brainalign/models/registry.h"
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/work_unit.h"
@@ -36,6 +37,50 @@ const data::PublicDataset* public_dataset_for(const std::string& source) {
   return name.empty() ? nullptr : &data::find_public_dataset(name);
 }
 
+// A registered series: its listing, its checkpoints and the architecture they fill.
+PlannedInput plan_series(const StudyModel& m) {
+  PlannedInput p;
+  p.name = m.name;
+  p.source = m.series;
+  p.checkpoints = static_cast<int>(m.checkpoints.size());
+  const models::ModelSeries& series = *models::find_model_series(m.series);
+  try {
+    models::check_model_name(series.architecture);
+  } catch (const std::runtime_error& e) {
+    p.usable = false;
+    p.note = e.what();
+    return p;
+  }
+  const models::PublishedModel& architecture = *models::find_published_model(series.architecture);
+  int missing = 0;
+  if (!models::is_fetched(architecture)) {
+    const fs::path folder = models::model_folder(architecture);
+    for (const auto& file : architecture.files)
+      if (!fs::exists(folder / file.path)) add_bytes(p.download_bytes, file.size);
+  }
+  if (m.checkpoints.empty()) {
+    p.download_bytes = -1;
+    p.ready = false;
+    p.note = "its checkpoints are listed from their source at the first run (brainalign fetch " +
+             m.series + " lists and downloads them)";
+    return p;
+  }
+  const auto listed = models::listed_checkpoints(series);
+  for (const auto& c : m.checkpoints) {
+    const auto& file = models::find_checkpoint(series, *listed, c.label).file;
+    if (fs::exists(models::series_folder(series) / file.path)) continue;
+    ++missing;
+    add_bytes(p.download_bytes, file.size);
+  }
+  p.ready = missing == 0 && models::is_fetched(architecture);
+  if (!p.ready)
+    p.note = std::to_string(missing) + " of " + std::to_string(m.checkpoints.size()) +
+             " checkpoints (and the architecture " + series.architecture +
+             (models::is_fetched(architecture) ? ", fetched" : ", not fetched") +
+             ") fetched on first use";
+  return p;
+}
+
 PlannedInput plan_model(const StudyModel& m) {
   PlannedInput p;
   p.name = m.name;
@@ -47,6 +92,7 @@ PlannedInput plan_model(const StudyModel& m) {
     if (!p.ready) p.note = m.features.string() + " does not exist";
     return p;
   }
+  if (!m.series.empty()) return plan_series(m);
   if (m.kind == ModelKind::kCheckpoints) {
     p.source = (m.model.empty() ? m.features.string() : m.model);
     p.ready = p.usable = !m.checkpoints.empty();
@@ -112,6 +158,7 @@ StudyPlan plan_study(const Study& study) {
   bool any_runs = false;
   for (const auto& m : study.models) {
     plan.models.push_back(plan_model(m));
+    if (!m.series.empty() && m.checkpoints.empty()) plan.units_known = false;
     any_runs = any_runs || m.runs();
   }
   std::vector<bool> components;
@@ -211,6 +258,7 @@ nlohmann::json to_json(const StudyPlan& plan) {
   j["datasets"] = inputs(plan.datasets);
   j["tasks"] = inputs(plan.tasks);
   j["units"] = plan.units + plan.task_units;
+  j["units_known"] = plan.units_known;
   j["alignment_units"] = plan.units;
   j["task_units"] = plan.task_units;
   j["units_done"] = plan.units_done;

@@ -186,6 +186,10 @@ std::optional<UnitFailure> failure_in(const std::string& key, int rank, Check ch
 
 StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
                           const StudyRunOptions& options) {
+  if (const auto unlisted = unlisted_series(study); !unlisted.empty()) {
+    throw InputError(study.file.string() + ": the checkpoints of series model '" +
+                     unlisted.front() + "' are not listed yet (list_model_series lists them)");
+  }
   const auto say = [&](const std::string& line) {
     if (options.note && group.rank() == 0) options.note(line);
   };

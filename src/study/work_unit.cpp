@@ -15,6 +15,7 @@ std::vector<WorkUnit> plan_units(const Study& study, const std::vector<bool>& co
       for (size_t d = 0; d < study.datasets.size(); ++d) {
         const auto& dataset = study.datasets[d];
         for (const auto& a : study.analyses) {
+          if (!m.takes_part_in_analysis(a.name)) continue;
           const bool named =
               std::find(a.datasets.begin(), a.datasets.end(), dataset.name) != a.datasets.end();
           const bool fits = (a.analysis == "components") == component_datasets[d];
@@ -35,7 +36,8 @@ std::vector<TaskUnit> plan_task_units(const Study& study) {
     if (!m.runs()) continue;
     for (const auto& c : m.checkpoints)
       for (const auto& t : study.tasks)
-        if (t.computed()) units.push_back({m.name, c.label, c.step, t.name, t.protocol});
+        if (t.computed() && m.takes_part_in_task(t.name))
+          units.push_back({m.name, c.label, c.step, t.name, t.protocol});
   }
   return units;
 }

@@ -251,3 +251,76 @@ def test_a_checkpoint_that_differs_from_its_listed_checksum_is_refused(tmp_path)
     folder = root / "encodecmae" / "mel256-ec-base-pretraining"
     assert not (folder / "epoch=0-step=500.ckpt").exists() and not list(root.rglob("*.part"))
     assert (folder / "listing.json").exists()  # the listing itself was good and is kept
+
+
+def test_study_of_a_registered_series(tmp_path):
+    """A study names the series (two of its steps): `study plan` says offline what is still to
+    list and fetch; `study run` lists and fetches what it needs, scores each step as a model
+    and draws its dynamics; a step the series lacks is a bad study file."""
+    release = golden()
+    states = {"0": perturbed(release["state_dict"], seed=4),
+              "500": perturbed(release["state_dict"], seed=5),
+              "1000": release["state_dict"]}
+    mirror = mirror_with_series(tmp_path, states)
+    env, root = cache_env(tmp_path)
+    env["BRAINALIGN_CACHE"] = str(tmp_path / "features")
+    wavs = sorted((SOUNDS).glob("*.wav"))[:12]
+    (tmp_path / "sounds").mkdir()
+    for wav in wavs:
+        shutil.copyfile(wav, tmp_path / "sounds" / wav.name)
+    run_cli(["synth", "--out", tmp_path / "syn", "--stimuli", len(wavs), "--voxels", 30,
+             "--subjects", 2, "--layers", 2, "--features", 8], env=env)
+    dataset = tmp_path / "syn" / "dataset"
+    (dataset / "stimuli.txt").write_text("\n".join(w.stem for w in wavs) + "\n")
+    (dataset / "folds.csv").write_text(
+        "stimulus,fold\n" + "".join(f"{w.stem},{i % 4}\n" for i, w in enumerate(wavs)))
+    study = tmp_path / "study.toml"
+    text = f"""
+[study]
+name = "series"
+output = "out"
+threads = 1
+
+[[models]]
+name = "ecmae-pretraining"
+kind = "checkpoints"
+model = "{SERIES}"
+steps = [1000, "0"]
+
+[[datasets]]
+name = "synthetic"
+source = "{dataset}"
+stimuli = "sounds"
+folds = "{dataset / 'folds.csv'}"
+
+[[analyses]]
+analysis = "rsa"
+rsa_method = "layerwise"
+"""
+    study.write_text(text)
+    plan = json.loads(run_cli(["study", "plan", study, "--json"], env=env).stdout)
+    model = plan["models"][0]
+    assert model["source"] == SERIES and not model["ready"] and model["usable"]
+    assert "listed from their source" in model["note"] and plan["units_known"] is False
+    with RangeServer(mirror) as server:
+        env["BRAINALIGN_MIRROR"] = server.url
+        p = run_cli(["study", "run", study, "--quiet"], env=env)
+        got = {path for path, _ in server.requests if path != "HEAD"}
+    assert "2 units, 0 already stored, 2 computed here" in p.stdout
+    assert not any("step=500" in path for path in got), "only the steps the study names"
+    env.pop("BRAINALIGN_MIRROR")
+    plan = json.loads(run_cli(["study", "plan", study, "--json"], env=env).stdout)
+    assert plan["units_known"] is True and plan["models"][0]["ready"]
+    assert plan["models"][0]["checkpoints"] == 2 and plan["units_done"] == 2
+    run_cli(["study", "export", study], env=env)
+    with open(tmp_path / "out" / "export" / "units.csv") as f:
+        rows = f.read().splitlines()
+    assert sum("ecmae-pretraining" in r for r in rows) == 2
+    with open(tmp_path / "out" / "export" / "dynamics.csv") as f:
+        header, *lines = [line.split(",") for line in f.read().splitlines()]
+    steps = {line[header.index("step")] for line in lines}
+    assert steps == {"0", "1000"}
+    # A step the listed series does not have.
+    study.write_text(text.replace('steps = [1000, "0"]', "steps = [750]"))
+    p = run_cli(["study", "plan", study], env=env, expect=2)
+    assert "[[models]] #1" in p.stderr and "no checkpoint of step 750" in p.stderr

@@ -136,7 +136,8 @@ TEST(StudyFile, UnknownKeysNameTheNearestValidKey) {
             file + "[[datasets]] #1: unknown key 'fold'; did you mean 'folds'?");
   EXPECT_EQ(message("model = \"mel\"", "features = \"x.npz\""),
             file +
-                "[[models]] #1: unknown key 'features' (valid keys: name, kind, model, layers) "
+                "[[models]] #1: unknown key 'features' (valid keys: name, kind, model, layers, "
+                "analyses, tasks) "
                 "(for kind 'registry')");
   EXPECT_EQ(message("[[analyses]]", "[[analysis]]"),
             file + "top level: unknown key 'analysis'; did you mean 'analyses'?");
@@ -622,6 +623,51 @@ TEST(StudyFile, RegisteredHearTasks) {
     EXPECT_NE(std::string(e.what()).find("unknown data set 'hear:esc51'"), std::string::npos)
         << e.what();
     EXPECT_NE(std::string(e.what()).find("hear:esc50"), std::string::npos) << e.what();
+  }
+}
+
+// 'analyses' and 'tasks' of a model choose what it takes part in (a checkpoint series only in
+// the dynamics' analysis, say); names that are no analysis or task of the study are refused.
+TEST(StudyFile, ModelsChooseTheirAnalysesAndTasks) {
+  const testing::ScratchDir dir;
+  fs::create_directories(dir.path() / "task");
+  const auto study_with = [&](const std::string& keys) {
+    write(dir.path() / "s.toml",
+          "[study]\n[[models]]\nname = \"mel\"\n[[models]]\nname = \"mfcc\"\n" + keys +
+              "[[datasets]]\nname = \"comp\"\nsource = \"nh2015comp\"\n[[datasets]]\nname = "
+              "\"vox\"\nsource = \"nh2015\"\n[[analyses]]\nanalysis = \"components\"\n"
+              "[[analyses]]\nanalysis = \"rsa\"\nrsa_method = \"layerwise\"\n"
+              "[[analyses]]\nanalysis = \"voxelwise\"\n[[tasks]]\nname = \"t\"\npath = \"task\"\n");
+    return study::load_study(dir.path() / "s.toml");
+  };
+  const auto count = [](const std::vector<study::WorkUnit>& units, const std::string& model) {
+    return std::count_if(units.begin(), units.end(),
+                         [&](const study::WorkUnit& u) { return u.model == model; });
+  };
+  study::Study s = study_with("");
+  auto units = study::plan_units(s, {true, false});
+  EXPECT_EQ(count(units, "mel"), 3);  // components of comp; RSA and voxel-wise of vox
+  EXPECT_EQ(study::plan_task_units(s).size(), 2u);
+  s = study_with("analyses = [\"rsa-layerwise\"]\ntasks = []\n");
+  units = study::plan_units(s, {true, false});
+  EXPECT_EQ(count(units, "mel"), 3);
+  ASSERT_EQ(count(units, "mfcc"), 1);
+  for (const auto& u : units) {
+    if (u.model == "mfcc") {
+      EXPECT_EQ(u.analysis, "rsa-layerwise");
+    }
+  }
+  const auto tasks = study::plan_task_units(s);
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].model, "mel");
+  for (const std::string keys : {"analyses = [\"rsa\"]\n", "tasks = [\"u\"]\n"}) {
+    try {
+      study_with(keys);
+      FAIL() << keys;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("[[models]] #2"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("which is no"), std::string::npos) << e.what();
+    }
   }
 }
 

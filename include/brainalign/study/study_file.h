@@ -4,8 +4,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "brainalign/io/remote_files.h"
 
 namespace brainalign::study {
 
@@ -29,6 +32,16 @@ struct StudyModel {
   std::filesystem::path features;       // kFeatures: the file; kCheckpoints: the glob
   std::string model;                    // kCheckpoints of model files: "<family>:GLOB"
   std::vector<Checkpoint> checkpoints;  // kRegistry, kFeatures: one; kCheckpoints: by step
+  // kCheckpoints of a registered series (model = "encodecmae:mel256-ec-base-pretraining"): its
+  // checkpoints once listed here (list_model_series), each "<series>@<step>"; `steps` keeps
+  // only those (empty: all).
+  std::string series;
+  std::vector<std::string> steps;
+  // The analyses and tasks (by name) the model takes part in; unset: every one.
+  std::optional<std::vector<std::string>> analyses, tasks;
+
+  bool takes_part_in_analysis(const std::string& analysis) const;
+  bool takes_part_in_task(const std::string& task) const;
   // The layers downstream probes combine (models::choose_layers): "all", a study, or names
   // joined by commas; empty: each task protocol's own choice.
   std::string layers;
@@ -108,9 +121,19 @@ struct Study {
 };
 
 // Reads and checks a study file; relative paths are taken from the file's folder (also the
-// PATH of model names "<family>:PATH" and "auto:PATH") and checkpoint globs are expanded.
-// InputError naming the file and the field for anything wrong.
+// PATH of model names "<family>:PATH" and "auto:PATH") and checkpoint globs are expanded, as
+// are the registered series listed here before (no network). InputError naming the file and
+// the field for anything wrong.
 Study load_study(const std::filesystem::path& path);
+
+// The models of registered series that were never listed here: their names.
+std::vector<std::string> unlisted_series(const Study& study);
+
+// Lists the checkpoints of every registered series the study names that load_study could not
+// expand (network: each series' listing is fetched once and kept), and expands them. IoError
+// naming the URL for network failures; InputError (naming the study file and the model) for a
+// step in `steps` that the series has not.
+void list_model_series(Study& study, const io::FetchOptions& options = {});
 
 std::string to_string(ModelKind kind);
 

@@ -28,9 +28,11 @@ struct PlannedInput {
 
 struct StudyPlan {
   std::vector<PlannedInput> models, datasets, tasks;
-  int units = 0;                     // alignment units
-  int task_units = 0;                // downstream task units
-  int units_done = 0;                // alignment and task units already in the results store
+  int units = 0;       // alignment units
+  int task_units = 0;  // downstream task units
+  int units_done = 0;  // alignment and task units already in the results store
+  // False while a registered checkpoint series is not listed here: its units are not counted.
+  bool units_known = true;
   std::int64_t download_bytes = 0;   // the known bytes still to download
   bool download_bytes_known = true;  // false when some size is unknown
   // Seconds the units left would take at the mean of the stored units' times (per kind);
