@@ -449,13 +449,14 @@ std::vector<double> spectemp_waveform(const Audio& audio) {
     throw InputError("spectemp: needs an integer sample rate, got " + std::to_string(rate));
   }
   const auto native_rate = static_cast<int>(std::lround(rate));
+  // The first 2 s; a shorter clip (a 1 s HEAR Speech Commands clip) is padded with silence to
+  // 2 s, which the model's fixed 40000-sample input needs (docs/models.md).
   const auto crop = static_cast<std::size_t>(2 * native_rate);
-  if (audio.samples.size() < crop) {
-    throw InputError("spectemp: needs at least 2 s of audio, got " +
-                     std::to_string(static_cast<double>(audio.samples.size()) / rate) + " s");
-  }
-  std::vector<double> x(audio.samples.begin(),
-                        audio.samples.begin() + static_cast<std::ptrdiff_t>(crop));
+  if (audio.samples.empty()) throw InputError("spectemp: the clip holds no samples");
+  std::vector<double> x(
+      audio.samples.begin(),
+      audio.samples.begin() + static_cast<std::ptrdiff_t>(std::min(crop, audio.samples.size())));
+  x.resize(crop, 0.0);
   if (native_rate != 20000) x = resample_poly(x, 20000, native_rate);
   x = cut_or_pad(x, 40000);
   double mean = 0.0;

@@ -201,7 +201,19 @@ TEST(Spectemp, PreprocessingCropsResamplesAndNormalises) {
   for (double value : x) sum += value, energy += value * value;
   EXPECT_NEAR(sum / 40000.0, 0.0, 1e-12);
   EXPECT_NEAR(std::sqrt(energy / 40000.0), 0.1, 1e-12);
-  EXPECT_THROW(spectemp_waveform(Audio{std::vector<double>(30000, 0.1), 20000.0}), InputError);
+  // A clip shorter than 2 s is the clip followed by silence, up to 2 s at its own rate.
+  Audio short_tone{std::vector<double>(tone.samples.begin(), tone.samples.begin() + 44100),
+                   44100.0};
+  Audio padded = short_tone;
+  padded.samples.resize(2 * 44100, 0.0);
+  const std::vector<double> from_short = spectemp_waveform(short_tone);
+  EXPECT_EQ(from_short, spectemp_waveform(padded));
+  ASSERT_EQ(from_short.size(), 40000u);
+  // Its second half, silence once demeaned, is one constant below zero.
+  EXPECT_LT(from_short[30000], 0.0);
+  EXPECT_NEAR(from_short[39999], from_short[30000], 1e-12);
+  EXPECT_NE(from_short[10000], from_short[30000]);
+  EXPECT_THROW(spectemp_waveform(Audio{{}, 20000.0}), InputError);
 
   // Crumpling paper has peaks above 10 x its RMS: they are clamped to full scale.
   const Audio audio = read_audio(std::string(BRAINALIGN_SHARED_DIR) +

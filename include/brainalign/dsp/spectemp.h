@@ -59,9 +59,9 @@ class SpectempFilterBank {
   BatchFft spectral_fft_;
 };
 
-// Section 1: the first 2 s at the native rate, scipy-style polyphase resampling to 20 kHz,
-// demeaned, scaled to RMS 0.1 and clamped to [-1, 1]. Throws InputError for clips shorter than
-// 2 s, non-integer sample rates or silence.
+// Section 1: the first 2 s at the native rate (a shorter clip padded with zeros to 2 s),
+// scipy-style polyphase resampling to 20 kHz, demeaned, scaled to RMS 0.1 and clamped to
+// [-1, 1]. Throws InputError for empty clips, non-integer sample rates or silence.
 std::vector<double> spectemp_waveform(const Audio& audio);
 
 // Waveform to 'avgpool' features (111 x 211): the full published pipeline.
