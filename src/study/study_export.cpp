@@ -1,6 +1,7 @@
 #include "brainalign/study/study_export.h"
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "brainalign/io/atomic_file.h"
@@ -111,6 +112,39 @@ void export_results(const Study& study, const ResultsStore& store,
                  "brainalign_version", "seed", "model_id", "task_sha256", "seconds", "rank"},
                 rows);
   out["task_units"] = tasks;
+
+  // The noise ceilings: one row per dataset, analysis, protocol and ROI.
+  rows.clear();
+  json ceilings = json::array();
+  std::map<std::string, json> summaries;
+  for (const auto& r : store.units())
+    if (r.unit.ceiling()) summaries[r.unit.key()] = json::parse(r.summary_json);
+  for (const auto& r : store.results()) {
+    const WorkUnit& u = r.unit;
+    if (!u.ceiling() || r.row.level != "overall") continue;
+    const json& summary = summaries[u.key()];
+    const std::size_t subjects = summary.value("per_subject", json::object()).size();
+    const json dropped = summary.value("n_subjects_dropped", json());
+    const bool applied = summary.value("roi_applied", false);
+    rows.push_back({u.dataset, u.analysis, u.protocol, u.roi, io::format_cell(r.row.value),
+                    io::format_cell(r.row.sem), std::to_string(subjects),
+                    dropped.is_number() ? dropped.dump() : "", applied ? "true" : "false"});
+    ceilings.push_back({{"dataset", u.dataset},
+                        {"analysis", u.analysis},
+                        {"protocol", u.protocol},
+                        {"roi", u.roi},
+                        {"value", io::json_number(r.row.value)},
+                        {"sem", io::json_number(r.row.sem)},
+                        {"n_subjects", subjects},
+                        {"n_subjects_dropped", dropped},
+                        {"roi_applied", applied},
+                        {"per_subject", summary.value("per_subject", json::object())}});
+  }
+  io::write_csv(dir / "ceiling.csv",
+                {"dataset", "analysis", "protocol", "roi", "value", "sem", "n_subjects",
+                 "n_subjects_dropped", "roi_applied"},
+                rows);
+  out["ceilings"] = ceilings;
 
   rows.clear();
   json down = json::array();

@@ -336,6 +336,14 @@ const StudyAnalysis& Study::analysis(const std::string& n) const {
   throw InputError(file.string() + ": no analysis called '" + n + "'");
 }
 
+const StudyModel* Study::baseline_model() const {
+  for (const auto& m : models)
+    if (baseline.empty() ? m.kind == ModelKind::kRegistry && m.registry_name == "spectemp"
+                         : m.name == baseline)
+      return &m;
+  return nullptr;
+}
+
 const StudyTask& Study::task(const std::string& n) const {
   for (const auto& t : tasks)
     if (t.name == n) return t;
@@ -360,11 +368,12 @@ Study load_study(const fs::path& path) {
               "alignment_vs_performance", "dynamics"});
   const toml::table* head = root["study"].as_table();
   if (head == nullptr) fail(s, "[study]", "missing");
-  check_keys(s, *head, "[study]", {"name", "output", "seed", "threads"});
+  check_keys(s, *head, "[study]", {"name", "output", "seed", "threads", "baseline"});
   s.name = get_string(s, *head, "[study]", "name", s.file.stem().string());
   s.output = resolve(s, get_string(s, *head, "[study]", "output", s.name));
   s.seed = static_cast<std::uint64_t>(get_int(s, *head, "[study]", "seed", 0));
   s.threads = static_cast<int>(get_int(s, *head, "[study]", "threads", 0, 0, 4096));
+  s.baseline = get_string(s, *head, "[study]", "baseline", "");
 
   std::set<std::string> names;
   if (const auto* models = get_tables(s, root, "models"))
@@ -471,8 +480,11 @@ Study load_study(const fs::path& path) {
       check_keys(s, t, where, {"analysis", "rsa_method", "name", "protocols", "datasets", "rois"});
       StudyAnalysis a;
       a.analysis = get_string(s, t, where, "analysis", "", true);
-      if (a.analysis != "voxelwise" && a.analysis != "components" && a.analysis != "rsa")
-        fail(s, where, "'analysis' must be voxelwise, components or rsa");
+      if (a.analysis != "voxelwise" && a.analysis != "components" && a.analysis != "rsa" &&
+          a.analysis != "ceiling")
+        fail(s, where, "'analysis' must be voxelwise, components, rsa or ceiling");
+      if (a.analysis == "ceiling" && t.get("rsa_method") != nullptr)
+        fail(s, where, "'rsa_method' applies to analysis = \"rsa\", not to the ceiling");
       a.rsa_method = get_string(s, t, where, "rsa_method", a.rsa_method);
       if (!a.rsa_method.empty() && a.rsa_method != "xval" && a.rsa_method != "layerwise")
         fail(s, where, "'rsa_method' must be xval or layerwise");
@@ -492,6 +504,9 @@ Study load_study(const fs::path& path) {
       s.analyses.push_back(std::move(a));
     }
   if (s.analyses.empty()) fail(s, "[[analyses]]", "a study needs at least one analysis");
+  if (!s.baseline.empty() && std::none_of(s.models.begin(), s.models.end(),
+                                          [&](const auto& m) { return m.name == s.baseline; }))
+    fail(s, "[study]", "'baseline' names '" + s.baseline + "', which is no model of the study");
 
   if (const toml::table* down = root["downstream"].as_table()) {
     check_keys(s, *down, "[downstream]", {"scores", "max_epochs", "probe_float32"});

@@ -101,6 +101,27 @@ json unit_options(const StudyAnalysis& a, const StudyDataset& d, const WorkUnit&
   return o;
 }
 
+// A noise-ceiling unit as `brainalign ceiling` computes it (the published voxel selection):
+// the overall value and sem, and one row per subject; the summary is the command's
+// summary.json.
+UnitRecord ceiling_record(const WorkUnit& u, const StudyAnalysis& a, const StudyDataset& d,
+                          const data::BrainDataset& dataset) {
+  const protocols::NoiseCeilingResult c =
+      protocols::rsa_ceiling(dataset, u.roi, protocols::parse_protocol(u.protocol));
+  UnitRecord r;
+  r.unit = u;
+  r.brainalign_version = BRAINALIGN_VERSION;
+  json o = unit_options(a, d, u);
+  o["voxel_selection"] = "published";
+  o["roi_applied"] = c.roi_applied;
+  r.options_json = o.dump();
+  r.summary_json = protocols::to_json(c).dump();
+  r.rows.push_back({"overall", "", "", c.value, c.sem});
+  for (const auto& [subject, value] : c.per_subject)
+    r.rows.push_back({"subject", subject, "", value, std::nan("")});
+  return r;
+}
+
 // The layer the protocol chose most often over the targets (voxels, components, subjects) and
 // their folds, splits or iterations; ties go to the first in the feature set's order. Empty
 // when no target carries a layer.
@@ -259,10 +280,17 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   };
   std::vector<WorkUnit> runnable;
   for (const auto& u : missing) {
-    const StudyModel& m = study.model(u.model);
-    const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
     const StudyDataset& d = study.dataset(u.dataset);
     const size_t di = static_cast<size_t>(&d - study.datasets.data());
+    if (u.ceiling()) {  // the dataset alone
+      if (dataset_errors[di])
+        refuse(u.key(), *dataset_errors[di]);
+      else
+        runnable.push_back(u);
+      continue;
+    }
+    const StudyModel& m = study.model(u.model);
+    const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
     std::optional<UnitFailure> failure = dataset_errors[di];
     if (!failure && m.runs()) failure = check_model(m, c);
     if (!failure && !m.runs()) {
@@ -374,6 +402,7 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   std::vector<Extraction> to_extract;
   std::set<fs::path> planned;
   for (const auto& u : missing) {
+    if (u.ceiling()) continue;
     const StudyModel& m = study.model(u.model);
     if (!m.runs()) continue;
     const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
@@ -418,6 +447,25 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   };
   for (const WorkUnit* u : mine) {
     const auto start = std::chrono::steady_clock::now();
+    if (u->ceiling()) {
+      const StudyDataset& d = study.dataset(u->dataset);
+      const size_t di = static_cast<size_t>(&d - study.datasets.data());
+      UnitRecord r;
+      if (auto failure = failure_in(u->key(), group.rank(), [&] {
+            r = ceiling_record(*u, study.analysis(u->analysis), d, *datasets[di]);
+          })) {
+        record_failure(std::move(*failure));
+        continue;
+      }
+      r.seed = study.seed;
+      r.dataset_sha256 = digests[di];
+      r.rank = group.rank();
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (store->write_unit(r)) ++summary.computed;
+      ++finished;
+      if (options.progress) options.progress(stage, finished, total);
+      continue;
+    }
     if (const auto failed = extraction_failures.find(features_path(study, *u));
         failed != extraction_failures.end()) {
       UnitFailure f = failed->second;

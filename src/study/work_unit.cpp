@@ -15,7 +15,7 @@ std::vector<WorkUnit> plan_units(const Study& study, const std::vector<bool>& co
       for (size_t d = 0; d < study.datasets.size(); ++d) {
         const auto& dataset = study.datasets[d];
         for (const auto& a : study.analyses) {
-          if (!m.takes_part_in_analysis(a.name)) continue;
+          if (a.analysis == "ceiling" || !m.takes_part_in_analysis(a.name)) continue;
           const bool named =
               std::find(a.datasets.begin(), a.datasets.end(), dataset.name) != a.datasets.end();
           const bool fits = (a.analysis == "components") == component_datasets[d];
@@ -25,6 +25,17 @@ std::vector<WorkUnit> plan_units(const Study& study, const std::vector<bool>& co
               units.push_back({m.name, c.label, c.step, dataset.name, a.name, p, r});
         }
       }
+  // Noise ceilings: once per voxel dataset (or the datasets named), protocol and ROI.
+  for (size_t d = 0; d < study.datasets.size(); ++d)
+    for (const auto& a : study.analyses) {
+      if (a.analysis != "ceiling") continue;
+      const auto& dataset = study.datasets[d];
+      const bool named =
+          std::find(a.datasets.begin(), a.datasets.end(), dataset.name) != a.datasets.end();
+      if (a.datasets.empty() ? component_datasets[d] : !named) continue;
+      for (const auto& p : a.protocols)
+        for (const auto& r : a.rois) units.push_back({"", "", -1, dataset.name, a.name, p, r});
+    }
   return units;
 }
 

@@ -141,8 +141,9 @@ TEST(StudyFile, UnknownKeysNameTheNearestValidKey) {
                 "(for kind 'registry')");
   EXPECT_EQ(message("[[analyses]]", "[[analysis]]"),
             file + "top level: unknown key 'analysis'; did you mean 'analyses'?");
-  EXPECT_EQ(message("seed = 1", "seed = 1\ncolour = \"red\""),
-            file + "[study]: unknown key 'colour' (valid keys: name, output, seed, threads)");
+  EXPECT_EQ(
+      message("seed = 1", "seed = 1\ncolour = \"red\""),
+      file + "[study]: unknown key 'colour' (valid keys: name, output, seed, threads, baseline)");
 }
 
 // A dataset named beyond the file system's name limit: looking it up as a file gave

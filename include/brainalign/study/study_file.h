@@ -60,9 +60,11 @@ struct StudyDataset {
 };
 
 struct StudyAnalysis {
-  std::string name;        // unique; names the unit's analysis
-  std::string analysis;    // voxelwise, components or rsa
-  std::string rsa_method;  // xval or layerwise; empty: each protocol's default_rsa_method
+  std::string name;  // unique; names the unit's analysis
+  // voxelwise, components, rsa, or ceiling (the RSA noise ceiling of each dataset, ROI and
+  // protocol, as `brainalign ceiling` computes it: units without a model)
+  std::string analysis;
+  std::string rsa_method;  // rsa: xval or layerwise; empty: each protocol's default_rsa_method
   std::vector<std::string> protocols{"pepino2025"};
   std::vector<std::string> datasets;  // empty: every dataset the analysis fits
   std::vector<std::string> rois{""};  // "" is the whole dataset
@@ -104,6 +106,9 @@ struct Study {
   std::filesystem::path output;  // the study folder (results.sqlite, features/, ...)
   std::uint64_t seed = 0;
   int threads = 0;
+  // [study] baseline: the model the report's figures draw as the baseline (a reference line);
+  // empty: the first model whose registry name is "spectemp", if any (baseline_model()).
+  std::string baseline;
   std::vector<StudyModel> models;
   std::vector<StudyDataset> datasets;
   std::vector<StudyAnalysis> analyses;
@@ -118,6 +123,9 @@ struct Study {
   const StudyDataset& dataset(const std::string& name) const;
   const StudyAnalysis& analysis(const std::string& name) const;
   const StudyTask& task(const std::string& name) const;
+  // The baseline model ([study] baseline, else the first registry model "spectemp"); null
+  // when there is none.
+  const StudyModel* baseline_model() const;
 };
 
 // Reads and checks a study file; relative paths are taken from the file's folder (also the

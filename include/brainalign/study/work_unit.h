@@ -12,7 +12,7 @@
 namespace brainalign::study {
 
 struct WorkUnit {
-  std::string model;
+  std::string model;       // empty for a unit of the dataset alone (a noise ceiling)
   std::string checkpoint;  // empty for a model without checkpoints
   std::int64_t step = -1;
   std::string dataset;
@@ -22,12 +22,14 @@ struct WorkUnit {
 
   // model|checkpoint|dataset|analysis|protocol|roi: the unit's identity in the store.
   std::string key() const;
+  // A noise-ceiling unit: computed from the dataset alone, once for every model.
+  bool ceiling() const { return model.empty(); }
 };
 
 // Every unit of the study in a fixed order (models, checkpoints, datasets, analyses,
-// protocols, ROIs, as listed). `component_datasets[i]` says whether dataset i holds
-// components: a components analysis runs only on those, voxelwise and RSA on the others
-// (unless an analysis names its datasets).
+// protocols, ROIs, as listed; then the noise ceilings: datasets, analyses, protocols, ROIs).
+// `component_datasets[i]` says whether dataset i holds components: a components analysis runs only
+// on those, voxelwise and RSA on the others (unless an analysis names its datasets).
 std::vector<WorkUnit> plan_units(const Study& study, const std::vector<bool>& component_datasets);
 
 struct TaskUnit {
