@@ -17,6 +17,7 @@ FamilyDefinition hf_family();
 FamilyDefinition beats_family();
 FamilyDefinition dasheng_family();
 FamilyDefinition encodecmae_family();
+FamilyDefinition vggish_family();
 FamilyDefinition torchscript_family();
 
 namespace {
@@ -25,7 +26,8 @@ namespace {
 // FamilyDefinition, declared here and added to this list.
 const std::vector<FamilyDefinition>& definitions() {
   static const std::vector<FamilyDefinition> list = {
-      hf_family(), beats_family(), dasheng_family(), encodecmae_family(), torchscript_family(),
+      hf_family(),         beats_family(),  dasheng_family(),
+      encodecmae_family(), vggish_family(), torchscript_family(),
   };
   return list;
 }
