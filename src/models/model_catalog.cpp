@@ -219,7 +219,7 @@ std::vector<PublishedModel> make_catalogue() {
       "Audio Spectrogram Transformer fine-tuned on AudioSet",
       "no native route for the original checkpoint yet (its Hugging Face conversion, "
       "MIT/ast-finetuned-audioset-10-10-0.4593, runs as hf:FOLDER); Dropbox is its only source"));
-  c.push_back(external(
+  PublishedModel vggish = external(
       "vggish", "braindnn_vggish", 16000, "Apache-2.0",
       {{"vggish-10086976.pth",
         "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth", "",
@@ -228,7 +228,12 @@ std::vector<PublishedModel> make_catalogue() {
         "https://github.com/harritaylor/torchvggish/releases/download/v0.1/"
         "vggish_pca_params-970ea276.pth",
         "", -1}},
-      "VGGish (AudioSet), as torchvggish ports it", "no native port yet"));
+      "VGGish (AudioSet), as torchvggish ports it",
+      "its PCA postprocessor (vggish_pca_params) is not applied: no study layer comes after it");
+  vggish.runs_as = "vggish:{dir}/vggish-10086976.pth";
+  // Also published (tuckute2023-activations:VGGish, and vggish:permuted); it runs natively.
+  vggish.activations = "VGGish";
+  c.push_back(std::move(vggish));
   c.push_back(external(
       "speechbrain:sepformer-whamr", "braindnn_sepformer", 8000, "Apache-2.0",
       {{"hyperparams.yaml",
@@ -270,7 +275,6 @@ std::vector<PublishedModel> make_catalogue() {
 
   // The models no port covers run from the 2023 release's published activations.
   for (const auto& [name, folder] : {std::pair{"ast:audioset-10-10-0.4593", "AST"},
-                                     {"vggish", "VGGish"},
                                      {"speechbrain:sepformer-whamr", "sepformer"},
                                      {"speechbrain:metricgan-plus-voicebank", "metricGAN"},
                                      {"dcase2020:baseline", "DCASE2020"},
