@@ -14,6 +14,7 @@
 #include "brainalign/io/mat.h"
 #include "brainalign/io/npy.h"
 #include "brainalign/io/npz.h"
+#include "brainalign/io/pandas_table.h"
 #include "brainalign/io/pickle.h"
 #include "brainalign/io/pickled_array.h"
 #include "brainalign/study/study_file.h"
@@ -228,6 +229,8 @@ void pickle_entry(Input input) {
     (void)io::pickle_dict_keys(io::read_pickle(input, "input.pkl", rules));
   });
   tolerate_rejection([&] { (void)io::parse_joblib_vector(input, "input.pkl"); });
+  tolerate_rejection([&] { (void)io::parse_pickled_array_dict(input, "input.pkl"); });
+  tolerate_rejection([&] { (void)io::parse_pandas_table(input, "input.pkl"); });
   tolerate_rejection([&] { (void)hear::unpickle_label_lists(input, "input.pkl"); });
 }
 

@@ -34,8 +34,8 @@ void study_entry(Input input);
 // read_hear_task on a task folder of parts (see kHearTaskFiles), with a 16000 Hz audio folder;
 // then every split's targets and the protocol's folds.
 void hear_task_entry(Input input);
-// io::read_pickle with every object left opaque, then the input as a joblib vector and as HEAR
-// label lists.
+// io::read_pickle with every object left opaque, then the input as a joblib vector, a dict of
+// NumPy arrays, a pandas DataFrame and HEAR label lists.
 void pickle_entry(Input input);
 
 // Joins the files of a multi-file input (a folder layout).

@@ -555,6 +555,13 @@ def pickle_seeds(shared):
     joblib_pickle.NumpyPickler._create_array_wrapper = unpadded
     seeds["joblib_unpadded"] = joblib_bytes(np.array([3.0, -1.0]))
     joblib_pickle.NumpyPickler._create_array_wrapper = create
+    import pandas as pd
+    frame = pd.DataFrame({"voxel_id": np.arange(4), "roi_label_general": ["Primary", None, "x", "y"],
+                          "reliability": [0.5, np.nan, 0.25, 1.0], "flag": [True, False, True, True]})
+    for protocol in (2, 4, 5):
+        seeds[f"pandas_p{protocol}"] = pickle.dumps(frame, protocol=protocol)
+        seeds[f"arrays_p{protocol}"] = pickle.dumps(
+            {"relu0": np.arange(6, dtype=np.float32).reshape(2, 3), "fc": np.ones(4)}, protocol=protocol)
     for path in sorted((shared / "golden").glob("*/model.pt")):
         with zipfile.ZipFile(path) as archive:
             for item in archive.namelist():

@@ -1,4 +1,5 @@
-// libFuzzer target for pickles: io::read_pickle, the joblib vector and HEAR label-list readers.
+// libFuzzer target for pickles: io::read_pickle and the readers built on it (joblib vectors, dicts
+// of NumPy arrays, pandas DataFrames, HEAR label lists).
 #include <cstddef>
 #include <cstdint>
 

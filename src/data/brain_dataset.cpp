@@ -16,6 +16,7 @@
 #include "brainalign/io/csv.h"
 #include "brainalign/io/mat.h"
 #include "brainalign/io/npy.h"
+#include "brainalign/io/pandas_table.h"
 #include "brainalign/io/remote_files.h"
 
 namespace brainalign::data {
@@ -70,9 +71,9 @@ void check_unique_stimuli(const BrainDataset& d) {
     if (!seen.insert(s).second) throw InputError(d.source + ": stimulus '" + s + "' appears twice");
 }
 
-// ROI labels and subjects from a CSV converted from the release's df_roi_meta.pkl.
-void apply_roi_table(BrainDataset& d, const fs::path& csv_path, bool by_position) {
-  const io::CsvTable table = io::read_csv(csv_path);
+// ROI labels and subjects from the release's df_roi_meta.pkl (read natively) or a CSV of it.
+void apply_roi_table(BrainDataset& d, const io::CsvTable& table, bool by_position) {
+  const fs::path csv_path = table.source;
   const size_t roi_col = table.column("roi_label_general");
   std::optional<size_t> id_col, subj_col;
   for (size_t c = 0; c < table.header.size(); ++c) {
@@ -261,14 +262,20 @@ BrainDataset load_release2023(const fs::path& folder) {
     throw InputError(folder.string() + ": " + std::to_string(d.stimuli.size()) +
                      " stimulus names for " + std::to_string(S) + " rows of " +
                      responses.filename().string());
+  // The ROI and subject of each voxel: the release's pandas pickle, or a CSV of it.
   const fs::path roi_csv = folder / "df_roi_meta.csv";
-  if (fs::exists(roi_csv)) apply_roi_table(d, roi_csv, b2021);
+  const fs::path roi_pickle = folder / "df_roi_meta.pkl";
+  if (fs::exists(roi_csv)) {
+    apply_roi_table(d, io::read_csv(roi_csv), b2021);
+  } else if (fs::exists(roi_pickle)) {
+    apply_roi_table(d, io::read_pandas_table(roi_pickle), b2021);
+  }
   if (b2021) {
     for (auto& t : d.targets)
       if (t.subject.empty())
         throw InputError(folder.string() +
-                         ": B2021 voxels need their subjects from df_roi_meta.csv "
-                         "(convert df_roi_meta.pkl with scripts/convert_pandas_pickle.py)");
+                         ": B2021 voxels need their subjects from df_roi_meta.pkl (or a CSV of "
+                         "it, df_roi_meta.csv), which the folder lacks");
   }
   check_unique_stimuli(d);
   // B2021's analyses use the NH2015 sounds: its first 165.

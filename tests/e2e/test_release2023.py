@@ -16,7 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "align"))
 from cli_runner import CLI, NATSOUND, run_cli  # noqa: E402
 import rsa_reference  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 ROIS = ["Primary", "Anterior", "Lateral", "Posterior", None]
 
 
@@ -28,11 +27,6 @@ def natsound_names():
     mat = scipy.io.loadmat(NATSOUND / "components.mat")
     names = [str(n[0]) for n in mat["stim_names"].ravel()]
     return sorted(names, key=lambda n: int(n.split("_")[0][4:])), mat["R"], names
-
-
-def convert(pkl):
-    subprocess.run([sys.executable, ROOT / "scripts" / "convert_pandas_pickle.py", pkl], check=True,
-                   capture_output=True)
 
 
 def write_features(path, original, R, category_names, rng):
@@ -69,7 +63,6 @@ def test_nh2015_release_layout(tmp_path):
     pd.DataFrame({"subj_idx": subj, "voxel_id": 1000 + np.arange(V),
                   "roi_label_general": [ROIS[v % 5] for v in range(V)],
                   "kell_r_reliability": rng.random(V)}).to_pickle(folder / "df_roi_meta.pkl")
-    convert(folder / "df_roi_meta.pkl")
 
     # pepino2025 as published: every voxel the release holds, NaN voxels skipped.
     run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
@@ -158,16 +151,23 @@ def test_b2021_release_layout(tmp_path):
     names[0, :] = [n + ".wav" for n in original + extra]
     scipy.io.savemat(folder / "stim_info_v4.mat", {"stim_info": {"stim_names": names}})
     subj = np.repeat(np.arange(5), V // 5)
-    pd.DataFrame({"subj_idx": subj, "roi_label_general": [ROIS[v % 5] for v in range(V)]}).to_pickle(
-        folder / "df_roi_meta.pkl")
-    convert(folder / "df_roi_meta.pkl")
+    roi_table = pd.DataFrame({"subj_idx": subj, "roi_label_general": [ROIS[v % 5] for v in range(V)]})
+    roi_table.to_pickle(folder / "df_roi_meta.pkl")
+    # The release's pandas pickle is read as it is, without Python.
     run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
         "--quiet", "--out", tmp_path / "out")
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["n_stimuli"] == 165 and summary["n_voxels_used"] == V
     assert set(summary["per_subject"]) == {"0", "1", "2", "3", "4"}
     assert summary["value"] > 0.05
-    # Without the converted ROI table B2021 has no subjects: a clear error.
+    # A CSV of the same table gives the same numbers.
+    (folder / "df_roi_meta.pkl").unlink()
+    roi_table.to_csv(folder / "df_roi_meta.csv", index=False)
+    run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
+        "--quiet", "--out", tmp_path / "out_csv")
+    from_csv = json.loads((tmp_path / "out_csv" / "summary.json").read_text())
+    assert from_csv["per_subject"] == summary["per_subject"] and from_csv["value"] == summary["value"]
+    # Without the ROI table B2021 has no subjects: a clear error.
     (folder / "df_roi_meta.csv").unlink()
     p = run("score", "--features", tmp_path / "features.npz", "--dataset", folder, "--analysis", "voxelwise",
             "--quiet", "--out", tmp_path / "out2", expect=2)
@@ -194,7 +194,6 @@ def test_release_order_decides_positional_folds_and_splits(tmp_path):
     scipy.io.savemat(folder / "stim_info_v4.mat", {"stim_info": {"stim_names": names}})
     pd.DataFrame({"subj_idx": np.repeat(np.arange(3), V // 3),
                   "roi_label_general": [ROIS[v % 5] for v in range(V)]}).to_pickle(folder / "df_roi_meta.pkl")
-    convert(folder / "df_roi_meta.pkl")
 
     # The published vectors, in NH2015's release order (the rows of the shared files).
     folds = list(csv.DictReader(open(NATSOUND / "folds_5x33.csv")))

@@ -1,4 +1,4 @@
-// CSV tables (RFC 4180): stimulus lists, fold assignments, ROI tables converted from pandas.
+// CSV tables (RFC 4180): stimulus lists, fold assignments, ROI tables (also as read from pandas pickles, io/pandas_table.h).
 #pragma once
 
 #include <cstddef>

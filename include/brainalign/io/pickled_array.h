@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "brainalign/io/numeric_array.h"
+#include "brainalign/io/pickle.h"
 
 namespace brainalign::io {
 
@@ -33,5 +34,25 @@ using NamedArrays = std::vector<std::pair<std::string, NumericArray>>;
 NamedArrays read_pickled_array_dict(const std::filesystem::path& path);
 NamedArrays parse_pickled_array_dict(std::span<const std::uint8_t> bytes,
                                      const std::string& source);
+
+// One NumPy array of a pickle read by io::read_pickle with opaque objects and the globals
+// is_numpy_array_global() allows: NumPy's reduction of an ndarray, _reconstruct built with
+// (version, shape, dtype, Fortran order, raw bytes), or protocol 5's _frombuffer(buffer, dtype,
+// shape, order). Number dtypes (those above) give `values` in C order; an object array (dtype
+// 'O') gives the nodes of its elements in `objects`, C order. InputError "<what>: ..." for
+// another object, dtype, byte order or a byte count that does not fit the shape.
+struct PickledNumpyArray {
+  char kind = 'f';        // the dtype's kind: 'f', 'i', 'u', 'b' (bool) or 'O' (object)
+  std::size_t width = 8;  // bytes per element
+  std::vector<std::size_t> shape;
+  std::vector<double> values;
+  bool is_object = false;
+  std::vector<std::size_t> objects;
+};
+PickledNumpyArray pickled_numpy_array(const Pickle& pickle, std::size_t node,
+                                      const std::string& what);
+// NumPy's array reductions (numpy.core and numpy._core), numpy.dtype, numpy.ndarray and
+// _codecs.encode (how protocol 2 writes bytes).
+bool is_numpy_array_global(const std::string& global);
 
 }  // namespace brainalign::io
