@@ -13,6 +13,7 @@
 #include "brainalign/study/study_analyses.h"
 #include "brainalign/study/study_export.h"
 #include "brainalign/study/study_file.h"
+#include "brainalign/study/study_inputs.h"
 #include "brainalign/study/study_plan.h"
 #include "brainalign/study/study_runner.h"
 #include "commands.h"
@@ -58,13 +59,30 @@ void print_plan(const study::Study& study, const study::StudyPlan& p) {
   }
 }
 
+// Runs `step` on the first process while the others wait. An error there ends a run of one
+// process as usual; under mpirun it is printed and ends every process with its exit code (the
+// others would otherwise wait for it forever).
+void first_process_then_the_others(const study::ProcessGroup& group,
+                                   const std::function<void()>& step) {
+  if (group.rank() == 0) {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      if (group.size() == 1) throw;
+      std::cerr << "brainalign: " << e.what() << "\n";
+      group.abort(dynamic_cast<const IoError*>(&e) != nullptr ? 3 : 2);
+    }
+  }
+  group.barrier();
+}
+
 }  // namespace
 
 Action add_study(CLI::App& app) {
   struct Args {
     std::string file, out;
     int threads = 0;
-    bool quiet = false, json = false;
+    bool quiet = false, json = false, yes = false;
   };
   auto a = std::make_shared<Args>();
   app.require_subcommand(1);
@@ -77,6 +95,9 @@ Action add_study(CLI::App& app) {
   run->add_option("study", a->file, "Study file (TOML)")->required();
   run->add_option("--threads", a->threads, "Threads per process (default: the cores shared)");
   run->add_flag("--quiet", a->quiet, "No progress output");
+  run->add_flag("--yes", a->yes,
+                "Download what the study needs without asking, also from 1 GiB on (the size is "
+                "shown either way)");
   CLI::App* plan = app.add_subcommand(
       "plan", "What the study needs and has left, without computing or downloading anything");
   plan->add_option("study", a->file, "Study file (TOML)")->required();
@@ -102,15 +123,22 @@ Action add_study(CLI::App& app) {
     }
     if (run->parsed()) {
       study::ProcessGroup group;
-      // Series never listed here are listed once (by the first process) before anything runs.
-      if (!study::unlisted_series(study).empty()) {
-        io::FetchOptions listing;
-        listing.progress = show_progress;
-        listing.note = show_note;
-        if (group.rank() == 0) study::list_model_series(study, listing);
-        group.barrier();
-        if (group.rank() != 0) study::list_model_series(study, listing);
+      io::FetchOptions fetch;
+      if (!a->quiet) {
+        fetch.progress = show_progress;
+        fetch.note = show_note;
       }
+      fetch.before_download = confirm_download(a->yes);
+      // Before anything is computed, the first process lists the series never listed here and
+      // fetches what the study downloads (asking before a large download unless --yes); the
+      // others wait, then read the listings it kept.
+      first_process_then_the_others(group, [&] {
+        study::list_model_series(study, fetch);
+        for (const auto& failure : study::fetch_study_inputs(study, fetch))
+          std::cerr << "brainalign: " << failure.input
+                    << " could not be fetched; its units will fail: " << failure.message << "\n";
+      });
+      if (group.rank() != 0) study::list_model_series(study, fetch);
       study::StudyRunOptions o;
       o.threads = a->threads;
 #ifdef BRAINALIGN_WITH_TORCH

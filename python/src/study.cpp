@@ -10,6 +10,7 @@
 #include "brainalign/study/study_analyses.h"
 #include "brainalign/study/study_export.h"
 #include "brainalign/study/study_file.h"
+#include "brainalign/study/study_inputs.h"
 #include "brainalign/study/study_runner.h"
 
 namespace brainalign::python {
@@ -31,7 +32,8 @@ void register_study(py::module_& m) {
         {
           py::gil_scoped_release release;
           study::Study study = study::load_study(where);
-          study::list_model_series(study);  // series never listed here: listed once, kept
+          study::list_model_series(study);         // series never listed here: listed once, kept
+          (void)study::fetch_study_inputs(study);  // what cannot be fetched fails its units
           study::ProcessGroup group;
           study::StudyRunOptions options;
           if (!threads.is_none()) {
