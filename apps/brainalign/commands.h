@@ -31,5 +31,8 @@ void show_note(const std::string& line);
 // and, from 1 GiB (or an unknown size) on, asks on a terminal, or stops with an InputError
 // off one, unless `yes`.
 std::function<void(const std::string&, int, std::int64_t)> confirm_download(bool yes);
+// A download's size for people: "345 MiB" below 1 GiB, "2.00 GiB" from there, "size unknown"
+// for a negative count.
+std::string size_text(std::int64_t bytes);
 
 }  // namespace brainalign::cli

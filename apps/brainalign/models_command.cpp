@@ -17,17 +17,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string size_text(std::int64_t bytes) {
-  if (bytes < 0) return "?";
-  char text[32];
-  if (bytes >= (std::int64_t{1} << 30)) {
-    std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1 << 30));
-  } else {
-    std::snprintf(text, sizeof text, "%.0f MiB", static_cast<double>(bytes) / (1 << 20));
-  }
-  return text;
-}
-
 std::string rate_text(int hz) {
   char text[32];
   std::snprintf(text, sizeof text, "%gk", hz / 1000.0);
@@ -118,7 +107,8 @@ Action add_models(CLI::App& app) {
     for (const auto& m : catalogue) {
       const char* fetched = m.files.empty() ? "-" : (models::is_fetched(m) ? "yes" : "no");
       std::printf("  %-38s %-5s %-7s %-9s %-8s %s\n", m.name.c_str(), m.runs() ? "yes" : "no",
-                  rate_text(m.sample_rate).c_str(), size_text(m.size()).c_str(), fetched,
+                  rate_text(m.sample_rate).c_str(),
+                  (m.size() < 0 ? std::string("?") : size_text(m.size())).c_str(), fetched,
                   join(m.studies).c_str());
     }
     std::printf("\n`runs: no`: brainalign has no native route for it yet (`--json` says why).\n");

@@ -28,17 +28,23 @@ void show_progress(const std::string& stage, int done, int total) {
   std::fflush(stderr);
 }
 
+std::string size_text(std::int64_t bytes) {
+  if (bytes < 0) return "size unknown";
+  char text[32];
+  if (bytes >= (std::int64_t{1} << 30)) {
+    std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1 << 30));
+  } else {
+    std::snprintf(text, sizeof text, "%.0f MiB", static_cast<double>(bytes) / (1 << 20));
+  }
+  return text;
+}
+
 std::function<void(const std::string&, int, std::int64_t)> confirm_download(bool yes) {
   return [yes](const std::string& stage, int files, std::int64_t bytes) {
     constexpr std::int64_t kAsk = std::int64_t{1} << 30;  // 1 GiB
-    char size[64];
-    if (bytes < 0) {
-      std::snprintf(size, sizeof size, "size unknown");
-    } else {
-      std::snprintf(size, sizeof size, "%.2f GiB", static_cast<double>(bytes) / kAsk);
-    }
+    const std::string size = size_text(bytes);
     std::fprintf(stderr, "%s: %d file%s to download, %s\n", stage.c_str(), files,
-                 files == 1 ? "" : "s", size);
+                 files == 1 ? "" : "s", size.c_str());
     if (yes || (bytes >= 0 && bytes < kAsk)) return;
     if (isatty(fileno(stdin)) == 0)
       throw InputError(stage + ": " + size + " to download; run again with --yes to go ahead");

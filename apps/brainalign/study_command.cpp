@@ -21,21 +21,13 @@
 namespace brainalign::cli {
 namespace {
 
-std::string bytes_text(std::int64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1 << 30));
-  return text;
-}
-
 void print_inputs(const char* title, const std::vector<study::PlannedInput>& inputs) {
   std::printf("%s:\n", title);
   for (const auto& p : inputs) {
     const char* state = !p.usable ? "unusable" : (p.ready ? "ready" : "to fetch");
     std::printf("  %-24s %-9s %s", p.name.c_str(), state, p.source.c_str());
     if (p.checkpoints > 1) std::printf(" (%d checkpoints)", p.checkpoints);
-    if (p.download_bytes != 0)
-      std::printf(" [%s]",
-                  p.download_bytes < 0 ? "size unknown" : bytes_text(p.download_bytes).c_str());
+    if (p.download_bytes != 0) std::printf(" [%s]", size_text(p.download_bytes).c_str());
     if (!p.note.empty()) std::printf("\n%28s%s", "", p.note.c_str());
     std::printf("\n");
   }
@@ -49,7 +41,7 @@ void print_plan(const study::Study& study, const study::StudyPlan& p) {
   std::printf("units: %d alignment + %d downstream, %d already in the store%s\n", p.units,
               p.task_units, p.units_done,
               p.units_known ? "" : " (and those of the series not listed yet)");
-  std::printf("to download: %s%s\n", bytes_text(p.download_bytes).c_str(),
+  std::printf("to download: %s%s\n", size_text(p.download_bytes).c_str(),
               p.download_bytes_known ? "" : " and files of unknown size");
   if (p.estimated_seconds) {
     std::printf("compute left: about %.1f h at the stored units' mean time on this machine\n",

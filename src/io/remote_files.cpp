@@ -27,6 +27,15 @@ fs::path user_cache_dir() {
   return fs::path(".brainalign");
 }
 
+std::int64_t missing_bytes(const std::vector<RemoteFile>& files, const fs::path& root) {
+  std::int64_t bytes = 0;
+  for (const auto& file : files) {
+    if (fs::exists(root / file.path)) continue;
+    bytes = bytes < 0 || file.size < 0 ? -1 : bytes + file.size;
+  }
+  return bytes;
+}
+
 void fetch_remote_files(const std::vector<RemoteFile>& files, const fs::path& root,
                         const std::string& stage, const std::string& mirror_prefix,
                         const FetchOptions& options) {

@@ -24,11 +24,8 @@ void add_bytes(std::int64_t& total, std::int64_t bytes) {
 // The bytes of a data set's files missing under the data root (-1 when a size is unknown).
 std::int64_t missing_bytes(const data::PublicDataset& dataset) {
   const fs::path root = data::data_root();
-  std::int64_t bytes = 0;
   if (data::missing_paths(dataset, root).empty()) return 0;
-  for (const auto& file : dataset.files)
-    if (!fs::exists(root / file.path)) add_bytes(bytes, file.size);
-  return bytes;
+  return io::missing_bytes(dataset.files, root);
 }
 
 // A registered data set that `source` needs (a dataset name, or a model's stimuli), if any.
@@ -53,11 +50,8 @@ PlannedInput plan_series(const StudyModel& m) {
   }
   const models::PublishedModel& architecture = *models::find_published_model(series.architecture);
   int missing = 0;
-  if (!models::is_fetched(architecture)) {
-    const fs::path folder = models::model_folder(architecture);
-    for (const auto& file : architecture.files)
-      if (!fs::exists(folder / file.path)) add_bytes(p.download_bytes, file.size);
-  }
+  if (!models::is_fetched(architecture))
+    p.download_bytes = io::missing_bytes(architecture.files, models::model_folder(architecture));
   if (m.checkpoints.empty()) {
     p.download_bytes = -1;
     p.ready = false;
@@ -112,8 +106,7 @@ PlannedInput plan_model(const StudyModel& m) {
       published != nullptr && !published->files.empty() && !models::is_fetched(*published)) {
     p.ready = false;
     const fs::path folder = models::model_folder(*published);
-    for (const auto& file : published->files)
-      if (!fs::exists(folder / file.path)) add_bytes(p.download_bytes, file.size);
+    p.download_bytes = io::missing_bytes(published->files, folder);
     p.note = "fetched on first use into " + folder.string();
   }
   return p;

@@ -52,7 +52,7 @@ def test_plan_says_what_is_needed_without_downloading(tmp_path):
     assert got["units"] == 2 and got["units_done"] == 0 and got["estimated_seconds"] is None
     assert not (tmp_path / "results").exists() and not list(tmp_path.rglob("*.sqlite"))
     text = run_cli(["study", "plan", file], env=environment(tmp_path)).stdout
-    assert "beats:iter3" in text and "to fetch" in text and "0.34 GiB" in text
+    assert "beats:iter3" in text and "to fetch" in text and "345 MiB" in text
 
 
 def test_plan_counts_stored_units_and_estimates_the_rest(tmp_path):

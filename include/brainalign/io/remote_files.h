@@ -36,6 +36,10 @@ struct FetchOptions {
 // The per-user cache: $XDG_CACHE_HOME/brainalign, else ~/.cache/brainalign, else ./.brainalign.
 std::filesystem::path user_cache_dir();
 
+// The bytes of `files` missing under `root`: 0 when none is, -1 when a missing file's size is
+// not known in advance.
+std::int64_t missing_bytes(const std::vector<RemoteFile>& files, const std::filesystem::path& root);
+
 // Downloads each of `files` that is missing under `root`, reporting progress as `stage`. A file
 // without a pinned checksum is verified against the one recorded next to it (<file>.sha256) at
 // its first download, and the note says so. With a mirror, a file comes from
