@@ -14,6 +14,7 @@
 #include "brainalign/io/atomic_file.h"
 #include "colours.h"
 #include "markup.h"
+#include "paper_figures.h"
 
 namespace brainalign::report {
 namespace {
@@ -273,7 +274,9 @@ Layout layout(Painter& measure, size_t panels, int columns, const std::vector<st
 }
 
 void draw_title(Painter& p, const std::string& title) {
-  p.text(title, kWidth / 2, 26, 16, 0.5, 0, true);
+  double size = 16;  // smaller where the title is wider than the figure, never cut
+  while (size > 8 && p.text_width(title, size, true) > kWidth - 2 * kMargin) size -= 0.5;
+  p.text(title, kWidth / 2, 26, size, 0.5, 0, true);
 }
 
 void draw_legend(Painter& p, const Layout& l, const std::string& heading,
@@ -568,6 +571,236 @@ void draw_dynamics(Painter& p, const ReportChart& chart, const json& values, Lay
   draw_legend(p, l, "layer", layers, colours);
 }
 
+// The panels of a paper figure's concat spec: id (the panel filter's value), title, subtitle
+// and the value axes' titles (of the first layer that has them).
+struct SpecPanel {
+  std::string id, title, subtitle, x_title, y_title;
+  std::vector<std::string> order;  // hbars: the models top to bottom
+};
+
+std::vector<SpecPanel> spec_panels(const json& spec) {
+  std::vector<SpecPanel> out;
+  for (const auto& c : spec.value("concat", json::array())) {
+    SpecPanel p;
+    p.id = c.value("/transform/0/filter/equal"_json_pointer, std::string());
+    const json& t = c.value("title", json());
+    p.title = t.is_string() ? t.get<std::string>() : t.value("text", std::string());
+    if (t.is_object()) p.subtitle = t.value("subtitle", std::string());
+    for (const auto& l : c.value("layer", json::array())) {
+      const json e = l.value("encoding", json::object());
+      if (p.x_title.empty() && e.contains("x")) p.x_title = e["x"].value("title", std::string());
+      if (p.y_title.empty() && e.contains("y") && e["y"].value("type", "") == "quantitative")
+        p.y_title = e["y"].value("title", std::string());
+      if (p.order.empty() && e.contains("y") && e["y"].contains("sort") &&
+          e["y"]["sort"].is_array())
+        p.order = e["y"]["sort"].get<std::vector<std::string>>();
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+void dashed_line(Painter& p, double x0, double y0, double x1, double y1, Rgb c, double width,
+                 double on, double off) {
+  cairo_t* cr = p.cr();
+  cairo_save(cr);
+  const double dash[] = {on, off};
+  cairo_set_dash(cr, dash, 2, 0);
+  cairo_move_to(cr, x0, y0);
+  cairo_line_to(cr, x1, y1);
+  cairo_set_source_rgb(cr, c.r, c.g, c.b);
+  cairo_set_line_width(cr, width);
+  cairo_stroke(cr);
+  cairo_restore(cr);
+}
+
+// A reference line's colour and dash: the noise ceiling black and dotted, a baseline grey and
+// dashed (the page's stroke and strokeDash scales).
+void reference_style(const std::string& ref, Rgb& colour, double& on, double& off) {
+  const bool ceiling = ref == "noise ceiling";
+  colour = parse_hex(ceiling ? kCeilingColour : kBaselineColour);
+  on = ceiling ? 2 : 6;
+  off = ceiling ? 2 : 4;
+}
+
+constexpr double kBarStep = 14;
+
+// Horizontal bars per model (Fig 2, Fig 4): one panel per score, models top to bottom as the
+// page sorts them, sem as error bars, the reference lines (baseline, noise ceiling) across.
+void draw_hbars(Painter& p, const ReportChart& chart, const json& values, Layout& l,
+                bool measure_only) {
+  const ColourScale colours = colour_scale_of(chart.spec);
+  const std::vector<SpecPanel> panels = spec_panels(chart.spec);
+  std::vector<std::string> refs, titles;
+  for (const auto& v : values)
+    if (v.value("kind", "") == "ref" && index_of(refs, v["ref"]) == refs.size())
+      refs.push_back(v["ref"]);
+  std::sort(refs.begin(), refs.end(), [](const auto& a, const auto& b) {
+    return (a == "noise ceiling") < (b == "noise ceiling");
+  });
+  size_t tallest = 1;
+  double widest = 0;
+  for (const auto& sp : panels) {
+    titles.push_back(sp.title);
+    tallest = std::max(tallest, sp.order.size());
+    for (const auto& m : sp.order) widest = std::max(widest, p.text_width(m, kFont - 1));
+  }
+  int columns = chart.spec.value("columns", 2);
+  const double legend = refs.empty() ? 0 : 40;
+  // Fewer panels to a row where the model names would take more than half a panel.
+  while (columns > 1 &&
+         widest + 12 > 0.5 * (kWidth - 2 * kMargin - legend - 200) / static_cast<double>(columns))
+    --columns;
+  const double panel_height = 30 + kBarStep * static_cast<double>(tallest) + 46;
+  l = layout(p, panels.size(), columns, refs, legend, panel_height, titles);
+  if (measure_only) return;
+  const double left = std::min(widest + 12, l.panel_width * 0.6);
+  for (size_t k = 0; k < panels.size(); ++k) {
+    const SpecPanel& sp = panels[k];
+    const json rows = panel_rows(values, "panel", sp.id);
+    const Box& panel = l.panels[k];
+    Plot plot{{panel.x0 + left, panel.y0 + 30, panel.x1 - 14,
+               panel.y0 + 30 + kBarStep * static_cast<double>(sp.order.size())}};
+    plot.x = value_ticks(rows, {"value", "lo", "hi"}, true);
+    panel_title(p, panel, sp.title);
+    draw_x_continuous(p, plot, sp.x_title);
+    for (const auto& r : rows)  // the reference bands behind the bars
+      if (r.value("kind", "") == "ref" && has(r, "lo") && has(r, "hi"))
+        p.rect(plot.px(r["lo"].get<double>()), plot.box.y0,
+               plot.px(r["hi"].get<double>()) - plot.px(r["lo"].get<double>()),
+               plot.box.y1 - plot.box.y0, {0.88, 0.88, 0.88});
+    for (const auto& r : rows) {
+      if (r.value("kind", "") != "bar" || !has(r, "value")) continue;
+      const size_t i = index_of(sp.order, r["model"]);
+      if (i == sp.order.size()) continue;
+      const double c = plot.box.y0 + kBarStep * (static_cast<double>(i) + 0.5);
+      const double x0 = plot.px(0), x1 = plot.px(r["value"].get<double>());
+      p.rect(std::min(x0, x1), c - kBarStep * 0.38, std::abs(x1 - x0), kBarStep * 0.76,
+             colours.of(r["model"]));
+      if (has(r, "lo") && has(r, "hi") && r["hi"].get<double>() > r["lo"].get<double>()) {
+        const double lo = plot.px(r["lo"].get<double>()), hi = plot.px(r["hi"].get<double>());
+        p.line(lo, c, hi, c, kInk, 1);
+        p.line(lo, c - 3, lo, c + 3, kInk, 1);
+        p.line(hi, c - 3, hi, c + 3, kInk, 1);
+      }
+    }
+    for (size_t i = 0; i < sp.order.size(); ++i) {
+      double size = kFont - 1;
+      while (size > 6 && p.text_width(sp.order[i], size) > left - 6) size -= 0.5;
+      p.text(sp.order[i], plot.box.x0 - 5,
+             plot.box.y0 + kBarStep * (static_cast<double>(i) + 0.5) + size * 0.35, size, 1);
+    }
+    p.line(plot.box.x0, plot.box.y0, plot.box.x0, plot.box.y1, kAxis);
+    p.text("model", plot.box.x0 - 5, plot.box.y0 - 4, kFont - 1, 1, 0, true);
+    for (const auto& r : rows)
+      if (r.value("kind", "") == "ref" && has(r, "value")) {
+        Rgb colour;
+        double on, off;
+        reference_style(r["ref"], colour, on, off);
+        const double x = plot.px(r["value"].get<double>());
+        dashed_line(p, x, plot.box.y0, x, plot.box.y1, colour, 2, on, off);
+      }
+  }
+  if (refs.empty()) return;
+  const double x = kWidth - kMargin - l.legend_width + 8;
+  double y = kTitleHeight + 14;
+  p.text("reference line", x, y, kFont, 0, 0, true);
+  for (const auto& ref : refs) {
+    y += 18;
+    Rgb colour;
+    double on, off;
+    reference_style(ref, colour, on, off);
+    dashed_line(p, x, y - 4, x + 22, y - 4, colour, 2, on, off);
+    double size = kFont;
+    while (size > 6 && x + 28 + p.text_width(ref, size) > kWidth - 4) size -= 0.5;
+    p.text(ref, x + 28, y, size);
+  }
+}
+
+// Points and dashed lines in x-y panels, coloured by series (Fig 3, S2, 6); r and p in the
+// panels' subtitles.
+void draw_xy(Painter& p, const ReportChart& chart, const json& values, Layout& l,
+             bool measure_only) {
+  const ColourScale colours = colour_scale_of(chart.spec);
+  const std::vector<SpecPanel> panels = spec_panels(chart.spec);
+  const auto names = series(colours, values, "series");
+  std::vector<std::string> titles;
+  for (const auto& sp : panels) titles.push_back(sp.title);
+  l = layout(p, panels.size(), chart.spec.value("columns", 2), names, 0, 0, titles);
+  if (measure_only) return;
+  for (size_t k = 0; k < panels.size(); ++k) {
+    const SpecPanel& sp = panels[k];
+    const json rows = panel_rows(values, "panel", sp.id);
+    Plot plot{plot_box(l.panels[k], 58, 52, sp.subtitle.empty() ? 26 : 40)};
+    plot.x = value_ticks(rows, {"x"}, false);
+    plot.y = value_ticks(rows, {"y"}, false);
+    panel_title(p, l.panels[k], sp.title, sp.subtitle);
+    draw_y_axis(p, plot, sp.y_title);
+    draw_x_continuous(p, plot, sp.x_title);
+    std::vector<std::string> lines;
+    for (const auto& r : rows)
+      if (r.value("kind", "") == "line" && index_of(lines, r["line"]) == lines.size())
+        lines.push_back(r["line"]);
+    for (const auto& line : lines) {
+      std::vector<std::pair<double, double>> ends;
+      Rgb colour = kInk;
+      for (const auto& r : rows)
+        if (r.value("kind", "") == "line" && r["line"] == line && has(r, "x") && has(r, "y")) {
+          ends.emplace_back(plot.px(r["x"].get<double>()), plot.py(r["y"].get<double>()));
+          colour = colours.of(r["series"]);
+        }
+      if (ends.size() == 2)
+        dashed_line(p, ends[0].first, ends[0].second, ends[1].first, ends[1].second, colour, 1.5, 6,
+                    4);
+    }
+    for (const auto& r : rows)
+      if (r.value("kind", "") == "point" && has(r, "x") && has(r, "y"))
+        p.dot(plot.px(r["x"].get<double>()), plot.py(r["y"].get<double>()), 4.5,
+              colours.of(r["series"]));
+  }
+  draw_legend(p, l,
+              chart.spec.value("/concat/0/layer/0/encoding/color/legend/title"_json_pointer,
+                               std::string("series")),
+              names, colours);
+}
+
+// Curves per layer along a checkpoint series (Fig 5): the smoothed curve as a line and each
+// checkpoint's value as a dot, one panel per dataset and ROI.
+void draw_curves(Painter& p, const ReportChart& chart, const json& values, Layout& l,
+                 bool measure_only) {
+  const ColourScale colours = colour_scale_of(chart.spec);
+  const std::vector<SpecPanel> panels = spec_panels(chart.spec);
+  const auto layers = series(colours, values, "layer");
+  std::vector<std::string> titles;
+  for (const auto& sp : panels) titles.push_back(sp.title);
+  l = layout(p, panels.size(), chart.spec.value("columns", 2), layers, 0, 0, titles);
+  if (measure_only) return;
+  for (size_t k = 0; k < panels.size(); ++k) {
+    const SpecPanel& sp = panels[k];
+    const json rows = panel_rows(values, "panel", sp.id);
+    Plot plot{plot_box(l.panels[k])};
+    plot.x = value_ticks(rows, {"step"}, false);
+    plot.y = value_ticks(rows, {"value", "curve"}, false);
+    panel_title(p, l.panels[k], sp.title);
+    draw_y_axis(p, plot, sp.y_title);
+    draw_x_continuous(p, plot, sp.x_title);
+    for (const auto& layer : layers) {
+      std::vector<std::pair<double, double>> curve;
+      const Rgb c = colours.of(layer);
+      for (const auto& r : rows) {
+        if (r["layer"].get<std::string>() != layer || !has(r, "step")) continue;
+        const double x = plot.px(r["step"].get<double>());
+        if (has(r, "value"))
+          p.dot(x, plot.py(r["value"].get<double>()), 2,
+                {0.6 + 0.4 * c.r, 0.6 + 0.4 * c.g, 0.6 + 0.4 * c.b});
+        if (has(r, "curve")) curve.emplace_back(x, plot.py(r["curve"].get<double>()));
+      }
+      p.polyline(curve, c, 2);
+    }
+  }
+  draw_legend(p, l, "layer", layers, colours);
+}
+
 using DrawFn = void (*)(Painter&, const ReportChart&, const json&, Layout&, bool);
 
 DrawFn drawing_for(const std::string& id) {
@@ -576,6 +809,10 @@ DrawFn drawing_for(const std::string& id) {
                                                       {"scatter", draw_scatter},
                                                       {"heatmap", draw_heatmap},
                                                       {"dynamics", draw_dynamics}};
+  const std::string paper = paper_figure_kind(id);
+  if (paper == "hbars") return draw_hbars;
+  if (paper == "xy") return draw_xy;
+  if (paper == "curves") return draw_curves;
   const auto it = kinds.find(id);
   return it == kinds.end() ? nullptr : it->second;
 }
@@ -637,7 +874,8 @@ void write_static_figure(const ReportChart& chart, const fs::path& dir) {
   if (draw == nullptr)
     throw InputError("chart '" + chart.id +
                      "': no static figure for this chart kind "
-                     "(expected bars, components, scatter, heatmap or dynamics)");
+                     "(expected bars, components, scatter, heatmap, dynamics or the paper's "
+                     "fig2, fig3, figs2, fig4, fig5 and fig6)");
   const json values = chart.spec.value("/data/values"_json_pointer, json::array());
   const fs::path svg_file = dir / (chart.id + ".svg"), png_file = dir / (chart.id + ".png");
 

@@ -14,6 +14,7 @@
 #include "brainalign/report/static_figures.h"
 #include "colours.h"
 #include "markup.h"
+#include "paper_figures.h"
 
 namespace brainalign::report {
 namespace {
@@ -55,7 +56,7 @@ std::string measure_of(const study::Study& study, const std::string& analysis,
                        const std::string& protocol) {
   for (const auto& a : study.analyses)
     if (a.name == analysis) {
-      if (a.analysis == "rsa") return "RSA ρ";
+      if (a.analysis == "rsa" || a.analysis == "ceiling") return "RSA ρ";
       if (a.analysis == "voxelwise" && protocol == "tuckute2023") return "noise-corrected r²";
       return "r²";
     }
@@ -379,18 +380,33 @@ void write_study_report(const study::Study& study, const study::ResultsStore& st
                   "-DBRAINALIGN_VEGA_DIR=<node_modules>)");
   const study::StudyAnalyses analyses = study::analyse_study(study, store);
   const std::vector<ReportChart> charts = report_charts(study, store, analyses);
+  const PaperFigures paper = paper_figures(study, store, analyses, chart_config());
+  std::vector<ReportChart> all_charts = charts;
+  all_charts.insert(all_charts.end(), paper.charts.begin(), paper.charts.end());
   fs::create_directories(dir / "charts");
   study::write_study_analyses(analyses, dir);
   json chart_list = json::array();
-  for (const auto& c : charts) {
+  for (const auto& c : all_charts) {
     io::write_file_atomically(dir / "charts" / (c.id + ".vl.json"), c.spec.dump(1) + "\n");
     chart_list.push_back({{"id", c.id}, {"title", c.title}, {"spec", c.spec}});
   }
-  write_static_figures(charts, dir / "figures");
+  write_static_figures(all_charts, dir / "figures");
 
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : store.results())
-    if (r.row.level == "overall")
+    if (r.row.level == "overall" && r.unit.ceiling())
+      rows.push_back({r.unit.dataset, r.unit.analysis, r.unit.protocol,
+                      r.unit.roi.empty() ? "whole" : r.unit.roi, cell(r.row.value, 4),
+                      cell(r.row.sem, 3)});
+  const std::string ceiling_table =
+      rows.empty()
+          ? std::string()
+          : "<h2>Noise ceiling</h2>\n" +
+                table_html("ceiling", {"dataset", "analysis", "protocol", "roi", "value", "sem"},
+                           rows);
+  rows.clear();
+  for (const auto& r : store.results())
+    if (r.row.level == "overall" && !r.unit.ceiling())
       rows.push_back({r.unit.model, r.unit.checkpoint, r.unit.dataset, r.unit.analysis,
                       r.unit.protocol, r.unit.roi.empty() ? "whole" : r.unit.roi,
                       cell(r.row.value, 4), cell(r.row.sem, 3), r.row.layer});
@@ -437,7 +453,8 @@ void write_study_report(const study::Study& study, const study::ResultsStore& st
     << "body{font-family:sans-serif;margin:2em;color:#222}h2{margin-top:2em}"
     << "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
     << "padding:2px 6px}th{cursor:pointer;background:#f0f0f0}th.asc:after{content:' \\25B2'}"
-    << "th.desc:after{content:' \\25BC'}.chart{margin:1em "
+    << "th.desc:after{content:' \\25BC'}.figure-note{color:#8a4b00;font-size:14px}"
+    << ".paper-table td{text-align:right}.chart{margin:1em "
        "0;width:100%}.figure-files{font-size:13px}"
     << "\n</style>\n";
   for (const auto& lib : libraries)
@@ -451,6 +468,31 @@ void write_study_report(const study::Study& study, const study::ResultsStore& st
     h << "<h2>" << escape_markup(c.title) << "</h2>\n<div class=\"chart\" id=\"chart-" << c.id
       << "\"></div>\n<p class=\"figure-files\">Static figure: <a href=\"figures/" << c.id
       << ".svg\">SVG</a>, <a href=\"figures/" << c.id << ".png\">PNG</a></p>\n";
+  // The paper's figures, in its order; a figure the study cannot draw is a note.
+  h << "<h2 id=\"paper-figures\">The figures of Pepino et al. 2025</h2>\n<p>Drawn from this "
+       "study's pepino2025 results (each model's last checkpoint; checkpoint series only in "
+       "Fig 5).</p>\n";
+  const auto notes_of = [&](const std::string& id) {
+    for (const auto& n : paper.notes)
+      if (n.id == id)
+        h << "<p class=\"figure-note\" data-figure=\"" << id << "\">" << escape_markup(n.text)
+          << "</p>\n";
+  };
+  for (const char* id : {"fig2", "fig3", "figs2", "fig4", "fig5", "fig6"}) {
+    for (const auto& c : paper.charts)
+      if (c.id == id)
+        h << "<h3>" << escape_markup(c.title) << "</h3>\n<div class=\"chart\" id=\"chart-" << c.id
+          << "\"></div>\n<p class=\"figure-files\">Static figure: <a href=\"figures/" << c.id
+          << ".svg\">SVG</a>, <a href=\"figures/" << c.id << ".png\">PNG</a></p>\n";
+    notes_of(id);
+    if (std::string(id) == "fig6") {
+      if (!paper.table1_html.empty())
+        h << "<h3>Table 1. Correlation of alignment with downstream performance</h3>\n"
+          << paper.table1_html;
+      notes_of("table1-paper");
+    }
+  }
+  h << ceiling_table;
   h << "<h2>Alignment versus performance (Table 1)</h2>\n"
     << table1 << "<h2>Downstream scores</h2>\n"
     << downstream_table << task_table << "<h2>Scores</h2>\n"

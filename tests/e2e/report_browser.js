@@ -82,6 +82,33 @@ const path = require('path');
       for (const item of node.items || []) walk(item);
     };
     if (window.brainalignViews.heatmap) walk(window.brainalignViews.heatmap.scenegraph().root);
+    // The paper's figures: every mark item drawn from a data row (bars, error bars, reference
+    // lines and bands, points, fit and identity lines, curves), with its mark's name and type,
+    // the row and where it is drawn.
+    const marks = {};
+    for (const [id, view] of Object.entries(window.brainalignViews)) {
+      if (!id.startsWith('fig')) continue;
+      marks[id] = [];
+      const visit = (node) => {
+        if (!node) return;
+        if (node.marktype && node.name)
+          for (const item of node.items || [])
+            if (item.datum && 'panel' in item.datum)
+              marks[id].push({ mark: node.name, type: node.marktype, datum: item.datum,
+                               x: item.x, y: item.y, x2: item.x2 });
+        for (const item of node.items || []) visit(item);
+      };
+      visit(view.scenegraph().root);
+    }
+    const notes = Array.from(document.querySelectorAll('p.figure-note[data-figure]'))
+      .map((p) => ({ figure: p.dataset.figure, text: p.textContent }));
+    const paper_table = Array.from(document.querySelectorAll('#table1-paper tbody tr')).map((tr) => ({
+      metric: tr.dataset.metric, subset: tr.dataset.subset,
+      cells: Array.from(tr.querySelectorAll('td[data-r]')).map((td) => ({
+        r: parseFloat(td.dataset.r), p: parseFloat(td.dataset.p), text: td.textContent,
+        column: td.closest('table').tHead.rows[0].cells[td.cellIndex].textContent,
+        background: getComputedStyle(td).backgroundColor, weight: getComputedStyle(td).fontWeight })),
+    }));
     const tables = {};
     for (const t of document.querySelectorAll('table')) {
       tables[t.id] = { header: Array.from(t.tHead.rows[0].cells).map((c) => c.textContent),
@@ -89,7 +116,8 @@ const path = require('path');
                          .map((r) => Array.from(r.cells).map((c) => c.textContent)) };
     }
     return { viewport: window.innerWidth, page_width: document.documentElement.scrollWidth,
-             charts, heat_cells: cells, tables };
+             charts, heat_cells: cells, tables, marks, notes, paper_table,
+             chart_headings: Array.from(document.querySelectorAll('h2, h3')).map((h) => h.textContent) };
   });
   // Sorting a table by a column must reorder its rows.
   await page.click('#table1 th:nth-child(5)');
