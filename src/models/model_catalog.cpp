@@ -212,13 +212,18 @@ std::vector<PublishedModel> make_catalogue() {
   s2t.activations = "S2T";
   c.push_back(std::move(s2t));
 
-  c.push_back(external(
+  PublishedModel ast = external(
       "ast:audioset-10-10-0.4593", "braindnn_ast", 16000, "BSD-3-Clause",
       {{"audioset_10_10_0.4593.pth",
         "https://www.dropbox.com/s/cv4knew8mvbrnvq/audioset_0.4593.pth?dl=1", "", -1}},
       "Audio Spectrogram Transformer fine-tuned on AudioSet",
-      "no native route for the original checkpoint yet (its Hugging Face conversion, "
-      "MIT/ast-finetuned-audioset-10-10-0.4593, runs as hf:FOLDER); Dropbox is its only source"));
+      "Final is the released AudioSet head's output; the 2023 extraction's Final came from a head "
+      "its code initialised at random (tuckute2023-activations:AST has that one); Dropbox is its "
+      "only source");
+  ast.runs_as = "ast:{dir}/audioset_10_10_0.4593.pth";
+  // Also published (tuckute2023-activations:AST, and its :permuted); it runs natively.
+  ast.activations = "AST";
+  c.push_back(std::move(ast));
   PublishedModel vggish = external(
       "vggish", "braindnn_vggish", 16000, "Apache-2.0",
       {{"vggish-10086976.pth",
@@ -274,8 +279,7 @@ std::vector<PublishedModel> make_catalogue() {
                        "bshall/ZeroSpeech)"));
 
   // The models no port covers run from the 2023 release's published activations.
-  for (const auto& [name, folder] : {std::pair{"ast:audioset-10-10-0.4593", "AST"},
-                                     {"speechbrain:sepformer-whamr", "sepformer"},
+  for (const auto& [name, folder] : {std::pair{"speechbrain:sepformer-whamr", "sepformer"},
                                      {"speechbrain:metricgan-plus-voicebank", "metricGAN"},
                                      {"dcase2020:baseline", "DCASE2020"},
                                      {"deepspeech2:librispeech-v3", "DS2"},
