@@ -298,6 +298,129 @@ smooth_order = 1
   }
 }
 
+// The paper's Fig 2 as a static figure: bars per model in proportion to their scores, the
+// baseline (the model whose registry name is spectemp) and the noise ceiling as dashed
+// vertical lines where the bars' scale puts their stored values.
+constexpr const char* kLineReader = R"py(
+import json, re
+import xml.etree.ElementTree as ET
+NS = '{http://www.w3.org/2000/svg}'
+svg = ET.parse('fig2.svg').getroot()
+rects, lines = [], []
+for p in svg.iter(NS + 'path'):
+    style, d = p.get('style', ''), p.get('d', '').strip()
+    nums = [float(v) for v in re.findall(r'-?[\d.]+(?:e-?\d+)?', d)]
+    fill = re.search(r'fill:rgb\(([\d.]+)%,([\d.]+)%,([\d.]+)%\)', style)
+    if fill and re.fullmatch(r'M [-\d.e ]+(L [-\d.e ]+){3}Z M [-\d.e ]+', d):
+        xs, ys = nums[0:8:2], nums[1:8:2]
+        rects.append([min(xs), min(ys), max(xs), max(ys)] + [round(float(v) * 2.55) for v in fill.groups()])
+    dash = re.search(r'stroke-dasharray:([\d., ]+)', style)
+    stroke = re.search(r'stroke:rgb\(([\d.]+)%,([\d.]+)%,([\d.]+)%\)', style)
+    if dash and stroke and len(nums) == 4 and abs(nums[0] - nums[2]) < 1e-6:
+        lines.append({'x': nums[0], 'dash': [float(v) for v in re.split(r'[ ,]+', dash.group(1).strip())],
+                      'stroke': [round(float(v) * 2.55) for v in stroke.groups()]})
+texts = [t.text for t in svg.iter(NS + 'text')]
+json.dump({'rects': rects, 'lines': lines, 'texts': texts}, open('fig2.json', 'w'))
+)py";
+
+TEST(StaticFigures, PaperFigure2DrawsBarsBaselineAndCeilingToScale) {
+  PythonExchange py;
+  const fs::path dir = py.dir() / "study";
+  for (const char* m : {"alpha", "beta"}) write(dir / "f" / (std::string(m) + ".npz"), "x");
+  write(dir / "s.toml", R"(
+[study]
+name = "paper"
+[[models]]
+name = "alpha"
+kind = "features"
+features = "f/alpha.npz"
+[[models]]
+name = "beta"
+kind = "features"
+features = "f/beta.npz"
+[[models]]
+name = "st"
+model = "spectemp"
+[[datasets]]
+name = "vox"
+source = "vox"
+[[analyses]]
+analysis = "voxelwise"
+[[analyses]]
+analysis = "rsa"
+rsa_method = "layerwise"
+[[analyses]]
+analysis = "ceiling"
+)");
+  const study::Study study = study::load_study(dir / "s.toml");
+  ASSERT_NE(study.baseline_model(), nullptr);
+  EXPECT_EQ(study.baseline_model()->name, "st");
+  study::ResultsStore store(study::results_store_path(study));
+  const auto put = [&](const std::string& model, const std::string& analysis, double value,
+                       double sem) {
+    study::UnitRecord r;
+    r.unit = {model, "", -1, "vox", analysis, "pepino2025", ""};
+    r.brainalign_version = "test";
+    r.options_json = analysis == "rsa-layerwise" ? R"({"rsa_method":"layerwise"})" : "{}";
+    r.summary_json = "{}";
+    r.rows = {{"overall", "", "", value, sem}};
+    store.write_unit(r);
+  };
+  put("alpha", "voxelwise", 0.2, 0.01);
+  put("beta", "voxelwise", 0.4, 0.01);
+  put("st", "voxelwise", 0.1, 0.01);
+  put("alpha", "rsa-layerwise", 0.3, 0.01);
+  put("beta", "rsa-layerwise", 0.15, 0.01);
+  put("st", "rsa-layerwise", 0.05, 0.01);
+  put("", "ceiling", 0.6, 0.02);
+  report::write_study_report(study, store, py.dir() / "report");
+  fs::copy_file(py.dir() / "report" / "figures" / "fig2.svg", py.dir() / "fig2.svg");
+  EXPECT_TRUE(fs::exists(py.dir() / "report" / "figures" / "fig2.png"));
+  for (const char* left_out : {"figs2", "fig4", "fig5", "fig6"})
+    EXPECT_FALSE(fs::exists(py.dir() / "report" / "figures" / (std::string(left_out) + ".svg")))
+        << left_out;
+  py.run(kLineReader);
+  const json f = json::parse(std::ifstream(py.dir() / "fig2.json"));
+  const auto texts = f["texts"].get<std::vector<std::string>>();
+  for (const char* t : {"Regression – vox", "RSA – vox", "alpha", "beta", "baseline: st",
+                        "noise ceiling", "r²", "RSA ρ", "model", "reference line"})
+    EXPECT_TRUE(contains(texts, t)) << t;
+  EXPECT_FALSE(contains(texts, "st"));  // the baseline is a line, not a bar
+  // Bars: alpha (Tableau blue) and beta (orange), regression panel left, RSA panel right.
+  std::vector<std::vector<double>> alpha, beta;
+  for (const auto& r : f["rects"]) {
+    const std::vector<double> v = r.get<std::vector<double>>();
+    if (v[4] == 0x4c && v[5] == 0x78 && v[6] == 0xa8) alpha.push_back(v);
+    if (v[4] == 0xf5 && v[5] == 0x85 && v[6] == 0x18) beta.push_back(v);
+  }
+  ASSERT_EQ(alpha.size(), 2u);
+  ASSERT_EQ(beta.size(), 2u);
+  std::sort(alpha.begin(), alpha.end());
+  std::sort(beta.begin(), beta.end());
+  const auto width = [](const std::vector<double>& r) { return r[2] - r[0]; };
+  EXPECT_NEAR(width(alpha[0]) / width(beta[0]), 0.2 / 0.4, 1e-3);
+  EXPECT_NEAR(width(alpha[1]) / width(beta[1]), 0.3 / 0.15, 1e-3);
+  // Beta leads the first panel: it is drawn above alpha in both.
+  EXPECT_LT(beta[0][1], alpha[0][1]);
+  EXPECT_LT(beta[1][1], alpha[1][1]);
+  // The reference lines: x(0) + (x(v) - x(0)) * value / v, from the bars' own scale.
+  const auto at = [&](const std::vector<double>& bar, double v, double value) {
+    return bar[0] + width(bar) * value / v;
+  };
+  std::vector<double> baseline, ceiling;
+  for (const auto& l : f["lines"]) {
+    const auto stroke = l["stroke"].get<std::vector<int>>();
+    if (stroke == std::vector<int>{0, 0, 0}) ceiling.push_back(l["x"].get<double>());
+    if (stroke == std::vector<int>{0x7f, 0x7f, 0x7f}) baseline.push_back(l["x"].get<double>());
+  }
+  std::sort(baseline.begin(), baseline.end());
+  ASSERT_EQ(ceiling.size(), 1u);   // the RSA panel's (the legend's samples lie level)
+  ASSERT_EQ(baseline.size(), 2u);  // one per panel
+  EXPECT_NEAR(ceiling[0], at(alpha[1], 0.3, 0.6), 0.01);
+  EXPECT_NEAR(baseline[0], at(alpha[0], 0.2, 0.1), 0.01);
+  EXPECT_NEAR(baseline[1], at(alpha[1], 0.3, 0.05), 0.01);
+}
+
 TEST(StaticFigures, UnknownChartKindNamesTheChart) {
   PythonExchange py;
   try {
