@@ -13,7 +13,7 @@
 #include "brainalign/models/published_layers.h"
 #include "brainalign/models/registry.h"
 #include "brainalign/neural/families/ast/original_ast.h"
-#include "brainalign/neural/families/vggish/vggish.h"
+#include "brainalign/neural/formats/legacy_torch_checkpoint.h"
 #include "brainalign/neural/model_families.h"
 #include "common/command_run.h"
 #include "common/error_message.h"

@@ -12,6 +12,7 @@
 #include "brainalign/dsp/vggish_logmel.h"
 #include "brainalign/models/model.h"
 #include "brainalign/models/registry.h"
+#include "brainalign/neural/formats/legacy_torch_checkpoint.h"
 #include "brainalign/neural/model_families.h"
 #include "common/command_run.h"
 #include "common/error_message.h"

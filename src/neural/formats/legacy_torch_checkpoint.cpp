@@ -4,6 +4,8 @@
 // keys), then each storage in key order as an int64 element count and its raw little-endian
 // elements. The saved object names its storages by persistent id ('storage', type, key,
 // location, numel, view metadata); tensors are torch._utils._rebuild_tensor_v2 calls on them.
+#include "brainalign/neural/formats/legacy_torch_checkpoint.h"
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -14,7 +16,6 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/io/pickle.h"
-#include "brainalign/neural/families/vggish/vggish.h"
 
 namespace brainalign::neural {
 namespace fs = std::filesystem;

@@ -2,7 +2,7 @@
 // the layers of Tuckute et al. (2023) and Pepino et al. (2025) (models/published_layers.cpp,
 // family "ast").
 #include "brainalign/neural/families/ast/original_ast.h"
-#include "brainalign/neural/families/vggish/vggish.h"
+#include "brainalign/neural/formats/legacy_torch_checkpoint.h"
 #include "neural/families/checkpoint_family.h"
 #include "neural/families/family.h"
 

@@ -10,7 +10,7 @@
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/kaldi_fbank.h"
 #include "brainalign/neural/blocks.h"
-#include "brainalign/neural/families/vggish/vggish.h"
+#include "brainalign/neural/formats/legacy_torch_checkpoint.h"
 #include "brainalign/neural/formats/torch_checkpoint.h"
 #include "neural/formats/torch_archive_probe.h"
 

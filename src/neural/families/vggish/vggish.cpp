@@ -8,6 +8,7 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/vggish_logmel.h"
+#include "brainalign/neural/formats/legacy_torch_checkpoint.h"
 #include "brainalign/neural/formats/torch_checkpoint.h"
 #include "neural/formats/torch_archive_probe.h"
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "brainalign/neural/families/vggish/vggish.h"
+#include "brainalign/neural/formats/legacy_torch_checkpoint.h"
 #include "neural/families/checkpoint_family.h"
 #include "neural/families/family.h"
 

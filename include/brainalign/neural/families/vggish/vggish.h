@@ -75,15 +75,4 @@ class VggishModel final : public AudioModel {
   std::shared_ptr<const Weights> weights_;
 };
 
-// The dict keys of a state_dict saved by torch.save in the legacy format (torch < 1.6, or
-// _use_new_zipfile_serialization=False); empty for any other file. Never throws.
-std::vector<std::string> legacy_state_dict_keys(const std::filesystem::path& path) noexcept;
-
-// The tensors of a state_dict (a dict of tensors) saved by torch.save in the legacy format.
-// IoError when the file cannot be read; InputError naming the file for anything else.
-std::map<std::string, at::Tensor> read_legacy_state_dict(const std::filesystem::path& path);
-
-// Whether the file starts as a legacy torch.save file does (its magic number pickle).
-bool is_legacy_torch_file(const std::filesystem::path& path) noexcept;
-
 }  // namespace brainalign::neural
