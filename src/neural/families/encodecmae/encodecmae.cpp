@@ -3,14 +3,19 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
 #include <sstream>
 
 #include "brainalign/base/error.h"
+#include "brainalign/dsp/fft.h"
+#include "brainalign/dsp/window.h"
 #include "brainalign/neural/blocks.h"
+#include "brainalign/neural/families/hf/encodec.h"
 #include "neural/families/checkpoint_family.h"
 #include "neural/formats/pickled_config.h"
 
@@ -25,6 +30,12 @@ constexpr std::size_t kMinChunkSamples = 2048;  // extract_features_from_array's
 const char* const kEncoderScope = "encoder/encodecmae.models.transformers.";
 const char* const kDecoderScope = "decoder/encodecmae.models.transformers.";
 const char* const kMel = "encodecmae.tasks.features.MelspectrogramProcessor.";
+const char* const kSpec = "encodecmae.tasks.features.SpectrogramProcessor.";
+const char* const kProcessors = "encodecmae.tasks.features.SequentialProcessor.processors";
+const char* const kIdentity = "@torch.nn.Identity";
+const char* const kEncodecEncoder = "@encodecmae.models.encoders.EncodecEncoder";
+// EncodecEncoder's SEANetEncoder (the 24 kHz EnCodec model's encoder) in the state_dict.
+const char* const kSeanet = "wav_encoder.encoder.model.model.";
 
 std::string trim(const std::string& text) {
   const std::size_t first = text.find_first_not_of(" \t\r");
@@ -228,6 +239,7 @@ std::vector<std::pair<std::string, std::string>> parse_gin_bindings(const std::s
 
 struct EncodecMaeModel::Weights {
   EncodecMaeConfig config;
+  std::shared_ptr<const EncodecEncoder> encodec;  // the EncodecEncoder front end
   Linear post_net;
   at::Tensor positional_scale;
   ResidualTransformer encoder;
@@ -301,13 +313,14 @@ class GinConfig {
   std::map<std::string, std::string> values_;
 };
 
-dsp::KaldiWindow window_of(const std::string& name, const std::string& source) {
+dsp::KaldiWindow window_of(const std::string& name, const std::string& source,
+                           const std::string& processor = "MelspectrogramProcessor") {
   if (name == "hanning") return dsp::KaldiWindow::kHanning;
   if (name == "hamming") return dsp::KaldiWindow::kHamming;
   if (name == "povey") return dsp::KaldiWindow::kPovey;
   if (name == "rectangular") return dsp::KaldiWindow::kRectangular;
   if (name == "blackman") return dsp::KaldiWindow::kBlackman;
-  throw InputError(source + ": gin MelspectrogramProcessor.window_type '" + name + "' is unknown");
+  throw InputError(source + ": gin " + processor + ".window_type '" + name + "' is unknown");
 }
 
 int positive_int(double value, const std::string& what, const std::string& source) {
@@ -316,6 +329,175 @@ int positive_int(double value, const std::string& what, const std::string& sourc
                      " is not a positive integer");
   }
   return static_cast<int>(value);
+}
+
+// The processor that turns the waveform into WavEncoder's input when its encoder is Identity:
+// SpectrogramProcessor when SequentialProcessor lists it, else the mel one.
+EncodecMaeFrontEnd identity_front_end(const GinConfig& gin) {
+  if (!gin.has(kProcessors)) return EncodecMaeFrontEnd::kMel;
+  std::istringstream items(gin.text(kProcessors));
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    item = trim(item);
+    if (item.starts_with("[")) item = trim(item.substr(1));
+    if (item.ends_with("]")) item = trim(item.substr(0, item.size() - 1));
+    if (item == "@encodecmae.tasks.features.SpectrogramProcessor") {
+      return EncodecMaeFrontEnd::kSpectrogram;
+    }
+  }
+  return EncodecMaeFrontEnd::kMel;
+}
+
+// torchaudio.compliance.kaldi.spectrogram with snip_edges, dither 0 and the other defaults
+// SpectrogramProcessor leaves: frames x (padded / 2 + 1) log power spectra, column 0 replaced
+// by the frame's log energy (after removing its DC offset, before preemphasis), floored at
+// log(energy_floor).
+Matrix kaldi_spectrogram(const std::vector<double>& waveform, const dsp::KaldiFbankParams& p) {
+  const int shift = static_cast<int>(p.sample_frequency * p.frame_shift_ms * 0.001);
+  const int size = static_cast<int>(p.sample_frequency * p.frame_length_ms * 0.001);
+  if (size < 2 || shift < 1) {
+    throw InputError(
+        "EnCodecMAE spectrogram: need a frame of at least 2 samples and a shift of "
+        "at least 1; got frame " +
+        std::to_string(size) + ", shift " + std::to_string(shift));
+  }
+  int padded = size;
+  if (p.round_to_power_of_two) {
+    padded = 1;
+    while (padded < size) padded *= 2;
+  }
+  const auto samples = static_cast<long>(waveform.size());
+  if (samples < size) {
+    throw InputError("EnCodecMAE spectrogram: waveform of " + std::to_string(samples) +
+                     " samples is shorter than one frame of " + std::to_string(size));
+  }
+  const long frames = 1 + (samples - size) / shift;
+  std::vector<double> window;
+  switch (p.window_type) {
+    case dsp::KaldiWindow::kHamming:
+      window = dsp::hamming_window(size, false);
+      break;
+    case dsp::KaldiWindow::kHanning:
+      window = dsp::hann_window(size, false);
+      break;
+    case dsp::KaldiWindow::kPovey:
+      window = dsp::povey_window(size);
+      break;
+    case dsp::KaldiWindow::kRectangular:
+      window.assign(static_cast<std::size_t>(size), 1.0);
+      break;
+    case dsp::KaldiWindow::kBlackman:
+      window = dsp::blackman_window(size, p.blackman_coeff);
+      break;
+  }
+  const double floor = std::numeric_limits<float>::epsilon();
+  dsp::Fft fft(padded);
+  Matrix out(frames, fft.num_bins());
+  std::vector<double> frame(static_cast<std::size_t>(padded));
+  std::vector<double> power(static_cast<std::size_t>(fft.num_bins()));
+  for (long t = 0; t < frames; ++t) {
+    std::fill(frame.begin(), frame.end(), 0.0);
+    std::copy_n(waveform.begin() + t * shift, size, frame.begin());
+    double mean = 0.0;
+    for (int i = 0; i < size; ++i) mean += frame[static_cast<std::size_t>(i)];
+    mean /= size;
+    double energy = 0.0;
+    for (int i = 0; i < size; ++i) {
+      double& value = frame[static_cast<std::size_t>(i)];
+      value -= mean;
+      energy += value * value;
+    }
+    double log_energy = std::log(std::max(energy, floor));
+    if (p.energy_floor != 0.0) log_energy = std::max(log_energy, std::log(p.energy_floor));
+    // Kaldi treats the sample before the frame as a copy of its first sample.
+    for (int i = size - 1; i > 0; --i) {
+      frame[static_cast<std::size_t>(i)] -=
+          p.preemphasis_coefficient * frame[static_cast<std::size_t>(i - 1)];
+    }
+    frame[0] -= p.preemphasis_coefficient * frame[0];
+    for (int i = 0; i < size; ++i) frame[static_cast<std::size_t>(i)] *= window[i];
+    fft.power_spectrum(frame, power);
+    out(t, 0) = log_energy;
+    for (int k = 1; k < fft.num_bins(); ++k) {
+      out(t, k) = std::log(std::max(power[static_cast<std::size_t>(k)], floor));
+    }
+  }
+  return out;
+}
+
+// The shape of a (possibly weight-normalised) convolution's weight under `prefix`.
+std::vector<std::int64_t> conv_shape(const TensorStore& state, const std::string& prefix) {
+  const std::string v = prefix + ".weight_v";
+  const std::string parametrized = prefix + ".parametrizations.weight.original1";
+  if (state.contains(v)) return state.shape(v);
+  if (state.contains(parametrized)) return state.shape(parametrized);
+  return state.shape(prefix + ".weight");
+}
+
+// EncodecEncoder's SEANetEncoder as the 24 kHz EnCodec model builds it (causal convolutions,
+// reflect padding, weight norm, one residual block per ratio with a 1x1 convolution as its
+// shortcut, the LSTM with its skip connection), its widths, kernels, ratios and LSTM depth
+// read from the state_dict's shapes. Sets `hop` to the product of the ratios.
+std::shared_ptr<const EncodecEncoder> seanet_encoder(const TensorStore& state, std::int64_t& hop) {
+  const std::string conv = ".conv.conv";
+  const auto module = [](std::size_t i) { return std::string(kSeanet) + std::to_string(i); };
+  EncodecEncoderConfig c;
+  const std::vector<std::int64_t> first = conv_shape(state, module(0) + conv);
+  if (first.size() != 3) {
+    throw InputError(state.source() + ": tensor '" + module(0) + conv +
+                     ".weight_v' is not a 1-d convolution's weight");
+  }
+  c.num_filters = first[0];
+  c.audio_channels = first[1];
+  c.kernel_size = first[2];
+  std::vector<std::int64_t> applied;
+  std::size_t i = 1;
+  const auto has_conv = [&](const std::string& prefix) {
+    return state.contains(prefix + ".weight_v") || state.contains(prefix + ".weight") ||
+           state.contains(prefix + ".parametrizations.weight.original1");
+  };
+  while (has_conv(module(i) + ".block.1" + conv)) {
+    const std::vector<std::int64_t> block = conv_shape(state, module(i) + ".block.1" + conv);
+    c.residual_kernel_size = block.at(2);
+    if (block.at(0) <= 0 || block.at(1) % block.at(0) != 0) {
+      throw InputError(state.source() + ": tensor '" + module(i) + ".block.1" + conv +
+                       ".weight_v' does not compress its channels by a whole factor");
+    }
+    c.compress = block.at(1) / block.at(0);
+    c.use_conv_shortcut = has_conv(module(i) + ".shortcut" + conv);
+    const std::vector<std::int64_t> down = conv_shape(state, module(i + 2) + conv);
+    if (down.at(2) % 2 != 0) {
+      throw InputError(state.source() + ": tensor '" + module(i + 2) + conv +
+                       ".weight_v' has an odd kernel; EnCodec's downsampling kernels are twice "
+                       "their stride");
+    }
+    applied.push_back(down.at(2) / 2);
+    i += 3;
+  }
+  if (applied.empty()) {
+    throw InputError(state.source() + ": tensor '" + module(1) + ".block.1" + conv +
+                     ".weight_v' is missing: not EnCodec's SEANet encoder");
+  }
+  c.upsampling_ratios.assign(applied.rbegin(), applied.rend());
+  c.num_lstm_layers = state.count(module(i) + ".lstm.weight_ih_l", "");
+  if (c.num_lstm_layers == 0) {
+    throw InputError(state.source() + ": tensor '" + module(i) +
+                     ".lstm.weight_ih_l0' is missing: this port runs EnCodec's encoder with "
+                     "its LSTM");
+  }
+  const std::vector<std::int64_t> last = conv_shape(state, module(i + 2) + conv);
+  c.hidden_size = last.at(0);
+  c.last_kernel_size = last.at(2);
+  c.num_residual_layers = 1;
+  c.dilation_growth_rate = 2;
+  c.use_causal_conv = true;
+  c.reflect_padding = true;
+  c.time_group_norm = false;
+  c.sampling_rate = 24000.0;
+  hop = 1;
+  for (const std::int64_t ratio : applied) hop *= ratio;
+  return std::make_shared<const EncodecEncoder>(
+      c, state, EncodecEncoderNames{kSeanet, ".conv.conv", ".conv.norm"});
 }
 
 }  // namespace
@@ -409,50 +591,79 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const TorchCheckpoint& checkpoi
   EncodecMaeConfig& c = weights->config;
 
   const std::string wav_encoder = "encodecmae.models.encoders.WavEncoder.";
-  if (gin.text(wav_encoder + "encoder") != "@torch.nn.Identity") {
-    throw InputError(source + ": gin binding '" + wav_encoder +
-                     "encoder' = " + gin.text(wav_encoder + "encoder") +
-                     ": only the mel front-end variants (Identity wav encoder) are supported");
+  const std::string& encoder_kind = gin.text(wav_encoder + "encoder");
+  if (encoder_kind == kIdentity) {
+    c.front_end = identity_front_end(gin);
+  } else if (encoder_kind == kEncodecEncoder) {
+    c.front_end = EncodecMaeFrontEnd::kEncodec;
+  } else {
+    throw InputError(source + ": gin binding '" + wav_encoder + "encoder' = " + encoder_kind +
+                     " is a wav encoder this port does not run (it runs " + kIdentity +
+                     " on MelspectrogramProcessor or SpectrogramProcessor features, and " +
+                     kEncodecEncoder + ")");
   }
   c.sample_rate = gin.number(wav_encoder + "fs", 24000.0);
-  c.padding_mask_hop =
-      positive_int(gin.number(wav_encoder + "hop_length"), wav_encoder + "hop_length", source);
   c.chunk_seconds = gin.number("encodecmae.tasks.features.ReadAudioProcessor.max_length");
-  dsp::KaldiFbankParams& fbank = c.fbank;
-  fbank.sample_frequency = gin.number(std::string(kMel) + "sample_frequency", 16000.0);
-  fbank.frame_length_ms = gin.number(std::string(kMel) + "frame_length", 25.0);
-  fbank.frame_shift_ms = gin.number(std::string(kMel) + "frame_shift", 10.0);
-  fbank.high_freq = gin.number(std::string(kMel) + "high_freq", 0.0);
-  fbank.low_freq = gin.number(std::string(kMel) + "low_freq", 20.0);
-  fbank.htk_compat = gin.boolean(std::string(kMel) + "htk_compat", false);
-  fbank.use_energy = gin.boolean(std::string(kMel) + "use_energy", false);
-  fbank.num_mel_bins = positive_int(gin.number(std::string(kMel) + "num_mel_bins", 23.0),
-                                    std::string(kMel) + "num_mel_bins", source);
-  fbank.window_type = window_of(gin.string(std::string(kMel) + "window_type", "povey"), source);
-  if (gin.number(std::string(kMel) + "dither", 0.0) != 0.0) {
-    throw InputError(source + ": gin MelspectrogramProcessor.dither must be 0");
-  }
-  if (gin.has(std::string(kMel) + "norm_stats")) {
-    const std::vector<double> stats = gin.numbers(std::string(kMel) + "norm_stats");
-    if (stats.size() != 2 || stats[1] == 0.0) {
-      throw InputError(source + ": gin MelspectrogramProcessor.norm_stats is not [mean, std]");
-    }
-    c.norm_mean = stats[0];
-    c.norm_std = stats[1];
-  }
-  if (fbank.sample_frequency != c.sample_rate) {
-    throw InputError(source + ": the fbank runs at " + std::to_string(fbank.sample_frequency) +
-                     " Hz but the wav encoder at " + std::to_string(c.sample_rate) + " Hz");
-  }
-
   const std::vector<std::int64_t> post_net_shape = state.shape("wav_encoder.post_net.weight");
   if (post_net_shape.size() != 2) {
     throw InputError(source + ": tensor 'wav_encoder.post_net.weight' is not a matrix");
   }
   c.model_dim = static_cast<int>(post_net_shape[0]);
   const std::int64_t dim = c.model_dim;
-  const std::int64_t bins = fbank.num_mel_bins + (fbank.use_energy ? 1 : 0);
-  weights->post_net = Linear::load(state, "wav_encoder.post_net", bins, dim);
+  dsp::KaldiFbankParams& fbank = c.fbank;
+  std::int64_t features = 0;  // the width of the front end's output
+  if (c.front_end == EncodecMaeFrontEnd::kEncodec) {
+    std::int64_t hop = 0;
+    weights->encodec = seanet_encoder(state, hop);
+    // WavEncoder takes the encoder's hop unless the gin binds one.
+    c.padding_mask_hop = gin.has(wav_encoder + "hop_length")
+                             ? positive_int(gin.number(wav_encoder + "hop_length"),
+                                            wav_encoder + "hop_length", source)
+                             : static_cast<int>(hop);
+    c.encodec_scale = gin.number("encodecmae.models.encoders.EncodecEncoder.scale", 1.0);
+    features = weights->encodec->config().hidden_size;
+  } else {
+    c.padding_mask_hop =
+        positive_int(gin.number(wav_encoder + "hop_length"), wav_encoder + "hop_length", source);
+    const bool mel = c.front_end == EncodecMaeFrontEnd::kMel;
+    const std::string scope = mel ? kMel : kSpec;
+    const std::string processor = mel ? "MelspectrogramProcessor" : "SpectrogramProcessor";
+    fbank.sample_frequency = gin.number(scope + "sample_frequency", 16000.0);
+    fbank.frame_length_ms = gin.number(scope + "frame_length", 25.0);
+    fbank.frame_shift_ms = gin.number(scope + "frame_shift", 10.0);
+    fbank.window_type = window_of(gin.string(scope + "window_type", "povey"), source, processor);
+    if (gin.number(scope + "dither", 0.0) != 0.0) {
+      throw InputError(source + ": gin " + processor + ".dither must be 0");
+    }
+    if (mel) {
+      fbank.high_freq = gin.number(scope + "high_freq", 0.0);
+      fbank.low_freq = gin.number(scope + "low_freq", 20.0);
+      fbank.htk_compat = gin.boolean(scope + "htk_compat", false);
+      fbank.use_energy = gin.boolean(scope + "use_energy", false);
+      fbank.num_mel_bins =
+          positive_int(gin.number(scope + "num_mel_bins", 23.0), scope + "num_mel_bins", source);
+      features = fbank.num_mel_bins + (fbank.use_energy ? 1 : 0);
+    } else {
+      const auto window = static_cast<int>(fbank.sample_frequency * fbank.frame_length_ms * 0.001);
+      int padded = 1;
+      while (padded < window) padded *= 2;
+      features = padded / 2 + 1;
+    }
+    if (gin.has(scope + "norm_stats")) {
+      const std::vector<double> stats = gin.numbers(scope + "norm_stats");
+      if (stats.size() != 2 || stats[1] == 0.0) {
+        throw InputError(source + ": gin " + processor + ".norm_stats is not [mean, std]");
+      }
+      c.norm_mean = stats[0];
+      c.norm_std = stats[1];
+    }
+    if (fbank.sample_frequency != c.sample_rate) {
+      throw InputError(source + ": the " + processor + " runs at " +
+                       std::to_string(fbank.sample_frequency) + " Hz but the wav encoder at " +
+                       std::to_string(c.sample_rate) + " Hz");
+    }
+  }
+  weights->post_net = Linear::load(state, "wav_encoder.post_net", features, dim);
   weights->positional_scale = state.get("masker.positional_encoder.scale", {});
 
   const auto heads_of = [&](const char* scope) {
@@ -548,12 +759,22 @@ std::vector<HiddenState> EncodecMaeModel::forward(const std::vector<double>& wav
     if (length <= kMinChunkSamples) continue;
     const std::vector<double> chunk(waveform.begin() + static_cast<std::ptrdiff_t>(start),
                                     waveform.begin() + static_cast<std::ptrdiff_t>(start + length));
-    const Matrix fbank = dsp::kaldi_fbank(chunk, c.fbank);
-    const std::int64_t frames = fbank.rows();
-    const at::Tensor mel =
-        (to_float_tensor(fbank.data(), {frames, fbank.cols()}) - c.norm_mean) / c.norm_std;
-    pieces[0].push_back(mel);
-    const at::Tensor features = w.post_net(mel);
+    at::Tensor input;
+    if (c.front_end == EncodecMaeFrontEnd::kEncodec) {
+      // EncodecEncoder: the SEANet encoder on the float32 waveform, (frames, 128) * scale.
+      const at::Tensor samples =
+          to_float_tensor(chunk.data(), {1, 1, static_cast<std::int64_t>(chunk.size())});
+      input = w.encodec->forward(samples).back()[0].t() * c.encodec_scale;
+    } else {
+      const Matrix spectrum = c.front_end == EncodecMaeFrontEnd::kMel
+                                  ? dsp::kaldi_fbank(chunk, c.fbank)
+                                  : kaldi_spectrogram(chunk, c.fbank);
+      input = (to_float_tensor(spectrum.data(), {spectrum.rows(), spectrum.cols()}) - c.norm_mean) /
+              c.norm_std;
+    }
+    const std::int64_t frames = input.size(0);
+    pieces[0].push_back(input);
+    const at::Tensor features = w.post_net(input);
     pieces[1].push_back(features);
     const at::Tensor table = sinusoidal_table(frames, dim);
     const at::Tensor tokens = features + w.positional_scale * table;
@@ -580,7 +801,9 @@ std::vector<HiddenState> EncodecMaeModel::forward(const std::vector<double>& wav
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     std::string name;
     if (i == 0) {
-      name = "mel";
+      name = c.front_end == EncodecMaeFrontEnd::kMel           ? "mel"
+             : c.front_end == EncodecMaeFrontEnd::kSpectrogram ? "spectrogram"
+                                                               : "wav_encoder.encoder";
     } else if (i == 1) {
       name = "wav_encoder.post_net";
     } else if (i == 2) {

@@ -17,19 +17,21 @@ struct PaddedConv {
   std::int64_t stride = 1;
   std::int64_t dilation = 1;
 
-  static PaddedConv load(const Checkpoint& checkpoint, const EncodecEncoderConfig& config,
-                         const std::string& prefix, std::int64_t in, std::int64_t out,
-                         std::int64_t kernel, std::int64_t stride = 1, std::int64_t dilation = 1) {
+  static PaddedConv load(const TensorStore& checkpoint, const EncodecEncoderConfig& config,
+                         const EncodecEncoderNames& names, const std::string& prefix,
+                         std::int64_t in, std::int64_t out, std::int64_t kernel,
+                         std::int64_t stride = 1, std::int64_t dilation = 1) {
     PaddedConv conv;
     const std::vector<std::int64_t> shape = {out, in, kernel};
+    const std::string weights = prefix + names.conv;
     if (config.time_group_norm) {
-      conv.weight = checkpoint.get(prefix + ".conv.weight", shape);
-      conv.norm_weight = checkpoint.get(prefix + ".norm.weight", {out});
-      conv.norm_bias = checkpoint.get(prefix + ".norm.bias", {out});
+      conv.weight = checkpoint.get(weights + ".weight", shape);
+      conv.norm_weight = checkpoint.get(prefix + names.norm + ".weight", {out});
+      conv.norm_bias = checkpoint.get(prefix + names.norm + ".bias", {out});
     } else {
-      conv.weight = load_conv_weight(checkpoint, prefix + ".conv", shape, 0);
+      conv.weight = load_conv_weight(checkpoint, weights, shape, 0);
     }
-    conv.bias = checkpoint.get(prefix + ".conv.bias", {out});
+    conv.bias = checkpoint.get(weights + ".bias", {out});
     conv.stride = stride;
     conv.dilation = dilation;
     return conv;
@@ -129,15 +131,16 @@ EncodecEncoderConfig EncodecEncoderConfig::from(const ModelConfig& config) {
   return c;
 }
 
-EncodecEncoder::EncodecEncoder(const EncodecEncoderConfig& config, const Checkpoint& checkpoint)
+EncodecEncoder::EncodecEncoder(const EncodecEncoderConfig& config, const TensorStore& checkpoint,
+                               const EncodecEncoderNames& names)
     : config_(config), device_(checkpoint.device()) {
   auto modules = std::make_shared<std::vector<Module>>();
   const EncodecEncoderConfig& c = config_;
-  auto prefix = [&]() { return "encoder.layers." + std::to_string(modules->size()); };
+  auto prefix = [&]() { return names.modules + std::to_string(modules->size()); };
   auto add_conv = [&](std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride) {
     Module module;
     module.kind = ModuleKind::kConv;
-    module.conv = PaddedConv::load(checkpoint, c, prefix(), in, out, kernel, stride);
+    module.conv = PaddedConv::load(checkpoint, c, names, prefix(), in, out, kernel, stride);
     modules->push_back(std::move(module));
   };
   auto add_elu = [&]() { modules->push_back(Module{}); };
@@ -152,13 +155,13 @@ EncodecEncoder::EncodecEncoder(const EncodecEncoderConfig& config, const Checkpo
       module.kind = ModuleKind::kResidual;
       const std::string block = prefix() + ".block";
       const std::int64_t hidden = channels / c.compress;
-      module.block_in = PaddedConv::load(checkpoint, c, block + ".1", channels, hidden,
+      module.block_in = PaddedConv::load(checkpoint, c, names, block + ".1", channels, hidden,
                                          c.residual_kernel_size, 1, dilation);
-      module.block_out = PaddedConv::load(checkpoint, c, block + ".3", hidden, channels, 1);
+      module.block_out = PaddedConv::load(checkpoint, c, names, block + ".3", hidden, channels, 1);
       module.has_shortcut = c.use_conv_shortcut;
       if (c.use_conv_shortcut) {
         module.shortcut =
-            PaddedConv::load(checkpoint, c, prefix() + ".shortcut", channels, channels, 1);
+            PaddedConv::load(checkpoint, c, names, prefix() + ".shortcut", channels, channels, 1);
       }
       modules->push_back(std::move(module));
       dilation *= c.dilation_growth_rate;

@@ -1,8 +1,10 @@
-// EnCodecMAE (habla-liaa/encodecmae, the mel256 variants: mel256-ec-base / -large and their
-// fine-tuned siblings) loaded from its .pt checkpoint ({'imports', 'config' (gin text),
-// 'state_dict'}) and run natively. Only the path that feature extraction uses is built: the
-// mel front end, the visible encoder and, on request, the decoder; the EnCodec target encoder
-// and the classification head are training-only and their tensors are ignored.
+// EnCodecMAE (habla-liaa/encodecmae: the mel256 variants, mel256-ec-base / -large and their
+// fine-tuned siblings; ec-ec-base, whose input is the 24 kHz EnCodec model's encoder; and
+// spec-ec-base, whose input is a Kaldi linear spectrogram) loaded from its .pt checkpoint
+// ({'imports', 'config' (gin text), 'state_dict'}) and run natively. Only the path that
+// feature extraction uses is built: the front end, the visible encoder and, on request, the
+// decoder; the target quantizer and the classification head are training-only and their
+// tensors are ignored.
 #pragma once
 
 #include <filesystem>
@@ -17,7 +19,14 @@
 
 namespace brainalign::neural {
 
+// What WavEncoder's input is and how it is computed: the gin binding WavEncoder.encoder
+// (@torch.nn.Identity on a processor's features, or @encodecmae.models.encoders.EncodecEncoder
+// on the waveform) and, for Identity, the processor after ReadAudioProcessor
+// (MelspectrogramProcessor, the default, or SpectrogramProcessor).
+enum class EncodecMaeFrontEnd { kMel, kSpectrogram, kEncodec };
+
 struct EncodecMaeConfig {
+  EncodecMaeFrontEnd front_end = EncodecMaeFrontEnd::kMel;
   int model_dim = 768;
   int encoder_layers = 10;
   int encoder_heads = 12;
@@ -26,11 +35,14 @@ struct EncodecMaeConfig {
   int encoder_ff_dim = 4096;
   int decoder_ff_dim = 4096;
   double sample_rate = 24000.0;
-  double chunk_seconds = 4.0;   // ReadAudioProcessor.max_length
-  int padding_mask_hop = 320;   // WavEncoder.hop_length: frames = samples / hop are valid
-  dsp::KaldiFbankParams fbank;  // MelspectrogramProcessor
-  double norm_mean = 0.0;       // features are (fbank - mean) / std
+  double chunk_seconds = 4.0;  // ReadAudioProcessor.max_length
+  int padding_mask_hop = 320;  // WavEncoder.hop_length: frames = samples / hop are valid
+  // MelspectrogramProcessor's fbank or SpectrogramProcessor's spectrogram (its frame_length,
+  // frame_shift, sample_frequency and window_type; the rest torchaudio's defaults).
+  dsp::KaldiFbankParams fbank;
+  double norm_mean = 0.0;  // features are (fbank - mean) / std
   double norm_std = 1.0;
+  double encodec_scale = 1.0;  // EncodecEncoder.scale: its output is multiplied by it
 };
 
 // The gin bindings of a config text: macros ("MODEL_DIM") and parameters
@@ -59,7 +71,8 @@ class EncodecMaeModel final : public AudioModel {
   std::vector<at::Tensor> forward_samples(const std::vector<double>& waveform) const override;
 
   // Throws IoError when the file cannot be read and InputError naming the tensor or gin
-  // binding when the checkpoint is not a mel-front-end EnCodecMAE model.
+  // binding when the checkpoint is not an EnCodecMAE model with one of the front ends above
+  // (a wav encoder other than Identity or EncodecEncoder is named in the message).
   static EncodecMaeModel load(const std::filesystem::path& checkpoint);
   // The architecture of a released `checkpoint` with the weights of another file: a PyTorch
   // Lightning training checkpoint (.ckpt, its 'state_dict'; the rest of it is never run) or a
@@ -74,9 +87,11 @@ class EncodecMaeModel final : public AudioModel {
 
   // Runs a mono waveform at config().sample_rate (24 kHz) in chunks of chunk_seconds, as
   // extract_features_from_array does (chunks of at most 2048 samples are dropped), each chunk
-  // with its own fbank, positions and padding mask. Returns, in order: "mel" (1, frames,
-  // bins) normalised fbank, "wav_encoder.post_net" and "masker.positional_encoder" (1, frames,
-  // dim), "visible_encoder.encoder_layers.<i>" (1, frames, dim) for every layer and, with
+  // with its own front end, positions and padding mask. Returns, in order: the front end's
+  // output (1, frames, features): "mel" (the normalised fbank), "spectrogram" (the normalised
+  // log power spectrogram) or "wav_encoder.encoder" (the scaled EnCodec encoder output);
+  // "wav_encoder.post_net" and "masker.positional_encoder" (1, frames, dim),
+  // "visible_encoder.encoder_layers.<i>" (1, frames, dim) for every layer and, with
   // extract_decoder, "decoder.encoder_layers.<i>". Throws InputError when no chunk is long
   // enough.
   std::vector<HiddenState> forward(const std::vector<double>& waveform,

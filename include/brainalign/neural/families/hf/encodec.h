@@ -39,9 +39,20 @@ struct EncodecEncoderConfig {
   static EncodecEncoderConfig from(const ModelConfig& config);
 };
 
+// How a checkpoint names the encoder's modules and their convolutions: transformers'
+// EncodecModel ("encoder.layers.<i>", a convolution's tensors under ".conv", its group norm
+// under ".norm") by default; facebookresearch/encodec's SEANetEncoder keeps them as
+// "<...>model.<i>" with ".conv.conv" and ".conv.norm".
+struct EncodecEncoderNames {
+  std::string modules = "encoder.layers.";
+  std::string conv = ".conv";
+  std::string norm = ".norm";
+};
+
 class EncodecEncoder final : public AudioModel {
  public:
-  EncodecEncoder(const EncodecEncoderConfig& config, const Checkpoint& checkpoint);
+  EncodecEncoder(const EncodecEncoderConfig& config, const TensorStore& weights,
+                 const EncodecEncoderNames& names = {});
   ~EncodecEncoder() override;
   static EncodecEncoder load(const std::filesystem::path& folder, const LoadOptions& options = {});
 
