@@ -55,4 +55,4 @@ def test_published_models_and_fetch_by_name(tmp_path, monkeypatch):
         assert server.requests == [("/models/dasheng/base/dasheng_base.pt", None)]
     assert {m["name"]: m for m in brainalign.published_models()}["dasheng:base"]["fetched"]
     with pytest.raises(brainalign.InputError, match="no native route"):
-        brainalign.Model("encodecmae:spec-ec-base")
+        brainalign.Model("dasheng:base-as")

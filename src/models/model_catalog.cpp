@@ -137,9 +137,9 @@ std::vector<PublishedModel> make_catalogue() {
   c.push_back(encodecmae("mel256-ec-large-st", "mel256-ec-large_st-nopn",
                          "EnCodecMAE large, mel input, with self-training", true));
   c.push_back(
-      encodecmae("ec-ec-base", "ec-ec-base", "EnCodecMAE base, EnCodec-encoder input", false));
+      encodecmae("ec-ec-base", "ec-ec-base", "EnCodecMAE base, EnCodec-encoder input", true));
   c.push_back(encodecmae("spec-ec-base", "spec-ec-base",
-                         "EnCodecMAE base, linear-spectrogram input", false));
+                         "EnCodecMAE base, linear-spectrogram input", true));
 
   c.push_back(beats("iter1", "BEATs_iter1", "", 361499833, "BEATs, first iteration"));
   c.push_back(beats("iter2", "BEATs_iter2", "", 361499833, "BEATs, second iteration"));

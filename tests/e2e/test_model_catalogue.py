@@ -45,17 +45,20 @@ def test_the_catalogue_holds_the_2025_studys_36_models():
     assert len(names) == len(set(names))
     pepino = [m for m in models if "pepino2025" in m["studies"]]
     assert len(pepino) == 36
-    # The 20 with a native route today: EnCodecMAE mel (8), BEATs (4), Dasheng base, 0.6B,
-    # 1.2B, wav2vec2, S2T, AST, VGGish and spectemp; and the 13 that run from the 2023 release's
+    # The 22 with a native route today: EnCodecMAE (the 8 mel ones, ec-ec-base and
+    # spec-ec-base), BEATs (4), Dasheng base, 0.6B, 1.2B, wav2vec2, S2T, AST, VGGish and
+    # spectemp; and the 13 that run from the 2023 release's
     # published activations (the 8 cochleagram networks, SepFormer, MetricGAN+, DCASE 2020,
     # DeepSpeech2, ZeroSpeech 2020).
     runs = sorted(m["name"] for m in pepino if m["runs"])
     native = [n for n in runs if not next(m for m in pepino if m["name"] == n)["runs_as"]
               .startswith("tuckute2023-activations:")]
-    assert len(native) == 20 and "spectemp" in native and "beats:iter3" in native
+    assert len(native) == 22 and "spectemp" in native and "beats:iter3" in native
     assert "vggish" in native and "ast:audioset-10-10-0.4593" in native
     assert sum(n.startswith("encodecmae:mel256") for n in native) == 8
-    assert len(runs) == 33
+    assert "encodecmae:ec-ec-base" in native and "encodecmae:spec-ec-base" in native
+    # Every one but dasheng:base-as, whose fine-tuned checkpoint is not published.
+    assert len(runs) == 35 and "dasheng:base-as" not in runs
     study_names = [m["study_name"] for m in pepino]
     assert len(study_names) == len(set(study_names))
     for m in models:

@@ -71,7 +71,7 @@ def test_plan_counts_stored_units_and_estimates_the_rest(tmp_path):
 
 def test_plan_names_what_cannot_be_used(tmp_path):
     file = study(tmp_path, FEATURES + '[[models]]\nname = "typo"\nmodel = "hf:nowhere"\n'
-                 '[[models]]\nname = "port"\nmodel = "encodecmae:spec-ec-base"\n')
+                 '[[models]]\nname = "port"\nmodel = "dasheng:base-as"\n')
     env = environment(tmp_path)
     p = run_cli(["study", "plan", file, "--json"], env=env, expect=2)
     got = json.loads(p.stdout)
