@@ -14,7 +14,8 @@ packages=(
   libcurl4-openssl-dev libarchive-dev libssl-dev libsqlite3-dev
   libopenmpi-dev openmpi-bin chromium nodejs npm
   python3 python3-dev python3-numpy python3-scipy python3-sklearn python3-pandas python3-h5py
-  python3-pytest python3-pip python3-venv pybind11-dev sox python3-torch espeak-ng
+  python3-pytest python3-pip python3-venv pybind11-dev sox python3-torch python3-torchaudio
+  espeak-ng
   clang clang-format libclang-rt-14-dev libomp-14-dev
 )
 
