@@ -19,6 +19,7 @@ FamilyDefinition dasheng_family();
 FamilyDefinition encodecmae_family();
 FamilyDefinition vggish_family();
 FamilyDefinition ast_family();
+FamilyDefinition cochdnn_family();
 FamilyDefinition torchscript_family();
 
 namespace {
@@ -27,8 +28,8 @@ namespace {
 // FamilyDefinition, declared here and added to this list.
 const std::vector<FamilyDefinition>& definitions() {
   static const std::vector<FamilyDefinition> list = {
-      hf_family(),     beats_family(), dasheng_family(),     encodecmae_family(),
-      vggish_family(), ast_family(),   torchscript_family(),
+      hf_family(),     beats_family(), dasheng_family(), encodecmae_family(),
+      vggish_family(), ast_family(),   cochdnn_family(), torchscript_family(),
   };
   return list;
 }

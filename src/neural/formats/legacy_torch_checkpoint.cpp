@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <set>
 
 #include "brainalign/base/error.h"
 #include "brainalign/io/pickle.h"
@@ -211,6 +212,109 @@ bool is_legacy(const fs::path& path) {
   return in && starts_legacy(head);
 }
 
+// The dict node under `entry` of the root dict, or the root itself when `entry` is empty.
+std::size_t state_dict_node(const io::Pickle& pickle, const std::string& entry,
+                            const std::string& source) {
+  const auto describe = [&](std::size_t node) {
+    return std::string(io::pickle_kind_name(pickle.kind(node)));
+  };
+  if (pickle.kind(pickle.root()) != PickleKind::kDict) {
+    throw InputError(source + ": the legacy torch.save file holds a " + describe(pickle.root()) +
+                     ", not " + (entry.empty() ? "a state_dict (a dict of tensors)" : "a dict"));
+  }
+  if (entry.empty()) return pickle.root();
+  for (const auto& [key, value] : pickle.node(pickle.root()).entries) {
+    const io::PickleNode& k = pickle.node(key);
+    if (k.kind != PickleKind::kString || k.text != entry) continue;
+    if (pickle.kind(value) != PickleKind::kDict) {
+      throw InputError(source + ": entry '" + entry + "' of the legacy torch.save file is a " +
+                       describe(value) + ", not a state_dict (a dict of tensors)");
+    }
+    return value;
+  }
+  throw InputError(source + ": the legacy torch.save file has no entry '" + entry +
+                   "' (a training checkpoint's state_dict)");
+}
+
+std::vector<std::string> string_keys(const io::Pickle& pickle, std::size_t dict) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : pickle.node(dict).entries) {
+    (void)value;
+    if (pickle.kind(key) == PickleKind::kString) keys.push_back(pickle.node(key).text);
+  }
+  return keys;
+}
+
+std::map<std::string, at::Tensor> read_tensors(const fs::path& path, const std::string& entry) {
+  const std::string source = path.string();
+  std::uintmax_t file_size = 0;
+  const std::vector<std::uint8_t> head = read_head(path, &file_size);
+  const LegacyObject object = read_object(head, source);
+  const io::Pickle& pickle = object.pickle;
+  const std::size_t dict = state_dict_node(pickle, entry, source);
+  // The storages close the file, in the order of their sorted keys, each an int64 element
+  // count and the elements. Only those of the state_dict's tensors are read (a training
+  // checkpoint's optimizer state is skipped).
+  std::uintmax_t tail = 0;
+  for (const auto& [key, storage] : object.storages) {
+    (void)key;
+    tail += 8 + static_cast<std::uintmax_t>(storage.numel) * c10::elementSize(storage.dtype);
+  }
+  if (tail > file_size || file_size - tail < kHeader + 2) {
+    throw InputError(source + ": the legacy torch.save file is " + std::to_string(file_size) +
+                     " bytes, too short for the " + std::to_string(tail) +
+                     " bytes of tensor data its object names (a truncated download?)");
+  }
+  std::set<std::string> wanted;
+  for (const auto& [key, value] : pickle.node(dict).entries) {
+    (void)key;
+    if (pickle.kind(value) == PickleKind::kExternal) {
+      wanted.insert(object.tensors[pickle.node(value).external].storage);
+    }
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::uintmax_t offset = file_size - tail;
+  std::map<std::string, at::Tensor> flat;
+  for (const auto& [key, storage] : object.storages) {
+    const std::uintmax_t bytes =
+        static_cast<std::uintmax_t>(storage.numel) * c10::elementSize(storage.dtype);
+    if (wanted.contains(key)) {
+      in.seekg(static_cast<std::streamoff>(offset));
+      std::int64_t count = -1;
+      in.read(reinterpret_cast<char*>(&count), sizeof(count));
+      if (!in || count != storage.numel) {
+        throw InputError(source + ": storage '" + key +
+                         "' of the legacy torch.save file should hold " +
+                         std::to_string(storage.numel) + " elements, its record says " +
+                         std::to_string(count) + " (a truncated or altered file?)");
+      }
+      at::Tensor values = at::empty({storage.numel}, at::TensorOptions().dtype(storage.dtype));
+      in.read(reinterpret_cast<char*>(values.data_ptr()),
+              static_cast<std::streamsize>(values.nbytes()));
+      if (!in) throw IoError(source + ": cannot read storage '" + key + "'");
+      flat.emplace(key, std::move(values));
+    }
+    offset += 8 + bytes;
+  }
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& [key, value] : pickle.node(dict).entries) {
+    const io::PickleNode& k = pickle.node(key);
+    const io::PickleNode& v = pickle.node(value);
+    if (k.kind != PickleKind::kString) {
+      throw InputError(source + ": state_dict key is a " + io::pickle_kind_name(k.kind) +
+                       ", not a string");
+    }
+    if (v.kind != PickleKind::kExternal) {
+      throw InputError(source + ": state_dict entry '" + k.text + "' is a " +
+                       io::pickle_kind_name(v.kind) + ", not a tensor");
+    }
+    const TensorSpec& spec = object.tensors[v.external];
+    tensors.emplace(k.text,
+                    flat.at(spec.storage).as_strided(spec.sizes, spec.strides, spec.offset));
+  }
+  return tensors;
+}
+
 }  // namespace
 
 bool is_legacy_torch_file(const fs::path& path) noexcept {
@@ -232,64 +336,25 @@ std::vector<std::string> legacy_state_dict_keys(const fs::path& path) noexcept {
   }
 }
 
+std::vector<std::string> legacy_state_dict_keys(const fs::path& path,
+                                                const std::string& entry) noexcept {
+  try {
+    if (!is_legacy(path)) return {};
+    std::uintmax_t size = 0;
+    const LegacyObject object = read_object(read_head(path, &size), path.string());
+    return string_keys(object.pickle, state_dict_node(object.pickle, entry, path.string()));
+  } catch (...) {
+    return {};
+  }
+}
+
 std::map<std::string, at::Tensor> read_legacy_state_dict(const fs::path& path) {
-  const std::string source = path.string();
-  std::uintmax_t file_size = 0;
-  const std::vector<std::uint8_t> head = read_head(path, &file_size);
-  const LegacyObject object = read_object(head, source);
-  const io::Pickle& pickle = object.pickle;
-  if (pickle.kind(pickle.root()) != PickleKind::kDict) {
-    throw InputError(source + ": the legacy torch.save file holds a " +
-                     io::pickle_kind_name(pickle.kind(pickle.root())) +
-                     ", not a state_dict (a dict of tensors)");
-  }
-  // The storages close the file, in the order of their sorted keys, each an int64 element
-  // count and the elements.
-  std::uintmax_t tail = 0;
-  for (const auto& [key, storage] : object.storages) {
-    (void)key;
-    tail += 8 + static_cast<std::uintmax_t>(storage.numel) * c10::elementSize(storage.dtype);
-  }
-  if (tail > file_size || file_size - tail < kHeader + 2) {
-    throw InputError(source + ": the legacy torch.save file is " + std::to_string(file_size) +
-                     " bytes, too short for the " + std::to_string(tail) +
-                     " bytes of tensor data its object names (a truncated download?)");
-  }
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(file_size - tail));
-  std::map<std::string, at::Tensor> flat;
-  for (const auto& [key, storage] : object.storages) {
-    std::int64_t count = -1;
-    in.read(reinterpret_cast<char*>(&count), sizeof(count));
-    if (!in || count != storage.numel) {
-      throw InputError(source + ": storage '" + key +
-                       "' of the legacy torch.save file should hold " +
-                       std::to_string(storage.numel) + " elements, its record says " +
-                       std::to_string(count) + " (a truncated or altered file?)");
-    }
-    at::Tensor values = at::empty({storage.numel}, at::TensorOptions().dtype(storage.dtype));
-    in.read(reinterpret_cast<char*>(values.data_ptr()),
-            static_cast<std::streamsize>(values.nbytes()));
-    if (!in) throw IoError(source + ": cannot read storage '" + key + "'");
-    flat.emplace(key, std::move(values));
-  }
-  std::map<std::string, at::Tensor> tensors;
-  for (const auto& [key, value] : pickle.node(pickle.root()).entries) {
-    const io::PickleNode& k = pickle.node(key);
-    const io::PickleNode& v = pickle.node(value);
-    if (k.kind != PickleKind::kString) {
-      throw InputError(source + ": state_dict key is a " + io::pickle_kind_name(k.kind) +
-                       ", not a string");
-    }
-    if (v.kind != PickleKind::kExternal) {
-      throw InputError(source + ": state_dict entry '" + k.text + "' is a " +
-                       io::pickle_kind_name(v.kind) + ", not a tensor");
-    }
-    const TensorSpec& spec = object.tensors[v.external];
-    tensors.emplace(k.text,
-                    flat.at(spec.storage).as_strided(spec.sizes, spec.strides, spec.offset));
-  }
-  return tensors;
+  return read_tensors(path, "");
+}
+
+std::map<std::string, at::Tensor> read_legacy_state_dict(const fs::path& path,
+                                                         const std::string& entry) {
+  return read_tensors(path, entry);
 }
 
 }  // namespace brainalign::neural

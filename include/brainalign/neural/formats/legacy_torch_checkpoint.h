@@ -21,6 +21,15 @@ std::vector<std::string> legacy_state_dict_keys(const std::filesystem::path& pat
 // IoError when the file cannot be read; InputError naming the file for anything else.
 std::map<std::string, at::Tensor> read_legacy_state_dict(const std::filesystem::path& path);
 
+// The same for a training checkpoint saved in the legacy format: a dict whose entry `entry`
+// is the state_dict (e.g. {'model': state_dict, 'optimizer': ..., 'epoch': ...}, as the
+// robustness library saves). Only that state_dict's storages are read. The keys variant is
+// empty when the file is not such a checkpoint; it never throws.
+std::map<std::string, at::Tensor> read_legacy_state_dict(const std::filesystem::path& path,
+                                                         const std::string& entry);
+std::vector<std::string> legacy_state_dict_keys(const std::filesystem::path& path,
+                                                const std::string& entry) noexcept;
+
 // Whether the file starts as a legacy torch.save file does (its magic number pickle).
 bool is_legacy_torch_file(const std::filesystem::path& path) noexcept;
 
