@@ -343,7 +343,8 @@ def test_report_renders_in_a_headless_browser(study, plain):
     assert p.returncode == 0, p.stdout + p.stderr
     result = json.loads(p.stdout.strip().splitlines()[-1])
     assert result["console_errors"] == [] and result["failed"] == [] and result["requests"] == []
-    assert result["rendered"] == result["total"] == 5
+    # The five charts of every report, and the paper's figures this study has the results for.
+    assert result["rendered"] == result["total"] >= 5
     assert all(n > 0 for n in result["svg_per_chart"].values())
     assert (out / "report.png").stat().st_size > 10000
 

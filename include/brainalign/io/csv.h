@@ -1,4 +1,5 @@
-// CSV tables (RFC 4180): stimulus lists, fold assignments, ROI tables (also as read from pandas pickles, io/pandas_table.h).
+// CSV tables (RFC 4180): stimulus lists, fold assignments, ROI tables (also as read from pandas
+// pickles, io/pandas_table.h).
 #pragma once
 
 #include <cstddef>
