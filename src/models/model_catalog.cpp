@@ -38,17 +38,16 @@ const std::vector<std::string> kBothStudies = {"pepino2025", "tuckute2023"};
 const std::vector<std::string> kPepino2025 = {"pepino2025"};
 
 PublishedModel encodecmae(const std::string& variant, const std::string& file,
-                          const std::string& description, bool runs) {
+                          const std::string& description) {
   PublishedModel m;
   m.name = "encodecmae:" + variant;
   m.description = description;
-  if (runs) m.runs_as = "encodecmae:{dir}/" + file + ".pt";
+  m.runs_as = "encodecmae:{dir}/" + file + ".pt";
   m.studies = kPepino2025;
   m.study_name = file;
   m.sample_rate = 24000;
   m.licence = "MIT";
   m.files = {{file + ".pt", kEncodecmae + file + ".pt", "", -1}};
-  m.notes = runs ? "" : "no native route yet: its front end is not ported (only the mel one is)";
   return m;
 }
 
@@ -121,25 +120,22 @@ PublishedModel external(const std::string& name, const std::string& study_name, 
 
 std::vector<PublishedModel> make_catalogue() {
   std::vector<PublishedModel> c;
-  c.push_back(encodecmae("mel256-ec-base", "mel256-ec-base", "EnCodecMAE base, mel input", true));
+  c.push_back(encodecmae("mel256-ec-base", "mel256-ec-base", "EnCodecMAE base, mel input"));
   c.push_back(encodecmae("mel256-ec-base-as", "mel256-ec-base-as",
-                         "EnCodecMAE base, mel input, pretrained on AudioSet", true));
+                         "EnCodecMAE base, mel input, pretrained on AudioSet"));
   c.push_back(encodecmae("mel256-ec-base-fma", "mel256-ec-base-fma",
-                         "EnCodecMAE base, mel input, pretrained on FMA (music)", true));
+                         "EnCodecMAE base, mel input, pretrained on FMA (music)"));
   c.push_back(encodecmae("mel256-ec-base-ll", "mel256-ec-base-ll",
-                         "EnCodecMAE base, mel input, pretrained on LibriLight (speech)", true));
+                         "EnCodecMAE base, mel input, pretrained on LibriLight (speech)"));
   c.push_back(encodecmae("mel256-ec-base-st", "mel256-ec-base_st-nopn",
-                         "EnCodecMAE base, mel input, with self-training", true));
-  c.push_back(
-      encodecmae("mel256-ec-small", "mel256-ec-small", "EnCodecMAE small, mel input", true));
-  c.push_back(
-      encodecmae("mel256-ec-large", "mel256-ec-large", "EnCodecMAE large, mel input", true));
+                         "EnCodecMAE base, mel input, with self-training"));
+  c.push_back(encodecmae("mel256-ec-small", "mel256-ec-small", "EnCodecMAE small, mel input"));
+  c.push_back(encodecmae("mel256-ec-large", "mel256-ec-large", "EnCodecMAE large, mel input"));
   c.push_back(encodecmae("mel256-ec-large-st", "mel256-ec-large_st-nopn",
-                         "EnCodecMAE large, mel input, with self-training", true));
+                         "EnCodecMAE large, mel input, with self-training"));
+  c.push_back(encodecmae("ec-ec-base", "ec-ec-base", "EnCodecMAE base, EnCodec-encoder input"));
   c.push_back(
-      encodecmae("ec-ec-base", "ec-ec-base", "EnCodecMAE base, EnCodec-encoder input", true));
-  c.push_back(encodecmae("spec-ec-base", "spec-ec-base",
-                         "EnCodecMAE base, linear-spectrogram input", true));
+      encodecmae("spec-ec-base", "spec-ec-base", "EnCodecMAE base, linear-spectrogram input"));
 
   c.push_back(beats("iter1", "BEATs_iter1", "", 361499833, "BEATs, first iteration"));
   c.push_back(beats("iter2", "BEATs_iter2", "", 361499833, "BEATs, second iteration"));
