@@ -17,6 +17,8 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/io/pickle.h"
+#include "brainalign/neural/formats/torch_checkpoint.h"
+#include "neural/formats/torch_archive_probe.h"
 
 namespace brainalign::neural {
 namespace fs = std::filesystem;
@@ -355,6 +357,31 @@ std::map<std::string, at::Tensor> read_legacy_state_dict(const fs::path& path) {
 std::map<std::string, at::Tensor> read_legacy_state_dict(const fs::path& path,
                                                          const std::string& entry) {
   return read_tensors(path, entry);
+}
+
+std::map<std::string, at::Tensor> read_state_dict_file(const fs::path& path,
+                                                       const std::string& model) {
+  if (is_legacy_torch_file(path)) return read_legacy_state_dict(path);
+  if (!probe_torch_archive(path).is_zip) {
+    throw InputError(path.string() + ": not " + model +
+                     " checkpoint: neither a torch.save zip archive nor a legacy torch.save file "
+                     "(a truncated or failed download?)");
+  }
+  const TorchCheckpoint file = read_torch_checkpoint(path);
+  const PickleValue root = file.root();
+  if (root.kind() != PickleValue::Kind::kDict) {
+    throw InputError(path.string() + ": not " + model + " state_dict (the file holds a " +
+                     kind_name(root.kind()) + ", not a dict of tensors)");
+  }
+  for (const auto& [key, value] : root.entries()) {
+    if (key.kind() == PickleValue::Kind::kString && value.kind() != PickleValue::Kind::kTensor) {
+      throw InputError(path.string() + ": not " + model + " state_dict (entry '" + key.as_string() +
+                       "' is a " + kind_name(value.kind()) + ", not a tensor)");
+    }
+  }
+  std::map<std::string, at::Tensor> tensors;
+  for (auto& [name, tensor] : tensor_dict(root)) tensors.emplace(name, tensor);
+  return tensors;
 }
 
 }  // namespace brainalign::neural

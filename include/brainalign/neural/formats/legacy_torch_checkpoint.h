@@ -33,4 +33,11 @@ std::vector<std::string> legacy_state_dict_keys(const std::filesystem::path& pat
 // Whether the file starts as a legacy torch.save file does (its magic number pickle).
 bool is_legacy_torch_file(const std::filesystem::path& path) noexcept;
 
+// A state_dict (a dict of tensors) saved by torch.save in either format, the zip archive or the
+// legacy one. `model` names what the file should hold in messages ("a VGGish"): InputError
+// "<file>: not <model> checkpoint: ..." for a file of neither format (a truncated download),
+// "<file>: not <model> state_dict: ..." for another object or an entry that is not a tensor.
+std::map<std::string, at::Tensor> read_state_dict_file(const std::filesystem::path& path,
+                                                       const std::string& model);
+
 }  // namespace brainalign::neural

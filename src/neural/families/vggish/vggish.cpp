@@ -10,7 +10,6 @@
 #include "brainalign/dsp/vggish_logmel.h"
 #include "brainalign/neural/formats/legacy_torch_checkpoint.h"
 #include "brainalign/neural/formats/torch_checkpoint.h"
-#include "neural/formats/torch_archive_probe.h"
 
 namespace brainalign::neural {
 namespace {
@@ -133,29 +132,7 @@ VggishModel VggishModel::from_state_dict(const std::map<std::string, at::Tensor>
 }
 
 VggishModel VggishModel::load(const std::filesystem::path& checkpoint) {
-  if (is_legacy_torch_file(checkpoint)) {
-    return from_state_dict(read_legacy_state_dict(checkpoint), checkpoint.string());
-  }
-  if (!probe_torch_archive(checkpoint).is_zip) {
-    throw InputError(checkpoint.string() +
-                     ": not a VGGish checkpoint: neither a torch.save zip archive nor a legacy "
-                     "torch.save file (a truncated or failed download?)");
-  }
-  const TorchCheckpoint file = read_torch_checkpoint(checkpoint);
-  const PickleValue root = file.root();
-  if (root.kind() != PickleValue::Kind::kDict) {
-    throw InputError(checkpoint.string() + ": not a VGGish state_dict (the file holds a " +
-                     kind_name(root.kind()) + ", not a dict of tensors)");
-  }
-  std::map<std::string, at::Tensor> tensors;
-  for (const auto& [key, value] : root.entries()) {
-    if (key.kind() == PickleValue::Kind::kString && value.kind() != PickleValue::Kind::kTensor) {
-      throw InputError(checkpoint.string() + ": not a VGGish state_dict (entry '" +
-                       key.as_string() + "' is a " + kind_name(value.kind()) + ", not a tensor)");
-    }
-  }
-  for (auto& [name, tensor] : tensor_dict(root)) tensors.emplace(name, tensor);
-  return from_state_dict(tensors, checkpoint.string());
+  return from_state_dict(read_state_dict_file(checkpoint, "a VGGish"), checkpoint.string());
 }
 
 const VggishConfig& VggishModel::config() const { return weights_->config; }
