@@ -1,8 +1,9 @@
 // Opens a study report in headless Chromium (offline), waits for every chart and prints, as
 // JSON: charts rendered and failed, console errors, network requests, SVGs per chart and what
 // the page shows (texts with their boxes, colours, heat-map cells, tables) and the boxes of the
-// static figures' labels; takes a screenshot. Usage: node report_browser.js index.html screenshot.png (NODE_PATH: the vendored
-// node_modules holding playwright-core).
+// static figures' labels; with a second argument, takes a screenshot of the whole page there (a
+// costly step, left out unless asked for). Usage: node report_browser.js index.html
+// [screenshot.png] (NODE_PATH: the vendored node_modules holding playwright-core).
 const { chromium } = require('playwright-core');
 const path = require('path');
 
@@ -121,7 +122,7 @@ const path = require('path');
   });
   // Sorting a table by a column must reorder its rows.
   await page.click('#table1 th:nth-child(5)');
-  await page.screenshot({ path: screenshot, fullPage: true });
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
   // Each chart's static figure (figures/<id>.svg) as Chromium lays out its text layer: the
   // figure's size and every label's box.
   shown.figures = {};

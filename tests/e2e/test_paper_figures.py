@@ -5,21 +5,20 @@ RSA by both methods, the noise ceiling, a checkpoint series of ten steps in laye
 downstream scores of six tasks) is run, exported and reported. The stored ceiling must be what
 `brainalign ceiling` computes; the page, opened in headless Chromium, must show each figure
 built from the stored values."""
-import csv
 import json
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
-from cli_runner import CLI, NATSOUND, data_env, read_rows, run_cli  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report_study import (NO_BROWSER, NO_BROWSER_REASON, ROIS, downstream_scores,  # noqa: E402
+                          feature_file, open_report, run_and_export, stimulus_names, study_env,
+                          voxel_dataset)
+from cli_runner import read_rows, run_cli  # noqa: E402
 
-VENDOR = Path(CLI).resolve().parent / "report-vendor" / "node_modules"
 # Models as the study file names them, in its order; "spectemp filters" is the baseline.
 MODELS = ["encodecmae:base", "beats:iter3", "a model with a long label", "spectemp filters"]
 BASELINE = "spectemp filters"
@@ -27,53 +26,29 @@ SERIES = "pretraining"
 STEPS = [k * 1000 for k in range(10)]
 SERIES_LAYERS = [f"layer{l}" for l in range(8)]
 VOXEL_DATASETS = ["NH", "B"]
-ROIS = ["Primary", "Posterior"]
 TASKS = ["nsynth_pitch", "gtzan", "speech_commands", "crema_d", "fsd50k", "esc50"]
 CEILING_PROTOCOLS = ["pepino2025", "tuckute2023"]
 
 
-def synthetic_dataset(root, name, seed, names, env):
-    run_cli(["synth", "--out", root / f"syn-{name}", "--stimuli", 165, "--voxels", 60,
-             "--subjects", 3, "--layers", 2, "--features", 8, "--min-reliability", 0.5,
-             "--max-reliability", 0.9, "--seed", seed], env)
-    dataset = root / name
-    shutil.copytree(root / f"syn-{name}" / "dataset", dataset)
-    (dataset / "stimuli.txt").write_text("\n".join(names) + "\n")
-    (dataset / "folds.csv").unlink()  # the published folds of the 165 sounds apply
-    voxels = read_rows(root / f"syn-{name}" / "dataset" / "voxels.csv")
-    with open(dataset / "voxels.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["voxel_id", "subject", "roi"])
-        for i, v in enumerate(voxels):
-            w.writerow([v["voxel_id"], v["subject"], ROIS[i % 2]])
-    return np.load(dataset / "responses.npy").mean(axis=2)
-
-
 def write_study(root):
-    names = [r["stimulus"] for r in read_rows(NATSOUND / "folds_5x33.csv")]
-    env = data_env(BRAINALIGN_CACHE=str(root / "cache"), OMP_NUM_THREADS="1")
-    responses = np.hstack([synthetic_dataset(root, d, k + 1, names, env)
+    names = stimulus_names()
+    env = study_env(root)
+    responses = np.hstack([voxel_dataset(root / f"syn-{d}", root / d, names, env, layers=2,
+                                         features=8, seed=k + 1)
                            for k, d in enumerate(VOXEL_DATASETS)])
     rng = np.random.default_rng(0)
     mix = rng.standard_normal((responses.shape[1], 12))
     (root / "features").mkdir()
     files = {}
     for j, model in enumerate(MODELS):
-        layers = {f"encoder.layers.{l}": (j + l + 1) / 12 * responses @ mix / 10
-                  + rng.standard_normal((165, 12)) for l in range(3)}
         files[model] = f"features/model{j}.npz"
-        np.savez(root / files[model], **layers, __stimuli__=np.array(names))
+        feature_file(root / files[model], names, responses, mix, rng,
+                     {f"encoder.layers.{l}": (j + l + 1) / 12 for l in range(3)})
     (root / "checkpoints").mkdir()
     for k, step in enumerate(STEPS):
-        layers = {layer: (1 + k + l) / 20 * responses @ mix / 10 + rng.standard_normal((165, 12))
-                  for l, layer in enumerate(SERIES_LAYERS)}
-        np.savez(root / "checkpoints" / f"step_{step}.npz", **layers, __stimuli__=np.array(names))
-    with open(root / "downstream.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["model", "task", "score"])
-        for model in MODELS:
-            for task in TASKS:
-                w.writerow([model, task, round(rng.uniform(0.2, 0.9), 4)])
+        feature_file(root / "checkpoints" / f"step_{step}.npz", names, responses, mix, rng,
+                     {layer: (1 + k + l) / 20 for l, layer in enumerate(SERIES_LAYERS)})
+    downstream_scores(root / "downstream.csv", MODELS, TASKS, rng)
     models = "".join(f'[[models]]\nname = "{m}"\nkind = "features"\nfeatures = "{files[m]}"\n'
                      for m in MODELS)
     datasets = "".join(f'[[datasets]]\nname = "{d}"\nsource = "{d}"\n' for d in VOXEL_DATASETS)
@@ -124,29 +99,16 @@ permutations = 50
 def study(tmp_path_factory):
     root = tmp_path_factory.mktemp("paper")
     env = write_study(root)
-    run = run_cli(["study", "run", root / "study.toml"], env)
-    run_cli(["study", "export", root / "study.toml", "--out", root / "export"], env)
-    return {"root": root, "env": env, "run": run}
+    run_and_export(root, env)
+    return {"root": root, "env": env}
 
 
 @pytest.fixture(scope="module")
 def page(study):
-    if shutil.which("node") is None or not Path("/usr/bin/chromium").exists() \
-            or not (VENDOR / "playwright-core").exists():
-        pytest.skip("node, chromium or playwright-core is not installed")
+    if NO_BROWSER:
+        pytest.skip(NO_BROWSER_REASON)
     root = study["root"]
-    out = root / "report"
-    run_cli(["study", "report", root / "study.toml", "--out", out], study["env"])
-    p = subprocess.run(["node", Path(__file__).with_name("report_browser.js"), out / "index.html",
-                        out / "report.png"], capture_output=True, text=True,
-                       env=dict(os.environ, NODE_PATH=str(VENDOR)), timeout=300)
-    assert p.returncode == 0, p.stdout + p.stderr
-    result = json.loads(p.stdout.strip().splitlines()[-1])
-    assert result["failed"] == [] and result["console_errors"] == [] and result["requests"] == []
-    assert result["rendered"] == result["total"]
-    if os.environ.get("BRAINALIGN_KEEP_REPORT"):
-        shutil.copytree(out, os.environ["BRAINALIGN_KEEP_REPORT"], dirs_exist_ok=True)
-        Path(os.environ["BRAINALIGN_KEEP_REPORT"], "shown.json").write_text(json.dumps(result))
+    out, result = open_report(root, study["env"], keep=os.environ.get("BRAINALIGN_KEEP_REPORT"))
     return {"out": out, "shown": result["shown"], "results": read_rows(root / "export" / "results.csv")}
 
 
@@ -270,7 +232,6 @@ def test_fig2_bars_with_the_baseline_and_the_ceiling_at_the_stored_values(page):
             continue
         [ceiling] = [c for c in ceilings if (c["dataset"], c["protocol"], c["roi"]) == (dataset, "pepino2025", "")]
         assert lines["noise ceiling"]["datum"]["value"] == float(ceiling["value"])
-        # Drawn where the bars' scale puts the value: a bar spans x(0) to x(value).
         # Drawn where the bars' scale puts the value: each bar spans x(0) to x(value).
         bar = max((b for b in bars if b["datum"]["panel"] == panel), key=lambda b: b["datum"]["value"])
         scale = (bar["x2"] - bar["x"]) / bar["datum"]["value"]

@@ -6,12 +6,7 @@ it shows checked: every label whole and inside its chart, heat-map rows readable
 wide as the page, value axes that say what they measure, model labels as the study file names
 them, the best layer of every score, and one colour convention in the page and the static
 figures."""
-import csv
-import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -20,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
-from cli_runner import CLI, NATSOUND, data_env, read_rows, run_cli  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report_study import (NO_BROWSER, NO_BROWSER_REASON, downstream_scores,  # noqa: E402
+                          feature_file, open_report, run_and_export, stimulus_names, study_env,
+                          voxel_dataset)
+from cli_runner import read_rows, run_cli  # noqa: E402
 
-VENDOR = Path(CLI).resolve().parent / "report-vendor" / "node_modules"
 # In the study file's order, as it names them: a registry model, a catalogue-style name and a
 # long label (both feature files), a checkpoint series.
 MODELS = ["mel", "beats:iter3", "an audio model with a long label (mean over layers)", "ckpt"]
@@ -36,47 +33,25 @@ STEPS = [0, 1000, 2000, 3000]
 MEASURE = {("components", "pepino2025"): "r²", ("voxelwise", "pepino2025"): "r²",
            ("voxelwise", "tuckute2023"): "noise-corrected r²", ("rsa-layerwise", "pepino2025"): "RSA ρ"}
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not Path("/usr/bin/chromium").exists()
-    or not (VENDOR / "playwright-core").exists(),
-    reason="node, chromium or playwright-core is not installed")
+pytestmark = pytest.mark.skipif(NO_BROWSER, reason=NO_BROWSER_REASON)
 
 
 def write_study(root):
-    names = [r["stimulus"] for r in read_rows(NATSOUND / "folds_5x33.csv")]
-    env = data_env(BRAINALIGN_CACHE=str(root / "cache"), OMP_NUM_THREADS="1")
-    run_cli(["synth", "--out", root / "syn", "--stimuli", 165, "--voxels", 60, "--subjects", 3,
-             "--layers", 3, "--features", 16, "--min-reliability", 0.5,
-             "--max-reliability", 0.9], env)
-    dataset = root / "synthetic" / "dataset"
-    shutil.copytree(root / "syn" / "dataset", dataset)
-    (dataset / "stimuli.txt").write_text("\n".join(names) + "\n")
-    (dataset / "folds.csv").unlink()  # the published folds of the 165 sounds apply
-    voxels = read_rows(root / "syn" / "dataset" / "voxels.csv")
-    with open(dataset / "voxels.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["voxel_id", "subject", "roi"])
-        for i, v in enumerate(voxels):
-            w.writerow([v["voxel_id"], v["subject"], "Primary" if i % 2 == 0 else "Posterior"])
-    responses = np.load(dataset / "responses.npy").mean(axis=2)
+    names = stimulus_names()
+    env = study_env(root)
+    responses = voxel_dataset(root / "syn", root / "synthetic" / "dataset", names, env, layers=3,
+                              features=16)
     rng = np.random.default_rng(0)
     mix = rng.standard_normal((responses.shape[1], 12))
     (root / "checkpoints").mkdir()
     for k, step in enumerate(STEPS):
-        layers = {f"layer{l}": (k + l) / 8 * responses @ mix / 10 + rng.standard_normal((165, 12))
-                  for l in range(3)}
-        np.savez(root / "checkpoints" / f"step_{step}.npz", **layers, __stimuli__=np.array(names))
+        feature_file(root / "checkpoints" / f"step_{step}.npz", names, responses, mix, rng,
+                     {f"layer{l}": (k + l) / 8 for l in range(3)})
     (root / "features").mkdir()
     for j, file in enumerate(FEATURE_FILES.values()):
-        layers = {f"encoder.layers.{l}": (j + l + 1) / 10 * responses @ mix / 10
-                  + rng.standard_normal((165, 12)) for l in range(4)}
-        np.savez(root / file, **layers, __stimuli__=np.array(names))
-    with open(root / "downstream.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["model", "task", "score"])
-        for model in MODELS:
-            for task in TASKS:
-                w.writerow([model, task, round(rng.uniform(0.2, 0.9), 4)])
+        feature_file(root / file, names, responses, mix, rng,
+                     {f"encoder.layers.{l}": (j + l + 1) / 10 for l in range(4)})
+    downstream_scores(root / "downstream.csv", MODELS, TASKS, rng)
     models = ""
     for m in MODELS:
         if m in FEATURE_FILES:
@@ -124,17 +99,9 @@ smooth_order = 1
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     env = write_study(root)
-    run_cli(["study", "run", root / "study.toml", "--quiet"], env)
-    run_cli(["study", "export", root / "study.toml", "--out", root / "export"], env)
-    out = root / "report"
-    run_cli(["study", "report", root / "study.toml", "--out", out], env)
-    p = subprocess.run(["node", Path(__file__).with_name("report_browser.js"), out / "index.html",
-                        out / "report.png"], capture_output=True, text=True,
-                       env=dict(os.environ, NODE_PATH=str(VENDOR)), timeout=300)
-    assert p.returncode == 0, p.stdout + p.stderr
-    result = json.loads(p.stdout.strip().splitlines()[-1])
-    assert result["failed"] == [] and result["console_errors"] == []
-    assert result["rendered"] == result["total"] >= 5
+    run_and_export(root, env)
+    out, result = open_report(root, env)
+    assert result["total"] >= 5
     return {"root": root, "out": out, "env": env, "shown": result["shown"]}
 
 
