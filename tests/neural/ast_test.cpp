@@ -4,8 +4,6 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/audio.h"
 #include "brainalign/dsp/kaldi_fbank.h"
@@ -17,6 +15,7 @@
 #include "brainalign/neural/model_families.h"
 #include "common/command_run.h"
 #include "common/error_message.h"
+#include "common/generated_files.h"
 #include "common/golden.h"
 #include "common/scratch_dir.h"
 
@@ -25,6 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using brainalign::testing::error_message;
+using brainalign::testing::GeneratedFilesTest;
 using brainalign::testing::golden_values;
 using brainalign::testing::read_golden;
 using brainalign::testing::read_npz_contents;
@@ -37,36 +37,16 @@ const fs::path kSounds = fs::path(BRAINALIGN_SHARED_DIR) / "data/natsound165/wav
 const std::vector<std::string> kStimuli = {"stim5_alarm_clock", "stim7_applause"};
 const std::vector<std::string> kTinyLayers = {"Embedding", "Encoder_1", "Encoder_2", "Final"};
 
-class AstTest : public ::testing::Test {
+class AstTest : public GeneratedFilesTest<AstTest> {
  protected:
   static void SetUpTestSuite() {
     register_model_families();
-    dir_ = new ScratchDir();
-    std::vector<std::string> command = {BRAINALIGN_PYTHON,
-                                        BRAINALIGN_TEST_DIR "/neural/make_ast_golden.py",
-                                        dir_->path().string(), kSounds.string()};
-    command.insert(command.end(), kStimuli.begin(), kStimuli.end());
-    const auto made = run_command(command);
-    ASSERT_EQ(made.status, 0) << made.output;
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  static fs::path at(const std::string& name) { return dir_->path() / name; }
-  // "<study name> <module name>" per layer, in order.
-  static std::vector<std::pair<std::string, std::string>> layers() {
-    std::vector<std::pair<std::string, std::string>> out;
-    std::ifstream in(at("layers.txt"));
-    std::string study, module;
-    while (in >> study >> module) out.emplace_back(study, module);
-    return out;
+    std::vector<std::string> arguments = {kSounds.string()};
+    arguments.insert(arguments.end(), kStimuli.begin(), kStimuli.end());
+    generate("neural/make_ast_golden.py", arguments);
   }
   static std::vector<double> input() { return golden_values(at("input.npy")); }
-  static ScratchDir* dir_;
 };
-
-ScratchDir* AstTest::dir_ = nullptr;
 
 TEST_F(AstTest, FrontEndMatchesTheLoader) {
   // The Kaldi fbank of the reference (78 frames of 0.8 s), then padded to input_tdim and

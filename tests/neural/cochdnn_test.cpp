@@ -14,49 +14,35 @@
 #include "brainalign/models/registry.h"
 #include "brainalign/neural/formats/legacy_torch_checkpoint.h"
 #include "brainalign/neural/model_families.h"
-#include "common/command_run.h"
 #include "common/error_message.h"
+#include "common/generated_files.h"
 #include "common/golden.h"
-#include "common/scratch_dir.h"
 
 namespace brainalign::neural {
 namespace {
 
 namespace fs = std::filesystem;
 using brainalign::testing::error_message;
+using brainalign::testing::GeneratedFilesTest;
 using brainalign::testing::golden_values;
 using brainalign::testing::read_golden;
 using brainalign::testing::relative_error;
-using brainalign::testing::run_command;
-using brainalign::testing::ScratchDir;
 
 constexpr double kTolerance = 1e-4;
 const fs::path kFrontends = fs::path(BRAINALIGN_SHARED_DIR) / "golden/frontends";
 
-class CochdnnTest : public ::testing::Test {
+class CochdnnTest : public GeneratedFilesTest<CochdnnTest> {
  protected:
   static void SetUpTestSuite() {
     register_model_families();
-    dir_ = new ScratchDir();
-    const auto made =
-        run_command({BRAINALIGN_PYTHON, BRAINALIGN_TEST_DIR "/neural/make_cochdnn_golden.py",
-                     dir_->path().string(), (kFrontends / "cochleagram1_output.npy").string()});
-    ASSERT_EQ(made.status, 0) << made.output;
+    generate("neural/make_cochdnn_golden.py", {(kFrontends / "cochleagram1_output.npy").string()});
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  static fs::path at(const std::string& name) { return dir_->path() / name; }
   static at::Tensor reference_cochleagram() {
     return read_golden(kFrontends / "cochleagram1_output.npy")
         .to(at::kFloat)
         .reshape({1, 1, CochdnnModel::kChannels, CochdnnModel::kFrames});
   }
-  static ScratchDir* dir_;
 };
-
-ScratchDir* CochdnnTest::dir_ = nullptr;
 
 struct Case {
   const char* file;

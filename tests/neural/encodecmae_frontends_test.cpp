@@ -10,37 +10,24 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/neural/families/encodecmae/encodecmae.h"
-#include "common/command_run.h"
 #include "common/error_message.h"
+#include "common/generated_files.h"
 #include "common/golden.h"
-#include "common/scratch_dir.h"
 
 namespace brainalign::neural {
 namespace {
 
 namespace fs = std::filesystem;
 using brainalign::testing::error_message;
+using brainalign::testing::GeneratedFilesTest;
 using brainalign::testing::golden_values;
 using brainalign::testing::relative_error;
-using brainalign::testing::run_command;
-using brainalign::testing::ScratchDir;
 
 constexpr double kTolerance = 1e-4;
 
-class EncodecMaeFrontEndsTest : public ::testing::Test {
+class EncodecMaeFrontEndsTest : public GeneratedFilesTest<EncodecMaeFrontEndsTest> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new ScratchDir();
-    const auto made = run_command(
-        {BRAINALIGN_PYTHON, BRAINALIGN_TEST_DIR "/neural/make_encodecmae_frontends_golden.py",
-         dir_->path().string()});
-    ASSERT_EQ(made.status, 0) << made.output;
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  static fs::path at(const std::string& name) { return dir_->path() / name; }
+  static void SetUpTestSuite() { generate("neural/make_encodecmae_frontends_golden.py", {}); }
 
   // Every output of forward() against the reference's, printing the errors.
   static void compare(const std::string& variant, const std::string& front_name) {
@@ -76,10 +63,7 @@ class EncodecMaeFrontEndsTest : public ::testing::Test {
                              at(variant + "/layer." + std::to_string(layers - 1) + ".npy")),
               kTolerance);
   }
-  static ScratchDir* dir_;
 };
-
-ScratchDir* EncodecMaeFrontEndsTest::dir_ = nullptr;
 
 TEST_F(EncodecMaeFrontEndsTest, EncodecEncoderVariantMatchesEveryLayer) {
   const EncodecMaeConfig c = EncodecMaeModel::load(at("ec/model.pt")).config();

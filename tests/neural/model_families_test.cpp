@@ -18,6 +18,7 @@
 #include "brainalign/neural/families/torchscript/torchscript_model.h"
 #include "common/command_run.h"
 #include "common/error_message.h"
+#include "common/generated_files.h"
 #include "common/golden.h"
 #include "common/scratch_dir.h"
 
@@ -25,6 +26,7 @@ namespace brainalign::neural {
 namespace {
 
 namespace fs = std::filesystem;
+using brainalign::testing::GeneratedFilesTest;
 using brainalign::testing::read_npz_contents;
 using brainalign::testing::run_command;
 using brainalign::testing::ScratchDir;
@@ -155,27 +157,15 @@ TEST(HfFamily, ErrorsNameTheFolderOrFile) {
 }
 
 // The archives and PyTorch's answers for them (tests/neural/torchscript_archives.py).
-class TorchScriptFamilyTest : public ::testing::Test {
+class TorchScriptFamilyTest : public GeneratedFilesTest<TorchScriptFamilyTest> {
  protected:
   static void SetUpTestSuite() {
     register_model_families();
-    dir_ = new ScratchDir();
-    std::vector<std::string> command = {BRAINALIGN_PYTHON,
-                                        BRAINALIGN_TEST_DIR "/neural/torchscript_archives.py",
-                                        dir_->path().string(), kSounds.string()};
-    command.insert(command.end(), kStimuli.begin(), kStimuli.end());
-    const auto made = run_command(command);
-    ASSERT_EQ(made.status, 0) << made.output;
+    std::vector<std::string> arguments = {kSounds.string()};
+    arguments.insert(arguments.end(), kStimuli.begin(), kStimuli.end());
+    generate("neural/torchscript_archives.py", arguments);
   }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  static fs::path at(const std::string& name) { return dir_->path() / name; }
-  static ScratchDir* dir_;
 };
-
-ScratchDir* TorchScriptFamilyTest::dir_ = nullptr;
 
 TEST_F(TorchScriptFamilyTest, LayersAreTheMeanOverTimeOfPyTorchsOutputs) {
   for (const std::string& archive : std::vector<std::string>{"tuple", "traced", "list", "dict"}) {

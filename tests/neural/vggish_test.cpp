@@ -6,8 +6,6 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/vggish_logmel.h"
 #include "brainalign/models/model.h"
@@ -16,6 +14,7 @@
 #include "brainalign/neural/model_families.h"
 #include "common/command_run.h"
 #include "common/error_message.h"
+#include "common/generated_files.h"
 #include "common/golden.h"
 #include "common/scratch_dir.h"
 
@@ -24,6 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using brainalign::testing::error_message;
+using brainalign::testing::GeneratedFilesTest;
 using brainalign::testing::golden_values;
 using brainalign::testing::read_golden;
 using brainalign::testing::read_npz_contents;
@@ -35,36 +35,16 @@ constexpr double kTolerance = 1e-4;
 const fs::path kSounds = fs::path(BRAINALIGN_SHARED_DIR) / "data/natsound165/wav";
 const std::vector<std::string> kStimuli = {"stim5_alarm_clock", "stim7_applause"};
 
-class VggishTest : public ::testing::Test {
+class VggishTest : public GeneratedFilesTest<VggishTest> {
  protected:
   static void SetUpTestSuite() {
     register_model_families();
-    dir_ = new ScratchDir();
-    std::vector<std::string> command = {BRAINALIGN_PYTHON,
-                                        BRAINALIGN_TEST_DIR "/neural/make_vggish_golden.py",
-                                        dir_->path().string(), kSounds.string()};
-    command.insert(command.end(), kStimuli.begin(), kStimuli.end());
-    const auto made = run_command(command);
-    ASSERT_EQ(made.status, 0) << made.output;
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  static fs::path at(const std::string& name) { return dir_->path() / name; }
-  // "<study name> <module name>" per layer, in order.
-  static std::vector<std::pair<std::string, std::string>> layers() {
-    std::vector<std::pair<std::string, std::string>> out;
-    std::ifstream in(at("layers.txt"));
-    std::string study, module;
-    while (in >> study >> module) out.emplace_back(study, module);
-    return out;
+    std::vector<std::string> arguments = {kSounds.string()};
+    arguments.insert(arguments.end(), kStimuli.begin(), kStimuli.end());
+    generate("neural/make_vggish_golden.py", arguments);
   }
   static std::vector<double> input() { return golden_values(at("input.npy")); }
-  static ScratchDir* dir_;
 };
-
-ScratchDir* VggishTest::dir_ = nullptr;
 
 TEST_F(VggishTest, FrontEndMatchesMelFeatures) {
   std::vector<std::int64_t> shape;
