@@ -25,13 +25,12 @@ the shared golden folder (BRAINALIGN_SHARED), when that is there.
 """
 import os
 import sys
-from math import gcd
 from pathlib import Path
 
 import numpy as np
-import scipy.io.wavfile
-import scipy.signal
 import torch
+
+from golden_files import save_layers, save_stimuli_read_out, waveform
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
 import ast_reference as ref  # noqa: E402
@@ -76,39 +75,21 @@ def main():
     torch.save(wrapped, out / "ast_tiny_legacy.pth", _use_new_zipfile_serialization=False)
     torch.save(model.state_dict(), out / "ast_tiny_bare.pth")
 
-    t = np.arange(12800) / 16000.0
-    noise = np.random.default_rng(0).standard_normal(t.size)
-    x = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.2 * np.sin(2 * np.pi * 1375 * t) * (t > 0.4) \
-        + 0.05 * noise
+    x = waveform(12800)
     np.save(out / "input.npy", x)
     np.save(out / "fbank.npy", ref.fbank(x))
     feats = ref.features(x, TDIM)
     np.save(out / "features.npy", feats)
-    names = ref.study_layers(model)
-    outputs = ref.hooked_outputs(model, torch.tensor(feats[None]).float())
-    for study, module in names:
-        np.save(out / f"layer.{study}.npy", outputs[module].numpy())
-    (out / "layers.txt").write_text("".join(f"{s} {m}\n" for s, m in names))
+    layers = ref.study_layers(model)
+    save_layers(out, layers, ref.hooked_outputs(model, torch.tensor(feats[None]).float()))
+
+    def read_out(samples):
+        batch = torch.tensor(ref.features(samples, TDIM)[None])
+        outputs = ref.hooked_outputs(model, batch.float())
+        return {study: ref.study_read_out(module, outputs[module]) for study, module in layers}
 
     if len(sys.argv) > 3:
-        sounds, stimuli = Path(sys.argv[2]), sys.argv[3:]
-        folder = out / "stimuli"
-        folder.mkdir(exist_ok=True)
-        read_out = {study: [] for study, _ in names}
-        for stimulus in stimuli:
-            rate, pcm = scipy.io.wavfile.read(sounds / f"{stimulus}.wav")
-            samples = pcm.astype(np.float64) / 32768.0
-            if samples.ndim > 1:
-                samples = samples.mean(axis=1)
-            g = gcd(int(rate), 16000)
-            resampled = scipy.signal.resample_poly(samples, 16000 // g, int(rate) // g)
-            pcm16 = np.clip(np.round(resampled * 32768.0), -32768, 32767).astype(np.int16)
-            scipy.io.wavfile.write(folder / f"{stimulus}.wav", 16000, pcm16)
-            batch = torch.tensor(ref.features(pcm16.astype(np.float64) / 32768.0, TDIM)[None])
-            outputs = ref.hooked_outputs(model, batch.float())
-            for study, module in names:
-                read_out[study].append(ref.study_read_out(module, outputs[module]))
-        np.savez(out / "reference.npz", **{k: np.stack(v) for k, v in read_out.items()})
+        save_stimuli_read_out(out, sys.argv[2], sys.argv[3:], read_out)
 
 
 if __name__ == "__main__":

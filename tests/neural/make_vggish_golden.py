@@ -21,13 +21,12 @@ read-out (stimuli x features, the average over time and examples of each sound r
 int16 / 32768, as wavfile_to_examples reads it).
 """
 import sys
-from math import gcd
 from pathlib import Path
 
 import numpy as np
-import scipy.io.wavfile
-import scipy.signal
 import torch
+
+from golden_files import save_layers, save_stimuli_read_out, waveform
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
 import torchvggish_reference as ref  # noqa: E402
@@ -45,39 +44,20 @@ def main():
     torch.save(model.state_dict(), out / "vggish_tiny_legacy.pth",
                _use_new_zipfile_serialization=False)
 
-    t = np.arange(40000) / 16000.0
-    noise = np.random.default_rng(0).standard_normal(t.size)
-    x = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.2 * np.sin(2 * np.pi * 1375 * t) * (t > 0.4) \
-        + 0.05 * noise
+    x = waveform(40000)
     np.save(out / "input.npy", x)
     np.save(out / "log_mel.npy", ref.log_mel(x))
     batch, framed = ref.examples(x)
     np.save(out / "examples.npy", framed)
-    names = ref.study_name_of_modules(model)
-    outputs = ref.hooked_outputs(model, batch)
-    for module, study in names:
-        np.save(out / f"layer.{study}.npy", outputs[module].numpy())
-    (out / "layers.txt").write_text("".join(f"{s} {m}\n" for m, s in names))
+    layers = [(study, module) for module, study in ref.study_name_of_modules(model)]
+    save_layers(out, layers, ref.hooked_outputs(model, batch))
+
+    def read_out(samples):
+        outputs = ref.hooked_outputs(model, ref.examples(samples)[0])
+        return {study: ref.study_average(outputs[module]) for study, module in layers}
 
     if len(sys.argv) > 3:
-        sounds, stimuli = Path(sys.argv[2]), sys.argv[3:]
-        folder = out / "stimuli"
-        folder.mkdir(exist_ok=True)
-        read_out = {study: [] for _, study in names}
-        for stimulus in stimuli:
-            rate, pcm = scipy.io.wavfile.read(sounds / f"{stimulus}.wav")
-            samples = pcm.astype(np.float64) / 32768.0
-            if samples.ndim > 1:
-                samples = samples.mean(axis=1)
-            g = gcd(int(rate), 16000)
-            resampled = scipy.signal.resample_poly(samples, 16000 // g, int(rate) // g)
-            pcm16 = np.clip(np.round(resampled * 32768.0), -32768, 32767).astype(np.int16)
-            scipy.io.wavfile.write(folder / f"{stimulus}.wav", 16000, pcm16)
-            batch, _ = ref.examples(pcm16.astype(np.float64) / 32768.0)
-            outputs = ref.hooked_outputs(model, batch)
-            for module, study in names:
-                read_out[study].append(ref.study_average(outputs[module]))
-        np.savez(out / "reference.npz", **{k: np.stack(v) for k, v in read_out.items()})
+        save_stimuli_read_out(out, sys.argv[2], sys.argv[3:], read_out)
 
 
 if __name__ == "__main__":
