@@ -12,16 +12,17 @@
 #include <string>
 
 #include "brainalign/hear/metrics.h"
+#include "brainalign/hear/probe.h"
 #include "brainalign/io/npy.h"
-#include "brainalign/neural/probes/probe.h"
+#include "brainalign/neural/probes/probe_training.h"
 
 using namespace brainalign;
 using namespace brainalign::hear;
-using namespace brainalign::neural;
 
 int main(int argc, char** argv) {
   const int epochs = argc > 1 ? std::atoi(argv[1]) : 20;
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
+  brainalign::neural::register_probe_trainer();  // libtorch training, linked in
   constexpr int kClips = 2000, kLayers = 13, kWidth = 768, kClasses = 10, kFolds = 5;
   // Class means in a random 16-dimensional subspace plus noise, stronger in later layers.
   std::mt19937 rng(0);

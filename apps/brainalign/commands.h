@@ -19,9 +19,7 @@ Action add_extract(CLI::App& app);
 Action add_fetch(CLI::App& app);
 Action add_models(CLI::App& app);
 Action add_study(CLI::App& app);
-#ifdef BRAINALIGN_WITH_TORCH
 Action add_downstream(CLI::App& app);
-#endif
 
 // Progress on standard error: one line per stage that rewrites itself on a terminal.
 void show_progress(const std::string& stage, int done, int total);

@@ -1,11 +1,10 @@
-#ifdef BRAINALIGN_WITH_TORCH
 #include <cstdio>
 #include <memory>
 #include <optional>
 
 #include "brainalign/data/data_registry.h"
+#include "brainalign/hear/downstream.h"
 #include "brainalign/models/registry.h"
-#include "brainalign/neural/probes/evaluate.h"
 #include "commands.h"
 
 namespace brainalign::cli {
@@ -21,7 +20,8 @@ Action add_downstream(CLI::App& app) {
   auto a = std::make_shared<Args>();
   app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
       ->required();
-  app.footer("Models:\n" + models::describe_models());
+  // A function: listing the families opens the neural plugin, which only --help needs.
+  app.footer(std::function<std::string()>([] { return "Models:\n" + models::describe_models(); }));
   app.add_option("--weights", a->weights,
                  "Weights for the model's architecture: a training checkpoint (.ckpt) or "
                  "state_dict, for the families that take one (encodecmae:)");
@@ -48,7 +48,7 @@ Action add_downstream(CLI::App& app) {
   app.add_flag("--no-cache", a->no_cache, "Neither read nor write the feature cache");
   app.add_flag("--quiet", a->quiet, "No progress output");
   return [a] {
-    using namespace neural;
+    using namespace hear;
     const Protocol protocol = parse_protocol(a->protocol);
     io::FetchOptions fetch;
     fetch.before_download = confirm_download(a->yes);
@@ -92,4 +92,3 @@ Action add_downstream(CLI::App& app) {
 }
 
 }  // namespace brainalign::cli
-#endif  // BRAINALIGN_WITH_TORCH

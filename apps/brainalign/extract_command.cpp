@@ -22,7 +22,8 @@ Action add_extract(CLI::App& app) {
   auto a = std::make_shared<Args>();
   app.add_option("--model", a->model, "Model name, <family>:PATH or auto:PATH (see below)")
       ->required();
-  app.footer("Models:\n" + models::describe_models());
+  // A function: listing the families opens the neural plugin, which only --help needs.
+  app.footer(std::function<std::string()>([] { return "Models:\n" + models::describe_models(); }));
   app.add_option("--weights", a->weights,
                  "Weights for the model's architecture: a training checkpoint (.ckpt) or "
                  "state_dict, for the families that take one (encodecmae:)");

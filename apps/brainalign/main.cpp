@@ -6,17 +6,13 @@
 #include "brainalign/base/error.h"
 #include "brainalign/features/published_activations.h"
 #include "commands.h"
-#ifdef BRAINALIGN_WITH_TORCH
-#include "brainalign/neural/model_families.h"
-#endif
 
 int main(int argc, char** argv) {
   // tuckute2023-activations:FOLDER, the route of the catalogued models that run from the 2023
   // release's published activations.
   brainalign::features::register_published_activations();
-#ifdef BRAINALIGN_WITH_TORCH
-  brainalign::neural::register_model_families();  // hf:, beats:, ..., torchscript:, auto:
-#endif
+  // The libtorch families (hf:, beats:, ..., auto:) and the probes come from the neural plugin,
+  // opened by the first command that needs them (base/plugins.h).
   CLI::App app{"brainalign: score audio-model representations against brain data"};
   app.set_version_flag("--version", BRAINALIGN_VERSION);
   app.require_subcommand(1);
@@ -35,10 +31,8 @@ int main(int argc, char** argv) {
       brainalign::cli::add_models);
   add("demo", "Spectemp features of the 165 sounds scored against the NH2015 components",
       brainalign::cli::add_demo);
-#ifdef BRAINALIGN_WITH_TORCH
   add("downstream", "Train probes on a model's embeddings for HEAR tasks and score them",
       brainalign::cli::add_downstream);
-#endif
   add("ceiling", "RSA noise ceiling of a dataset", brainalign::cli::add_ceiling);
   add("synth", "Write a synthetic dataset and feature set with planted ground truth",
       brainalign::cli::add_synth);

@@ -3,9 +3,6 @@
 #include <iostream>
 #include <memory>
 
-#ifdef BRAINALIGN_WITH_TORCH
-#include "brainalign/neural/probes/study_evaluator.h"
-#endif
 #include "brainalign/base/error.h"
 #include "brainalign/models/registry.h"
 #include "brainalign/report/study_report.h"
@@ -79,7 +76,7 @@ Action add_study(CLI::App& app) {
   auto a = std::make_shared<Args>();
   app.require_subcommand(1);
   CLI::App* run = app.add_subcommand("run", "Compute every unit of the study the store lacks");
-  // A function: the model families are registered by the time --help is printed.
+  // A function: listing the families opens the neural plugin, which only --help needs.
   run->footer(std::function<std::string()>([] {
     return "Models a study can name (model = ...; PATH relative to the study file):\n" +
            models::describe_models();
@@ -133,9 +130,6 @@ Action add_study(CLI::App& app) {
       if (group.rank() != 0) study::list_model_series(study, fetch);
       study::StudyRunOptions o;
       o.threads = a->threads;
-#ifdef BRAINALIGN_WITH_TORCH
-      o.evaluate_task = neural::study_task_evaluator();
-#endif
       if (!a->quiet) {
         o.progress = show_progress;
         o.note = show_note;

@@ -34,14 +34,18 @@ from ._brainalign import (
     study_run,
     synthesize,
 )
-from .ridge import Ridge, RidgeCV
 
 
 def __getattr__(name):
-    # brainalign.hear (the HEAR API) imports torch: loaded on first use, not with brainalign.
+    # brainalign.hear (the HEAR API) imports torch, and Ridge/RidgeCV scikit-learn where it is
+    # installed (its NotFittedError): loaded on first use, not with brainalign.
     if name == "hear":
         import importlib
         return importlib.import_module(".hear", __name__)
+    if name in ("Ridge", "RidgeCV"):
+        from . import ridge
+        globals()[name] = getattr(ridge, name)
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 if has_torch:

@@ -26,7 +26,7 @@ void register_rsa(py::module_& m);
 void register_ridge(py::module_& m);
 void register_extract(py::module_& m);
 void register_study(py::module_& m);
-void register_downstream(py::module_& m);  // with libtorch only
+void register_downstream(py::module_& m);
 
 // A model argument: a name (loaded with make_model) or a brainalign.Model.
 std::shared_ptr<const models::Model> model_argument(py::handle model);

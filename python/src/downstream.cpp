@@ -1,10 +1,10 @@
 // Downstream probes from Python: a model on HEAR tasks, as `brainalign downstream`.
-#ifdef BRAINALIGN_WITH_TORCH
+#include "brainalign/hear/downstream.h"
+
 #include <pybind11/stl.h>
 
 #include "bindings.h"
 #include "brainalign/data/data_registry.h"
-#include "brainalign/neural/probes/evaluate.h"
 
 namespace brainalign::python {
 
@@ -13,7 +13,7 @@ void register_downstream(py::module_& m) {
       "downstream",
       [](py::handle model, py::handle tasks, const std::string& protocol, std::uint64_t seed,
          py::object threads, py::object max_epochs, py::object out, bool cache, py::object layers) {
-        using namespace neural;
+        using namespace hear;
         const auto loaded = model_argument(model);
         std::vector<std::string> folders;
         if (is_path(tasks)) {
@@ -67,4 +67,3 @@ metric, score, per_fold, chosen_config, ...), as summary.json holds.)");
 }
 
 }  // namespace brainalign::python
-#endif  // BRAINALIGN_WITH_TORCH

@@ -1,10 +1,8 @@
 // brainalign._brainalign: the library's calls for Python, re-exported by the package
 // `brainalign`. Computation runs without the GIL.
 #include "bindings.h"
+#include "brainalign/base/plugins.h"
 #include "brainalign/features/published_activations.h"
-#ifdef BRAINALIGN_WITH_TORCH
-#include "brainalign/neural/model_families.h"
-#endif
 
 PYBIND11_MODULE(_brainalign, m) {
   namespace python = brainalign::python;
@@ -23,13 +21,8 @@ PYBIND11_MODULE(_brainalign, m) {
   python::register_study(m);
   // Catalogued models that run from the 2023 release's published activations.
   brainalign::features::register_published_activations();
-#ifdef BRAINALIGN_WITH_TORCH
   python::register_downstream(m);
-  brainalign::neural::register_model_families();
-#endif
-#ifdef BRAINALIGN_WITH_TORCH
-  m.attr("has_torch") = true;
-#else
-  m.attr("has_torch") = false;
-#endif
+  // The libtorch model families and probes come from the neural plugin, opened on first use.
+  const auto plugin = brainalign::plugin_path("neural");
+  m.attr("has_torch") = plugin.has_value() && std::filesystem::exists(*plugin);
 }

@@ -2,9 +2,6 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
-#ifdef BRAINALIGN_WITH_TORCH
-#include "brainalign/neural/probes/study_evaluator.h"
-#endif
 #include "brainalign/report/study_report.h"
 #include "brainalign/study/process_group.h"
 #include "brainalign/study/study_analyses.h"
@@ -40,9 +37,6 @@ void register_study(py::module_& m) {
             py::gil_scoped_acquire acquire;
             options.threads = threads.cast<int>();
           }
-#ifdef BRAINALIGN_WITH_TORCH
-          options.evaluate_task = neural::study_task_evaluator();
-#endif
           summary = study::run_study(study, group, options);
         }
         py::list failures;

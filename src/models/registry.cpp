@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "brainalign/base/error.h"
+#include "brainalign/base/plugins.h"
 #include "brainalign/models/model_catalog.h"
 #include "brainalign/models/model_series.h"
 #include "frontend_models.h"
@@ -102,8 +103,14 @@ std::pair<const ModelFamily*, std::filesystem::path> resolve_family(
   for (const auto& family : list) {
     if (family.prefix == prefix) return {&family, path};
   }
+  // load_plugin answers from what it found before.
+  const std::string without_torch =
+      load_plugin("neural") ? ""
+                            : "; this build has no libtorch model families (hf:, beats:, ...): "
+                              "it was built without libtorch, or its plugin "
+                              "libbrainalign_neural.so is missing";
   throw InputError("unknown model family '" + prefix + "' in '" + name +
-                   "' (known: " + known_names() + ")");
+                   "' (known: " + known_names() + ")" + without_torch);
 }
 
 // The registered model `name` names (no family prefix).
@@ -139,11 +146,26 @@ void register_model_family(ModelFamily family) {
 }
 
 std::vector<ModelFamily> registered_model_families() {
+  load_plugin("neural");  // the libtorch families, where this build has them as a plugin
   const std::lock_guard lock(families_mutex());
   return families();
 }
 
 namespace {
+
+// The families that "<prefix>:PATH" may need: those registered so far when one has the prefix,
+// else every family, the neural plugin's included ("auto:" tries them all). A command that
+// names no libtorch family thus never opens the plugin.
+std::vector<ModelFamily> families_for(const std::string& name) {
+  const std::string prefix = name.substr(0, name.find(':'));
+  if (prefix != "auto") {
+    const std::lock_guard lock(families_mutex());
+    for (const auto& family : families()) {
+      if (family.prefix == prefix) return families();
+    }
+  }
+  return registered_model_families();
+}
 
 // "encodecmae:" and the other prefixes of the families that load a weights file.
 std::string families_taking_weights(const std::vector<ModelFamily>& list) {
@@ -178,7 +200,7 @@ std::unique_ptr<Model> make_model(const std::string& name,
     return std::make_unique<CataloguedModel>(name, make_model(runnable_name(*published), weights));
   }
   if (name.find(':') != std::string::npos) {
-    const auto list = registered_model_families();
+    const auto list = families_for(name);
     const auto [family, path] = resolve_family(name, list);
     if (!weights) return family->load(path);
     if (!family->load_weights) {
@@ -216,7 +238,7 @@ void check_model_name(const std::string& name) {
     // Its files come at the first use; its family must be in this build.
     const std::string runs_as = published->runs_as;
     if (runs_as.find(':') == std::string::npos) return check_model_name(runs_as);
-    const auto list = registered_model_families();
+    const auto list = families_for(runnable_name(*published));
     (void)resolve_family(runnable_name(*published), list);
     return;
   }
@@ -224,7 +246,7 @@ void check_model_name(const std::string& name) {
     (void)registered_model(name);
     return;
   }
-  const auto list = registered_model_families();
+  const auto list = families_for(name);
   const auto [family, path] = resolve_family(name, list);
   if (!std::filesystem::exists(path)) {
     throw IoError("model '" + name + "': " + path.string() + " does not exist");

@@ -13,6 +13,7 @@
 #include "brainalign/data/brain_dataset.h"
 #include "brainalign/features/extract.h"
 #include "brainalign/features/feature_set.h"
+#include "brainalign/hear/probe.h"
 #include "brainalign/io/csv.h"
 #include "brainalign/io/sha256.h"
 #include "brainalign/models/registry.h"
@@ -331,6 +332,11 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
   std::map<std::string, StudyTaskData> tasks;  // the computed tasks with missing units
   std::map<std::string, std::optional<UnitFailure>> task_checks;
   std::vector<TaskUnit> runnable_tasks;
+  // The caller's probes, else the protocol's where this build can train them.
+  TaskEvaluator evaluate_task = options.evaluate_task;
+  if (!evaluate_task && !missing_tasks.empty() && hear::has_probe_trainer()) {
+    evaluate_task = probe_task_evaluator();
+  }
   for (const auto& u : missing_tasks) {
     const Checkpoint& c = checkpoint_of(study, u.model, u.checkpoint);
     std::optional<UnitFailure> failure = check_model(study.model(u.model), c);
@@ -342,7 +348,7 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
                  .emplace(u.task,
                           failure_in("", group.rank(),
                                      [&] {
-                                       if (!options.evaluate_task)
+                                       if (!evaluate_task)
                                          throw InputError(study.file.string() + ": task '" +
                                                           t.name + "' is computed from the " +
                                                           "HEAR task folder " + t.path.string() +
@@ -555,8 +561,8 @@ StudyRunSummary run_study(const Study& study, const ProcessGroup& group,
       options.note((group.size() > 1 ? stage + ": " : std::string()) + "downstream " + u->key());
     TaskRecord r;
     if (auto failure = failure_in(u->key(), group.rank(), [&] {
-          r = compute_task_unit(*u, *model, c.model, tasks.at(u->task), options.evaluate_task,
-                                extract, settings);
+          r = compute_task_unit(*u, *model, c.model, tasks.at(u->task), evaluate_task, extract,
+                                settings);
         })) {
       record_failure(std::move(*failure));
       continue;

@@ -13,9 +13,10 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/audio.h"
+#include "brainalign/hear/downstream.h"
 #include "brainalign/hear/metrics.h"
 #include "brainalign/models/registry.h"
-#include "brainalign/neural/probes/evaluate.h"
+#include "brainalign/neural/probes/probe_training.h"
 #include "common/python_exchange.h"
 #include "hear/hear_task_builder.h"
 
@@ -23,7 +24,11 @@ namespace brainalign::neural {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace hear;
 using testing::SynthClip;
+
+// The probes train with libtorch, registered as the neural plugin registers it.
+const bool kTrainerRegistered = (neural::register_probe_trainer(), true);
 
 constexpr int kRate = 16000;
 

@@ -19,9 +19,9 @@
 #include "common/scratch_dir.h"
 #include "hear/hear_task_builder.h"
 #ifdef BRAINALIGN_WITH_TORCH
+#include "brainalign/hear/downstream.h"
 #include "brainalign/hear/task_embeddings.h"
-#include "brainalign/neural/probes/evaluate.h"
-#include "brainalign/neural/probes/study_evaluator.h"
+#include "brainalign/neural/probes/probe_training.h"
 #endif
 
 namespace brainalign {
@@ -268,8 +268,10 @@ probe_float32 = true
 )",
                                                            "layers = \"melspec_db\"\n"));
   study::ProcessGroup group;
+  // The study trains its probes with the default evaluator, on libtorch's trainer as the neural
+  // plugin registers it.
+  neural::register_probe_trainer();
   study::StudyRunOptions options;
-  options.evaluate_task = neural::study_task_evaluator();
   const study::StudyRunSummary s = study::run_study(study, group, options);
   EXPECT_EQ(s.task_units, 12);  // (mel + 3 checkpoints) x 3 tasks
   EXPECT_EQ(s.units, 16);
@@ -286,15 +288,15 @@ probe_float32 = true
   };
   for (const auto& [key, model_name, task_dir, protocol, float32] :
        {std::tuple{"mel||pitch-kfold|pepino2025", std::string("mel"), "pitch-kfold",
-                   neural::Protocol::kPepino2025, false},
+                   hear::Protocol::kPepino2025, false},
         {"series|step_30|tvt|hear2021", "gain:" + (dir_ / "ck/step_30.gain").string(), "pitch-tvt",
-         neural::Protocol::kHear2021, true},
-        {"mel||f32|pepino2025", std::string("mel"), "pitch-kfold", neural::Protocol::kPepino2025,
+         hear::Protocol::kHear2021, true},
+        {"mel||f32|pepino2025", std::string("mel"), "pitch-kfold", hear::Protocol::kPepino2025,
          true}}) {
     const study::TaskRecord& r = find(key);
     const auto model = models::make_model(model_name);
     const auto task = hear::read_hear_task(dir_ / "tasks" / task_dir);
-    neural::ProbeOptions probe = neural::ProbeOptions::for_protocol(protocol);
+    hear::ProbeOptions probe = hear::ProbeOptions::for_protocol(protocol);
     probe.seed = 4;
     probe.epoch_cap = 3;
     probe.threads = 1;
@@ -309,9 +311,9 @@ probe_float32 = true
               float32 ? "float32" : "float16")
         << key;
     const auto expected =
-        neural::evaluate_task(task, hear::embed_task(*model, task), protocol, probe);
+        hear::evaluate_task(task, hear::embed_task(*model, task), protocol, probe);
     EXPECT_EQ(r.score, expected.score) << key;
-    auto summary = neural::task_summary_json(expected);
+    auto summary = hear::task_summary_json(expected);
     summary.erase("seconds");
     EXPECT_EQ(nlohmann::json::parse(r.summary_json), summary) << key;
     EXPECT_EQ(r.metric, "top1_acc");

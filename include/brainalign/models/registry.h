@@ -4,8 +4,9 @@
 // - a registered model: "spectemp", "cochleagram", "mel", "mfcc" (fixed front ends);
 // - "<family>:PATH", a model of a family whose weights live in files ("hf:PATH",
 //   "beats:PATH", ...), or "auto:PATH", the first family that recognises PATH. Families are
-//   registered at start-up by the libraries that bring them (the libtorch models:
-//   neural::register_model_families()), so the core library stays free of them;
+//   registered by the libraries that bring them, so the core library stays free of them: the
+//   libtorch families by neural::register_model_families(), which the neural plugin runs when
+//   it is opened (base/plugins.h); a name whose prefix no family has registered yet opens it;
 // - a published checkpoint of the catalogue ("beats:iter3", "hf:facebook/wav2vec2-base-960h";
 //   model_catalog.h), fetched on first use and run by its family. A path that exists under the
 //   same spelling is taken as the path;
@@ -51,7 +52,7 @@ struct ModelFamily {
 
 // Adds a family, replacing one with the same prefix. Call before models are made.
 void register_model_family(ModelFamily family);
-// The families registered so far, in registration order.
+// Every family, in registration order, the neural plugin's included (opening it).
 std::vector<ModelFamily> registered_model_families();
 
 // The model `name` denotes, with `weights` loaded when given: into the architecture of a

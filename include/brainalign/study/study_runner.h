@@ -21,8 +21,9 @@ struct StudyRunOptions {
   int threads = 0;  // per process; 0: the study's setting, else the cores shared by the ranks
   std::function<void(const std::string& stage, int done, int total)> progress;
   std::function<void(const std::string& line)> note;
-  // Trains the probes of computed downstream tasks (neural::study_task_evaluator() in a
-  // build with libtorch). Without it the units of computed tasks are refused.
+  // Trains the probes of computed downstream tasks. Empty: probe_task_evaluator(), when this
+  // build can train probes (hear::has_probe_trainer()); else the units of computed tasks are
+  // refused.
   TaskEvaluator evaluate_task;
 };
 

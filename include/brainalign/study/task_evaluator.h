@@ -1,8 +1,7 @@
 // How a study scores a model on a HEAR task: the runner reads the task and extracts the
-// model's embeddings (torch-free), then hands them to a TaskEvaluator that trains the
-// protocol's probes. The probes live in brainalign_downstream (libtorch), which supplies the
-// evaluator (neural::study_task_evaluator()); the core library never calls into it, so a
-// build without libtorch runs every other part of a study.
+// model's embeddings, then hands them to a TaskEvaluator that trains the protocol's probes
+// (probe_task_evaluator(): hear::evaluate_task, whose training is libtorch's, from the neural
+// plugin). A build without libtorch runs every other part of a study.
 #pragma once
 
 #include <cstdint>
@@ -34,5 +33,10 @@ struct TaskEvaluation {
 using TaskEvaluator =
     std::function<TaskEvaluation(const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
                                  const TaskEvaluationSettings& settings)>;
+
+// hear::evaluate_task() under the settings' protocol, seed, epoch cap, layers and threads,
+// exactly as `brainalign downstream` trains the probes; the summary is
+// hear::task_summary_json() without its timing.
+TaskEvaluator probe_task_evaluator();
 
 }  // namespace brainalign::study

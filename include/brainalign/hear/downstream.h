@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "brainalign/hear/hear_task.h"
+#include "brainalign/hear/probe.h"
 #include "brainalign/hear/task_embeddings.h"
-#include "brainalign/neural/probes/probe.h"
 
-namespace brainalign::neural {
+namespace brainalign::hear {
 
 struct FoldResult {
   std::string test_split;
@@ -44,8 +44,8 @@ struct TaskResult {
 // it: the embedding the model returns) and the 8-point grid. Train/valid/test tasks have one fold.
 // With options.float16_inputs, an input beyond float16's range is an InputError naming the task,
 // split and layer.
-TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
-                         Protocol protocol, const ProbeOptions& options);
+TaskResult evaluate_task(const HearTask& task, const TaskEmbeddings& embeddings, Protocol protocol,
+                         const ProbeOptions& options);
 
 // One task's summary: score, per fold, chosen configuration, grid, layers, probe inputs
 // ("float16" or "float32"), what was scored ("logits" or "probabilities"), layer weights, folds
@@ -57,14 +57,14 @@ nlohmann::json task_summary_json(const TaskResult& result);
 // out_dir/<task>/summary.json as soon as it is done and out_dir/summary.json at the end.
 // `on_task` (optional) hears of each task when it is done.
 std::vector<TaskResult> evaluate_model(
-    const models::Model& model, const std::vector<hear::HearTask>& tasks, Protocol protocol,
+    const models::Model& model, const std::vector<HearTask>& tasks, Protocol protocol,
     const ProbeOptions& probe, const features::ExtractOptions& extract,
     const std::filesystem::path& out_dir = {},
-    const std::function<void(const TaskResult&, const hear::TaskEmbeddings&)>& on_task = {});
+    const std::function<void(const TaskResult&, const TaskEmbeddings&)>& on_task = {});
 
 // DIR/<task>/summary.json for one task; DIR/summary.json over several.
 void write_task_summary(const std::filesystem::path& path, const TaskResult& result);
 void write_downstream_summary(const std::filesystem::path& path, const std::string& model,
                               const std::vector<TaskResult>& results);
 
-}  // namespace brainalign::neural
+}  // namespace brainalign::hear

@@ -1,5 +1,5 @@
-// The only translation unit that includes libtorch: probe training.
-#include "brainalign/neural/probes/probe.h"
+// Probe training with libtorch: the ProbeTrainer of hear/probe.h.
+#include "brainalign/neural/probes/probe_training.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -15,9 +15,17 @@
 #include "brainalign/base/error.h"
 #include "brainalign/base/threads.h"
 #include "brainalign/hear/metrics.h"
+#include "brainalign/hear/probe.h"
 
 namespace brainalign::neural {
 namespace {
+
+using hear::kFloat16Max;
+using hear::ProbeConfig;
+using hear::ProbeOptions;
+using hear::ProbeResult;
+using hear::ProbeSplit;
+using hear::round_to_float16;
 
 torch::Tensor to_tensor(const Matrix& m) {
   auto t = torch::empty({m.rows(), m.cols()}, torch::kFloat32);
@@ -177,64 +185,10 @@ Matrix predictions(Probe& probe, const torch::Tensor& x, bool multilabel, bool l
   return to_matrix(out);
 }
 
-}  // namespace
-
-double round_to_float16(double x) {
-  if (!std::isfinite(x) || x == 0) return x;
-  int exponent = 0;
-  std::frexp(x, &exponent);  // |x| in [2^(exponent - 1), 2^exponent)
-  // The spacing of float16 values around x: 2^(e - 10) in the binade [2^e, 2^(e + 1)), and
-  // 2^-24 for the subnormals below 2^-14. Scaling by a power of two is exact.
-  const double quantum = std::ldexp(1.0, std::max(exponent - 1, -14) - 10);
-  const double rounded = std::nearbyint(x / quantum) * quantum;  // ties to even
-  if (std::abs(rounded) > kFloat16Max) return std::copysign(HUGE_VAL, x);
-  return rounded;
-}
-
-Protocol parse_protocol(const std::string& name) {
-  if (name == "pepino2025") return Protocol::kPepino2025;
-  if (name == "hear2021") return Protocol::kHear2021;
-  throw ArgumentError(
-      "protocol", "'" + name + "' is not a downstream protocol (expected pepino2025 or hear2021)");
-}
-
-std::string protocol_name(Protocol protocol) {
-  return protocol == Protocol::kPepino2025 ? "pepino2025" : "hear2021";
-}
-
-std::string ProbeConfig::name() const {
-  std::ostringstream s;
-  s << "hidden=[";
-  for (int h = 0; h < hidden_layers; ++h) s << (h ? "," : "") << hidden_units;
-  s << "] init=" << (xavier_normal ? "xavier_normal" : "xavier_uniform") << " lr=" << learning_rate;
-  return s.str();
-}
-
-std::vector<ProbeConfig> probe_grid(Protocol protocol) {
-  std::vector<ProbeConfig> grid;
-  for (int layers : {1, 2}) {
-    for (bool normal : {false, true}) {
-      if (normal && protocol == Protocol::kHear2021) continue;
-      for (double lr : {3.2e-3, 1e-3, 3.2e-4, 1e-4}) grid.push_back({layers, 1024, normal, lr});
-    }
-  }
-  return grid;
-}
-
-ProbeOptions ProbeOptions::for_protocol(Protocol protocol) {
-  ProbeOptions options;
-  if (protocol == Protocol::kHear2021) {
-    options.max_epochs = 500;
-    options.validate_every = 3;
-    options.float16_inputs = false;
-    options.score_logits = false;
-  }
-  return options;
-}
-
-ProbeResult train_probe(const ProbeSplit& train, const ProbeSplit& valid, const ProbeSplit& test,
-                        bool multilabel, const std::string& metric, const ProbeConfig& config,
-                        const ProbeOptions& options, std::uint64_t stream) {
+ProbeResult train_with_torch(const ProbeSplit& train, const ProbeSplit& valid,
+                             const ProbeSplit& test, bool multilabel, const std::string& metric,
+                             const ProbeConfig& config, const ProbeOptions& options,
+                             std::uint64_t stream) {
   if (train.layers.empty() || train.targets.rows() == 0) {
     throw InputError("probe: the train split is empty");
   }
@@ -295,7 +249,7 @@ ProbeResult train_probe(const ProbeSplit& train, const ProbeSplit& valid, const 
   return result;
 }
 
-void run_probe_jobs(const std::vector<std::function<void()>>& jobs, int threads) {
+void run_jobs_with_torch(const std::vector<std::function<void()>>& jobs, int threads) {
   // One torch thread per probe: each probe's arithmetic is then independent of the count.
   configure_compute_runtime();
   at::set_num_threads(1);
@@ -322,6 +276,12 @@ void run_probe_jobs(const std::vector<std::function<void()>>& jobs, int threads)
   work();
   for (auto& t : pool) t.join();
   if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace
+
+void register_probe_trainer() {
+  hear::register_probe_trainer({train_with_torch, run_jobs_with_torch});
 }
 
 }  // namespace brainalign::neural

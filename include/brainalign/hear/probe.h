@@ -1,6 +1,7 @@
 // A probe on frozen embeddings: a learned weighted sum of layers feeding a small MLP, trained
-// with libtorch under the protocols of Pepino et al. (2025, "pepino2025") and the HEAR 2021
-// evaluation kit ("hear2021"). This header does not include torch.
+// under the protocols of Pepino et al. (2025, "pepino2025") and the HEAR 2021 evaluation kit
+// ("hear2021"). The protocols live here; the training itself is libtorch's, in the neural
+// module, which registers it as the ProbeTrainer (the neural plugin does so when it is opened).
 //
 // Determinism: every probe trains on one thread with its own generator (initialisation,
 // dropout masks, batch order), seeded from --seed, the fold and the configuration; the
@@ -14,7 +15,7 @@
 
 #include "brainalign/base/matrix.h"
 
-namespace brainalign::neural {
+namespace brainalign::hear {
 
 enum class Protocol { kPepino2025, kHear2021 };
 Protocol parse_protocol(const std::string& name);  // InputError for an unknown name
@@ -91,12 +92,33 @@ inline constexpr double kFloat16Max = 65504.0;
 // probes trained from the same seed (fold, configuration). With options.float16_inputs, an
 // input that float16 cannot hold (|x| >= 65520, which the cast turns into infinity) is an
 // ArgumentError naming the split ("train", "valid" or "test") and the layer.
+// Runs on the registered ProbeTrainer, opening the neural plugin first when none is; an
+// InputError when this build has no trainer (it was built without libtorch).
 ProbeResult train_probe(const ProbeSplit& train, const ProbeSplit& valid, const ProbeSplit& test,
                         bool multilabel, const std::string& metric, const ProbeConfig& config,
                         const ProbeOptions& options, std::uint64_t stream);
 
-// Runs `jobs` (independent probe trainings) on options.threads threads, each with one torch
-// thread; returns when all are done (rethrowing the first failure).
+// Runs `jobs` (independent probe trainings) on `threads` threads (0: every core), each with one
+// thread of the trainer's arithmetic; returns when all are done (rethrowing the first failure).
 void run_probe_jobs(const std::vector<std::function<void()>>& jobs, int threads);
 
-}  // namespace brainalign::neural
+// What trains probes: train_probe() and run_probe_jobs() as above.
+struct ProbeTrainer {
+  std::function<ProbeResult(const ProbeSplit& train, const ProbeSplit& valid,
+                            const ProbeSplit& test, bool multilabel, const std::string& metric,
+                            const ProbeConfig& config, const ProbeOptions& options,
+                            std::uint64_t stream)>
+      train;
+  std::function<void(const std::vector<std::function<void()>>& jobs, int threads)> run_jobs;
+};
+
+// Makes `trainer` the one train_probe() and run_probe_jobs() use, replacing any before.
+void register_probe_trainer(ProbeTrainer trainer);
+
+// Whether probes can be trained: a trainer is registered, or opening the neural plugin
+// registers one.
+bool has_probe_trainer();
+// An InputError saying so when !has_probe_trainer().
+void require_probe_trainer();
+
+}  // namespace brainalign::hear

@@ -1,4 +1,4 @@
-#include "brainalign/neural/probes/evaluate.h"
+#include "brainalign/hear/downstream.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,20 +11,20 @@
 #include "brainalign/hear/metrics.h"
 #include "brainalign/io/atomic_file.h"
 
-namespace brainalign::neural {
+namespace brainalign::hear {
 namespace {
 
 using nlohmann::json;
 
 // The rows of several splits, stacked in the order given.
-ProbeSplit gather(const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
+ProbeSplit gather(const HearTask& task, const TaskEmbeddings& embeddings,
                   const std::vector<std::string>& split_names,
                   const std::vector<std::size_t>& layers) {
   ProbeSplit out;
   std::vector<Matrix> targets;
   Eigen::Index rows = 0;
   for (const auto& name : split_names) {
-    targets.push_back(hear::split_targets(task, task.split(name)));
+    targets.push_back(split_targets(task, task.split(name)));
     rows += targets.back().rows();
   }
   out.targets.resize(rows, static_cast<Eigen::Index>(task.labels.size()));
@@ -53,13 +53,13 @@ struct FoldInputs {
 
 // The probe's inputs of one fold (PCA-reduced where the layers' widths differ). With float16
 // inputs, a value float16 cannot hold is an InputError naming the task, the split and the layer.
-FoldInputs fold_inputs(const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
-                       const hear::FoldSplits& fold, const std::vector<std::size_t>& layers,
+FoldInputs fold_inputs(const HearTask& task, const TaskEmbeddings& embeddings,
+                       const FoldSplits& fold, const std::vector<std::size_t>& layers,
                        bool float16_inputs) {
   FoldInputs in{gather(task, embeddings, fold.train, layers),
                 gather(task, embeddings, {fold.valid}, layers),
                 gather(task, embeddings, {fold.test}, layers)};
-  const hear::LayerPca pca = hear::fit_layer_pca(in.train.layers);
+  const LayerPca pca = fit_layer_pca(in.train.layers);
   if (!pca.identity) {
     for (ProbeSplit* s : {&in.train, &in.valid, &in.test}) {
       for (std::size_t l = 0; l < s->layers.size(); ++l) {
@@ -91,8 +91,8 @@ FoldInputs fold_inputs(const hear::HearTask& task, const hear::TaskEmbeddings& e
 
 }  // namespace
 
-TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings& embeddings,
-                         Protocol protocol, const ProbeOptions& options) {
+TaskResult evaluate_task(const HearTask& task, const TaskEmbeddings& embeddings, Protocol protocol,
+                         const ProbeOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   TaskResult result;
   result.task = task.name;
@@ -100,7 +100,7 @@ TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings&
   result.protocol = protocol;
   result.float16_inputs = options.float16_inputs;
   result.score_logits = options.score_logits;
-  if (!hear::is_known_metric(result.metric)) {
+  if (!is_known_metric(result.metric)) {
     throw InputError((task.dir / "task_metadata.json").string() +
                      ": key 'evaluation' starts with '" + result.metric +
                      "' (known: top1_acc, pitch_acc, mAP, d_prime, aucroc)");
@@ -127,8 +127,8 @@ TaskResult evaluate_task(const hear::HearTask& task, const hear::TaskEmbeddings&
     }
   }
   for (std::size_t l : layers) result.layers.push_back(embeddings.layers[l]);
-  const bool multilabel = task.prediction_type == hear::PredictionType::kMultilabel;
-  const auto folds = hear::protocol_folds(task);
+  const bool multilabel = task.prediction_type == PredictionType::kMultilabel;
+  const auto folds = protocol_folds(task);
   const auto grid = probe_grid(protocol);
   const int total = static_cast<int>(grid.size() + folds.size() - 1);
   int done = 0;
@@ -223,13 +223,15 @@ void write_task_summary(const std::filesystem::path& path, const TaskResult& res
 }
 
 std::vector<TaskResult> evaluate_model(
-    const models::Model& model, const std::vector<hear::HearTask>& tasks, Protocol protocol,
+    const models::Model& model, const std::vector<HearTask>& tasks, Protocol protocol,
     const ProbeOptions& probe, const features::ExtractOptions& extract,
     const std::filesystem::path& out_dir,
-    const std::function<void(const TaskResult&, const hear::TaskEmbeddings&)>& on_task) {
+    const std::function<void(const TaskResult&, const TaskEmbeddings&)>& on_task) {
+  // Before any embedding is computed: a build that cannot train probes says so at once.
+  require_probe_trainer();
   std::vector<TaskResult> results;
   for (const auto& task : tasks) {
-    const hear::TaskEmbeddings embeddings = hear::embed_task(model, task, extract);
+    const TaskEmbeddings embeddings = embed_task(model, task, extract);
     results.push_back(evaluate_task(task, embeddings, protocol, probe));
     if (!out_dir.empty()) write_task_summary(out_dir / task.name / "summary.json", results.back());
     if (on_task) on_task(results.back(), embeddings);
@@ -247,4 +249,4 @@ void write_downstream_summary(const std::filesystem::path& path, const std::stri
   io::write_file_atomically(path, summary.dump(2) + "\n");
 }
 
-}  // namespace brainalign::neural
+}  // namespace brainalign::hear
