@@ -28,7 +28,7 @@ FEATURE_FILES = {"beats:iter3": "features/beats.npz",
                  "an audio model with a long label (mean over layers)": "features/long.npz"}
 TASKS = ["esc50", "fsd50k", "crema_d"]
 STEPS = [0, 1000, 2000, 3000]
-# What each analysis' values measure (the issue's words): r² of held-out predictions, the
+# What each analysis' values measure, as the axes say: r² of held-out predictions, the
 # noise-corrected r² of tuckute2023's voxels, Spearman's ρ between RDMs.
 MEASURE = {("components", "pepino2025"): "r²", ("voxelwise", "pepino2025"): "r²",
            ("voxelwise", "tuckute2023"): "noise-corrected r²", ("rsa-layerwise", "pepino2025"): "RSA ρ"}
