@@ -36,9 +36,35 @@ from ._brainalign import (
 )
 
 
+if not has_torch:
+    def downstream(*args, **kwargs):
+        """Downstream probes need a build with libtorch (libtorch-dev)."""
+        raise InputError("brainalign.downstream: this build of brainalign has no downstream "
+                         "probes (it was built without libtorch)")
+else:
+    from ._brainalign import downstream
+
+# Every public native function gets its real signature (inspect.signature) and Python's own
+# binding of arguments, made when it is first used: that imports inspect, which `import
+# brainalign` alone does not need.
+_WITHOUT_SIGNATURE = {
+    _name: globals().pop(_name)
+    for _name in ("ceiling", "compare_rdms", "data_root", "extract", "extract_files", "fetch",
+                  "load_dataset", "load_features", "models", "public_datasets",
+                  "published_models", "rdm", "rsa_crossvalidated", "rsa_layerwise",
+                  "rsa_noise_ceiling", "save_features", "score", "study_export", "study_report",
+                  "study_run", "synthesize", "downstream")
+}
+
+
 def __getattr__(name):
-    # brainalign.hear (the HEAR API) imports torch, and Ridge/RidgeCV scikit-learn where it is
-    # installed (its NotFittedError): loaded on first use, not with brainalign.
+    # Loaded on first use, not with brainalign: the functions' signatures (inspect),
+    # brainalign.hear (the HEAR API, which imports torch), and Ridge/RidgeCV (scikit-learn's
+    # NotFittedError, where it is installed).
+    if name in _WITHOUT_SIGNATURE:
+        from ._signatures import with_signature
+        globals()[name] = with_signature(_WITHOUT_SIGNATURE[name])
+        return globals()[name]
     if name == "hear":
         import importlib
         return importlib.import_module(".hear", __name__)
@@ -48,25 +74,10 @@ def __getattr__(name):
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-if has_torch:
-    from ._brainalign import downstream
-else:
-    def downstream(*args, **kwargs):
-        """Downstream probes need a build with libtorch (libtorch-dev)."""
-        raise InputError("brainalign.downstream: this build of brainalign has no downstream "
-                         "probes (it was built without libtorch)")
 
-# Real signatures (inspect.signature) and Python's own binding of arguments for every public
-# native function.
-from ._signatures import with_signature as _with_signature
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | {"hear"})
 
-for _name in ("ceiling", "compare_rdms", "data_root", "extract", "extract_files", "fetch",
-              "load_dataset", "load_features", "models", "public_datasets", "published_models",
-              "rdm", "rsa_crossvalidated", "rsa_layerwise", "rsa_noise_ceiling", "save_features",
-              "score", "study_export", "study_report", "study_run", "synthesize", "downstream"):
-    if _name in globals():
-        globals()[_name] = _with_signature(globals()[_name])
-del _name
 
 # Shown as brainalign.InputError (not brainalign._brainalign.InputError) in tracebacks.
 for _public in (Dataset, InputError, IoError, Model):
