@@ -28,15 +28,18 @@ MAPPED = "open(f'/proc/{__import__(\"os\").getpid()}/maps').read()"
 @pytest.mark.skipif(not PLUGIN.exists(), reason="built without libtorch")
 def test_import_loads_no_libtorch_until_a_family_needs_it():
     out = run_python(f"""
+import sys
 import brainalign
 before = {MAPPED}
 print('torch before:', 'libtorch' in before or 'libbrainalign_neural' in before)
+print('heavy modules:', sorted(m for m in ('torch', 'sklearn', 'inspect') if m in sys.modules))
 names = [m['name'] for m in brainalign.models()]
 after = {MAPPED}
 print('torch after:', 'libtorch' in after and 'libbrainalign_neural' in after)
 print('hf listed:', 'hf:PATH' in names)
 """, PACKAGE.parent)
     assert "torch before: False" in out
+    assert "heavy modules: []" in out
     assert "torch after: True" in out
     assert "hf listed: True" in out
 
