@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -10,6 +11,53 @@
 
 namespace brainalign::neural {
 namespace fs = std::filesystem;
+
+namespace {
+
+bool starts_with_any(const std::string& name, std::initializer_list<std::string_view> prefixes) {
+  for (std::string_view prefix : prefixes) {
+    if (name.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void require_same_tensors(const std::vector<std::pair<std::string, at::Tensor>>& architecture,
+                          const std::string& architecture_source,
+                          const std::vector<std::pair<std::string, at::Tensor>>& weights,
+                          const std::string& weights_source,
+                          std::initializer_list<std::string_view> ignored_prefixes) {
+  std::map<std::string, std::vector<std::int64_t>> expected;
+  for (const auto& [name, tensor] : architecture) {
+    if (!starts_with_any(name, ignored_prefixes)) expected[name] = tensor.sizes().vec();
+  }
+  std::set<std::string> present;
+  for (const auto& [name, tensor] : weights) {
+    if (starts_with_any(name, ignored_prefixes)) continue;
+    const auto found = expected.find(name);
+    if (found == expected.end()) {
+      throw InputError(weights_source + ": state_dict entry '" + name + "' is not a tensor of " +
+                       architecture_source +
+                       "'s architecture (unexpected key, as torch's strict load_state_dict "
+                       "says); is it a checkpoint of another model?");
+    }
+    if (found->second != tensor.sizes().vec()) {
+      throw InputError(weights_source + ": state_dict entry '" + name + "' has shape " +
+                       shape_text(tensor.sizes().vec()) + " where " + architecture_source +
+                       "'s architecture has " + shape_text(found->second));
+    }
+    present.insert(name);
+  }
+  if (present.size() == expected.size()) return;
+  for (const auto& [name, shape] : expected) {
+    if (present.count(name) == 0) {
+      throw InputError(weights_source + ": state_dict misses '" + name + "' of " +
+                       architecture_source + "'s architecture (" +
+                       std::to_string(expected.size() - present.size()) + " tensors missing)");
+    }
+  }
+}
 
 std::string shape_text(at::IntArrayRef shape) {
   std::string text = "[";
@@ -83,6 +131,18 @@ TensorStore::TensorStore(const PickleValue& state_dict, std::string source,
   for (auto& [name, tensor] : tensor_dict(state_dict)) {
     names.push_back(name);
     shard.tensors[name] = std::move(tensor);
+  }
+  add_shard(std::move(shard), names);
+}
+
+TensorStore::TensorStore(const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                         std::string source, std::string configuration)
+    : TensorStore(std::move(source), std::move(configuration), c10::Device(c10::kCPU)) {
+  Shard shard{source_, nullptr, {}};
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : tensors) {
+    names.push_back(name);
+    shard.tensors[name] = tensor;
   }
   add_shard(std::move(shard), names);
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "brainalign/neural/formats/safetensors.h"
@@ -37,6 +38,9 @@ class TensorStore {
               c10::Device device = c10::Device(c10::kCPU));
   // The string-keyed tensors of a state_dict; InputError naming the key of a non-tensor.
   TensorStore(const PickleValue& state_dict, std::string source,
+              std::string configuration = "the configuration");
+  // Tensors already read (read_state_dict_file), in the order given.
+  TensorStore(const std::vector<std::pair<std::string, at::Tensor>>& tensors, std::string source,
               std::string configuration = "the configuration");
   // The weights of a Hugging Face model folder (model_weight_files). IoError when it has none;
   // InputError when a shard misses a tensor its index names or two files hold the same one.
@@ -93,5 +97,17 @@ class TensorStore {
 
 // "[a, b, c]", -1 as "*".
 std::string shape_text(at::IntArrayRef shape);
+
+// What torch's load_state_dict(strict=True) demands of the tensors `weights` (read from
+// `weights_source`) in an architecture whose own state_dict is `architecture` (read from
+// `architecture_source`): the same names, each of the same shape. Names starting with one of
+// `ignored_prefixes` (a classification head the network does not run) are left out on both
+// sides. InputError naming the weights file and the first unexpected or reshaped tensor, else
+// the first missing one.
+void require_same_tensors(const std::vector<std::pair<std::string, at::Tensor>>& architecture,
+                          const std::string& architecture_source,
+                          const std::vector<std::pair<std::string, at::Tensor>>& weights,
+                          const std::string& weights_source,
+                          std::initializer_list<std::string_view> ignored_prefixes = {});
 
 }  // namespace brainalign::neural

@@ -4,10 +4,13 @@
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
+#include <map>
 
 #include "brainalign/base/error.h"
 #include "brainalign/dsp/mel_spectrogram.h"
 #include "brainalign/neural/blocks.h"
+#include "brainalign/neural/formats/legacy_torch_checkpoint.h"
+#include "brainalign/neural/formats/tensor_store.h"
 #include "neural/families/checkpoint_family.h"
 #include "neural/formats/pickled_config.h"
 
@@ -17,6 +20,9 @@ namespace {
 
 constexpr double kLayerNormEps = 1e-6;
 constexpr double kBatchNormEps = 1e-5;
+// The classification head of the fine-tuned models (dasheng's AudioTransformer: a LayerNorm and
+// a Linear to the 527 AudioSet classes), which no layer of the port uses.
+constexpr const char* kHead = "outputlayer.";
 
 struct DashengBlock {
   LayerNorm norm1;
@@ -74,7 +80,22 @@ DashengModel DashengModel::load(const std::filesystem::path& checkpoint) {
   return from_checkpoint(read_torch_checkpoint(checkpoint));
 }
 
+DashengModel DashengModel::load(const std::filesystem::path& checkpoint,
+                                const std::filesystem::path& weights) {
+  const TorchCheckpoint architecture = read_torch_checkpoint(checkpoint);
+  const std::map<std::string, at::Tensor> state = read_state_dict_file(weights, "a Dasheng");
+  const std::vector<std::pair<std::string, at::Tensor>> tensors(state.begin(), state.end());
+  return from_checkpoint(architecture, &tensors, weights.string());
+}
+
 DashengModel DashengModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
+  return from_checkpoint(checkpoint, nullptr, "");
+}
+
+DashengModel DashengModel::from_checkpoint(
+    const TorchCheckpoint& checkpoint,
+    const std::vector<std::pair<std::string, at::Tensor>>* loaded,
+    const std::string& loaded_source) {
   c10::InferenceMode guard;
   const PickleValue root = checkpoint.root();
   const std::string& source = root.source();
@@ -83,7 +104,12 @@ DashengModel DashengModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
                      ": not a Dasheng checkpoint (expected a dict with 'model' and "
                      "'config')");
   }
-  TensorStore state(root.at("model"), source);
+  const PickleValue own_state = root.at("model");
+  if (loaded != nullptr) {
+    require_same_tensors(tensor_dict(own_state), source, *loaded, loaded_source, {kHead});
+  }
+  TensorStore state =
+      loaded != nullptr ? TensorStore(*loaded, loaded_source) : TensorStore(own_state, source);
   const bool has_config = root.contains("config");
   auto weights = std::make_shared<Weights>();
   DashengConfig& c = weights->config;
@@ -184,7 +210,7 @@ DashengModel DashengModel::from_checkpoint(const TorchCheckpoint& checkpoint) {
     weights->blocks.push_back(std::move(block));
   }
   weights->norm = LayerNorm::load(state, "norm", dim, kLayerNormEps);
-  state.expect_all_used({"init_bn.1.num_batches_tracked"});
+  state.expect_all_used({"init_bn.1.num_batches_tracked", kHead});
   DashengModel model;
   model.weights_ = std::move(weights);
   return model;

@@ -18,12 +18,29 @@ std::unique_ptr<models::Model> load_dasheng_model(const fs::path& checkpoint) {
                              std::move(spec));
 }
 
+// A state_dict's weights (the AudioSet fine-tuned release, a bare state_dict) in the
+// architecture and config of a released checkpoint.
+std::unique_ptr<models::Model> load_dasheng_weights(const fs::path& checkpoint,
+                                                    const fs::path& weights) {
+  require_file(checkpoint, "Dasheng");
+  require_file(weights, "Dasheng weights");
+  RegistryModelSpec spec = checkpoint_spec("dasheng", checkpoint);
+  spec.weights_id = weights_digest({checkpoint, weights});
+  return make_registry_model(
+      std::make_shared<const DashengModel>(DashengModel::load(checkpoint, weights)),
+      std::move(spec));
+}
+
 }  // namespace
 
 FamilyDefinition dasheng_family() {
-  return {"dasheng", "a Dasheng checkpoint",
-          "Dasheng .pt checkpoint {'model', 'config'}, 16 kHz: embedding, encoder.1..N",
-          recognises_dasheng_checkpoint, load_dasheng_model};
+  return {"dasheng",
+          "a Dasheng checkpoint",
+          "Dasheng .pt checkpoint {'model', 'config'}, 16 kHz: embedding, encoder.1..N; "
+          "--weights: a state_dict in its architecture",
+          recognises_dasheng_checkpoint,
+          load_dasheng_model,
+          load_dasheng_weights};
 }
 
 }  // namespace brainalign::neural

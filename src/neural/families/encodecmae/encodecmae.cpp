@@ -8,7 +8,6 @@
 #include <limits>
 #include <map>
 #include <optional>
-#include <set>
 #include <sstream>
 
 #include "brainalign/base/error.h"
@@ -16,6 +15,7 @@
 #include "brainalign/dsp/window.h"
 #include "brainalign/neural/blocks.h"
 #include "brainalign/neural/families/hf/encodec.h"
+#include "brainalign/neural/formats/tensor_store.h"
 #include "neural/families/checkpoint_family.h"
 #include "neural/formats/pickled_config.h"
 
@@ -521,43 +521,6 @@ PickleValue weights_state_dict(const TorchCheckpoint& weights) {
   return root.contains("state_dict") ? root.at("state_dict") : root;
 }
 
-// What torch's load_state_dict(strict=True) demands: the same tensor names, each of the same
-// shape, as the architecture's own state_dict.
-void require_same_tensors(const PickleValue& architecture, const PickleValue& weights) {
-  std::map<std::string, std::vector<std::int64_t>> expected;
-  for (const auto& [name, tensor] : tensor_dict(architecture)) {
-    expected[name] = tensor.sizes().vec();
-  }
-  std::size_t matched = 0;
-  for (const auto& [name, tensor] : tensor_dict(weights)) {
-    const auto found = expected.find(name);
-    if (found == expected.end()) {
-      throw InputError(weights.source() + ": state_dict entry '" + name + "' is not a tensor of " +
-                       architecture.source() +
-                       "'s architecture (unexpected key, as torch's strict load_state_dict "
-                       "says); is it a checkpoint of another model?");
-    }
-    if (found->second != tensor.sizes().vec()) {
-      throw InputError(weights.source() + ": state_dict entry '" + name + "' has shape " +
-                       shape_text(tensor.sizes().vec()) + " where " + architecture.source() +
-                       "'s architecture has " + shape_text(found->second));
-    }
-    ++matched;
-  }
-  if (matched != expected.size()) {
-    const auto names = tensor_dict(weights);
-    std::set<std::string> present;
-    for (const auto& entry : names) present.insert(entry.first);
-    for (const auto& [name, shape] : expected) {
-      if (present.count(name) == 0) {
-        throw InputError(weights.source() + ": state_dict misses '" + name + "' of " +
-                         architecture.source() + "'s architecture (" +
-                         std::to_string(expected.size() - matched) + " tensors missing)");
-      }
-    }
-  }
-}
-
 }  // namespace
 
 EncodecMaeModel EncodecMaeModel::load(const std::filesystem::path& checkpoint,
@@ -583,7 +546,8 @@ EncodecMaeModel EncodecMaeModel::from_checkpoint(const TorchCheckpoint& checkpoi
   std::optional<PickleValue> loaded_state;
   if (trained != nullptr) {
     loaded_state = weights_state_dict(*trained);
-    require_same_tensors(own_state, *loaded_state);
+    require_same_tensors(tensor_dict(own_state), own_state.source(), tensor_dict(*loaded_state),
+                         loaded_state->source());
   }
   const PickleValue& state_dict = loaded_state ? *loaded_state : own_state;
   TensorStore state(state_dict, state_dict.source());

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "brainalign/neural/audio_model.h"
@@ -52,6 +53,14 @@ class DashengModel final : public AudioModel {
   // layer scale are not).
   static DashengModel load(const std::filesystem::path& checkpoint);
   static DashengModel from_checkpoint(const TorchCheckpoint& checkpoint);
+  // The architecture and config of a released `checkpoint` with the weights of a state_dict
+  // file (torch.save, zip or legacy format; `model.load_state_dict(torch.load(weights))`, as
+  // the AudioSet fine-tuned release is loaded). Strict as torch's load_state_dict: a tensor of
+  // the architecture that is missing, one it does not have, or one of another shape is an
+  // InputError naming the tensor and the file. A classification head (`outputlayer.*`, which
+  // the network does not run) is ignored in either file.
+  static DashengModel load(const std::filesystem::path& checkpoint,
+                           const std::filesystem::path& weights);
 
   const DashengConfig& config() const;
 
@@ -64,6 +73,11 @@ class DashengModel final : public AudioModel {
 
  private:
   struct Weights;
+  // `weights` (read from `weights_source`) replace the checkpoint's own when given.
+  static DashengModel from_checkpoint(
+      const TorchCheckpoint& checkpoint,
+      const std::vector<std::pair<std::string, at::Tensor>>* weights,
+      const std::string& weights_source);
   std::shared_ptr<const Weights> weights_;
 };
 
