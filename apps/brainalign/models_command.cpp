@@ -42,6 +42,8 @@ nlohmann::json to_json(const models::PublishedModel& m) {
                       {"fetched", !m.files.empty() && models::is_fetched(m)},
                       {"folder", models::model_folder(m).string()}};
   j["runs_as"] = m.runs() ? nlohmann::json(models::runnable_name(m)) : nlohmann::json();
+  // Weights only: runs_as is the weights file loaded into this catalogued model.
+  j["architecture"] = m.architecture.empty() ? nlohmann::json() : nlohmann::json(m.architecture);
   j["size"] = m.size() < 0 ? nlohmann::json() : nlohmann::json(m.size());
   j["notes"] = m.notes;
   return j;

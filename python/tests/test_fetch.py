@@ -48,11 +48,17 @@ def test_published_models_and_fetch_by_name(tmp_path, monkeypatch):
     weights = mirror / "models" / "dasheng" / "base" / "dasheng_base.pt"
     weights.parent.mkdir(parents=True)
     weights.write_bytes(b"weights")
+    fine_tuned = mirror / "models" / "dasheng" / "base-as" / "dasheng_audioset_mAP497.pt"
+    fine_tuned.parent.mkdir(parents=True)
+    fine_tuned.write_bytes(b"fine-tuned weights")
     with RangeServer(mirror) as server:
         folder = Path(brainalign.fetch("dasheng:base", mirror=server.url))
         assert folder == tmp_path / "cache" / "brainalign" / "models" / "dasheng" / "base"
         assert (folder / "dasheng_base.pt").read_bytes() == b"weights"
         assert server.requests == [("/models/dasheng/base/dasheng_base.pt", None)]
-    assert {m["name"]: m for m in brainalign.published_models()}["dasheng:base"]["fetched"]
-    with pytest.raises(brainalign.InputError, match="no native route"):
-        brainalign.Model("dasheng:base-as")
+        # Weights for dasheng:base's architecture: the architecture is there, they come alone.
+        folder = Path(brainalign.fetch("dasheng:base-as", mirror=server.url))
+        assert (folder / "dasheng_audioset_mAP497.pt").read_bytes() == b"fine-tuned weights"
+        assert server.requests[1:] == [("/models/dasheng/base-as/dasheng_audioset_mAP497.pt", None)]
+    listed = {m["name"]: m for m in brainalign.published_models()}
+    assert listed["dasheng:base"]["fetched"] and listed["dasheng:base-as"]["fetched"]

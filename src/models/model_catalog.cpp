@@ -147,17 +147,26 @@ std::vector<PublishedModel> make_catalogue() {
   c.push_back(dasheng("base", "dasheng_base.pt", "dasheng_base", "Dasheng base (86M)"));
   c.push_back(dasheng("0.6b", "dasheng_06b.pt", "dasheng_06B", "Dasheng 0.6B"));
   c.push_back(dasheng("1.2b", "dasheng_12b.pt", "dasheng_12B", "Dasheng 1.2B"));
+  // The AudioSet fine-tuned Dasheng base: a bare state_dict (its 527-class head included, which
+  // the port ignores) for the architecture of dasheng:base.
   PublishedModel dasheng_as;
   dasheng_as.name = "dasheng:base-as";
-  dasheng_as.description = "Dasheng base fine-tuned on AudioSet";
+  dasheng_as.description = "Dasheng base fine-tuned on AudioSet (its head is ignored)";
+  dasheng_as.architecture = "dasheng:base";
+  dasheng_as.runs_as = "{dir}/dasheng_audioset_mAP497.pt";
   dasheng_as.studies = kPepino2025;
   dasheng_as.study_name = "dasheng_base_ft-as";
   dasheng_as.sample_rate = 16000;
   dasheng_as.licence = "Apache-2.0";
+  dasheng_as.files = {{"dasheng_audioset_mAP497.pt",
+                       "https://zenodo.org/records/13315686/files/"
+                       "dasheng_audioset_mAP497.pt?download=1",
+                       "", -1}};
   dasheng_as.notes =
-      "no native route yet: the fine-tuned checkpoint the study used is not published with it "
-      "(a candidate is https://zenodo.org/records/13315686/files/dasheng_audioset_mAP497.pt, "
-      "a state_dict without its config)";
+      "the AudioSet fine-tuned Dasheng base (mAP 49.7) from the Dasheng authors' Zenodo record "
+      "13315686: a state_dict without config, loaded into the architecture of dasheng:base; the "
+      "2025 study's code (its non-public invariant package) does not show which file it loaded, "
+      "so this is the official release of that model";
   c.push_back(std::move(dasheng_as));
 
   c.push_back(
@@ -390,6 +399,11 @@ std::int64_t PublishedModel::size() const {
     if (f.size < 0) return -1;
     total += f.size;
   }
+  if (!architecture.empty()) {
+    const PublishedModel* filled = find_published_model(architecture);
+    const std::int64_t more = filled == nullptr ? -1 : filled->size();
+    return more < 0 ? -1 : total + more;
+  }
   return total;
 }
 
@@ -417,12 +431,36 @@ fs::path model_folder(const PublishedModel& model) {
   return models_root() / replace_all(model.name, ":", "/");
 }
 
+namespace {
+
+// The catalogued model whose architecture `model`'s weights fill, or nullptr when it has none.
+const PublishedModel* architecture_of(const PublishedModel& model) {
+  if (model.architecture.empty()) return nullptr;
+  const PublishedModel* filled = find_published_model(model.architecture);
+  if (filled == nullptr) {
+    throw InputError("model '" + model.name + "': its architecture '" + model.architecture +
+                     "' is not catalogued");
+  }
+  return filled;
+}
+
+}  // namespace
+
 bool is_fetched(const PublishedModel& model) {
   const fs::path folder = model_folder(model);
   if (model.runs_from_activations()) return fs::is_directory(folder);
   for (const auto& f : model.files)
     if (!fs::exists(folder / f.path)) return false;
-  return true;
+  const PublishedModel* filled = architecture_of(model);
+  return filled == nullptr || is_fetched(*filled);
+}
+
+std::int64_t missing_bytes(const PublishedModel& model) {
+  std::int64_t bytes = io::missing_bytes(model.files, model_folder(model));
+  const PublishedModel* filled = architecture_of(model);
+  if (filled == nullptr || bytes < 0) return bytes;
+  const std::int64_t more = missing_bytes(*filled);
+  return more < 0 ? -1 : bytes + more;
 }
 
 std::string runnable_name(const PublishedModel& model) {
@@ -445,6 +483,7 @@ fs::path fetch_published_model(const std::string& name, const io::FetchOptions& 
     if (!fs::is_directory(folder)) activations.fetch(options);
     return folder;
   }
+  if (!model->architecture.empty()) fetch_published_model(model->architecture, options);
   const fs::path folder = model_folder(*model);
   if (is_fetched(*model)) return folder;
   const std::string relative = replace_all(model->name, ":", "/");

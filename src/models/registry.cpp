@@ -196,7 +196,19 @@ std::unique_ptr<Model> make_model(const std::string& name,
                                              make_model(list->architecture, checkpoint, fetch));
   }
   if (const PublishedModel* published = catalogued(name)) {
+    if (weights && !published->architecture.empty()) {
+      throw ArgumentError("weights", weights->string() + ": model '" + name +
+                                         "' is weights in the architecture of " +
+                                         published->architecture +
+                                         " and takes no other weights file");
+    }
     if (!published->files.empty()) fetch_published_model(name, fetch);
+    if (!published->architecture.empty()) {
+      // Weights only: its file in the architecture of another catalogued model.
+      return std::make_unique<CataloguedModel>(
+          name, make_model(published->architecture,
+                           std::filesystem::path(runnable_name(*published)), fetch));
+    }
     return std::make_unique<CataloguedModel>(name, make_model(runnable_name(*published), weights));
   }
   if (name.find(':') != std::string::npos) {
@@ -236,6 +248,7 @@ void check_model_name(const std::string& name) {
   }
   if (const PublishedModel* published = catalogued(name)) {
     // Its files come at the first use; its family must be in this build.
+    if (!published->architecture.empty()) return check_model_name(published->architecture);
     const std::string runs_as = published->runs_as;
     if (runs_as.find(':') == std::string::npos) return check_model_name(runs_as);
     const auto list = families_for(runnable_name(*published));

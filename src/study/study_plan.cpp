@@ -106,7 +106,7 @@ PlannedInput plan_model(const StudyModel& m) {
       published != nullptr && !published->files.empty() && !models::is_fetched(*published)) {
     p.ready = false;
     const fs::path folder = models::model_folder(*published);
-    p.download_bytes = io::missing_bytes(published->files, folder);
+    p.download_bytes = models::missing_bytes(*published);
     p.note = "fetched on first use into " + folder.string();
   }
   return p;

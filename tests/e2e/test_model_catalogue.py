@@ -45,20 +45,27 @@ def test_the_catalogue_holds_the_2025_studys_36_models():
     assert len(names) == len(set(names))
     pepino = [m for m in models if "pepino2025" in m["studies"]]
     assert len(pepino) == 36
-    # The 22 with a native route today: EnCodecMAE (the 8 mel ones, ec-ec-base and
-    # spec-ec-base), BEATs (4), Dasheng base, 0.6B, 1.2B, wav2vec2, S2T, AST, VGGish and
-    # spectemp; and the 13 that run from the 2023 release's
-    # published activations (the 8 cochleagram networks, SepFormer, MetricGAN+, DCASE 2020,
-    # DeepSpeech2, ZeroSpeech 2020).
+    # The 23 with a native route: EnCodecMAE (the 8 mel ones, ec-ec-base and spec-ec-base),
+    # BEATs (4), Dasheng base, 0.6B, 1.2B and base fine-tuned on AudioSet (its weights in the
+    # architecture of dasheng:base), wav2vec2, S2T, AST, VGGish and spectemp; and the 13 that
+    # run from the 2023 release's published activations (the 8 cochleagram networks, SepFormer,
+    # MetricGAN+, DCASE 2020, DeepSpeech2, ZeroSpeech 2020).
     runs = sorted(m["name"] for m in pepino if m["runs"])
     native = [n for n in runs if not next(m for m in pepino if m["name"] == n)["runs_as"]
               .startswith("tuckute2023-activations:")]
-    assert len(native) == 22 and "spectemp" in native and "beats:iter3" in native
+    assert len(native) == 23 and "spectemp" in native and "beats:iter3" in native
     assert "vggish" in native and "ast:audioset-10-10-0.4593" in native
     assert sum(n.startswith("encodecmae:mel256") for n in native) == 8
     assert "encodecmae:ec-ec-base" in native and "encodecmae:spec-ec-base" in native
-    # Every one but dasheng:base-as, whose fine-tuned checkpoint is not published.
-    assert len(runs) == 35 and "dasheng:base-as" not in runs
+    assert "dasheng:base-as" in native
+    # Every one of the 36.
+    assert len(runs) == 36
+    fine_tuned = next(m for m in pepino if m["name"] == "dasheng:base-as")
+    assert fine_tuned["architecture"] == "dasheng:base"
+    assert fine_tuned["runs_as"].endswith("/dasheng/base-as/dasheng_audioset_mAP497.pt")
+    assert [f["url"] for f in fine_tuned["files"]] == [
+        "https://zenodo.org/records/13315686/files/dasheng_audioset_mAP497.pt?download=1"]
+    assert "official release" in fine_tuned["notes"]
     study_names = [m["study_name"] for m in pepino]
     assert len(study_names) == len(set(study_names))
     for m in models:
@@ -103,19 +110,12 @@ def test_fetch_by_name_from_a_mirror_verifies_and_records(tmp_path):
     assert not fetched.exists() and not list(root.rglob("*.part"))
 
 
-def test_names_without_a_route_or_files_are_refused_clearly(tmp_path):
+def test_names_without_files_are_refused_clearly(tmp_path):
     env, _ = cache_env(tmp_path)
-    p = run_cli(["fetch", "dasheng:base-as"], env=env, expect=2)
-    assert "no public files" in p.stderr
+    p = run_cli(["fetch", "spectemp"], env=env, expect=2)
+    assert "no public files" in p.stderr and "it needs none" in p.stderr
     p = run_cli(["fetch", "beats:iter4"], env=env, expect=2)
     assert "is neither a data set" in p.stderr and "nor a catalogued model" in p.stderr
-    wav = tmp_path / "wav"
-    wav.mkdir()
-    shutil.copyfile(SOUNDS / "stim5_alarm_clock.wav", wav / "stim5_alarm_clock.wav")
-    p = run_cli(["extract", "--model", "dasheng:base-as", "--stimuli", wav, "--out",
-                 tmp_path / "f.npz"], env=env, expect=2)
-    assert "dasheng:base-as" in p.stderr and "no native route" in p.stderr
-    assert not (tmp_path / "f.npz").exists()
 
 
 @pytest.mark.skipif(not has_families(), reason="brainalign built without libtorch")
@@ -147,3 +147,100 @@ def test_model_by_name_is_fetched_on_first_use_and_runs_as_its_file(tmp_path):
         np.testing.assert_array_equal(named[key], by_file[key])
     again = np.load(tmp_path / "again.npz")
     assert "embedding" in again.files and len(again.files) == len(named.files)
+
+
+def plan_entry(tmp_path, env, model):
+    """The study plan's entry for `model` in a study of a synthetic data set."""
+    file = tmp_path / "plan.toml"
+    if not file.exists():
+        run_cli(["synth", "--out", tmp_path / "syn", "--stimuli", 30, "--voxels", 20,
+                 "--subjects", 2, "--layers", 2, "--features", 6, "--seed", 3])
+        file.write_text(f'[study]\nname = "plan"\n[[models]]\nname = "m"\nmodel = "{model}"\n'
+                        '[[datasets]]\nname = "syn"\nsource = "syn/dataset"\n'
+                        '[[analyses]]\nanalysis = "rsa"\nrsa_method = "layerwise"\n')
+    got = json.loads(run_cli(["study", "plan", file, "--json"], env=env).stdout)
+    return next(m for m in got["models"] if m["name"] == "m")
+
+
+@pytest.mark.skipif(not has_families(), reason="brainalign built without libtorch")
+def test_weights_catalogued_for_the_architecture_of_another_model(tmp_path):
+    """dasheng:base-as: a bare state_dict (with an AudioSet head) for dasheng:base's architecture.
+    Tiny golden-size files stand in for both at the mirror's paths."""
+    torch = pytest.importorskip("torch")
+    golden = GOLDEN / "dasheng_like" / "model.pt"
+    mirror = tmp_path / "mirror"
+    arch = mirror / "models" / "dasheng" / "base" / "dasheng_base.pt"
+    weights = mirror / "models" / "dasheng" / "base-as" / "dasheng_audioset_mAP497.pt"
+    arch.parent.mkdir(parents=True)
+    weights.parent.mkdir(parents=True)
+    shutil.copyfile(golden, arch)
+    generator = torch.Generator().manual_seed(11)
+    state = {}
+    for name, value in torch.load(golden)["model"].items():
+        moved = value.is_floating_point() and not name.startswith("front_end.")
+        state[name] = (value + 0.05 * torch.randn(value.shape, generator=generator, dtype=value.dtype)
+                       if moved else value)
+    dim = state["norm.weight"].shape[0]
+    state.update({"outputlayer.0.weight": torch.ones(dim), "outputlayer.0.bias": torch.zeros(dim),
+                  "outputlayer.1.weight": torch.randn(527, dim, generator=generator),
+                  "outputlayer.1.bias": torch.zeros(527)})
+    torch.save(state, weights)
+    wav = tmp_path / "wav"
+    wav.mkdir()
+    for name in ("stim5_alarm_clock", "stim103_crying"):
+        shutil.copyfile(SOUNDS / f"{name}.wav", wav / f"{name}.wav")
+    env, root = cache_env(tmp_path)
+    entry = plan_entry(tmp_path, env, "dasheng:base-as")
+    assert entry["usable"] and not entry["ready"] and entry["download_bytes"] is None
+    with RangeServer(mirror) as server:
+        env["BRAINALIGN_MIRROR"] = server.url
+        p = run_cli(["fetch", "dasheng:base-as"], env=env)
+        # Their sizes are not known in advance: each is asked for (HEAD), then downloaded.
+        downloads = [r for r in server.requests if r[0] != "HEAD"]
+        assert sorted(downloads) == [
+            ("/models/dasheng/base-as/dasheng_audioset_mAP497.pt", None),
+            ("/models/dasheng/base/dasheng_base.pt", None)]
+        asked = len(server.requests)
+        assert "dasheng:base-as: ready in" in p.stdout
+        for fetched, source in ((root / "dasheng" / "base" / "dasheng_base.pt", arch),
+                                (root / "dasheng" / "base-as" / "dasheng_audioset_mAP497.pt",
+                                 weights)):
+            assert fetched.read_bytes() == source.read_bytes()
+            # No checksum is published: the first download's is recorded and shown.
+            digest = Path(f"{fetched}.sha256").read_text().split()[0]
+            assert digest in p.stderr
+        run_cli(["extract", "--model", "dasheng:base-as", "--stimuli", wav, "--out",
+                 tmp_path / "named.npz", "--no-cache", "--quiet"], env=env)
+        run_cli(["extract", "--model", "dasheng:base-as", "--stimuli", wav, "--out",
+                 tmp_path / "study.npz", "--no-cache", "--quiet", "--layers", "pepino2025"],
+                env=env)
+        run_cli(["fetch", "dasheng:base-as"], env=env)
+        assert len(server.requests) == asked, "fetched files are not asked for again"
+    listed = {m["name"]: m for m in catalogue(env)}
+    assert listed["dasheng:base-as"]["fetched"] and listed["dasheng:base"]["fetched"]
+    entry = plan_entry(tmp_path, env, "dasheng:base-as")
+    assert entry["ready"] and entry["download_bytes"] == 0
+    # The architecture's file and the weights file, named directly, give the same arrays.
+    run_cli(["extract", "--model", f"dasheng:{arch}", "--weights", weights, "--stimuli", wav,
+             "--out", tmp_path / "direct.npz", "--no-cache", "--quiet"])
+    named, direct = np.load(tmp_path / "named.npz"), np.load(tmp_path / "direct.npz")
+    assert named.files == direct.files and "encoder.12" not in named.files
+    for key in named.files:
+        np.testing.assert_array_equal(named[key], direct[key])
+    # Other weights than dasheng:base's own.
+    run_cli(["extract", "--model", f"dasheng:{arch}", "--stimuli", wav, "--out",
+             tmp_path / "base.npz", "--no-cache", "--quiet"])
+    assert not np.array_equal(np.load(tmp_path / "base.npz")["output"], named["output"])
+    # The 2025 study's Dasheng layers, as for dasheng:base.
+    run_cli(["extract", "--model", f"dasheng:{arch}", "--stimuli", wav, "--out",
+             tmp_path / "base_study.npz", "--no-cache", "--quiet", "--layers", "pepino2025"])
+    assert np.load(tmp_path / "study.npz").files == np.load(tmp_path / "base_study.npz").files
+    # The architecture's file gone: the model is no longer fetched, and no other weights file is
+    # taken.
+    (root / "dasheng" / "base" / "dasheng_base.pt").unlink()
+    assert not {m["name"]: m for m in catalogue(env)}["dasheng:base-as"]["fetched"]
+    entry = plan_entry(tmp_path, env, "dasheng:base-as")
+    assert not entry["ready"]
+    p = run_cli(["extract", "--model", "dasheng:base-as", "--weights", weights, "--stimuli", wav,
+                 "--out", tmp_path / "x.npz"], env=env, expect=2)
+    assert "takes no other weights file" in p.stderr

@@ -19,9 +19,14 @@ struct PublishedModel {
   std::string name;         // "beats:iter3", "hf:facebook/wav2vec2-base-960h", "spectemp"
   std::string description;  // one line
   // The registry name it runs as, "{dir}" standing for its folder under models_root()
-  // ("beats:{dir}/BEATs_iter3.pt", "hf:{dir}", "spectemp"). Empty: brainalign has no native
-  // route for it yet (`notes` says why).
+  // ("beats:{dir}/BEATs_iter3.pt", "hf:{dir}", "spectemp"); with an `architecture`, the
+  // weights file it loads into that model ("{dir}/dasheng_audioset_mAP497.pt"). Empty:
+  // brainalign has no native route for it yet (`notes` says why).
   std::string runs_as;
+  // The catalogued model whose architecture and config its files fill, when they hold weights
+  // only (a bare state_dict): "dasheng:base". It runs as make_model(architecture, weights =
+  // runs_as), under its own name; fetching it fetches the architecture's files too.
+  std::string architecture;
   std::vector<std::string> studies;  // "pepino2025", "tuckute2023"
   std::string study_name;            // what the studies' code calls it
   int sample_rate = 0;               // Hz
@@ -38,7 +43,7 @@ struct PublishedModel {
   bool runs() const { return !runs_as.empty(); }
   // Whether its route is its published activations (runs_as names kActivationsFamily).
   bool runs_from_activations() const;
-  // Bytes of its files, when every size is known; -1 otherwise.
+  // Bytes of its files (and of its architecture's), when every size is known; -1 otherwise.
   std::int64_t size() const;
 };
 
@@ -67,13 +72,17 @@ std::filesystem::path models_root();
 // runs from published activations, their folder (model_actv/<folder>, once a source is set).
 std::filesystem::path model_folder(const PublishedModel& model);
 // Whether every file of the model is under its folder (for a model that runs from published
-// activations: whether they are there).
+// activations: whether they are there), and its architecture's files under theirs.
 bool is_fetched(const PublishedModel& model);
+// Bytes still to download for the model's files and its architecture's; -1 when the size of a
+// missing file is not known.
+std::int64_t missing_bytes(const PublishedModel& model);
 // The registry name the model runs as, with its folder filled in (no download).
 std::string runnable_name(const PublishedModel& model);
 
 // Downloads the model's missing files into model_folder() (resumable, verified, atomic;
-// $BRAINALIGN_MIRROR serves <mirror>/models/<folder>/<file>) and returns the folder; for a
+// $BRAINALIGN_MIRROR serves <mirror>/models/<folder>/<file>), after those of its architecture
+// when it has one, and returns the folder; for a
 // model that runs from published activations, the activations archive instead (through the
 // ActivationsSource), returning their folder. InputError for an unknown name (listing the
 // catalogue), a model without public files, or published activations without a source.
