@@ -17,6 +17,7 @@
 #include "brainalign/io/pandas_table.h"
 #include "brainalign/io/pickle.h"
 #include "brainalign/io/pickled_array.h"
+#include "brainalign/io/tar_index.h"
 #include "brainalign/study/study_file.h"
 #include "harness.h"
 
@@ -234,6 +235,18 @@ void pickle_entry(Input input) {
   tolerate_rejection([&] { (void)hear::unpickle_label_lists(input, "input.pkl"); });
 }
 
+void tar_entry(Input input) {
+  tolerate_rejection([&] {
+    const std::string_view bytes = as_text(input);
+    const auto members = io::index_tar(
+        [&](std::uint64_t offset, std::size_t length) {
+          return std::string(bytes.substr(static_cast<std::size_t>(offset), length));
+        },
+        bytes.size(), "input.tar");
+    (void)io::find_tar_member(members, "model/5_checkpoint.pt");
+  });
+}
+
 const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
       {"npy", npy_entry, "io/regressions/npy"},
@@ -248,6 +261,7 @@ const std::vector<Target>& targets() {
       {"study", study_entry, "io/regressions/study"},
       {"hear_task", hear_task_entry, "io/regressions/hear_task"},
       {"pickle", pickle_entry, "io/regressions/pickle"},
+      {"tar", tar_entry, "io/regressions/tar"},
   };
   return all;
 }

@@ -37,6 +37,8 @@ void hear_task_entry(Input input);
 // io::read_pickle with every object left opaque, then the input as a joblib vector, a dict of
 // NumPy arrays, a pandas DataFrame and HEAR label lists.
 void pickle_entry(Input input);
+// io::index_tar on the input as an uncompressed tar archive, then a member looked up by path.
+void tar_entry(Input input);
 
 // Joins the files of a multi-file input (a folder layout).
 inline constexpr std::string_view kPartSeparator = "\n--brainalign-part--\n";

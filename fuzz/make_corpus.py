@@ -570,6 +570,38 @@ def pickle_seeds(shared):
     return seeds
 
 
+def tar_seeds():
+    """Uncompressed tar archives in the GNU, pax and ustar layouts (long names, a folder, a link,
+    an empty member), and one whose member size is in GNU's base-256 form."""
+    import io
+    import tarfile
+    seeds = {}
+    long = "model_checkpoints/" + "a" * 120 + "/model/5_checkpoint.pt"
+    for name, form in [("gnu", tarfile.GNU_FORMAT), ("pax", tarfile.PAX_FORMAT),
+                       ("ustar", tarfile.USTAR_FORMAT)]:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=form) as tar:
+            folder = tarfile.TarInfo("model_checkpoints")
+            folder.type = tarfile.DIRTYPE
+            tar.addfile(folder)
+            for path, size in [(long if form != "ustar" else "model/5_checkpoint.pt", 700),
+                               ("empty", 0), ("short.txt", 3)]:
+                info = tarfile.TarInfo(path)
+                info.size = size
+                tar.addfile(info, io.BytesIO(bytes(size)))
+            link = tarfile.TarInfo("link")
+            link.type = tarfile.SYMTYPE
+            link.linkname = "short.txt"
+            tar.addfile(link)
+        seeds[name] = buffer.getvalue()
+    header = bytearray(tarfile.TarInfo("model/5_checkpoint.pt").tobuf(format=tarfile.GNU_FORMAT))
+    header[124:136] = b"\x80" + (700).to_bytes(11, "big")  # base-256 size
+    header[148:156] = b" " * 8
+    header[148:155] = f"{sum(header):06o}\0".encode()
+    seeds["base256_size"] = bytes(header) + bytes(1024) + bytes(1024)
+    return seeds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, required=True, help="the shared data folder")
@@ -591,6 +623,7 @@ def main():
         "hear_task": hear_task_seeds(),
         "model_config": model_config_seeds(shared),
         "pickle": pickle_seeds(shared),
+        "tar": tar_seeds(),
     }
     # The libtorch readers' seeds need torch to write; without it their targets do not build.
     try:

@@ -23,5 +23,5 @@ export ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1
 # command line end to end (the crash-safety runs, ten times slower under ASan, stay in the
 # normal stage).
 ctest --output-on-failure -j "$(nproc)" \
-  -R '^((AbsurdSizes|Csv|Hdf5|Json|Mat|Npy|Npz|ZipReader|ZipWriter|Pickle|JoblibVector|PandasTable)\.|Targets/CorpusReplay\.|fuzz\.corpus$|py\.e2e\.test_cli$)'
+  -R '^((AbsurdSizes|Csv|Hdf5|Json|Mat|Npy|Npz|ZipReader|ZipWriter|Pickle|JoblibVector|PandasTable|TarIndex|RemoteArchiveMember)\.|Targets/CorpusReplay\.|fuzz\.corpus$|py\.e2e\.test_cli$)'
 echo "sanitizer stage: $((SECONDS - start)) s"

@@ -3,8 +3,12 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "brainalign/base/error.h"
 #include "brainalign/io/atomic_file.h"
 #include "brainalign/io/download.h"
+#include "brainalign/io/json.h"
+#include "brainalign/io/sha256.h"
+#include "brainalign/io/tar_index.h"
 
 namespace brainalign::io {
 namespace fs = std::filesystem;
@@ -15,6 +19,53 @@ fs::path recorded_checksum_path(const fs::path& file) {
   fs::path record = file;
   record += ".sha256";
   return record;
+}
+
+// The members of the tar archive at `url`, from the index kept under root/.archives/, made from
+// the archive's headers (Range requests) the first time.
+std::vector<TarMember> archive_index(Downloader& downloader, const std::string& url,
+                                     const fs::path& root, const FetchOptions& options) {
+  const fs::path kept = root / ".archives" / (sha256_hex(url).substr(0, 16) + ".json");
+  if (fs::exists(kept)) {
+    const nlohmann::json index = read_json(kept);
+    std::vector<TarMember> members;
+    try {
+      for (const auto& m : index.at("members")) {
+        members.push_back({m.at(0).get<std::string>(), m.at(1).get<std::uint64_t>(),
+                           m.at(2).get<std::uint64_t>()});
+      }
+    } catch (const nlohmann::json::exception& e) {
+      throw IoError(kept.string() + ": not an archive index (" + e.what() +
+                    "); delete it to read the archive's headers again");
+    }
+    return members;
+  }
+  const std::int64_t size = downloader.content_length(url);
+  if (size < 0) {
+    throw IoError(url + ": the server gives no size, which reading the archive's headers needs");
+  }
+  if (options.note) options.note("reading the headers of " + url + " (its files' places)");
+  const auto members =
+      index_tar([&](std::uint64_t offset,
+                    std::size_t length) { return downloader.read_range(url, offset, length); },
+                static_cast<std::uint64_t>(size), url);
+  nlohmann::json index = {{"url", url}, {"size", size}, {"members", nlohmann::json::array()}};
+  for (const auto& m : members) index["members"].push_back({m.path, m.offset, m.size});
+  fs::create_directories(kept.parent_path());
+  write_file_atomically(kept, index.dump() + "\n");
+  return members;
+}
+
+// Where a member file's bytes sit in its archive.
+TarMember locate_member(Downloader& downloader, const RemoteFile& file, const fs::path& root,
+                        const FetchOptions& options) {
+  const auto members = archive_index(downloader, file.url, root, options);
+  const TarMember* member = find_tar_member(members, file.member);
+  if (member == nullptr) {
+    throw IoError(file.url + " holds no file " + file.member + " (" +
+                  std::to_string(members.size()) + " files)");
+  }
+  return *member;
 }
 
 }  // namespace
@@ -56,8 +107,12 @@ void fetch_remote_files(const std::vector<RemoteFile>& files, const fs::path& ro
     for (const auto& file : files) {
       if (fs::exists(root / file.path)) continue;
       ++missing;
-      const std::int64_t size =
-          file.size >= 0 ? file.size : downloader.content_length(url_of(file));
+      std::int64_t size = file.size;
+      if (size < 0 && !file.member.empty() && mirror.empty()) {
+        size = static_cast<std::int64_t>(locate_member(downloader, file, root, options).size);
+      } else if (size < 0) {
+        size = downloader.content_length(url_of(file));
+      }
       bytes = size < 0 || bytes < 0 ? -1 : bytes + size;
     }
     if (missing > 0) options.before_download(stage, missing, bytes);
@@ -76,6 +131,11 @@ void fetch_remote_files(const std::vector<RemoteFile>& files, const fs::path& ro
         in >> download.expected_sha256;
       }
       const std::string url = url_of(file);
+      if (!file.member.empty() && mirror.empty()) {
+        const TarMember member = locate_member(downloader, file, root, options);
+        download.first_byte = member.offset;
+        download.length = static_cast<std::int64_t>(member.size);
+      }
       const std::string digest = downloader.download(url, destination, download);
       if (file.sha256.empty()) {
         if (!fs::exists(record)) write_file_atomically(record, digest + "\n");

@@ -16,6 +16,10 @@ struct DownloadOptions {
   std::string expected_sha256;
   // Bytes received so far and the total (0 when the server does not say).
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  // Only bytes [first_byte, first_byte + length) of the resource (one member of an archive),
+  // asked for with Range requests, which the server must then honour; length -1: all of it.
+  std::uint64_t first_byte = 0;
+  std::int64_t length = -1;
 };
 
 // One connection reused across downloads. Only http:// and https:// URLs (and redirects to
@@ -37,6 +41,11 @@ class Downloader {
   // The size the server gives for `url` (a HEAD request, redirects followed), or -1 when it
   // gives none. Throws IoError naming the URL for network and HTTP errors.
   std::int64_t content_length(const std::string& url);
+
+  // Bytes [offset, offset + length) of `url`, by a Range request (fewer only where the resource
+  // ends first). Throws IoError naming the URL for network and HTTP errors, and when the server
+  // does not honour the range.
+  std::string read_range(const std::string& url, std::uint64_t offset, std::size_t length);
 
  private:
   void* curl_;  // CURL*, kept out of the header

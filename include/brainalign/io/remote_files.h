@@ -1,7 +1,8 @@
 // Public files brainalign downloads (data sets, model checkpoints): each with its pinned source
 // and, where one is published, its SHA-256. Files are fetched into a root folder (the data root,
 // the models root) under their relative paths: each downloaded to a .part file, resumed with
-// HTTP Range requests, verified and only then renamed into place.
+// HTTP Range requests, verified and only then renamed into place. A file may also be one member
+// of a large tar archive, fetched without the rest of it.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,11 @@ struct RemoteFile {
   std::string url;         // the pinned public source
   std::string sha256;      // empty: not known in advance; printed and recorded on first download
   std::int64_t size = -1;  // bytes, when known
+  // Non-empty: the file is this member of the uncompressed tar archive at `url` (its path in
+  // the archive, or the end of it: tar_index.h find_tar_member), downloaded by Range requests
+  // for its own bytes. The archive's headers are read once and their index kept under the root
+  // (.archives/). From a mirror, the file itself comes from <mirror>/<path>.
+  std::string member = {};
 };
 
 struct FetchOptions {
