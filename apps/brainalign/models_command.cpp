@@ -27,6 +27,7 @@ nlohmann::json to_json(const models::PublishedModel& m) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : m.files) {
     nlohmann::json file = {{"path", f.path}, {"url", f.url}};
+    if (!f.member.empty()) file["member"] = f.member;  // a file of the tar archive at url
     file["sha256"] = f.sha256.empty() ? nlohmann::json() : nlohmann::json(f.sha256);
     file["size"] = f.size < 0 ? nlohmann::json() : nlohmann::json(f.size);
     files.push_back(std::move(file));

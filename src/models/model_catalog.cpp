@@ -24,9 +24,16 @@ constexpr const char* kWav2vec2 =
 constexpr const char* kS2t =
     "https://huggingface.co/facebook/s2t-large-librispeech-asr/resolve/"
     "66aa77d37681191e7995c06b9c6628137db6b977/";
-constexpr const char* kCochdnnNote =
-    "no native port yet; the checkpoint is published only inside the 14 GB archive "
+// The training checkpoints of the cochleagram networks: files of one tar archive of about 14 GB
+// (jenellefeather/cochdnn's download_large_files.py), each fetched alone by its bytes.
+constexpr const char* kCochdnnArchive =
     "https://mcdermottlab.mit.edu/cochdnn/cochdnn_model_checkpoints.tar";
+constexpr const char* kCochdnnNote =
+    "the training checkpoint its model_directories/<model>/build_network.py in "
+    "jenellefeather/cochdnn loads, one file of the 14 GB archive "
+    "https://mcdermottlab.mit.edu/cochdnn/cochdnn_model_checkpoints.tar, downloaded alone by "
+    "Range requests (the archive's headers are read once to find it); its activations in the "
+    "2023 release run as tuckute2023-activations:";
 // The 2023 release's activations of every model for the 165 sounds (its download script,
 // setup_utils/download_files.py); neither checksum nor exact size is published.
 constexpr const char* kActivationsArchive =
@@ -90,7 +97,8 @@ void run_from_activations(PublishedModel& m, const std::string& folder) {
 }
 
 PublishedModel cochdnn(const std::string& name, const std::string& study_name,
-                       const std::string& folder, const std::string& description) {
+                       const std::string& folder, const std::string& description,
+                       const std::string& checkpoint) {
   PublishedModel m;
   m.name = name;
   m.description = description;
@@ -98,8 +106,11 @@ PublishedModel cochdnn(const std::string& name, const std::string& study_name,
   m.study_name = study_name;
   m.sample_rate = 20000;
   m.licence = "MIT (code)";
-  m.notes = kCochdnnNote;
-  run_from_activations(m, folder);
+  m.notes = kCochdnnNote + folder;
+  // `checkpoint`: its path under model_checkpoints/, as build_network.py names it.
+  m.files = {{"5_checkpoint.pt", kCochdnnArchive, "", -1, checkpoint}};
+  m.runs_as = "cochdnn:{dir}/5_checkpoint.pt";
+  m.activations = folder;  // also published; the permuted control runs from them
   return m;
 }
 
@@ -169,22 +180,36 @@ std::vector<PublishedModel> make_catalogue() {
       "so this is the official release of that model";
   c.push_back(std::move(dasheng_as));
 
-  c.push_back(
-      cochdnn("cnn9:word", "braindnn_kell2018_word", "Kell2018word", "CochCNN9 trained on words"));
-  c.push_back(cochdnn("cnn9:speaker", "braindnn_kell2018_speaker", "Kell2018speaker",
-                      "CochCNN9 trained on speakers"));
-  c.push_back(cochdnn("cnn9:audioset", "braindnn_kell2018_audioset", "Kell2018audioset",
-                      "CochCNN9 trained on AudioSet"));
-  c.push_back(cochdnn("cnn9:multitask", "braindnn_kell2018_word_speaker_audioset",
-                      "Kell2018multitask", "CochCNN9 trained on words, speakers and AudioSet"));
-  c.push_back(cochdnn("resnet50:word", "braindnn_resnet50_word", "ResNet50word",
-                      "CochResNet50 trained on words"));
-  c.push_back(cochdnn("resnet50:speaker", "braindnn_resnet50_speaker", "ResNet50speaker",
-                      "CochResNet50 trained on speakers"));
-  c.push_back(cochdnn("resnet50:audioset", "braindnn_resnet50_audioset", "ResNet50audioset",
-                      "CochResNet50 trained on AudioSet"));
-  c.push_back(cochdnn("resnet50:multitask", "braindnn_resnet50_word_speaker_audioset",
-                      "ResNet50multitask", "CochResNet50 trained on words, speakers and AudioSet"));
+  // The cochleagram networks, each from the checkpoint its build_network.py loads.
+  const std::string coch = "audio_rep_training_cochleagram_1/";
+  for (const auto& [name, study_name, folder, description, checkpoint] :
+       {std::tuple{"cnn9:word", "braindnn_kell2018_word", "Kell2018word",
+                   "CochCNN9 trained on words",
+                   "kell2018_decay_lr/2b411fd2-56f2-46c1-ad45-1355d4ffadde"},
+        {"cnn9:speaker", "braindnn_kell2018_speaker", "Kell2018speaker",
+         "CochCNN9 trained on speakers",
+         "kell2018_speaker_decay_lr/46ed16b7-4097-4d99-b457-3cd1011b55cc"},
+        {"cnn9:audioset", "braindnn_kell2018_audioset", "Kell2018audioset",
+         "CochCNN9 trained on AudioSet",
+         "kell2018_audioset_decay_lr/1629f285-0a2c-4764-beaf-0b9fe11ba2e7"},
+        {"cnn9:multitask", "braindnn_kell2018_word_speaker_audioset", "Kell2018multitask",
+         "CochCNN9 trained on words, speakers and AudioSet",
+         "kell2018_word_audioset_speaker_decay_lr/5728d456-ddc2-4fc2-bf07-a41e658f36d4"},
+        {"resnet50:word", "braindnn_resnet50_word", "ResNet50word", "CochResNet50 trained on words",
+         "standard_training_word_decay_lr/a10c97f7-3f2b-4219-8e72-bc625c94fd08"},
+        {"resnet50:speaker", "braindnn_resnet50_speaker", "ResNet50speaker",
+         "CochResNet50 trained on speakers",
+         "standard_training_speaker_decay_lr/0d84f6d5-8994-43ad-b5f1-650300b875ff"},
+        {"resnet50:audioset", "braindnn_resnet50_audioset", "ResNet50audioset",
+         "CochResNet50 trained on AudioSet",
+         "standard_training_audioset_decay_lr/9442ee31-7775-4e4a-9ff8-12cb54cf32e1"},
+        {"resnet50:multitask", "braindnn_resnet50_word_speaker_audioset", "ResNet50multitask",
+         "CochResNet50 trained on words, speakers and AudioSet",
+         "standard_training_word_and_audioset_and_speaker_decay_lr/"
+         "542752d7-9849-49ff-b84a-6758a81585b4"}}) {
+    c.push_back(
+        cochdnn(name, study_name, folder, description, coch + checkpoint + "/5_checkpoint.pt"));
+  }
 
   PublishedModel spectemp;
   spectemp.name = "spectemp";
@@ -296,35 +321,7 @@ std::vector<PublishedModel> make_catalogue() {
   // on clean speech, whose checkpoints are not published (resources.py, d_layer_reindex).
   for (const auto& [name, folder, description] :
        {std::tuple{"cnn9:music", "Kell2018music", "CochCNN9 trained on music genres"},
-        {"resnet50:music", "ResNet50music", "CochResNet50 trained on music genres"},
-        {"cnn9:word-seed2", "Kell2018wordSeed2", "CochCNN9 trained on words, second seed"},
-        {"cnn9:word-clean", "Kell2018wordClean", "CochCNN9 trained on words in clean speech"},
-        {"cnn9:word-clean-seed2", "Kell2018wordCleanSeed2",
-         "CochCNN9 trained on words in clean speech, second seed"},
-        {"cnn9:speaker-seed2", "Kell2018speakerSeed2", "CochCNN9 trained on speakers, second seed"},
-        {"cnn9:speaker-clean", "Kell2018speakerClean",
-         "CochCNN9 trained on speakers in clean speech"},
-        {"cnn9:speaker-clean-seed2", "Kell2018speakerCleanSeed2",
-         "CochCNN9 trained on speakers in clean speech, second seed"},
-        {"cnn9:audioset-seed2", "Kell2018audiosetSeed2",
-         "CochCNN9 trained on AudioSet, second seed"},
-        {"cnn9:multitask-seed2", "Kell2018multitaskSeed2",
-         "CochCNN9 trained on words, speakers and AudioSet, second seed"},
-        {"resnet50:word-seed2", "ResNet50wordSeed2", "CochResNet50 trained on words, second seed"},
-        {"resnet50:word-clean", "ResNet50wordClean",
-         "CochResNet50 trained on words in clean speech"},
-        {"resnet50:word-clean-seed2", "ResNet50wordCleanSeed2",
-         "CochResNet50 trained on words in clean speech, second seed"},
-        {"resnet50:speaker-seed2", "ResNet50speakerSeed2",
-         "CochResNet50 trained on speakers, second seed"},
-        {"resnet50:speaker-clean", "ResNet50speakerClean",
-         "CochResNet50 trained on speakers in clean speech"},
-        {"resnet50:speaker-clean-seed2", "ResNet50speakerCleanSeed2",
-         "CochResNet50 trained on speakers in clean speech, second seed"},
-        {"resnet50:audioset-seed2", "ResNet50audiosetSeed2",
-         "CochResNet50 trained on AudioSet, second seed"},
-        {"resnet50:multitask-seed2", "ResNet50multitaskSeed2",
-         "CochResNet50 trained on words, speakers and AudioSet, second seed"}}) {
+        {"resnet50:music", "ResNet50music", "CochResNet50 trained on music genres"}}) {
     PublishedModel m;
     m.name = name;
     m.description = description;
@@ -334,6 +331,72 @@ std::vector<PublishedModel> make_catalogue() {
     m.licence = "MIT (code)";
     m.notes = "no published checkpoint";
     run_from_activations(m, folder);
+    c.push_back(std::move(m));
+  }
+
+  // The other cochleagram networks of the 2023 study (second seeds, clean speech), each from the
+  // checkpoint its build_network.py loads.
+  for (const auto& [name, folder, description, checkpoint] :
+       {std::tuple{"cnn9:word-seed2", "Kell2018wordSeed2", "CochCNN9 trained on words, second seed",
+                   "fmri_paper_more_seeds/kell2018_decay_lr_seed2/"
+                   "08aac329-3d79-4f0e-96b9-0ffb3824b822"},
+        {"cnn9:word-clean", "Kell2018wordClean", "CochCNN9 trained on words in clean speech",
+         "clean_speech_training/kell2018_decay_lr_clean_speech/"
+         "33d14e31-4a5b-45a4-8f98-3b30adab1322"},
+        {"cnn9:word-clean-seed2", "Kell2018wordCleanSeed2",
+         "CochCNN9 trained on words in clean speech, second seed",
+         "clean_speech_training/kell2018_decay_lr_clean_speech_seed2/"
+         "2e829114-0fbc-476a-94fa-a2aaa686605a"},
+        {"cnn9:speaker-seed2", "Kell2018speakerSeed2", "CochCNN9 trained on speakers, second seed",
+         "fmri_paper_more_seeds/kell2018_speaker_decay_lr_seed2/"
+         "18ea3d9b-8e4a-4514-ae16-64d908ceb8bc"},
+        {"cnn9:speaker-clean", "Kell2018speakerClean",
+         "CochCNN9 trained on speakers in clean speech",
+         "clean_speech_training/kell2018_decay_lr_clean_speech_speaker/train_out"},
+        {"cnn9:speaker-clean-seed2", "Kell2018speakerCleanSeed2",
+         "CochCNN9 trained on speakers in clean speech, second seed",
+         "clean_speech_training/kell2018_decay_lr_clean_speech_speaker_seed2/train_out"},
+        {"cnn9:audioset-seed2", "Kell2018audiosetSeed2",
+         "CochCNN9 trained on AudioSet, second seed",
+         "fmri_paper_more_seeds/kell2018_audioset_decay_lr_seed2/"
+         "582a178d-8bd7-4a83-928a-554df423f7c1"},
+        {"cnn9:multitask-seed2", "Kell2018multitaskSeed2",
+         "CochCNN9 trained on words, speakers and AudioSet, second seed",
+         "fmri_paper_more_seeds/kell2018_word_audioset_speaker_decay_lr_seed2/"
+         "ef1d3dc2-c133-4206-9cf5-9aa82706235b"},
+        {"resnet50:word-seed2", "ResNet50wordSeed2", "CochResNet50 trained on words, second seed",
+         "fmri_paper_more_seeds/standard_training_word_decay_lr_seed2/"
+         "a64afebf-4bb6-483c-ac0d-29b5af3af486"},
+        {"resnet50:word-clean", "ResNet50wordClean",
+         "CochResNet50 trained on words in clean speech",
+         "clean_speech_training/standard_training_word_decay_lr_clean_speech/"
+         "a402cb64-ca52-4b78-9416-9d260f54f350"},
+        {"resnet50:word-clean-seed2", "ResNet50wordCleanSeed2",
+         "CochResNet50 trained on words in clean speech, second seed",
+         "clean_speech_training/standard_training_word_decay_lr_clean_speech_seed2/"
+         "8021245c-973b-4ea7-a2c0-9cd0ca69d526"},
+        {"resnet50:speaker-seed2", "ResNet50speakerSeed2",
+         "CochResNet50 trained on speakers, second seed",
+         "fmri_paper_more_seeds/standard_training_speaker_decay_lr_seed2/"
+         "0afd73b1-92b0-4ace-93c0-3671d7e58b21"},
+        {"resnet50:speaker-clean", "ResNet50speakerClean",
+         "CochResNet50 trained on speakers in clean speech",
+         "clean_speech_training/standard_training_word_decay_lr_clean_speech_speaker/train_out"},
+        {"resnet50:speaker-clean-seed2", "ResNet50speakerCleanSeed2",
+         "CochResNet50 trained on speakers in clean speech, second seed",
+         "clean_speech_training/standard_training_word_decay_lr_clean_speech_speaker_seed2/"
+         "train_out"},
+        {"resnet50:audioset-seed2", "ResNet50audiosetSeed2",
+         "CochResNet50 trained on AudioSet, second seed",
+         "fmri_paper_more_seeds/standard_training_audioset_decay_lr_seed2/"
+         "c7e82e1d-06df-4f85-8b62-bb2a51145cbc"},
+        {"resnet50:multitask-seed2", "ResNet50multitaskSeed2",
+         "CochResNet50 trained on words, speakers and AudioSet, second seed",
+         "fmri_paper_more_seeds/standard_training_word_and_audioset_and_speaker_decay_lr_seed2/"
+         "d36092f5-cc1b-4ea9-af81-c187d99c0b6c"}}) {
+    PublishedModel m =
+        cochdnn(name, folder, folder, description, coch + checkpoint + "/5_checkpoint.pt");
+    m.studies = {"tuckute2023"};
     c.push_back(std::move(m));
   }
 

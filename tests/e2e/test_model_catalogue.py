@@ -45,19 +45,21 @@ def test_the_catalogue_holds_the_2025_studys_36_models():
     assert len(names) == len(set(names))
     pepino = [m for m in models if "pepino2025" in m["studies"]]
     assert len(pepino) == 36
-    # The 23 with a native route: EnCodecMAE (the 8 mel ones, ec-ec-base and spec-ec-base),
+    # The 31 with a native route: EnCodecMAE (the 8 mel ones, ec-ec-base and spec-ec-base),
     # BEATs (4), Dasheng base, 0.6B, 1.2B and base fine-tuned on AudioSet (its weights in the
-    # architecture of dasheng:base), wav2vec2, S2T, AST, VGGish and spectemp; and the 13 that
-    # run from the 2023 release's published activations (the 8 cochleagram networks, SepFormer,
-    # MetricGAN+, DCASE 2020, DeepSpeech2, ZeroSpeech 2020).
+    # architecture of dasheng:base), the 8 cochleagram networks (their checkpoints, files of the
+    # cochdnn archive), wav2vec2, S2T, AST, VGGish and spectemp; and the 5 that run from the
+    # 2023 release's published activations (SepFormer, MetricGAN+, DCASE 2020, DeepSpeech2,
+    # ZeroSpeech 2020).
     runs = sorted(m["name"] for m in pepino if m["runs"])
     native = [n for n in runs if not next(m for m in pepino if m["name"] == n)["runs_as"]
               .startswith("tuckute2023-activations:")]
-    assert len(native) == 23 and "spectemp" in native and "beats:iter3" in native
+    assert len(native) == 31 and "spectemp" in native and "beats:iter3" in native
     assert "vggish" in native and "ast:audioset-10-10-0.4593" in native
     assert sum(n.startswith("encodecmae:mel256") for n in native) == 8
     assert "encodecmae:ec-ec-base" in native and "encodecmae:spec-ec-base" in native
     assert "dasheng:base-as" in native
+    assert sum(n.startswith(("cnn9:", "resnet50:")) for n in native) == 8
     # Every one of the 36.
     assert len(runs) == 36
     fine_tuned = next(m for m in pepino if m["name"] == "dasheng:base-as")
@@ -244,3 +246,55 @@ def test_weights_catalogued_for_the_architecture_of_another_model(tmp_path):
     p = run_cli(["extract", "--model", "dasheng:base-as", "--weights", weights, "--stimuli", wav,
                  "--out", tmp_path / "x.npz"], env=env, expect=2)
     assert "takes no other weights file" in p.stderr
+
+
+def test_a_cochleagram_network_by_name_is_its_checkpoint_from_the_cochdnn_archive(tmp_path):
+    """cnn9:word: the checkpoint its build_network.py loads, one file of the 14 GB archive (a
+    member, fetched alone; tests/io/tar_index_test.cpp fetches members from a served archive).
+    A mirror serves the file itself; a tiny Kell2018 checkpoint of the release's layout stands
+    in for it."""
+    pytest.importorskip("torch")
+    listed = {m["name"]: m for m in catalogue()}
+    word = listed["cnn9:word"]
+    assert word["runs_as"].endswith("/cnn9/word/5_checkpoint.pt")
+    assert word["runs_as"].startswith("cochdnn:")
+    assert word["files"] == [{
+        "path": "5_checkpoint.pt",
+        "url": "https://mcdermottlab.mit.edu/cochdnn/cochdnn_model_checkpoints.tar",
+        "member": "audio_rep_training_cochleagram_1/kell2018_decay_lr/"
+                  "2b411fd2-56f2-46c1-ad45-1355d4ffadde/5_checkpoint.pt",
+        "sha256": None, "size": None}]
+    # The 2023-only networks with a checkpoint run natively too; the music ones (no checkpoint
+    # in the archive) and every permuted control from the published activations.
+    assert listed["resnet50:speaker-clean-seed2"]["runs_as"].startswith("cochdnn:")
+    assert listed["cnn9:music"]["runs_as"] == "tuckute2023-activations:Kell2018music"
+    assert listed["cnn9:word:permuted"]["runs_as"] == \
+        "tuckute2023-activations:Kell2018word_randnetw"
+
+    golden = tmp_path / "golden"
+    subprocess.run([sys.executable, "-B", str(Path(__file__).resolve().parents[1] / "neural" /
+                                            "make_cochdnn_golden.py"),
+                    str(golden), str(GOLDEN / "frontends" / "cochleagram1_output.npy")],
+                   check=True, capture_output=True)
+    mirror = tmp_path / "mirror"
+    target = mirror / "models" / "cnn9" / "word" / "5_checkpoint.pt"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(golden / "kell_word.pt", target)
+    wav = tmp_path / "wav"
+    wav.mkdir()
+    for name in ("stim5_alarm_clock", "stim103_crying"):
+        shutil.copyfile(SOUNDS / f"{name}.wav", wav / f"{name}.wav")
+    env, root = cache_env(tmp_path)
+    with RangeServer(mirror) as server:
+        env["BRAINALIGN_MIRROR"] = server.url
+        run_cli(["extract", "--model", "cnn9:word", "--stimuli", wav, "--out",
+                 tmp_path / "named.npz", "--no-cache", "--quiet", "--yes"], env=env)
+        assert [r for r in server.requests if r[0] != "HEAD"] == [
+            ("/models/cnn9/word/5_checkpoint.pt", None)]
+    assert (root / "cnn9" / "word" / "5_checkpoint.pt").read_bytes() == target.read_bytes()
+    run_cli(["extract", "--model", f"cochdnn:{target}", "--stimuli", wav, "--out",
+             tmp_path / "file.npz", "--no-cache", "--quiet"], env=env)
+    named, by_file = np.load(tmp_path / "named.npz"), np.load(tmp_path / "file.npz")
+    assert named.files == by_file.files and "relu0" in named.files
+    for key in named.files:
+        np.testing.assert_array_equal(named[key], by_file[key])
