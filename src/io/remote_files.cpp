@@ -21,11 +21,12 @@ fs::path recorded_checksum_path(const fs::path& file) {
   return record;
 }
 
-// The members of the tar archive at `url`, from the index kept under root/.archives/, made from
-// the archive's headers (Range requests) the first time.
+// The members of the tar archive at `url`, from the index kept in the per-user cache
+// (archives/), made from the archive's headers (Range requests) the first time: every file
+// fetched from the archive, whatever its root, shares it.
 std::vector<TarMember> archive_index(Downloader& downloader, const std::string& url,
-                                     const fs::path& root, const FetchOptions& options) {
-  const fs::path kept = root / ".archives" / (sha256_hex(url).substr(0, 16) + ".json");
+                                     const FetchOptions& options) {
+  const fs::path kept = user_cache_dir() / "archives" / (sha256_hex(url).substr(0, 16) + ".json");
   if (fs::exists(kept)) {
     const nlohmann::json index = read_json(kept);
     std::vector<TarMember> members;
@@ -57,9 +58,9 @@ std::vector<TarMember> archive_index(Downloader& downloader, const std::string& 
 }
 
 // Where a member file's bytes sit in its archive.
-TarMember locate_member(Downloader& downloader, const RemoteFile& file, const fs::path& root,
+TarMember locate_member(Downloader& downloader, const RemoteFile& file,
                         const FetchOptions& options) {
-  const auto members = archive_index(downloader, file.url, root, options);
+  const auto members = archive_index(downloader, file.url, options);
   const TarMember* member = find_tar_member(members, file.member);
   if (member == nullptr) {
     throw IoError(file.url + " holds no file " + file.member + " (" +
@@ -109,7 +110,7 @@ void fetch_remote_files(const std::vector<RemoteFile>& files, const fs::path& ro
       ++missing;
       std::int64_t size = file.size;
       if (size < 0 && !file.member.empty() && mirror.empty()) {
-        size = static_cast<std::int64_t>(locate_member(downloader, file, root, options).size);
+        size = static_cast<std::int64_t>(locate_member(downloader, file, options).size);
       } else if (size < 0) {
         size = downloader.content_length(url_of(file));
       }
@@ -132,7 +133,7 @@ void fetch_remote_files(const std::vector<RemoteFile>& files, const fs::path& ro
       }
       const std::string url = url_of(file);
       if (!file.member.empty() && mirror.empty()) {
-        const TarMember member = locate_member(downloader, file, root, options);
+        const TarMember member = locate_member(downloader, file, options);
         download.first_byte = member.offset;
         download.length = static_cast<std::int64_t>(member.size);
       }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <fstream>
@@ -150,6 +151,7 @@ TEST(RemoteArchiveMember, DownloadsOneFileOfATarArchiveByItsBytesAlone) {
   const std::string archive = read_bytes(dir / "www/gnu.tar");
   ServedFolder server(dir / "www", dir.path());
   ASSERT_FALSE(server.url().empty());
+  ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);  // where the archive's index is kept
 
   RemoteFile file;
   file.path = "cnn9/word/5_checkpoint.pt";
@@ -167,22 +169,22 @@ TEST(RemoteArchiveMember, DownloadsOneFileOfATarArchiveByItsBytesAlone) {
   EXPECT_EQ(asked.back(), "GET /gnu.tar bytes=" + std::to_string(members[0].offset) + "-" +
                               std::to_string(members[0].offset + 1499));
   for (const auto& line : asked) EXPECT_NE(line, "GET /gnu.tar None") << "the whole archive";
-  EXPECT_TRUE(fs::exists(dir / "root/.archives")) << "the index is kept";
+  EXPECT_TRUE(fs::exists(dir / "cache/brainalign/archives")) << "the index is kept";
   ASSERT_FALSE(notes.empty());
   EXPECT_TRUE(contains(notes.back(), "no pinned checksum"));
 
-  // Another member: the kept index says where, so only its bytes are asked for; a .part of it
-  // is resumed.
+  // Another member, into another root: the kept index says where, so only its bytes are asked
+  // for; a .part of it is resumed.
   server.forget();
   RemoteFile other = file;
   other.path = "other/5_checkpoint.pt";
   other.member = "other/5_checkpoint.pt";
   const TarMember& second = members[3];
-  fs::create_directories(dir / "root/other");
-  std::ofstream(dir / "root/other/5_checkpoint.pt.part", std::ios::binary)
+  fs::create_directories(dir / "root2/other");
+  std::ofstream(dir / "root2/other/5_checkpoint.pt.part", std::ios::binary)
       << archive.substr(second.offset, 200);
-  fetch_remote_files({other}, dir / "root", "models", "models", {});
-  EXPECT_EQ(read_bytes(dir / "root/other/5_checkpoint.pt"), archive.substr(second.offset, 512));
+  fetch_remote_files({other}, dir / "root2", "models", "models", {});
+  EXPECT_EQ(read_bytes(dir / "root2/other/5_checkpoint.pt"), archive.substr(second.offset, 512));
   EXPECT_EQ(server.requests(),
             std::vector<std::string>{"GET /gnu.tar bytes=" + std::to_string(second.offset + 200) +
                                      "-" + std::to_string(second.offset + 511)});
@@ -204,6 +206,7 @@ TEST(RemoteArchiveMember, ASeverThatIgnoresRangesIsRefusedAndLeavesNothing) {
   fs::create_directories(dir / "www");
   ASSERT_TRUE(testing::run_python(dir / "www", kArchives));
   ServedFolder server(dir / "www", dir.path(), false);
+  ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);
   RemoteFile file;
   file.path = "x/5_checkpoint.pt";
   file.url = server.url() + "/pax.tar";

@@ -20,8 +20,8 @@ struct RemoteFile {
   std::int64_t size = -1;  // bytes, when known
   // Non-empty: the file is this member of the uncompressed tar archive at `url` (its path in
   // the archive, or the end of it: tar_index.h find_tar_member), downloaded by Range requests
-  // for its own bytes. The archive's headers are read once and their index kept under the root
-  // (.archives/). From a mirror, the file itself comes from <mirror>/<path>.
+  // for its own bytes. The archive's headers are read once and their index kept in the per-user
+  // cache (archives/). From a mirror, the file itself comes from <mirror>/<path>.
   std::string member = {};
 };
 
