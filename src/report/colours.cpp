@@ -15,6 +15,11 @@ using nlohmann::json;
 // Tableau 10, Vega's default for nominal colours.
 constexpr const char* kSeries[] = {"#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b",
                                    "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"};
+// Tableau 20 (Vega's "tableau20"): pairs of a strong and a light shade, for 11 to 20 series.
+constexpr const char* kSeries20[] = {"#4c78a8", "#9ecae9", "#f58518", "#ffbf79", "#54a24b",
+                                     "#88d27a", "#b79a20", "#f2cf5b", "#439894", "#83bcb6",
+                                     "#e45756", "#ff9d98", "#79706e", "#bab0ac", "#d67195",
+                                     "#fcbfd2", "#b279a2", "#d6a5c9", "#9e765f", "#d8b5a5"};
 // ColorBrewer RdBu's ends and centre: negative blue, zero near-white, positive red.
 constexpr const char* kNegative = "#2166ac";
 constexpr const char* kZero = "#f7f7f7";
@@ -67,9 +72,37 @@ std::string to_hex(Rgb c) {
   return buf;
 }
 
+namespace {
+
+// Series `i` of more than 20: hues a golden angle (137.5 degrees) apart, at three lightness
+// levels in turn, so that neighbours in the domain differ and no two series share a colour.
+Rgb distinct_colour(size_t i) {
+  const double hue = std::fmod(static_cast<double>(i) * 137.50776405, 360.0) / 60.0;
+  const double lightness = (i % 3 == 0) ? 0.45 : (i % 3 == 1 ? 0.62 : 0.33);
+  const double saturation = 0.65;
+  const double chroma = (1 - std::abs(2 * lightness - 1)) * saturation;
+  const double x = chroma * (1 - std::abs(std::fmod(hue, 2.0) - 1));
+  const double m = lightness - chroma / 2;
+  const int sector = static_cast<int>(hue);
+  const double rgb[6][3] = {{chroma, x, 0}, {x, chroma, 0}, {0, chroma, x},
+                            {0, x, chroma}, {x, 0, chroma}, {chroma, 0, x}};
+  const auto& c = rgb[sector % 6];
+  return {c[0] + m, c[1] + m, c[2] + m};
+}
+
+}  // namespace
+
 json series_scale(const std::vector<std::string>& names) {
   json range = json::array();
-  for (size_t i = 0; i < names.size(); ++i) range.push_back(kSeries[i % std::size(kSeries)]);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names.size() <= std::size(kSeries)) {
+      range.push_back(kSeries[i]);
+    } else if (names.size() <= std::size(kSeries20)) {
+      range.push_back(kSeries20[i]);
+    } else {
+      range.push_back(to_hex(distinct_colour(i)));
+    }
+  }
   return {{"domain", names}, {"range", range}};
 }
 

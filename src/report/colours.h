@@ -1,6 +1,8 @@
 // One colour convention for the report page (Vega-Lite scales) and its static figures
-// (cairo): series (models, layers) take Tableau 10 in the order of their scale's domain (models
-// in the study file's order), and Pearson r runs from blue (-1) through near-white (0) to red
+// (cairo): series (models, layers) take a colour each in the order of their scale's domain
+// (models in the study file's order): Tableau 10 for up to 10 series, Tableau 20 for up to 20,
+// beyond that hues a golden angle apart (a study of the 2025 paper's 36 models), and Pearson r runs
+// from blue (-1) through near-white (0) to red
 // (+1), interpolated linearly in RGB. The page's specs carry these scales explicitly and the
 // static figures read their colours back from the same specs.
 #pragma once
@@ -19,7 +21,8 @@ struct Rgb {
 Rgb parse_hex(const std::string& hex);
 std::string to_hex(Rgb c);
 
-// A nominal colour scale: Vega-Lite's {"domain": names, "range": Tableau 10 in order}.
+// A nominal colour scale: Vega-Lite's {"domain": names, "range": one colour per name}, no two
+// alike.
 nlohmann::json series_scale(const std::vector<std::string>& names);
 
 // The Pearson-r scale: {"domain": [-1, 0, 1], "range": [blue, near-white, red],

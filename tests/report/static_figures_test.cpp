@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "brainalign/base/error.h"
 #include "brainalign/report/study_report.h"
@@ -419,6 +420,57 @@ analysis = "ceiling"
   EXPECT_NEAR(ceiling[0], at(alpha[1], 0.3, 0.6), 0.01);
   EXPECT_NEAR(baseline[0], at(alpha[0], 0.2, 0.1), 0.01);
   EXPECT_NEAR(baseline[1], at(alpha[1], 0.3, 0.05), 0.01);
+}
+
+// A study of `count` feature models with one voxel-wise result each; the colour scale of its
+// per-model bars.
+json model_colour_scale(const fs::path& dir, int count) {
+  std::string toml = "[study]\nname = \"many\"\n";
+  for (int m = 0; m < count; ++m) {
+    const std::string name = "model" + std::to_string(m);
+    write(dir / "f" / (name + ".npz"), "x");
+    toml += "[[models]]\nname = \"" + name + "\"\nkind = \"features\"\nfeatures = \"f/" + name +
+            ".npz\"\n";
+  }
+  write(dir / "s.toml",
+        toml +
+            "[[datasets]]\nname = \"vox\"\nsource = \"vox\"\n[[analyses]]\nanalysis = "
+            "\"voxelwise\"\n");
+  const study::Study study = study::load_study(dir / "s.toml");
+  study::ResultsStore store(study::results_store_path(study));
+  for (int m = 0; m < count; ++m) {
+    study::UnitRecord r;
+    r.unit = {"model" + std::to_string(m), "", -1, "vox", "voxelwise", "pepino2025", ""};
+    r.brainalign_version = "test";
+    r.options_json = "{}";
+    r.summary_json = "{}";
+    r.rows = {{"overall", "", "", 0.1 + 0.01 * m, 0.01}};
+    store.write_unit(r);
+  }
+  for (const auto& c : report::report_charts(study, store, study::analyse_study(study, store))) {
+    if (c.id == "bars") return c.spec.at("concat")[0]["layer"][0]["encoding"]["color"]["scale"];
+  }
+  return json();
+}
+
+TEST(StaticFigures, EveryModelOfALargeStudyHasAColourOfItsOwn) {
+  // Up to 20 models: Tableau 20 in the study file's order; the 2025 paper's 36: no two alike.
+  PythonExchange py;
+  const json twelve = model_colour_scale(py.dir() / "twelve", 12);
+  ASSERT_EQ(twelve["range"].size(), 12u);
+  EXPECT_EQ(twelve["range"][0], "#4c78a8");
+  EXPECT_EQ(twelve["range"][1], "#9ecae9");
+  EXPECT_EQ(twelve["range"][11], "#ff9d98");
+  const json many = model_colour_scale(py.dir() / "many", 36);
+  ASSERT_EQ(many["domain"].size(), 36u);
+  std::set<std::string> colours;
+  for (const auto& c : many["range"]) {
+    const std::string hex = c.get<std::string>();
+    EXPECT_EQ(hex.size(), 7u) << hex;
+    EXPECT_EQ(hex.find_first_not_of("#0123456789abcdef"), std::string::npos) << hex;
+    colours.insert(hex);
+  }
+  EXPECT_EQ(colours.size(), 36u) << many["range"].dump();
 }
 
 TEST(StaticFigures, UnknownChartKindNamesTheChart) {
