@@ -46,10 +46,18 @@ std::vector<TarMember> archive_index(Downloader& downloader, const std::string& 
     throw IoError(url + ": the server gives no size, which reading the archive's headers needs");
   }
   if (options.note) options.note("reading the headers of " + url + " (its files' places)");
-  const auto members =
-      index_tar([&](std::uint64_t offset,
-                    std::size_t length) { return downloader.read_range(url, offset, length); },
-                static_cast<std::uint64_t>(size), url);
+  // One request per header: for an archive of many files this takes a while, so it shows how far
+  // into the archive the headers have been read (in thousandths).
+  const std::string stage = "read the headers of " + url;
+  const auto total = static_cast<std::uint64_t>(size);
+  const auto members = index_tar(
+      [&](std::uint64_t offset, std::size_t length) {
+        if (options.progress)
+          options.progress(stage, static_cast<int>(offset * 1000 / total), 1000);
+        return downloader.read_range(url, offset, length);
+      },
+      total, url);
+  if (options.progress) options.progress(stage, 1000, 1000);
   nlohmann::json index = {{"url", url}, {"size", size}, {"members", nlohmann::json::array()}};
   for (const auto& m : members) index["members"].push_back({m.path, m.offset, m.size});
   fs::create_directories(kept.parent_path());

@@ -160,7 +160,14 @@ TEST(RemoteArchiveMember, DownloadsOneFileOfATarArchiveByItsBytesAlone) {
   std::vector<std::string> notes;
   FetchOptions options;
   options.note = [&](const std::string& line) { notes.push_back(line); };
+  std::vector<std::pair<int, int>> headers_read;  // progress of reading the archive's headers
+  options.progress = [&](const std::string& stage, int done, int total) {
+    if (stage == "read the headers of " + file.url) headers_read.emplace_back(done, total);
+  };
   fetch_remote_files({file}, dir / "root", "models", "models", options);
+  ASSERT_FALSE(headers_read.empty());
+  EXPECT_EQ(headers_read.front(), std::make_pair(0, 1000));
+  EXPECT_EQ(headers_read.back(), std::make_pair(1000, 1000));
   EXPECT_EQ(read_bytes(dir / "root" / file.path), archive.substr(members[0].offset, 1500));
   // Headers, then the member's bytes: never the archive as a whole.
   const auto asked = server.requests();
