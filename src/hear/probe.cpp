@@ -95,7 +95,11 @@ ProbeOptions ProbeOptions::for_protocol(Protocol protocol) {
 
 void register_probe_trainer(ProbeTrainer trainer) {
   std::lock_guard<std::mutex> lock(trainer_mutex());
-  registered_trainer() = std::move(trainer);
+  if (trainer.train && trainer.run_jobs) {
+    registered_trainer() = std::move(trainer);
+  } else {
+    registered_trainer().reset();
+  }
 }
 
 bool has_probe_trainer() { return find_trainer().has_value(); }

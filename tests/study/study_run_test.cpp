@@ -11,6 +11,7 @@
 
 #include "brainalign/base/error.h"
 #include "brainalign/features/extract.h"
+#include "brainalign/hear/probe.h"
 #include "brainalign/models/registry.h"
 #include "brainalign/study/results_store.h"
 #include "brainalign/study/study_file.h"
@@ -237,7 +238,10 @@ TEST_F(StudyRun, ComputedTasksNeedAnEvaluator) {
   const study::Study study =
       study::load_study(write_study("refused", "[[tasks]]\npath = \"tasks/pitch-tvt\"\n"));
   study::ProcessGroup group;
-  // No evaluator, as a build without libtorch runs it: the task units fail, the others run.
+  // No evaluator and no probe trainer, as a build without libtorch runs it: the task units
+  // fail, the others run.
+  hear::register_probe_trainer({});
+  ASSERT_FALSE(hear::has_probe_trainer());
   const study::StudyRunSummary s = study::run_study(study, group);
   ASSERT_EQ(s.failures.size(), 4u);
   for (const auto& f : s.failures) {

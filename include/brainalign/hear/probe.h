@@ -112,7 +112,8 @@ struct ProbeTrainer {
   std::function<void(const std::vector<std::function<void()>>& jobs, int threads)> run_jobs;
 };
 
-// Makes `trainer` the one train_probe() and run_probe_jobs() use, replacing any before.
+// Makes `trainer` the one train_probe() and run_probe_jobs() use, replacing any before; one
+// without both functions removes the registered one.
 void register_probe_trainer(ProbeTrainer trainer);
 
 // Whether probes can be trained: a trainer is registered, or opening the neural plugin
