@@ -49,6 +49,15 @@ RegistryModelSpec checkpoint_spec(const std::string& prefix, const fs::path& che
   return spec;
 }
 
+RegistryModelSpec checkpoint_weights_spec(const std::string& prefix, const std::string& family,
+                                          const fs::path& checkpoint, const fs::path& weights) {
+  require_file(checkpoint, family.c_str());
+  require_file(weights, (family + " weights").c_str());
+  RegistryModelSpec spec = checkpoint_spec(prefix, checkpoint);
+  spec.weights_id = weights_digest({checkpoint, weights});
+  return spec;
+}
+
 void require_file(const fs::path& checkpoint, const char* family) {
   if (!fs::is_regular_file(checkpoint)) {
     throw IoError(checkpoint.string() + ": no such " + family + " checkpoint file");

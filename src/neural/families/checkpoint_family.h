@@ -45,6 +45,12 @@ std::vector<at::Tensor> pick(const std::vector<HiddenState>& states,
 RegistryModelSpec checkpoint_spec(const std::string& prefix,
                                   const std::filesystem::path& checkpoint);
 
+// The same for a checkpoint's architecture holding the weights of another file (a family's
+// load_weights): IoError unless both are files; the weights id covers both.
+RegistryModelSpec checkpoint_weights_spec(const std::string& prefix, const std::string& family,
+                                          const std::filesystem::path& checkpoint,
+                                          const std::filesystem::path& weights);
+
 // IoError unless `checkpoint` is a file.
 void require_file(const std::filesystem::path& checkpoint, const char* family);
 

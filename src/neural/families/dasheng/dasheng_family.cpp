@@ -22,10 +22,7 @@ std::unique_ptr<models::Model> load_dasheng_model(const fs::path& checkpoint) {
 // architecture and config of a released checkpoint.
 std::unique_ptr<models::Model> load_dasheng_weights(const fs::path& checkpoint,
                                                     const fs::path& weights) {
-  require_file(checkpoint, "Dasheng");
-  require_file(weights, "Dasheng weights");
-  RegistryModelSpec spec = checkpoint_spec("dasheng", checkpoint);
-  spec.weights_id = weights_digest({checkpoint, weights});
+  RegistryModelSpec spec = checkpoint_weights_spec("dasheng", "Dasheng", checkpoint, weights);
   return make_registry_model(
       std::make_shared<const DashengModel>(DashengModel::load(checkpoint, weights)),
       std::move(spec));

@@ -30,10 +30,7 @@ std::unique_ptr<models::Model> load_encodecmae_model(const fs::path& checkpoint)
 // study's pretraining-dynamics analysis loads them (load_state_dict of the .ckpt's state_dict).
 std::unique_ptr<models::Model> load_encodecmae_weights(const fs::path& checkpoint,
                                                        const fs::path& weights) {
-  require_file(checkpoint, "EnCodecMAE");
-  require_file(weights, "EnCodecMAE weights");
-  RegistryModelSpec spec = checkpoint_spec("encodecmae", checkpoint);
-  spec.weights_id = weights_digest({checkpoint, weights});
+  RegistryModelSpec spec = checkpoint_weights_spec("encodecmae", "EnCodecMAE", checkpoint, weights);
   spec.resample_quality = dsp::ResampleQuality::kHigh;
   return make_registry_model(
       std::make_shared<const EncodecMaeModel>(EncodecMaeModel::load(checkpoint, weights)),
