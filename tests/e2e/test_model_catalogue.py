@@ -35,6 +35,15 @@ def cache_env(tmp_path, mirror=None):
     return env, tmp_path / "cache" / "brainalign" / "models"
 
 
+def two_sounds(tmp_path):
+    """A folder of two of the 165 natural sounds, for extraction."""
+    wav = tmp_path / "wav"
+    wav.mkdir()
+    for name in ("stim5_alarm_clock", "stim103_crying"):
+        shutil.copyfile(SOUNDS / f"{name}.wav", wav / f"{name}.wav")
+    return wav
+
+
 def catalogue(env=None):
     return json.loads(run_cli(["models", "--json"], env=env).stdout)
 
@@ -126,10 +135,7 @@ def test_model_by_name_is_fetched_on_first_use_and_runs_as_its_file(tmp_path):
     target = mirror / "models" / "beats" / "iter3" / "BEATs_iter3.pt"
     target.parent.mkdir(parents=True)
     shutil.copyfile(GOLDEN / "beats_like" / "model.pt", target)
-    wav = tmp_path / "wav"
-    wav.mkdir()
-    for name in ("stim5_alarm_clock", "stim103_crying"):
-        shutil.copyfile(SOUNDS / f"{name}.wav", wav / f"{name}.wav")
+    wav = two_sounds(tmp_path)
     env, root = cache_env(tmp_path)
     with RangeServer(mirror) as server:
         env["BRAINALIGN_MIRROR"] = server.url
@@ -187,10 +193,7 @@ def test_weights_catalogued_for_the_architecture_of_another_model(tmp_path):
                   "outputlayer.1.weight": torch.randn(527, dim, generator=generator),
                   "outputlayer.1.bias": torch.zeros(527)})
     torch.save(state, weights)
-    wav = tmp_path / "wav"
-    wav.mkdir()
-    for name in ("stim5_alarm_clock", "stim103_crying"):
-        shutil.copyfile(SOUNDS / f"{name}.wav", wav / f"{name}.wav")
+    wav = two_sounds(tmp_path)
     env, root = cache_env(tmp_path)
     entry = plan_entry(tmp_path, env, "dasheng:base-as")
     assert entry["usable"] and not entry["ready"] and entry["download_bytes"] is None
@@ -280,10 +283,7 @@ def test_a_cochleagram_network_by_name_is_its_checkpoint_from_the_cochdnn_archiv
     target = mirror / "models" / "cnn9" / "word" / "5_checkpoint.pt"
     target.parent.mkdir(parents=True)
     shutil.copyfile(golden / "kell_word.pt", target)
-    wav = tmp_path / "wav"
-    wav.mkdir()
-    for name in ("stim5_alarm_clock", "stim103_crying"):
-        shutil.copyfile(SOUNDS / f"{name}.wav", wav / f"{name}.wav")
+    wav = two_sounds(tmp_path)
     env, root = cache_env(tmp_path)
     with RangeServer(mirror) as server:
         env["BRAINALIGN_MIRROR"] = server.url
