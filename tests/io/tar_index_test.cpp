@@ -143,15 +143,20 @@ class ServedFolder {
   std::string url_;
 };
 
-TEST(RemoteArchiveMember, DownloadsOneFileOfATarArchiveByItsBytesAlone) {
-  ScratchDir dir;
+// The archives of kArchives in dir/www, to be served; archive indexes kept under dir/cache.
+void write_served_archives(const fs::path& dir) {
   fs::create_directories(dir / "www");
   ASSERT_TRUE(testing::run_python(dir / "www", kArchives));
+  ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);
+}
+
+TEST(RemoteArchiveMember, DownloadsOneFileOfATarArchiveByItsBytesAlone) {
+  ScratchDir dir;
+  ASSERT_NO_FATAL_FAILURE(write_served_archives(dir.path()));
   const auto members = index_file(dir / "www/gnu.tar");
   const std::string archive = read_bytes(dir / "www/gnu.tar");
   ServedFolder server(dir / "www", dir.path());
   ASSERT_FALSE(server.url().empty());
-  ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);  // where the archive's index is kept
 
   RemoteFile file;
   file.path = "cnn9/word/5_checkpoint.pt";
@@ -210,10 +215,8 @@ TEST(RemoteArchiveMember, DownloadsOneFileOfATarArchiveByItsBytesAlone) {
 
 TEST(RemoteArchiveMember, ASeverThatIgnoresRangesIsRefusedAndLeavesNothing) {
   ScratchDir dir;
-  fs::create_directories(dir / "www");
-  ASSERT_TRUE(testing::run_python(dir / "www", kArchives));
+  ASSERT_NO_FATAL_FAILURE(write_served_archives(dir.path()));
   ServedFolder server(dir / "www", dir.path(), false);
-  ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);
   RemoteFile file;
   file.path = "x/5_checkpoint.pt";
   file.url = server.url() + "/pax.tar";
