@@ -317,8 +317,8 @@ std::vector<PublishedModel> make_catalogue() {
     for (auto& m : c)
       if (m.name == name) run_from_activations(m, folder);
 
-  // In the 2023 study only: the music-task networks, the second seeds and the networks trained
-  // on clean speech, whose checkpoints are not published (resources.py, d_layer_reindex).
+  // In the 2023 study only (resources.py, d_layer_reindex): the music-task networks, whose
+  // checkpoints are not in the cochdnn archive, from their published activations.
   for (const auto& [name, folder, description] :
        {std::tuple{"cnn9:music", "Kell2018music", "CochCNN9 trained on music genres"},
         {"resnet50:music", "ResNet50music", "CochResNet50 trained on music genres"}}) {
